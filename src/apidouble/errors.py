@@ -1,0 +1,45 @@
+"""The one exception tree users see: every error they can cause says where and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ApidoubleError(Exception):
+    """Base of every error apidouble raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong in a config file, located as precisely as the source allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    pointer: str = ""
+    stub: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.stub:
+            parts.append(f"endpoint {self.stub!r}")
+        if self.pointer:
+            parts.append(f"at {self.pointer}")
+        return f"{': '.join(parts)}: {self.message}"
+
+
+class ConfigError(ApidoubleError):
+    """A config could not be loaded; ``problems`` lists every error found, not just the first."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RequestError(ApidoubleError):
+    """A request the server cannot serve; ``status_hint`` is the 4xx to answer with."""
+
+    def __init__(self, message: str, status_hint: int = 400) -> None:
+        self.status_hint = status_hint
+        super().__init__(message)

@@ -1,0 +1,241 @@
+"""The one internal model every stub source is turned into, plus the parsed request.
+
+Everything here is plain data with no I/O. Config-time objects (``Stub`` and its parts)
+are frozen; ``Request`` computes its derived views (query, cookies, JSON) lazily, once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+ANY_METHOD: frozenset[str] = frozenset()
+"""Marker for ``RequestPattern.methods``: every method matches."""
+
+_UNSET: Any = object()
+INVALID_JSON: Any = object()
+"""What ``Request.json`` is when the body is not JSON (compare with ``is``)."""
+
+
+class Request:
+    """One parsed HTTP request, as the transport hands it to the engine."""
+
+    __slots__ = (
+        "method",
+        "path",
+        "query_string",
+        "headers",
+        "body",
+        "client",
+        "http_version",
+        "_header_map",
+        "_query",
+        "_cookies",
+        "_json",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+        body: bytes = b"",
+        client: tuple[str, int] | None = None,
+        http_version: str = "1.1",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
+        self.client = client
+        self.http_version = http_version
+        self._header_map: dict[str, list[str]] | None = None
+        self._query: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._json: Any = _UNSET
+
+    @property
+    def url(self) -> str:
+        """Path plus query string, as the client sent it."""
+        return f"{self.path}?{self.query_string}" if self.query_string else self.path
+
+    @property
+    def header_map(self) -> dict[str, list[str]]:
+        """Headers by lower-case name, every value kept in order."""
+        if self._header_map is None:
+            found: dict[str, list[str]] = {}
+            for name, value in self.headers:
+                found.setdefault(name.lower(), []).append(value)
+            self._header_map = found
+        return self._header_map
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, any case, or None."""
+        values = self.header_map.get(name.lower())
+        return values[0] if values else None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """Query parameters, every value kept, blanks included."""
+        if self._query is None:
+            self._query = parse_qs(self.query_string, keep_blank_values=True)
+        return self._query
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies from every ``Cookie`` header; tolerant of odd spacing."""
+        if self._cookies is None:
+            jar: dict[str, str] = {}
+            for line in self.header_map.get("cookie", ()):
+                for part in line.split(";"):
+                    name, sep, value = part.strip().partition("=")
+                    if sep and name:
+                        jar.setdefault(name, value.strip().strip('"'))
+            self._cookies = jar
+        return self._cookies
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8, undecodable bytes replaced."""
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``INVALID_JSON``."""
+        if self._json is _UNSET:
+            try:
+                self._json = json.loads(self.body) if self.body else INVALID_JSON
+            except ValueError:
+                self._json = INVALID_JSON
+        return self._json
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a stub was defined, for error messages and the admin API."""
+
+    file: str
+    line: int | None = None
+    pointer: str = ""
+
+
+ValueOp = Literal["equals", "contains", "regex", "present", "one_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSpec:
+    """One operator on one text value (a query parameter, header or cookie)."""
+
+    op: ValueOp
+    expected: Any
+    case_insensitive: bool = False
+    negate: bool = False
+
+
+BodyOp = Literal["equals", "contains", "regex", "json", "jsonpath", "schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class BodySpec:
+    """One condition on the request body.
+
+    ``json`` is a partial match (every given key must be present and equal, recursively);
+    ``jsonpath`` selects with ``expression`` and checks the selection with ``value`` (or
+    only that something is selected when ``value`` is None); ``schema`` is JSON Schema.
+    """
+
+    op: BodyOp
+    expected: Any = None
+    expression: str | None = None
+    value: ValueSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPattern:
+    """What must hold for a request to match a stub; every present condition must hold."""
+
+    methods: frozenset[str] = ANY_METHOD
+    path: str | None = None
+    path_regex: str | None = None
+    query: tuple[tuple[str, ValueSpec], ...] = ()
+    headers: tuple[tuple[str, ValueSpec], ...] = ()
+    cookies: tuple[tuple[str, ValueSpec], ...] = ()
+    body: tuple[BodySpec, ...] = ()
+
+
+BodyKind = Literal["empty", "json", "text", "base64", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """A delay to sample per response; ``fixed`` uses ``params['ms']``."""
+
+    distribution: str = "fixed"
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    """What to answer with, before rendering.
+
+    ``body`` is a JSON value (kind ``json``), text, base64 text, or a file path that was
+    resolved and confined to the config's folder at load time (kind ``file``).
+    """
+
+    status: int | str = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body_kind: BodyKind = "empty"
+    body: Any = None
+    latency: Latency | None = None
+
+
+ResponseMode = Literal["sequence", "cycle", "random"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stub:
+    """One rule: a request pattern, what to answer, and how to behave while answering."""
+
+    id: str
+    pattern: RequestPattern
+    responses: tuple[ResponseSpec, ...]
+    name: str | None = None
+    priority: int | None = None
+    response_mode: ResponseMode = "sequence"
+    latency: Latency | None = None
+    failure_rate: float = 0.0
+    failure: ResponseSpec | None = None
+    validate_schema: Mapping[str, Any] | None = None
+    source: Source = field(default_factory=lambda: Source("<memory>"))
+    order: int = 0
+
+    @property
+    def label(self) -> str:
+        """How logs and reports name this stub."""
+        if self.name:
+            return self.name
+        methods = "|".join(sorted(self.pattern.methods)) or "ANY"
+        return f"{methods} {self.pattern.path or self.pattern.path_regex}"
+
+
+@dataclass(slots=True)
+class ServeEvent:
+    """The record of one exchange: filled in by the engine, finished by the transport.
+
+    Mutable on purpose: the engine writes its decisions as it takes them, so the journal,
+    logs and hooks can explain what happened (which stub, which delay, which failure).
+    """
+
+    request: Request
+    received_at: float
+    stub: Stub | None = None
+    status: int = 0
+    delay_s: float = 0.0
+    failure_injected: bool = False
+    duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
