@@ -1,0 +1,128 @@
+"""Template compilation and rendering, without a server."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from apidouble.model import Request
+from apidouble.templating import (
+    TemplateEnvironment,
+    TemplateRenderError,
+    compile_text,
+    compile_value,
+    is_template,
+)
+
+REQUEST = Request(
+    "POST",
+    "/users/42",
+    "expand=true&tag=a&tag=b",
+    (("X-Trace", "t-1"), ("Cookie", "session=abc; theme=dark")),
+    b'{"name": "Ada", "tags": ["x"]}',
+)
+PARAMS = {"id": "42"}
+
+
+def render(value: Any, seed: int | None = 1) -> Any:
+    renderer = compile_value(TemplateEnvironment(seed), value)
+    assert renderer is not None
+    return renderer(REQUEST, PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ request.method }}", "POST"),
+        ("{{ request.path }}", "/users/42"),
+        ("{{ request.url }}", "/users/42?expand=true&tag=a&tag=b"),
+        ("{{ request.params.id | int }}", 42),
+        ("{{ request.query.expand }}", "true"),
+        ("{{ request.query_all.tag }}", ["a", "b"]),
+        ("{{ request.headers['x-trace'] }}", "t-1"),
+        ("{{ request.headers['X-TRACE'] }}", "t-1"),
+        ("{{ request.cookies.theme }}", "dark"),
+        ("{{ request.json.name }}", "Ada"),
+        ("{{ request.json.tags }}", ["x"]),
+        ("{{ request.body | length }}", 30),
+        ("{{ [1, 2] }}", [1, 2]),
+        ("{{ {'a': 1} }}", {"a": 1}),
+        ("id-{{ request.params.id }}", "id-42"),
+        ("{% for n in range(3) %}{{ n }}{% endfor %}", "012"),
+    ],
+)
+def test_names_and_typed_output(source: str, expected: Any) -> None:
+    assert render(source) == expected
+
+
+def test_date_time_timestamp_uuid() -> None:
+    out = render({"d": "{{ date }}", "t": "{{ time }}", "ts": "{{ timestamp }}", "u": "{{ uuid }}"})
+    assert out["d"] == datetime.now(UTC).strftime("%Y-%m-%d")
+    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", out["t"])
+    assert datetime.fromisoformat(out["ts"]).tzinfo is not None
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", out["u"]
+    )
+
+
+def test_seed_makes_randomness_repeat() -> None:
+    value = ["{{ uuid }}", "{{ random_int(1, 1000000) }}"]
+    assert render(value, seed=5) == render(value, seed=5)
+    assert render(value, seed=5) != render(value, seed=6)
+
+
+def test_static_values_are_not_compiled() -> None:
+    env = TemplateEnvironment()
+    assert compile_value(env, {"a": ["plain", 1, None, {"b": "text"}]}) is None
+    assert not is_template("{ not a template }")
+    static_leaf = compile_value(env, {"keep": "as is", "t": "{{ 1 + 1 }}"})
+    assert static_leaf is not None and static_leaf(None, {}) == {"keep": "as is", "t": 2}
+
+
+def test_text_with_quotes_and_newlines_stays_text() -> None:
+    out = render({"s": 'say "{{ request.json.name }}"\nbye'})
+    assert out == {"s": 'say "Ada"\nbye'}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ nope }}", "unknown template name"),
+        ("{{ 1 +", "template error"),
+        ("{% if %}", "template error"),
+    ],
+)
+def test_compile_errors(source: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        compile_text(TemplateEnvironment(), source)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ request.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ request.headers.__init__.__globals__ }}",
+        "{{ range.__self__ }}",
+        "{{ cycler.__init__.__globals__.os }}",
+        "{{ random_int.__globals__ }}",
+        "{{ request.json.update({'a': 1}) }}",
+    ],
+)
+def test_sandbox_refuses_escapes(payload: str) -> None:
+    env = TemplateEnvironment()
+    try:
+        renderer = compile_text(env, payload)
+    except ValueError:
+        return  # refused at load time is fine too
+    with pytest.raises(TemplateRenderError):
+        renderer(REQUEST, PARAMS)
+
+
+def test_missing_values_are_render_errors() -> None:
+    renderer = compile_text(TemplateEnvironment(), "{{ request.json.missing.deeper }}")
+    with pytest.raises(TemplateRenderError, match="Undefined|undefined"):
+        renderer(REQUEST, PARAMS)
