@@ -1,0 +1,260 @@
+"""Conditions on the request body, compiled once: text, partial JSON, JSONPath, schema.
+
+Semantics (decided here):
+
+- ``equals``: text equality; when the expectation is JSON (a JSON value, or a string
+  that parses as JSON) and the body parses too, JSON equality (key order and spacing do
+  not matter; ``1`` and ``true`` differ).
+- ``contains`` is a substring test; ``regex`` is a full match with ``.`` spanning lines.
+- ``json`` is a partial match: every key given must be present and match recursively;
+  lists must match element by element, in order, with the same length.
+- ``jsonpath``: ``expression`` selects; ``value`` (a ``ValueSpec``) must hold for any
+  selected node (strings as-is, other nodes as compact JSON); with no ``value``, the
+  expression must select something.
+- ``schema``: JSON Schema, the validator class picked from ``$schema``.
+
+The body is parsed as JSON only when a condition needs it (``Request.json`` caches it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jsonpath
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
+
+from apidouble.matching.result import Check, MatchResult, shown
+from apidouble.matching.values import ValueMatcher, compile_value, scalar_text, text_distance
+from apidouble.model import INVALID_JSON, BodySpec, Request
+
+_NOT_JSON = "<not JSON>"
+_MISSING: Any = object()
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON, the form a selected node is compared and shown in."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: like ``==`` but ``true`` is not ``1`` and ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    return (numbers or type(a) is type(b)) and bool(a == b)
+
+
+def json_mismatch(expected: Any, actual: Any, where: str = "$") -> str | None:
+    """Where a partial JSON match fails (a JSONPath and the value found), or None."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where}: {shown(json_text(actual))}"
+        for key, value in expected.items():
+            found = actual.get(key, _MISSING)
+            if found is _MISSING:
+                return f"{where}.{key}: <absent>"
+            problem = json_mismatch(value, found, f"{where}.{key}")
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return f"{where}: {shown(json_text(actual))}"
+        for index, (item, found) in enumerate(zip(expected, actual, strict=True)):
+            problem = json_mismatch(item, found, f"{where}[{index}]")
+            if problem is not None:
+                return problem
+        return None
+    return None if json_equal(expected, actual) else f"{where}: {shown(json_text(actual))}"
+
+
+class BodyMatcher:
+    """One compiled ``BodySpec``: ``test`` for the hot path, ``explain`` for reports."""
+
+    __slots__ = ("condition", "expected", "_test", "_actual", "_grade")
+
+    def __init__(
+        self,
+        condition: str,
+        expected: str,
+        test: Callable[[Request], bool],
+        actual: Callable[[Request], str],
+        grade: Callable[[Request], float] | None = None,
+    ) -> None:
+        self.condition = condition
+        self.expected = expected
+        self._test = test
+        self._actual = actual
+        self._grade = grade
+
+    def test(self, request: Request) -> bool:
+        """Whether the body satisfies the condition."""
+        return self._test(request)
+
+    def explain(self, request: Request) -> MatchResult:
+        """The graded result with what was expected and what came in."""
+        passed = self._test(request)
+        check = Check(self.condition, passed, self.expected, self._actual(request))
+        grade = None if passed or self._grade is None else self._grade(request)
+        return MatchResult.of(check, grade)
+
+
+def compile_body(spec: BodySpec) -> BodyMatcher:
+    """Compile one body condition; raise ``ValueError`` on an invalid regex, path or schema."""
+    if spec.op == "equals":
+        return _equals(spec.expected)
+    if spec.op == "contains":
+        text = scalar_text(spec.expected, "body contains")
+        return BodyMatcher("body contains", text, lambda r: text in r.text, _shown_text)
+    if spec.op == "regex":
+        return _regex(scalar_text(spec.expected, "body regex"))
+    if spec.op == "json":
+        return _partial_json(spec.expected)
+    if spec.op == "jsonpath":
+        return _jsonpath(spec.expression, spec.value)
+    if spec.op == "schema":
+        return _schema(spec.expected)
+    raise ValueError(f"body: unknown operator {spec.op!r}")
+
+
+def _shown_text(request: Request) -> str:
+    return shown(request.text)
+
+
+def _equals(expected: Any) -> BodyMatcher:
+    if isinstance(expected, str):
+        text = expected
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = _MISSING
+    elif isinstance(expected, bytes):
+        raise ValueError("body equals: expected text or a JSON value, got bytes")
+    else:
+        text, parsed = json_text(expected), expected
+
+    def test(request: Request) -> bool:
+        if request.text == text:
+            return True
+        if parsed is _MISSING:
+            return False
+        body = request.json
+        return body is not INVALID_JSON and json_equal(parsed, body)
+
+    def grade(request: Request) -> float:
+        return text_distance(text, request.text)
+
+    return BodyMatcher("body equals", shown(text), test, _shown_text, grade)
+
+
+def _regex(pattern: str) -> BodyMatcher:
+    try:
+        compiled = re.compile(pattern, re.DOTALL)
+    except re.error as error:
+        raise ValueError(f"body regex: invalid regex {pattern!r}: {error}") from None
+    return BodyMatcher(
+        "body regex", pattern, lambda r: compiled.fullmatch(r.text) is not None, _shown_text
+    )
+
+
+def _partial_json(expected: Any) -> BodyMatcher:
+    def test(request: Request) -> bool:
+        body = request.json
+        return body is not INVALID_JSON and json_mismatch(expected, body) is None
+
+    def actual(request: Request) -> str:
+        body = request.json
+        if body is INVALID_JSON:
+            return _NOT_JSON
+        return json_mismatch(expected, body) or shown(json_text(body))
+
+    return BodyMatcher("body json", shown(json_text(expected)), test, actual)
+
+
+def _jsonpath(expression: str | None, value: Any) -> BodyMatcher:
+    if not expression:
+        raise ValueError("body jsonpath: an expression is required")
+    try:
+        path = jsonpath.compile(expression)
+    except jsonpath.JSONPathError as error:
+        message = str(error).splitlines()[0]
+        raise ValueError(f"body jsonpath: invalid expression {expression!r}: {message}") from None
+    label = f"body jsonpath {expression}"
+    matcher: ValueMatcher | None = None if value is None else compile_value(value, label)
+
+    def select(request: Request) -> list[str] | None:
+        body = request.json
+        if body is INVALID_JSON:
+            return None
+        try:
+            found = path.findall(body)
+        except jsonpath.JSONPathError:
+            return []
+        return [node if isinstance(node, str) else json_text(node) for node in found]
+
+    if matcher is None:
+        return BodyMatcher(
+            label,
+            "selects something",
+            lambda r: bool(select(r)),
+            lambda r: _selection_text(r, select(r)),
+        )
+    checker = matcher
+
+    def explain_actual(request: Request) -> str:
+        return _selection_text(request, select(request))
+
+    def grade(request: Request) -> float:
+        return checker.explain(select(request)).distance
+
+    return BodyMatcher(
+        checker.condition,
+        checker.expected,
+        lambda r: checker.test(select(r)),
+        explain_actual,
+        grade,
+    )
+
+
+def _selection_text(request: Request, selected: list[str] | None) -> str:
+    if selected is None:
+        return _NOT_JSON
+    if not selected:
+        return "<nothing selected>"
+    return shown(selected[0] if len(selected) == 1 else json_text(selected))
+
+
+def _schema(schema: Any) -> BodyMatcher:
+    if not isinstance(schema, dict):
+        raise ValueError(f"body schema: expected a JSON Schema object, got {schema!r}")
+    cls = jsonschema.validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.exceptions.SchemaError as error:
+        raise ValueError(f"body schema: invalid schema: {error.message}") from None
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+    def test(request: Request) -> bool:
+        body = request.json
+        return body is not INVALID_JSON and validator.is_valid(body)
+
+    def actual(request: Request) -> str:
+        body = request.json
+        if body is INVALID_JSON:
+            return _NOT_JSON
+        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        if error is None:
+            return shown(json_text(body))
+        where = error.json_path
+        return shown(f"{where}: {error.message}")
+
+    return BodyMatcher("body schema", shown(json_text(schema)), test, actual)

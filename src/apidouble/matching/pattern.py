@@ -1,0 +1,149 @@
+"""A ``RequestPattern`` compiled into matchers: method, path, query, headers, cookies, body.
+
+Three ways to ask, from cheapest to richest:
+
+- ``test_path`` + ``test_conditions``: what the router uses; short-circuits, no reports.
+- ``match``: short-circuits too; on failure the result carries the first failed check.
+- ``explain``: evaluates every condition, for the near-miss report.
+
+Weights (as WireMock weighs them): the path counts 10, the method 3, every other
+condition 1, so a stub with the right path but a wrong header ranks near.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from apidouble.matching.body import BodyMatcher, compile_body
+from apidouble.matching.paths import CompiledPath, Params, compile_path, compile_path_regex
+from apidouble.matching.result import EXACT, Check, MatchResult
+from apidouble.matching.values import ValueMatcher, compile_value
+from apidouble.model import Request, RequestPattern, ValueSpec
+
+PATH_WEIGHT = 10.0
+METHOD_WEIGHT = 3.0
+CONDITION_WEIGHT = 1.0
+
+_ANY_PATH = (2,)
+"""Specificity of a pattern without a path: after every template and regex."""
+
+
+class _Condition:
+    """One query, header, cookie or body condition: a test and an explanation."""
+
+    __slots__ = ("test", "explain")
+
+    def __init__(
+        self, test: Callable[[Request], bool], explain: Callable[[Request], MatchResult]
+    ) -> None:
+        self.test = test
+        self.explain = explain
+
+
+class CompiledPattern:
+    """A compiled ``RequestPattern``; build with ``compile_pattern``."""
+
+    __slots__ = ("pattern", "methods", "path", "specificity", "has_conditions", "_conditions")
+
+    def __init__(self, pattern: RequestPattern) -> None:
+        self.pattern = pattern
+        self.methods = frozenset(method.upper() for method in pattern.methods)
+        if pattern.path is not None and pattern.path_regex is not None:
+            raise ValueError("give either path or path_regex, not both")
+        self.path: CompiledPath | None = None
+        if pattern.path is not None:
+            self.path = compile_path(pattern.path)
+        elif pattern.path_regex is not None:
+            self.path = compile_path_regex(pattern.path_regex)
+        self.specificity = _ANY_PATH if self.path is None else self.path.specificity
+        conditions = [
+            *(_query(name, spec) for name, spec in pattern.query),
+            *(_header(name, spec) for name, spec in pattern.headers),
+            *(_cookie(name, spec) for name, spec in pattern.cookies),
+            *(_body(compile_body(spec)) for spec in pattern.body),
+        ]
+        self._conditions = tuple(conditions)
+        self.has_conditions = bool(conditions)
+
+    def test_method(self, method: str) -> bool:
+        """Whether the method is allowed (every method is, for ANY)."""
+        return not self.methods or method in self.methods
+
+    def test_path(self, path: str) -> Params | None:
+        """The path params when the path matches, else None."""
+        return {} if self.path is None else self.path.match(path)
+
+    def test_conditions(self, request: Request) -> bool:
+        """Whether every query, header, cookie and body condition holds (short-circuits)."""
+        for condition in self._conditions:
+            if not condition.test(request):
+                return False
+        return True
+
+    def match(self, request: Request) -> tuple[MatchResult, Params]:
+        """The result and path params; stops at the first failure (distance 1).
+
+        Use ``explain`` for a graded distance with every check.
+        """
+        if not self.test_method(request.method):
+            return MatchResult.of(self._method_check(request)), {}
+        params = self.test_path(request.path)
+        if params is None:
+            assert self.path is not None
+            return MatchResult(1.0, self.path.explain(request.path).checks), {}
+        for condition in self._conditions:
+            if not condition.test(request):
+                return MatchResult(1.0, condition.explain(request).checks), {}
+        return EXACT, params
+
+    def explain(self, request: Request) -> MatchResult:
+        """Every condition evaluated, weighted and graded: the near-miss view."""
+        weighted: list[tuple[float, MatchResult]] = []
+        if self.methods:
+            weighted.append((METHOD_WEIGHT, MatchResult.of(self._method_check(request))))
+        if self.path is not None:
+            weighted.append((PATH_WEIGHT, self.path.explain(request.path)))
+        for condition in self._conditions:
+            weighted.append((CONDITION_WEIGHT, condition.explain(request)))
+        return MatchResult.aggregate(weighted) if weighted else EXACT
+
+    def _method_check(self, request: Request) -> Check:
+        expected = "|".join(sorted(self.methods)) if self.methods else "ANY"
+        return Check("method", self.test_method(request.method), expected, request.method)
+
+    def __repr__(self) -> str:
+        methods = "|".join(sorted(self.methods)) or "ANY"
+        return f"CompiledPattern({methods} {self.path.source if self.path else '*'})"
+
+
+def compile_pattern(pattern: RequestPattern) -> CompiledPattern:
+    """Compile a pattern once, at load time; raise ``ValueError`` on an invalid spec."""
+    return CompiledPattern(pattern)
+
+
+def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None]) -> _Condition:
+    return _Condition(
+        lambda request: matcher.test(get(request)),
+        lambda request: matcher.explain(get(request)),
+    )
+
+
+def _query(name: str, spec: ValueSpec) -> _Condition:
+    return _values(compile_value(spec, f"query {name}"), lambda r: r.query.get(name))
+
+
+def _header(name: str, spec: ValueSpec) -> _Condition:
+    key = name.lower()
+    return _values(compile_value(spec, f"header {name}"), lambda r: r.header_map.get(key))
+
+
+def _cookie(name: str, spec: ValueSpec) -> _Condition:
+    def get(request: Request) -> Sequence[str] | None:
+        value = request.cookies.get(name)
+        return None if value is None else (value,)
+
+    return _values(compile_value(spec, f"cookie {name}"), get)
+
+
+def _body(matcher: BodyMatcher) -> _Condition:
+    return _Condition(matcher.test, matcher.explain)
