@@ -90,15 +90,13 @@ def test_index_properties() -> None:
     literal = compile_path("/api/users")
     assert literal.literal == "/api/users"
     assert literal.literal_prefix == "/api/users"
-    assert literal.first_segment == "api"
     template = compile_path("/api/users/{id}/posts")
     assert template.literal is None
     assert template.literal_prefix == "/api/users"
-    assert template.first_segment == "api"
     assert compile_path("/{x}/a").literal_prefix == ""
-    assert compile_path("/{x}/a").first_segment is None
-    assert compile_path("/**").first_segment is None
-    assert compile_path_regex("/api/.*").first_segment is None
+    assert compile_path("/files/{name}.{ext}").literal_prefix == "/files"
+    assert compile_path("/assets/**").literal_prefix == "/assets"
+    assert compile_path_regex("/api/.*").is_regex
 
 
 def test_specificity_orders_literal_param_star_rest_then_regex() -> None:

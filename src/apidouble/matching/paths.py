@@ -75,13 +75,6 @@ class CompiledPath:
         self._match = match
         self._grade = grade
 
-    @property
-    def first_segment(self) -> str | None:
-        """The first segment when it is literal, the router's group key; else None."""
-        if self.is_regex or not self.literal_prefix:
-            return None
-        return self.literal_prefix[1:].split("/", 1)[0]
-
     def match(self, path: str) -> Params | None:
         """The captured params (decoded) when ``path`` matches, else None."""
         return self._match(path)

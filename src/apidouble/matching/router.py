@@ -2,12 +2,13 @@
 
 Index, per method (a method no stub names uses the ANY-only table):
 
-- ``grouped``: first literal segment -> the template, wildcard and regex stubs that
-  could match a path starting with it, plus the stubs without a literal first segment
-  (merged into every group, so one lookup gives the whole candidate list);
-- ``rest``: the stubs without a literal first segment, for any other first segment;
-- ``literal``: exact decoded path -> the stubs with that literal path, merged with the
-  group its first segment selects (a template may outrank a literal by priority).
+- ``prefixed``: the literal prefix of a template or wildcard path (its static segments
+  before the first variable; "" for regex and path-less stubs) -> those stubs. A request
+  path looks up each of its segment-aligned prefixes: one dict lookup per segment, so
+  the cost follows the depth of the path, not the number of stubs;
+- ``literal``: exact decoded path -> the stubs with that literal path, merged at build
+  time with every template that could also match it (a template may outrank a literal
+  by priority).
 
 Every list is sorted at build time by the winning order: lowest ``priority`` (None
 after any number), then most specific path, then file order. ``find`` takes one list
@@ -54,37 +55,51 @@ class _Entry:
 class _Table:
     """The index for one method."""
 
-    __slots__ = ("literal", "grouped", "rest")
+    __slots__ = ("literal", "prefixed")
 
     def __init__(self, entries: list[_Entry]) -> None:
         literal: dict[str, list[_Entry]] = {}
-        grouped: dict[str, list[_Entry]] = {}
-        rest: list[_Entry] = []
+        prefixed: dict[str, list[_Entry]] = {}
         for entry in entries:  # already in rank order
             path = entry.pattern.path
             if path is not None and path.literal is not None:
                 literal.setdefault(path.literal, []).append(entry)
-            elif path is not None and path.first_segment is not None:
-                grouped.setdefault(path.first_segment, []).append(entry)
             else:
-                rest.append(entry)
-        self.rest = tuple(rest)
-        self.grouped = {
-            key: tuple(sorted([*found, *rest], key=_rank)) for key, found in grouped.items()
-        }
+                prefix = path.literal_prefix if path is not None and not path.is_regex else ""
+                prefixed.setdefault(prefix, []).append(entry)
+        self.prefixed = {key: tuple(found) for key, found in prefixed.items()}
         self.literal = {
-            key: tuple(sorted([*found, *self.templates(_first_segment(key))], key=_rank))
-            for key, found in literal.items()
+            key: _merge([tuple(found), *self._buckets(key)]) for key, found in literal.items()
         }
 
-    def templates(self, first: str) -> tuple[_Entry, ...]:
-        """The non-literal candidates for a path whose first (decoded) segment is given."""
-        return self.grouped.get(first, self.rest)
+    def _buckets(self, path: str) -> list[tuple[_Entry, ...]]:
+        """The non-literal entries whose literal prefix is a prefix of ``path``."""
+        prefixed = self.prefixed
+        return [bucket for key in _prefixes(path) if (bucket := prefixed.get(key))]
+
+    def templates(self, path: str) -> tuple[_Entry, ...]:
+        """The non-literal candidates for a (decoded) path, in rank order."""
+        buckets = self._buckets(path)
+        if len(buckets) == 1:
+            return buckets[0]
+        return _merge(buckets)
 
 
-def _first_segment(path: str) -> str:
-    end = path.find("/", 1)
-    return path[1:end] if end > 0 else path[1:]
+def _prefixes(path: str) -> list[str]:
+    """ "" and every segment-aligned prefix of ``path``, the whole path included."""
+    found = [""]
+    index = path.find("/", 1)
+    while index > 0:
+        found.append(path[:index])
+        index = path.find("/", index + 1)
+    found.append(path)
+    return found
+
+
+def _merge(buckets: list[tuple[_Entry, ...]]) -> tuple[_Entry, ...]:
+    if not buckets:
+        return ()
+    return tuple(sorted((entry for bucket in buckets for entry in bucket), key=_rank))
 
 
 def _rank(entry: _Entry) -> int:
@@ -151,7 +166,7 @@ class Router:
         key = decode(path) if "%" in path else path
         candidates = table.literal.get(key)
         if candidates is None:
-            candidates = table.templates(_first_segment(key)) if table.grouped else table.rest
+            candidates = table.templates(key)
         for entry in candidates:
             found = {} if entry.literal else entry.pattern.test_path(path)
             if found is not None and (entry.conditions is None or entry.conditions(request)):
