@@ -1,0 +1,392 @@
+"""Load time, first step: native config files and folders -> validated ``Stub``s.
+
+Every problem in every file is collected before one ``ConfigError`` is raised, so a user
+fixes a config in one round, and each problem says file, line, JSON pointer and stub.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from apidouble.config.envsubst import substitute
+from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
+from apidouble.config.schema import (
+    BodyMatcher,
+    ConfigFile,
+    Endpoint,
+    ResponseItem,
+    ResponseKeys,
+    ValueMatcher,
+    unknown_key_message,
+)
+from apidouble.errors import ConfigError, ConfigProblem
+from apidouble.model import (
+    ANY_METHOD,
+    BodySpec,
+    Latency,
+    RequestPattern,
+    ResponseSpec,
+    Source,
+    Stub,
+    ValueSpec,
+)
+
+CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+SKIPPED_DIRS = frozenset({"__files"})
+"""Folders of response bodies (the WireMock convention), never configs themselves."""
+
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://apidouble.dev/stub")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything loaded from the given paths: the stubs in global order and the files read."""
+
+    stubs: tuple[Stub, ...]
+    files: tuple[Path, ...]
+    seed: int | None = None
+
+
+def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Load native YAML/JSON configs (files or folders); raise ``ConfigError`` listing all problems.
+
+    ``environ`` (default ``os.environ``) supplies ``${VAR}`` substitutions.
+    """
+    env = os.environ if environ is None else environ
+    problems: list[ConfigProblem] = []
+    files = discover(paths, problems)
+    stubs: list[Stub] = []
+    seed: tuple[int, str] | None = None
+    for path in files:
+        loader = _Loader(str(path), path.parent, path.absolute().as_posix(), problems)
+        start = len(problems)
+        if loader.read(path):
+            stubs.extend(loader.load(env, first_order=len(stubs)))
+        problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
+        if loader.seed is not None:
+            if seed is not None and seed[0] != loader.seed:
+                clash = f"seed {loader.seed} conflicts with seed {seed[0]} in {seed[1]}"
+                loader.problem(clash, "/seed")
+            seed = seed or (loader.seed, loader.display)
+    if problems:
+        raise ConfigError(problems)
+    return Config(tuple(stubs), tuple(p.absolute() for p in files), seed[0] if seed else None)
+
+
+def load_data(
+    data: Any,
+    *,
+    source: str = "<memory>",
+    base_dir: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Load a config already in memory (``{"endpoints": [...]}``), as from Python or the API.
+
+    ``response_file`` resolves inside ``base_dir`` (default: the working directory);
+    ``${VAR}`` is substituted only when ``environ`` is given. Stub ids are random, since
+    there is no file to make them stable.
+    """
+    problems: list[ConfigProblem] = []
+    loader = _Loader(source, Path(base_dir or "."), None, problems)
+    loader.data = data
+    stubs = loader.load(environ)
+    if problems:
+        raise ConfigError(problems)
+    return Config(tuple(stubs), (), loader.seed)
+
+
+def discover(paths: Iterable[str | Path], problems: list[ConfigProblem]) -> list[Path]:
+    """The config files under ``paths``: folders are walked recursively, sorted by path,
+    skipping hidden entries and ``__files`` body folders; each file appears once."""
+    found: dict[Path, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in _walk(path):
+                found.setdefault(file.absolute(), file)
+        elif path.is_file():
+            found.setdefault(path.absolute(), path)
+        else:
+            problems.append(ConfigProblem(str(path), "no such file or directory"))
+    return list(found.values())
+
+
+def _walk(folder: Path) -> list[Path]:
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
+        files.extend(
+            Path(root, n)
+            for n in names
+            if not n.startswith(".") and Path(n).suffix.lower() in CONFIG_SUFFIXES
+        )
+    return sorted(files, key=lambda p: p.relative_to(folder).parts)
+
+
+def stub_label(raw: Any) -> str | None:
+    """How problems name an endpoint from its raw data: its name, else ``METHOD path``."""
+    if not isinstance(raw, dict):
+        return None
+    if isinstance(raw.get("name"), str) and raw["name"]:
+        return str(raw["name"])
+    method = raw.get("method", "GET")
+    methods = "|".join(str(m).upper() for m in method) if isinstance(method, list) else method
+    return f"{str(methods).upper()} {raw.get('path') or raw.get('path_regex') or '?'}"
+
+
+@dataclass
+class _Loader:
+    """One document through parse -> substitute -> validate -> convert."""
+
+    display: str
+    folder: Path
+    id_key: str | None
+    problems: list[ConfigProblem]
+    data: Any = None
+    lines: dict[str, int] = field(default_factory=dict)
+    seed: int | None = None
+    skip: set[str] = field(default_factory=set)
+
+    def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
+        label = None
+        parts = ptr.split("/")
+        if len(parts) > 2 and parts[1] == "endpoints" and parts[2].isdigit():
+            endpoints = self.data.get("endpoints") if isinstance(self.data, dict) else None
+            if isinstance(endpoints, list) and int(parts[2]) < len(endpoints):
+                label = stub_label(endpoints[int(parts[2])])
+        line = line if line is not None else line_of(self.lines, ptr)
+        self.problems.append(ConfigProblem(self.display, message, line, ptr, label))
+
+    def read(self, path: Path) -> bool:
+        """Read and parse ``path``; False (with a problem) when that is impossible."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            parsed = parse(text, as_json=path.suffix.lower() == ".json")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(f"cannot read the file: {exc}")
+            return False
+        except SyntaxProblem as exc:
+            self.problem(exc.message, line=exc.line)
+            return False
+        self.data, self.lines = parsed.data, parsed.lines
+        return True
+
+    def load(self, environ: Mapping[str, str] | None, first_order: int = 0) -> list[Stub]:
+        if environ is not None:
+            self.data, unset = substitute(self.data, environ)
+            for var in unset:
+                self.skip.add(var.pointer)
+                hint = f"set it, or give a default: ${{{var.name}:-default}}"
+                self.problem(f"environment variable {var.name} is not set ({hint})", var.pointer)
+        stubs: list[Stub] = []
+        for index, endpoint in self._validate():
+            stub = self._convert(index, endpoint, first_order + len(stubs))
+            if stub is not None:
+                stubs.append(stub)
+        return stubs
+
+    # --- validate ----------------------------------------------------------------------
+
+    def _validate(self) -> list[tuple[int, Endpoint]]:
+        """Validate the top level and each endpoint on its own, so all errors show up."""
+        data = self.data
+        if data is None:
+            self.problem("the file is empty; expected a mapping with an 'endpoints' list")
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
+            self._check(ConfigFile, data, ())
+            return []
+        top = self._check(ConfigFile, {**data, "endpoints": []}, ())
+        self.seed = top.seed if isinstance(top, ConfigFile) else None
+        valid = []
+        for index, raw in enumerate(data["endpoints"]):
+            endpoint = self._check(Endpoint, raw, ("endpoints", index))
+            if isinstance(endpoint, Endpoint):
+                valid.append((index, endpoint))
+        return valid
+
+    def _check(self, model: type[BaseModel], raw: Any, prefix: tuple[str | int, ...]) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                ptr = _pointer_in(self.data, (*prefix, *error["loc"]))
+                if ptr not in self.skip or error["type"] == "extra_forbidden":
+                    self.problem(_message(error, model), ptr)
+            return None
+
+    # --- convert -----------------------------------------------------------------------
+
+    def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
+        ptr = pointer("endpoints", index)
+        before = len(self.problems)
+        for key in ("fault", "rate_limit", "scenario"):
+            if getattr(ep, key) is not None:
+                self.problem(f"{key!r} is not supported yet", child(ptr, key))
+        if ep.failure is not None and ep.failure.fault is not None:
+            self.problem("'fault' is not supported yet", f"{ptr}/failure/fault")
+        latency = self._latency(ep, ptr)
+        if ep.responses is None:
+            responses = [self._response(ep, ptr)]
+        else:
+            responses = [
+                self._response(item, child(f"{ptr}/responses", i), defaults=ep)
+                for i, item in enumerate(ep.responses)
+            ]
+        failure = self._response(ep.failure, f"{ptr}/failure") if ep.failure else None
+        if len(self.problems) > before:
+            return None
+        return Stub(
+            id=self._id(index),
+            pattern=_pattern(ep),
+            responses=tuple(r for r in responses if r is not None),
+            name=ep.name,
+            priority=ep.priority,
+            response_mode=ep.mode or "sequence",
+            latency=latency,
+            failure_rate=ep.failure_rate,
+            failure=failure,
+            validate_schema=ep.validate_.schema_ if ep.validate_ else None,
+            source=Source(self.display, line_of(self.lines, ptr), ptr),
+            order=order,
+        )
+
+    def _id(self, index: int) -> str:
+        if self.id_key is None:
+            return str(uuid.uuid4())
+        return str(uuid.uuid5(_ID_NAMESPACE, f"{self.id_key}#{index}"))
+
+    def _latency(self, ep: Endpoint, ptr: str) -> Latency | None:
+        if ep.latency_ms is not None:
+            return Latency("fixed", {"ms": ep.latency_ms})
+        if ep.latency is None:
+            return None
+        spec, where = ep.latency, f"{ptr}/latency"
+        if spec.distribution != "fixed":
+            self.problem(f"latency distribution {spec.distribution!r} is not supported yet", where)
+        elif spec.model_extra or spec.ms is None:
+            self.problem("a fixed latency takes exactly one parameter: ms", where)
+        else:
+            return Latency("fixed", {"ms": spec.ms})
+        return None
+
+    def _response(
+        self, keys: ResponseKeys, ptr: str, defaults: ResponseKeys | None = None
+    ) -> ResponseSpec | None:
+        """A response object (with the endpoint's status/headers as defaults) -> ResponseSpec."""
+        base = defaults or keys
+        status = keys.status if "status" in keys.model_fields_set or not defaults else base.status
+        headers = {name.lower(): (name, value) for name, value in base.headers.items()}
+        if defaults is not None:
+            headers.update({name.lower(): (name, value) for name, value in keys.headers.items()})
+        content_type = keys.content_type or base.content_type
+        if content_type and "content-type" not in headers:
+            headers["content-type"] = ("content-type", content_type)
+        latency = keys.latency_ms if isinstance(keys, ResponseItem) else None
+        kind: Any = "empty"
+        body: Any = None
+        if keys.response_file is not None:
+            kind, body = "file", self._file(keys.response_file, f"{ptr}/response_file")
+            if body is None:
+                return None
+        elif keys.response_base64 is not None:
+            kind, body = "base64", keys.response_base64
+        elif "response" in keys.model_fields_set:
+            kind, body = ("text" if isinstance(keys.response, str) else "json"), keys.response
+        return ResponseSpec(
+            status=status,
+            headers=tuple(headers.values()),
+            body_kind=kind,
+            body=body,
+            latency=Latency("fixed", {"ms": latency}) if latency is not None else None,
+        )
+
+    def _file(self, name: str, ptr: str) -> str | None:
+        """Resolve ``response_file`` inside the config's folder; symlinks may not leave it."""
+        if "{{" in name:
+            self.problem("templated response_file names are not supported yet", ptr)
+            return None
+        folder = self.folder.resolve()
+        if Path(name).is_absolute():
+            self.problem(f"response_file must be relative to {folder}, got {name!r}", ptr)
+            return None
+        target = (folder / name).resolve()
+        if not target.is_relative_to(folder):
+            self.problem(f"response_file {name!r} leads outside the config's folder {folder}", ptr)
+            return None
+        if not target.is_file():
+            self.problem(f"response_file {name!r} not found (looked for {target})", ptr)
+            return None
+        return str(target)
+
+
+def _pattern(ep: Endpoint) -> RequestPattern:
+    match = ep.match
+    return RequestPattern(
+        methods=ANY_METHOD if "ANY" in ep.method else frozenset(ep.method),
+        path=ep.path,
+        path_regex=ep.path_regex,
+        query=_values(match.query) if match else (),
+        headers=_values(match.headers) if match else (),
+        cookies=_values(match.cookies) if match else (),
+        body=tuple(_body(b) for b in match.body) if match else (),
+    )
+
+
+def _values(matchers: Mapping[str, ValueMatcher]) -> tuple[tuple[str, ValueSpec], ...]:
+    return tuple((name, _value_spec(m)) for name, m in matchers.items())
+
+
+def _value_spec(m: ValueMatcher | BodyMatcher) -> ValueSpec:
+    op = next(n for n in ("equals", "contains", "regex", "present", "one_of") if m.given(n))
+    expected = getattr(m, op)
+    expected = tuple(expected) if isinstance(expected, list) and op == "one_of" else expected
+    return ValueSpec(op, expected, m.case_insensitive, m.not_)  # type: ignore[arg-type]
+
+
+def _body(m: BodyMatcher) -> BodySpec:
+    if m.jsonpath is not None:
+        if m.given("equals", "contains", "regex", "present", "one_of"):
+            return BodySpec("jsonpath", expression=m.jsonpath, value=_value_spec(m))
+        absent = ValueSpec("present", False) if m.not_ else None
+        return BodySpec("jsonpath", expression=m.jsonpath, value=absent)
+    op = next(n for n in ("equals", "contains", "regex", "json_", "schema_") if m.given(n))
+    return BodySpec(op.rstrip("_"), getattr(m, op))  # type: ignore[arg-type]
+
+
+def _pointer_in(data: Any, loc: Sequence[str | int]) -> str:
+    """The JSON pointer of the deepest existing value along a pydantic ``loc``.
+
+    Parts that are not keys or indexes of the data (union member tags, a missing key)
+    are skipped, so the pointer always names something in the file.
+    """
+    ptr, current = "", data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            ptr, current = child(ptr, part), current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            ptr, current = child(ptr, part), current[part]
+    return ptr
+
+
+def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
+    kind, loc, text = error["type"], error["loc"], error["msg"]
+    if kind == "extra_forbidden":
+        return unknown_key_message(model, loc)
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}"
+    if kind == "value_error":
+        return text.removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) or value is None:
+        shown = repr(value)
+        return f"{text} (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    return text

@@ -1,0 +1,199 @@
+"""Parse YAML/JSON text into plain data plus a map from JSON pointer to source line.
+
+Validation errors come back as paths into the data; users need lines. YAML keeps its
+node tree (``start_mark``), so lines come from composing it. JSON is parsed by ``json``
+(PyYAML rejects valid JSON such as tab separators) and lines come from a small scan of
+the already-validated text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+# The decoder's own string scanner: exact JSON string rules, and it returns the end index.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+Lines = dict[str, int]
+"""JSON pointer -> 1-based line. Mapping entries map to their key's line."""
+
+
+class SyntaxProblem(Exception):
+    """The text is not valid YAML/JSON; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A document's data and where each part of it starts."""
+
+    data: Any
+    lines: Lines
+
+
+def pointer(*parts: str | int) -> str:
+    """Join parts into an RFC 6901 JSON pointer (``~`` and ``/`` escaped)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def child(base: str, part: str | int) -> str:
+    """The pointer of ``part`` inside ``base``."""
+    return base + pointer(part)
+
+
+def line_of(lines: Lines, ptr: str) -> int | None:
+    """The line of ``ptr``, or of its nearest ancestor that has one."""
+    while True:
+        if ptr in lines:
+            return lines[ptr]
+        if not ptr:
+            return None
+        ptr = ptr.rsplit("/", 1)[0]
+
+
+def parse(text: str, *, as_json: bool) -> Parsed:
+    """Parse one document; raises ``SyntaxProblem`` with the line of the error."""
+    return _parse_json(text) if as_json else _parse_yaml(text)
+
+
+# --- YAML ---------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that keeps timestamps as text, so bodies stay JSON-serialisable."""
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def _parse_yaml(text: str) -> Parsed:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise SyntaxProblem(f"YAML syntax error: {what}", mark.line + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise SyntaxProblem(f"YAML error: {exc}", None) from exc
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is not None:
+        _yaml_lines(node, "", lines, set())
+    return Parsed(data, lines)
+
+
+def _yaml_lines(node: yaml.Node, ptr: str, lines: Lines, seen: set[int]) -> None:
+    lines.setdefault(ptr, node.start_mark.line + 1)
+    if id(node) in seen:  # an alias to an anchor already walked: do not loop
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                continue
+            sub = child(ptr, key_node.value)
+            lines[sub] = key_node.start_mark.line + 1
+            _yaml_lines(value_node, sub, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _yaml_lines(item, child(ptr, index), lines, seen)
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\r\n]*")
+_ATOM = re.compile(r"[^,\]}\s]+")
+
+
+def _parse_json(text: str) -> Parsed:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SyntaxProblem(f"JSON syntax error: {exc.msg}", exc.lineno) from exc
+    return Parsed(data, _JsonLines(text).scan())
+
+
+class _JsonLines:
+    """Walks JSON text already accepted by ``json.loads`` and records pointer lines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines: Lines = {}
+
+    def scan(self) -> Lines:
+        self._skip_ws()
+        self.lines[""] = self._line()
+        self._value("")
+        return self.lines
+
+    def _line(self) -> int:
+        return bisect.bisect_left(self.newlines, self.pos) + 1
+
+    def _skip_ws(self) -> None:
+        match = _WS.match(self.text, self.pos)
+        self.pos = match.end() if match else self.pos
+
+    def _value(self, ptr: str) -> None:
+        char = self.text[self.pos]
+        if char == "{":
+            self._object(ptr)
+        elif char == "[":
+            self._array(ptr)
+        elif char == '"':
+            _, self.pos = scanstring(self.text, self.pos + 1)
+        else:
+            match = _ATOM.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos + 1
+
+    def _object(self, ptr: str) -> None:
+        self.pos += 1
+        while True:
+            self._skip_ws()
+            if self.text[self.pos] == "}":
+                self.pos += 1
+                return
+            if self.text[self.pos] == ",":
+                self.pos += 1
+                continue
+            line = self._line()
+            key, self.pos = scanstring(self.text, self.pos + 1)
+            self._skip_ws()
+            self.pos += 1  # the ':'
+            self._skip_ws()
+            sub = child(ptr, key)
+            self.lines[sub] = line
+            self._value(sub)
+
+    def _array(self, ptr: str) -> None:
+        self.pos += 1
+        index = 0
+        while True:
+            self._skip_ws()
+            if self.text[self.pos] == "]":
+                self.pos += 1
+                return
+            if self.text[self.pos] == ",":
+                self.pos += 1
+                continue
+            sub = child(ptr, index)
+            self.lines[sub] = self._line()
+            self._value(sub)
+            index += 1
