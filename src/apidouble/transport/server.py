@@ -1,0 +1,156 @@
+"""Listening, timeouts and graceful shutdown for the HTTP/1.1 transport.
+
+One ``ServeState`` per listening server holds what all its connections share. A single
+sweeper timer per server enforces every connection's timeouts, so serving a request
+never arms or cancels a timer; a timeout therefore fires between ``limit`` and
+``limit + tick`` seconds, where ``tick`` is a quarter of the smallest timeout (at most 1 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from ..outcome import Handler
+from .http1 import HttpProtocol
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """Caps that keep one client from holding memory or connections forever.
+
+    ``header_timeout_s`` bounds the time to receive a request head (from the connection's
+    start, or from the first byte of the next request on a keep-alive connection) and is
+    also the body stall limit: a body that makes no progress for that long gets 408.
+    """
+
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_header_bytes: int = 64 * 1024
+    header_timeout_s: float = 10.0
+    idle_timeout_s: float = 60.0
+    shutdown_grace_s: float = 10.0
+
+
+DEFAULT_LIMITS = ServerLimits()
+
+
+class ServeState:
+    """What every connection of one server shares: handler, limits, live connections, tasks."""
+
+    __slots__ = (
+        "handler",
+        "limits",
+        "loop",
+        "connections",
+        "tasks",
+        "closing",
+        "_empty",
+        "_tick",
+        "_sweeper",
+    )
+
+    def __init__(
+        self, handler: Handler, limits: ServerLimits, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.handler = handler
+        self.limits = limits
+        self.loop = loop
+        self.connections: set[HttpProtocol] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.closing = False
+        self._empty: asyncio.Future[None] | None = None
+        smallest = min(limits.header_timeout_s, limits.idle_timeout_s)
+        self._tick = min(1.0, max(0.01, smallest / 4))
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a coroutine as a task we keep a reference to until it is done."""
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def forget(self, conn: HttpProtocol) -> None:
+        self.connections.discard(conn)
+        if not self.connections and self._empty is not None and not self._empty.done():
+            self._empty.set_result(None)
+
+    def start_sweeping(self) -> None:
+        self._sweeper = self.loop.call_later(self._tick, self._sweep)
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for conn in tuple(self.connections):
+            conn.check_timeouts(now)
+        self._sweeper = self.loop.call_later(self._tick, self._sweep)
+
+    async def drain(self, grace_s: float) -> None:
+        """Close idle connections now, wait for in-flight ones, abort the rest after grace."""
+        self.closing = True
+        for conn in tuple(self.connections):
+            conn.shutdown()
+        if self.connections:
+            self._empty = self.loop.create_future()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._empty), grace_s)
+            except TimeoutError:
+                for conn in tuple(self.connections):
+                    conn.abort()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for task in tuple(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(tuple(self.tasks), timeout=1.0)
+
+
+class HttpServer:
+    """A listening HTTP/1.1 server; ``port`` is the port actually bound."""
+
+    def __init__(self, server: asyncio.Server, state: ServeState, host: str, port: int) -> None:
+        self._server = server
+        self._state = state
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def close(self) -> None:
+        """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
+        if self._state.closing:
+            return
+        self._server.close()
+        await self._state.drain(self._state.limits.shutdown_grace_s)
+        await self._server.wait_closed()
+
+
+async def start_server(
+    handler: Handler,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: ServerLimits = DEFAULT_LIMITS,
+    reuse_port: bool = False,
+) -> HttpServer:
+    """Listen on ``host:port`` (0 picks a free port) and serve ``handler``."""
+    loop = asyncio.get_running_loop()
+    state = ServeState(handler, limits, loop)
+    server = await loop.create_server(
+        lambda: HttpProtocol(state), host, port, reuse_port=reuse_port or None, backlog=4096
+    )
+    bound = server.sockets[0].getsockname()
+    state.start_sweeping()
+    return HttpServer(server, state, host, int(bound[1]))
+
+
+def install_event_loop_policy() -> str:
+    """Use uvloop where it is installed (it is what makes the numbers in BENCH.md)."""
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
