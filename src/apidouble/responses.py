@@ -64,7 +64,7 @@ def _body_and_type(spec: ResponseSpec) -> tuple[Any, str | None]:
 class CompiledResponse:
     """A response spec, ready to serve: ``static`` is set when nothing is templated."""
 
-    __slots__ = ("static", "_status", "_headers", "_body", "_body_kind")
+    __slots__ = ("static", "latency", "_status", "_headers", "_body", "_body_kind")
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec) -> None:
         body, implied_type = _body_and_type(spec)
@@ -72,6 +72,7 @@ class CompiledResponse:
         if implied_type and not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("content-type", implied_type))
         self._body_kind = spec.body_kind
+        self.latency = spec.latency
         self._status: int | Renderer = (
             spec.status if isinstance(spec.status, int) else compile_text(env, spec.status, True)
         )

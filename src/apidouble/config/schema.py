@@ -159,7 +159,7 @@ class ValueMatcher(_Model):
 
     equals: Text | None = Field(None, description="The value equals this text.")
     contains: Text | None = Field(None, description="The value contains this text.")
-    regex: Regex | None = Field(None, description="The value matches this regex (search).")
+    regex: Regex | None = Field(None, description="The value matches this regex (full match).")
     present: bool | None = Field(None, description="true: must be present; false: absent.")
     one_of: list[Text] | None = Field(None, description="The value equals one of these.")
     case_insensitive: bool = Field(False, description="Compare ignoring case.")
@@ -178,7 +178,9 @@ class BodyMatcher(_Model):
 
     equals: Any = Field(None, description="Body equals this text, or this JSON value.")
     contains: Text | None = Field(None, description="Body text contains this.")
-    regex: Regex | None = Field(None, description="Body text matches this regex (search).")
+    regex: Regex | None = Field(
+        None, description="Body text matches this regex (full match; . matches newlines)."
+    )
     json_: Any = Field(
         None, alias="json", description="Partial JSON: every given key present and equal."
     )

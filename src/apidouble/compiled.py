@@ -1,0 +1,137 @@
+"""Load time, second half: turn loaded stubs into what the hot path runs.
+
+``compile_config`` validates and compiles every stub (matchers, templates, files,
+schemas), collecting every problem with its file, line and stub before raising one
+``ConfigError``, then indexes them into a router. Nothing here runs per request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+
+from .behaviours.failure import default_failure
+from .errors import ConfigError, ConfigProblem
+from .matching.pattern import compile_pattern
+from .matching.router import Router
+from .model import Stub
+from .responses import CompiledResponse
+from .templating import TemplateEnvironment
+
+
+class ResponsePicker:
+    """Chooses among a stub's responses: ``sequence`` (then stay on the last), ``cycle``,
+    or ``random``; one response is a constant."""
+
+    __slots__ = ("_responses", "_next", "_mode", "_rng")
+
+    def __init__(self, responses: Sequence[CompiledResponse], mode: str, rng: random.Random):
+        self._responses = tuple(responses)
+        self._mode = mode
+        self._rng = rng
+        self._next: Iterator[CompiledResponse] | None = None
+        if len(responses) > 1 and mode == "cycle":
+            self._next = itertools.cycle(self._responses)
+        elif len(responses) > 1 and mode == "sequence":
+            last = self._responses[-1]
+            self._next = itertools.chain(self._responses, itertools.repeat(last))
+
+    def pick(self) -> CompiledResponse:
+        """The response for this request."""
+        if self._next is not None:
+            return next(self._next)
+        if self._mode == "random" and len(self._responses) > 1:
+            return self._rng.choice(self._responses)
+        return self._responses[0]
+
+
+@dataclass(slots=True)
+class CompiledStub:
+    """A stub with everything the hot path needs, built once."""
+
+    stub: Stub
+    picker: ResponsePicker
+    failure: CompiledResponse | None
+    validator: Validator | None
+
+
+@dataclass(slots=True)
+class CompiledConfig:
+    """One generation of the served config: swapped atomically on reload."""
+
+    router: Router
+    stubs: dict[str, CompiledStub]
+    files: tuple[Path, ...] = ()
+    env: TemplateEnvironment = field(default_factory=TemplateEnvironment)
+
+
+def _problem(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
+    source = stub.source
+    return ConfigProblem(source.file, message, source.line, source.pointer + suffix, stub.label)
+
+
+def _compile_validator(schema: Mapping[str, Any]) -> Validator:
+    cls = validators.validator_for(schema, default=Draft202012Validator)
+    cls.check_schema(dict(schema))
+    return cls(schema)
+
+
+def _compile_stub(
+    stub: Stub, env: TemplateEnvironment, problems: list[ConfigProblem]
+) -> CompiledStub | None:
+    errors_before = len(problems)
+    try:
+        compile_pattern(stub.pattern)
+    except ValueError as exc:
+        problems.append(_problem(stub, str(exc), "/match"))
+    responses: list[CompiledResponse] = []
+    for index, spec in enumerate(stub.responses):
+        suffix = f"/responses/{index}" if len(stub.responses) > 1 else ""
+        try:
+            responses.append(CompiledResponse(env, spec))
+        except (ValueError, OSError) as exc:
+            problems.append(_problem(stub, str(exc), suffix))
+    failure = None
+    if stub.failure_rate > 0 or stub.failure is not None:
+        try:
+            failure = CompiledResponse(env, stub.failure or default_failure(stub.label))
+        except (ValueError, OSError) as exc:
+            problems.append(_problem(stub, str(exc), "/failure"))
+    validator = None
+    if stub.validate_schema is not None:
+        try:
+            validator = _compile_validator(stub.validate_schema)
+        except SchemaError as exc:
+            problems.append(_problem(stub, f"invalid JSON Schema: {exc.message}", "/validate"))
+    if len(problems) > errors_before:
+        return None
+    picker = ResponsePicker(responses, stub.response_mode, env.random)
+    return CompiledStub(stub, picker, failure, validator)
+
+
+def compile_config(
+    stubs: Sequence[Stub], files: Sequence[Path] = (), seed: int | None = None
+) -> CompiledConfig:
+    """Compile and index every stub; raises ``ConfigError`` listing every problem."""
+    env = TemplateEnvironment(seed)
+    problems: list[ConfigProblem] = []
+    compiled = {}
+    for stub in stubs:
+        result = _compile_stub(stub, env, problems)
+        if result is not None:
+            compiled[stub.id] = result
+    if problems:
+        raise ConfigError(problems)
+    watched = set(files)
+    watched.update(
+        Path(spec.body) for stub in stubs for spec in stub.responses if spec.body_kind == "file"
+    )
+    return CompiledConfig(Router(stubs), compiled, tuple(sorted(watched)), env)
