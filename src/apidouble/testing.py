@@ -1,0 +1,147 @@
+"""Use apidouble from Python tests: ``MockServer`` runs the real server in a thread.
+
+with MockServer("examples/apidouble.yaml") as mock:
+    httpx.get(mock.url + "/api/users/42")
+    assert mock.requests.count(method="GET", path="/api/users/42") == 1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .compiled import compile_config
+from .config.load import load_data
+from .errors import ApidoubleError
+from .journal import Journal
+from .options import Options
+from .runtime import Runtime
+
+
+class RequestLog:
+    """The journal as tests read it: newest first, filtered by method, path, stub, status."""
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    def all(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every kept entry, newest first."""
+        return self._journal.newest(limit)
+
+    def find(self, **conditions: Any) -> list[dict[str, Any]]:
+        """Entries matching ``method``, ``path``, ``stub`` and ``status`` where given."""
+        return self._journal.find(**conditions)
+
+    def count(self, **conditions: Any) -> int:
+        """How many entries match (same conditions as ``find``)."""
+        return self._journal.count(**conditions)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._journal.clear()
+
+    def __len__(self) -> int:
+        return len(self._journal)
+
+
+class MockServer:
+    """An apidouble server on 127.0.0.1 and a free port, in a background thread."""
+
+    def __init__(
+        self,
+        *paths: str | Path,
+        endpoints: Sequence[Mapping[str, Any]] | None = None,
+        **options: Any,
+    ) -> None:
+        if paths and endpoints is not None:
+            raise ApidoubleError("give config paths or endpoints, not both")
+        options.setdefault("port", 0)
+        options.setdefault("watch", False)
+        self.options = Options(**options)
+        self._paths = tuple(Path(p) for p in paths)
+        stubs = load_data({"endpoints": list(endpoints or [])}).stubs if not paths else ()
+        self._runtime = Runtime(self._paths, self.options, stubs)
+        self.requests = RequestLog(self._runtime.journal)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self.url = ""
+        self.port = 0
+
+    def start(self) -> MockServer:
+        """Start serving; returns once the port is bound."""
+        self._thread = threading.Thread(target=self._serve, name="apidouble", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._failure is not None:
+            raise self._failure
+        return self
+
+    def _serve(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        try:
+            server = await self._runtime.start()
+        except BaseException as exc:  # reported to the starting thread
+            self._failure = exc
+            self._ready.set()
+            return
+        self.url, self.port = server.url, server.port
+        self._ready.set()
+        await self._stopped.wait()
+        await self._runtime.stop()
+
+    def stop(self) -> None:
+        """Shut down gracefully and wait for the thread."""
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(30)
+        self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _call(self, coroutine: Any) -> Any:
+        if self._loop is None:
+            raise ApidoubleError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
+
+    def reload(self) -> None:
+        """Reload the config files now; raises ``ConfigError`` if they are broken."""
+        if self._runtime.reloader is None:
+            raise ApidoubleError("this server was not started from config files")
+        error = self._call(self._runtime.reloader.reload())
+        if error is not None:
+            raise error
+
+    def set_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
+        """Replace every stub with ``endpoints`` (the config's ``endpoints:`` form)."""
+        loaded = load_data({"endpoints": list(endpoints)})
+        self._runtime.engine.install(compile_config(loaded.stubs, seed=self.options.seed))
+
+    def add_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
+        """Add stubs after the ones already served."""
+        current = [c.stub for c in self._runtime.engine.config.stubs.values()]
+        loaded = load_data({"endpoints": list(endpoints)})
+        added = [replace(stub, order=len(current) + n) for n, stub in enumerate(loaded.stubs)]
+        merged = compile_config([*current, *added], seed=self.options.seed)
+        self._runtime.engine.install(merged)

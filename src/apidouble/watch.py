@@ -1,0 +1,80 @@
+"""Reload: load and compile off the event loop, then swap; keep the last good config.
+
+A reload that fails leaves the served config untouched; its error is logged with file
+and line and reported by ``/__admin/health`` until a later reload succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+from .compiled import CompiledConfig, compile_config
+from .config.load import load_config
+from .errors import ConfigError
+
+log = logging.getLogger("apidouble")
+
+CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+def build(paths: Sequence[Path], seed: int | None = None) -> CompiledConfig:
+    """Load time, start to end: read the files, validate, compile, index."""
+    config = load_config(*paths)
+    chosen_seed = seed if seed is not None else config.seed
+    return compile_config(config.stubs, config.files, chosen_seed)
+
+
+class Reloader:
+    """Rebuilds the served config from its paths, on demand or when files change."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        install: Callable[[CompiledConfig], None],
+        on_error: Callable[[ConfigError | None], None],
+        seed: int | None = None,
+    ) -> None:
+        self.paths = tuple(paths)
+        self.install = install
+        self.on_error = on_error
+        self.seed = seed
+        self.watched: tuple[Path, ...] = ()
+        self._lock = asyncio.Lock()
+
+    def load_now(self) -> CompiledConfig:
+        """The first load, before serving: errors propagate to the caller."""
+        config = build(self.paths, self.seed)
+        self.watched = config.files
+        return config
+
+    async def reload(self) -> ConfigError | None:
+        """Rebuild in a worker thread and swap; returns the error when the new config is bad."""
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            try:
+                config = await loop.run_in_executor(None, build, self.paths, self.seed)
+            except ConfigError as exc:
+                log.error("reload failed, still serving the last good config:\n%s", exc)
+                self.on_error(exc)
+                return exc
+            self.watched = config.files
+            self.install(config)
+            self.on_error(None)
+            log.info("reloaded: %d stubs", len(config.stubs))
+            return None
+
+    def _relevant(self, change: Change, path: str) -> bool:
+        candidate = Path(path)
+        return candidate.suffix in CONFIG_SUFFIXES or candidate in self.watched
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Reload whenever a watched file changes, until ``stop`` is set."""
+        roots = {p if p.is_dir() else p.parent for p in self.paths}
+        roots.update(p.parent for p in self.watched)
+        async for _changes in awatch(*sorted(roots), watch_filter=self._relevant, stop_event=stop):
+            await self.reload()

@@ -1,0 +1,74 @@
+"""The ``apidouble`` command as users run it: a real process, real output, real signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from .conftest import EXAMPLES
+
+APIDOUBLE = [sys.executable, "-m", "apidouble"]
+
+
+def test_run_prints_url_first_serves_and_stops_gracefully() -> None:
+    with subprocess.Popen(
+        [*APIDOUBLE, "run", str(EXAMPLES), "--port", "0", "--no-watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline().strip()
+            assert first.startswith("apidouble listening on http://127.0.0.1:")
+            url = first.rsplit(" ", 1)[1]
+            assert httpx.get(url + "/api/users/7").json()["id"] == 7
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+        finally:
+            process.kill()
+
+
+def test_validate_ok() -> None:
+    result = subprocess.run([*APIDOUBLE, "validate", str(EXAMPLES)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def test_validate_lists_every_error_with_file_line_and_pointer(
+    write_config: Callable[[str, str], Path],
+) -> None:
+    first = write_config(
+        """
+        endpoints:
+          - name: fine
+            path: /ok
+          - name: bad-status
+            path: /x
+            status: "not a number {{"
+        """,
+        "a.yaml",
+    )
+    write_config('{"endpoints": [{"path": "/y", "response_file": "../../etc/passwd"}]}', "b.json")
+    result = subprocess.run(
+        [*APIDOUBLE, "validate", str(first.parent)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any("a.yaml:7" in line and "bad-status" in line for line in lines), lines
+    assert any("b.json:1" in line and "/endpoints/0" in line for line in lines), lines
+    assert lines[-1] == "2 error(s)"
+
+
+def test_run_refuses_a_broken_config(write_config: Callable[[str, str], Path]) -> None:
+    path = write_config("endpoints: [{path: /x, method: FETCH}]", "apidouble.yaml")
+    result = subprocess.run(
+        [*APIDOUBLE, "run", str(path), "--port", "0"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1
+    assert "apidouble.yaml:1" in result.stderr

@@ -1,0 +1,120 @@
+"""The shipped examples, served as ``make run`` serves them, exercised feature by feature."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from apidouble import MockServer
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer(EXAMPLES, seed=7) as server:
+        yield server
+
+
+@pytest.fixture
+def client(mock: MockServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=mock.url, timeout=10) as c:
+        yield c
+
+
+def test_file_body_and_inferred_type(client: httpx.Client) -> None:
+    response = client.get("/api/users")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert [u["name"] for u in response.json()][:1] == ["Ada Lovelace"]
+
+
+def test_query_match_with_priority(client: httpx.Client) -> None:
+    assert client.get("/api/users", params={"role": "admin"}).json() == [
+        {"id": 1, "name": "Ada Lovelace", "role": "admin"}
+    ]
+
+
+def test_path_param_typed_json_date_and_uuid(client: httpx.Client) -> None:
+    response = client.get("/api/users/42")
+    body = response.json()
+    assert body["id"] == 42
+    assert body["name"] == "User 42"
+    assert body["fetched_on"] == datetime.now(UTC).strftime("%Y-%m-%d")
+    assert re.fullmatch(r"[0-9a-f-]{36}", response.headers["x-request-id"])
+
+
+def test_literal_path_beats_template_when_it_matches(client: httpx.Client) -> None:
+    assert client.get("/api/users/me", headers={"authorization": "Bearer t"}).json()["id"] == 1
+    # Without the header the literal stub does not match, and {id} takes it.
+    assert client.get("/api/users/me").json()["name"] == "User me"
+
+
+def test_validation_lists_every_error(client: httpx.Client) -> None:
+    response = client.post("/api/users", json={"name": "", "extra": 1})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    pointers = {(e["pointer"], e["message"].split(" ")[0]) for e in response.json()["errors"]}
+    assert ("/name", "''") in pointers
+    assert len(response.json()["errors"]) == 3  # email missing, name too short, extra key
+    created = client.post("/api/users", json={"name": "Lin", "email": "lin@example.com"})
+    assert created.status_code == 201
+    assert created.json() == {"id": 4, "name": "Lin", "email": "lin@example.com"}
+    assert created.headers["location"] == "/api/users/4"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "order_id"),
+    [
+        ({"shipping": "express", "items": [1]}, 201, "ord-1001"),
+        ({"shipping": "ground", "items": list(range(11))}, 202, "ord-1002"),
+    ],
+)
+def test_body_matching(client: httpx.Client, body: object, status: int, order_id: str) -> None:
+    response = client.post("/api/orders", json=body)
+    assert (response.status_code, response.json()["id"]) == (status, order_id)
+
+
+def test_fallback_order_is_templated(client: httpx.Client) -> None:
+    body = client.post("/api/orders", json={"items": [1]}).json()
+    assert re.fullmatch(r"ord-\d{4}", body["id"])
+
+
+def test_sequence_stays_on_last(client: httpx.Client) -> None:
+    seen = [client.get("/api/orders/9/status").json()["status"] for _ in range(4)]
+    assert seen == ["pending", "shipped", "delivered", "delivered"]
+
+
+def test_cookie_match_and_head(client: httpx.Client) -> None:
+    assert client.get("/api/cart").status_code == 404
+    client.cookies.set("session", "abc")
+    assert client.get("/api/cart").json()["session"] == "abc"
+    head = client.head("/api/cart")
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) > 0
+
+
+def test_wildcards_regex_text_and_binary(client: httpx.Client) -> None:
+    assert client.get("/assets/css/site.css").text == "asset placeholder"
+    redirect = client.get("/v1/orders/77")
+    assert (redirect.status_code, redirect.headers["location"]) == (301, "/api/orders/77/status")
+    ping = client.delete("/api/ping")
+    assert (ping.text, ping.headers["content-type"]) == ("pong", "text/plain; charset=utf-8")
+    pixel = client.get("/api/pixel.gif")
+    assert pixel.headers["content-type"] == "image/gif"
+    assert pixel.content == base64.b64decode(
+        "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    )
+
+
+def test_seed_form_verbatim(client: httpx.Client) -> None:
+    statuses = {client.get("/api/endpoint").status_code for _ in range(30)}
+    assert 200 in statuses
+    ok = next(r for r in (client.get("/api/endpoint") for _ in range(30)) if r.status_code == 200)
+    assert ok.json() == {"data": "value"}
+    assert client.get("/api/time").json()["date"] == datetime.now(UTC).strftime("%Y-%m-%d")
