@@ -1,0 +1,20 @@
+# Each target is a thin shell over a script in scripts/.
+.PHONY: run test check bench setup clean
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+check:
+	@bash scripts/check.sh
+
+bench:
+	@bash scripts/bench.sh
+
+setup:
+	@bash scripts/setup.sh
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
