@@ -342,6 +342,9 @@ class HttpProtocol(asyncio.Protocol):
         keep = self._cur_keep and not self._peer_eof and not self._state.closing
         end = (_END_KEEP if self._cur_v11 else _END_KEEP_10) if keep else _END_CLOSE
         status = response.status
+        # Report first: a client in another thread may read the journal the moment the
+        # bytes arrive, so the exchange must be recorded before they leave.
+        self._report(outcome)
         try:
             if self._cur_bodyless or status == 204 or status == 304 or status < 200:
                 transport.write(response.head + end)
@@ -350,9 +353,7 @@ class HttpProtocol(asyncio.Protocol):
             else:
                 transport.writelines((response.head + end, response.body))
         except RuntimeError:  # uvloop: the peer reset and the handle closed just now
-            self._report(outcome)
             return
-        self._report(outcome)
         if not keep:
             self._close_after_write()
             return
