@@ -113,8 +113,7 @@ def test_wildcards_regex_text_and_binary(client: httpx.Client) -> None:
 
 
 def test_seed_form_verbatim(client: httpx.Client) -> None:
-    statuses = {client.get("/api/endpoint").status_code for _ in range(30)}
-    assert 200 in statuses
-    ok = next(r for r in (client.get("/api/endpoint") for _ in range(30)) if r.status_code == 200)
-    assert ok.json() == {"data": "value"}
+    responses = [client.get("/api/endpoint") for _ in range(10)]
+    assert {r.status_code for r in responses} <= {200, 500}
+    assert [r.json() for r in responses if r.status_code == 200][0] == {"data": "value"}
     assert client.get("/api/time").json()["date"] == datetime.now(UTC).strftime("%Y-%m-%d")
