@@ -1,0 +1,170 @@
+"""Flaky patterns: when a stub fails on purpose, by count, by clock or by chance.
+
+``fail_first: N`` fails a client's first N requests, then succeeds (a retry loop gets
+through); ``fail_every: K`` fails every K-th request; ``outage: {every: 60s, for: 10s}``
+fails everything for ``for`` at the start of each period after the first (so a server
+starts healthy, goes down at 60s until 70s, at 120s until 130s…); ``failure_rate`` fails
+at random. Several may be combined: a request fails when any of them says so, the
+deterministic ones asked first so the RNG is drawn only when they all pass.
+
+``per_client: "header:X" | "ip" | "query:NAME"`` gives every client its own counters and
+its own outage clock (started at its first request); without it, all clients share one
+pattern whose outage clock starts when the pattern is built (load time). Client state
+lives in an ``LruDict``, so memory stays bounded however many clients there are.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..model import Request
+from .durations import parse_duration
+from .keys import DEFAULT_MAX_KEYS, KeyFunc, LruDict, compile_key
+
+FLAKY_KEYS = frozenset({"fail_first", "fail_every", "outage", "failure_rate", "per_client"})
+"""The endpoint keys a ``FlakyPattern`` is built from (the loader picks these out)."""
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """Down for ``for_s`` seconds at the start of every ``every_s`` period but the first."""
+
+    every_s: float
+    for_s: float
+
+    def active(self, elapsed_s: float) -> bool:
+        """Whether ``elapsed_s`` seconds after the origin falls inside an outage."""
+        if elapsed_s < self.every_s:
+            return False
+        return math.fmod(elapsed_s, self.every_s) < self.for_s
+
+
+class _Client:
+    """What the pattern remembers about one client: requests seen, when first seen."""
+
+    __slots__ = ("count", "origin")
+
+    def __init__(self, origin: float) -> None:
+        self.count = 0
+        self.origin = origin
+
+
+class FlakyPattern:
+    """Decides, per request, whether the stub answers with its failure."""
+
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        clock: Clock,
+        fail_first: int = 0,
+        fail_every: int = 0,
+        outage: Outage | None = None,
+        failure_rate: float = 0.0,
+        per_client: str | None = None,
+        max_keys: int = DEFAULT_MAX_KEYS,
+    ) -> None:
+        if fail_first < 0 or fail_every < 0:
+            raise ValueError("fail_first and fail_every must be >= 0")
+        if not 0.0 <= failure_rate <= 1.0:
+            raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate}")
+        self.fail_first = fail_first
+        self.fail_every = fail_every
+        self.outage = outage
+        self.failure_rate = failure_rate
+        self.per_client = per_client
+        self._rng = rng
+        self._clock = clock
+        self._key: KeyFunc = compile_key(per_client) if per_client else _shared
+        self._clients: LruDict[str, _Client] = LruDict(max_keys if per_client else 1)
+        self._created = clock()
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, object], *, rng: random.Random, clock: Clock
+    ) -> FlakyPattern:
+        """Validate the flaky keys of an endpoint; ValueError says which key is wrong."""
+        if unknown := sorted(config.keys() - FLAKY_KEYS):
+            raise ValueError(f"unknown flaky key(s): {', '.join(unknown)}")
+        outage = config.get("outage")
+        per_client = config.get("per_client")
+        if per_client is not None and not isinstance(per_client, str):
+            raise ValueError(f"per_client must be a string like 'header:X', got {per_client!r}")
+        if per_client == "global":
+            per_client = None
+        return cls(
+            rng=rng,
+            clock=clock,
+            fail_first=_count("fail_first", config.get("fail_first", 0)),
+            fail_every=_count("fail_every", config.get("fail_every", 0)),
+            outage=_outage(outage) if outage is not None else None,
+            failure_rate=_rate(config.get("failure_rate", 0.0)),
+            per_client=per_client,
+        )
+
+    def decide(self, request: Request, now: float) -> bool:
+        """True when this request must fail (and the request is counted either way)."""
+        return self.reason(request, now) is not None
+
+    def reason(self, request: Request, now: float) -> str | None:
+        """Which rule fails this request (``fail_first``, ``fail_every``, ``outage``,
+        ``failure_rate``), or None; for the decision record and the journal."""
+        key = self._key(request)
+        client = self._clients.get(key)
+        if client is None:
+            client = _Client(now if self.per_client else self._created)
+            self._clients[key] = client
+        client.count += 1
+        if client.count <= self.fail_first:
+            return "fail_first"
+        if self.fail_every and client.count % self.fail_every == 0:
+            return "fail_every"
+        if self.outage is not None and self.outage.active(now - client.origin):
+            return "outage"
+        if self.failure_rate > 0.0 and (
+            self.failure_rate >= 1.0 or self._rng.random() < self.failure_rate
+        ):
+            return "failure_rate"
+        return None
+
+    def reset(self) -> None:
+        """Start over: counters, per-client clocks and the shared outage clock."""
+        self._clients.clear()
+        self._created = self._clock()
+
+
+def _shared(request: Request) -> str:
+    return ""
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _rate(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"failure_rate must be a number between 0 and 1, got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"failure_rate must be between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _outage(value: object) -> Outage:
+    if not isinstance(value, Mapping) or set(value) != {"every", "for"}:
+        raise ValueError(
+            f"outage needs exactly every and for, e.g. {{every: 60s, for: 10s}}, got {value!r}"
+        )
+    every = parse_duration(value["every"], "outage.every")
+    duration = parse_duration(value["for"], "outage.for")
+    if not 0 < duration < every:
+        raise ValueError(
+            f"outage.for ({duration:g}s) must be above 0 and below outage.every ({every:g}s)"
+        )
+    return Outage(every, duration)
