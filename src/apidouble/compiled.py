@@ -23,7 +23,7 @@ from .errors import ConfigError, ConfigProblem
 from .matching.pattern import compile_pattern
 from .matching.router import Router
 from .model import Stub
-from .responses import CompiledResponse
+from .responses import CompiledResponse, watched_files
 from .templating import TemplateEnvironment
 
 
@@ -96,13 +96,13 @@ def _compile_stub(
     for index, spec in enumerate(stub.responses):
         suffix = f"/responses/{index}" if len(stub.responses) > 1 else ""
         try:
-            responses.append(CompiledResponse(env, spec))
+            responses.append(CompiledResponse(env, spec, stub.label))
         except (ValueError, OSError) as exc:
             problems.append(_problem(stub, str(exc), suffix))
     failure = None
     if stub.failure_rate > 0 or stub.failure is not None:
         try:
-            failure = CompiledResponse(env, stub.failure or default_failure(stub.label))
+            failure = CompiledResponse(env, stub.failure or default_failure(stub.label), stub.label)
         except (ValueError, OSError) as exc:
             problems.append(_problem(stub, str(exc), "/failure"))
     validator = None
@@ -118,10 +118,19 @@ def _compile_stub(
 
 
 def compile_config(
-    stubs: Sequence[Stub], files: Sequence[Path] = (), seed: int | None = None
+    stubs: Sequence[Stub],
+    files: Sequence[Path] = (),
+    seed: int | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+    faker_locale: str | None = None,
+    faker_seed: int | None = None,
 ) -> CompiledConfig:
-    """Compile and index every stub; raises ``ConfigError`` listing every problem."""
-    env = TemplateEnvironment(seed)
+    """Compile and index every stub; raises ``ConfigError`` listing every problem.
+
+    ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
+    """
+    env = TemplateEnvironment(seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed)
     problems: list[ConfigProblem] = []
     compiled = {}
     for stub in stubs:
@@ -131,7 +140,7 @@ def compile_config(
     if problems:
         raise ConfigError(problems)
     watched = set(files)
-    watched.update(
-        Path(spec.body) for stub in stubs for spec in stub.responses if spec.body_kind == "file"
-    )
+    for stub in stubs:
+        for spec in (*stub.responses, *((stub.failure,) if stub.failure else ())):
+            watched.update(watched_files(spec))
     return CompiledConfig(Router(stubs), compiled, tuple(sorted(watched)), env)

@@ -184,7 +184,9 @@ class ResponseSpec:
     """What to answer with, before rendering.
 
     ``body`` is a JSON value (kind ``json``), text, base64 text, or a file path that was
-    resolved and confined to the config's folder at load time (kind ``file``).
+    resolved and confined to the config's folder at load time (kind ``file``). A templated
+    file name (kind ``file``, ``body`` None) is ``file_template``, rendered per request and
+    confined to ``base_dir``.
     """
 
     status: int | str = 200
@@ -192,6 +194,8 @@ class ResponseSpec:
     body_kind: BodyKind = "empty"
     body: Any = None
     latency: Latency | None = None
+    file_template: str | None = None
+    base_dir: str | None = None
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

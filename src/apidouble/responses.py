@@ -1,27 +1,44 @@
 """Compile a ``ResponseSpec`` at load time into ready bytes, or into a fast renderer.
 
 Static responses (no template anywhere) are encoded once and served as the same bytes
-every time; templated ones keep only the templated parts to evaluate per request.
+every time. Templated ones keep only the templated parts to evaluate per request: the
+status line and static headers are pre-encoded, a JSON body is pre-encoded around its
+template slots, and one context (just the names the templates use) is built per
+response and shared by status, headers, body and ``response_file`` name.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import mimetypes
+import logging
 from pathlib import Path
 from typing import Any
 
 from .model import Request, ResponseSpec
-from .outcome import Response
-from .templating import Renderer, TemplateEnvironment, compile_text, compile_value, is_template
+from .outcome import Response, reason_phrase
+from .templating import (
+    RENDER_ERRORS,
+    JsonBody,
+    Template,
+    TemplateEnvironment,
+    TemplateRenderError,
+    compile_template,
+    is_template,
+    render_error,
+)
+from .templating.files import FileTable, candidate_files, content_type_of
+from .templating.filters import json_default
 
 JSON_TYPE = "application/json"
+
+log = logging.getLogger("apidouble")
 
 
 def encode_json(value: Any) -> bytes:
     """JSON as we send it: compact, UTF-8, and tolerant of dates from templates."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=json_default)
+    return text.encode("utf-8", "backslashreplace")
 
 
 def json_response(status: int, body: Any, content_type: str = JSON_TYPE) -> Response:
@@ -45,6 +62,18 @@ def infer_text_type(text: str) -> str:
     return "text/plain; charset=utf-8"
 
 
+def watched_files(spec: ResponseSpec) -> list[Path]:
+    """The files a response serves from, for the reloader to watch."""
+    if spec.body_kind != "file":
+        return []
+    if spec.file_template is not None and spec.base_dir is not None:
+        try:
+            return candidate_files(spec.base_dir, spec.file_template)
+        except ValueError:
+            return []
+    return [Path(spec.body)] if spec.body is not None else []
+
+
 def _body_and_type(spec: ResponseSpec) -> tuple[Any, str | None]:
     """The body in its load-time form and the content type it implies."""
     if spec.body_kind == "json":
@@ -53,62 +82,159 @@ def _body_and_type(spec: ResponseSpec) -> tuple[Any, str | None]:
         return spec.body, infer_text_type(spec.body) if not is_template(spec.body) else None
     if spec.body_kind == "base64":
         return base64.b64decode(spec.body), "application/octet-stream"
-    if spec.body_kind == "file":
-        guessed = mimetypes.guess_type(spec.body)[0] or "application/octet-stream"
-        if guessed.startswith("text/"):
-            guessed += "; charset=utf-8"
-        return Path(spec.body).read_bytes(), guessed
+    if spec.body_kind == "file" and spec.file_template is None:
+        return Path(spec.body).read_bytes(), content_type_of(spec.body)
     return b"", None
+
+
+def _encode_head_line(name: str, value: str) -> bytes:
+    return f"{name}: {value}\r\n".encode("latin-1", "replace")
 
 
 class CompiledResponse:
     """A response spec, ready to serve: ``static`` is set when nothing is templated."""
 
-    __slots__ = ("static", "latency", "_status", "_headers", "_body", "_body_kind")
+    __slots__ = (
+        "static",
+        "latency",
+        "_label",
+        "_status",
+        "_head",
+        "_prefix",
+        "_heads",
+        "_body",
+        "_files",
+        "_typed",
+        "_context",
+    )
 
-    def __init__(self, env: TemplateEnvironment, spec: ResponseSpec) -> None:
+    def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
+        self._label = label
+        self.latency = spec.latency
         body, implied_type = _body_and_type(spec)
         headers = list(spec.headers)
-        if implied_type and not any(name.lower() == "content-type" for name, _ in headers):
+        self._typed = any(name.lower() == "content-type" for name, _ in headers)
+        if implied_type and not self._typed:
             headers.append(("content-type", implied_type))
-        self._body_kind = spec.body_kind
-        self.latency = spec.latency
-        self._status: int | Renderer = (
-            spec.status if isinstance(spec.status, int) else compile_text(env, spec.status, True)
+        names: set[str] = set()
+
+        def compiled(source: str, where: str, typed: bool = False) -> Template:
+            try:
+                template = compile_template(env, source, typed)
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from exc
+            names.update(template.names)
+            return template
+
+        self._status: int | Template = (
+            spec.status if isinstance(spec.status, int) else compiled(spec.status, "status", True)
         )
-        self._headers: list[tuple[str, str | Renderer]] = [
-            (name, compile_text(env, value) if is_template(value) else value)
-            for name, value in headers
-        ]
-        self._body: Any
+        self._head: list[bytes | tuple[bytes, Template]] = []
+        for name, value in headers:
+            if is_template(value):
+                self._head.append((f"{name}: ".encode("latin-1", "replace"), compiled(value, name)))
+            elif self._head and isinstance(self._head[-1], bytes):
+                self._head[-1] += _encode_head_line(name, value)
+            else:
+                self._head.append(_encode_head_line(name, value))
+        self._files: FileTable | None = None
+        self._body: bytes | JsonBody | Template
         if spec.body_kind == "json":
-            renderer = compile_value(env, body)
-            self._body = renderer if renderer is not None else encode_json(body)
-        elif spec.body_kind == "text":
-            self._body = compile_text(env, body) if is_template(body) else body.encode()
+            json_body = JsonBody(env, body)
+            names.update(json_body.names)
+            self._body = json_body if not json_body.static else encode_json(body)
+        elif spec.body_kind == "text" and is_template(body):
+            self._body = compiled(body, "response")
+        elif spec.file_template is not None:
+            self._body = compiled(spec.file_template, "response_file")
+            self._files = FileTable(spec.base_dir or ".", spec.file_template)
         else:
-            self._body = body
+            self._body = body.encode() if isinstance(body, str) else body
+        self._context = env.context_maker(names)
+        self._heads: dict[int, bytes] = {}
+        """Whole heads by body length (templated JSON bodies vary in length but little)."""
+        self._prefix: bytes | None = None
+        """Status line and headers, when none of them is templated."""
+        if isinstance(self._status, int) and all(isinstance(p, bytes) for p in self._head):
+            self._prefix = _status_line(self._status) + b"".join(self._head)  # type: ignore[arg-type]
         self.static: Response | None = None
-        if isinstance(self._status, int) and isinstance(self._body, bytes):
-            if all(isinstance(value, str) for _, value in self._headers):
-                self.static = Response.build(self._status, self._headers, self._body)  # type: ignore[arg-type]
+        if self._prefix is not None and isinstance(self._body, bytes):
+            self.static = Response.build(self._status, headers, self._body)  # type: ignore[arg-type]
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:
         """The response for one request; raises ``TemplateRenderError`` on a bad template."""
         if self.static is not None:
             return self.static
+        try:
+            return self._render(self._context(request, params))
+        except RENDER_ERRORS as exc:
+            error = render_error(exc)
+        if error.sandbox:
+            log.warning("sandbox refused a template of stub %s: %s", self._label, error)
+        raise error
+
+    def _render(self, ctx: dict[str, Any]) -> Response:
+        status: Any = self._status
+        head = self._prefix
+        if head is None:
+            status, head = self._render_head(ctx)
+        body = self._body
+        if isinstance(body, JsonBody):  # the hot case: one join, one encode
+            data = body.render(ctx).encode("utf-8", "backslashreplace")
+            if head is self._prefix:  # then the whole head depends on the length only
+                whole = self._heads.get(len(data))
+                if whole is None:
+                    whole = head + b"content-length: %d\r\n" % len(data)
+                    if len(self._heads) < 64:
+                        self._heads[len(data)] = whole
+                return Response(status, whole, data)
+            return Response(status, head + b"content-length: %d\r\n" % len(data), data)
+        extra = b""
+        if isinstance(body, Template):
+            if self._files is not None:
+                data, content_type = self._files.lookup(str(body.run(ctx)))
+            else:
+                text = str(body.run(ctx))
+                data = text.encode("utf-8", "backslashreplace")
+                content_type = "" if self._typed else infer_text_type(text)
+            if not self._typed:
+                extra = _encode_head_line("content-type", content_type)
+        else:
+            data = body
+        length = b"content-length: %d\r\n" % len(data)
+        return Response(status, head + extra + length, data)
+
+    def _render_head(self, ctx: dict[str, Any]) -> tuple[int, bytes]:
         status = self._status
         if not isinstance(status, int):
-            status = int(status(request, params))
-        headers = [
-            (name, value if isinstance(value, str) else str(value(request, params)))
-            for name, value in self._headers
-        ]
-        body = self._body
-        if not isinstance(body, bytes):
-            rendered = body(request, params)
-            body = encode_json(rendered) if self._body_kind == "json" else str(rendered).encode()
-            typed = any(name.lower() == "content-type" for name, _ in headers)
-            if self._body_kind == "text" and not typed:
-                headers.append(("content-type", infer_text_type(str(rendered))))
-        return Response.build(status, headers, body)
+            status = _status_of(status.run(ctx))
+        parts = [_status_line(status)]
+        for part in self._head:
+            if isinstance(part, bytes):
+                parts.append(part)
+            else:
+                name, template = part
+                parts.append(name + _header_value(name, template.run(ctx)) + b"\r\n")
+        return status, b"".join(parts)
+
+
+def _status_line(status: int) -> bytes:
+    return f"HTTP/1.1 {status} {reason_phrase(status)}\r\n".encode("latin-1")
+
+
+def _status_of(value: Any) -> int:
+    try:
+        status = int(value)
+    except (TypeError, ValueError):
+        raise TemplateRenderError(f"status must be a number, got {value!r}") from None
+    if not 100 <= status <= 599:
+        raise TemplateRenderError(f"status must be between 100 and 599, got {status}")
+    return status
+
+
+def _header_value(name: bytes, value: Any) -> bytes:
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text or "\n" in text:
+        header = name.decode("latin-1").rstrip(": ")
+        raise TemplateRenderError(f"header {header} renders to a value with a line break")
+    return text.encode("latin-1", "replace")

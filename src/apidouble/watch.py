@@ -26,7 +26,15 @@ def build(paths: Sequence[Path], seed: int | None = None) -> CompiledConfig:
     """Load time, start to end: read the files, validate, compile, index."""
     config = load_config(*paths)
     chosen_seed = seed if seed is not None else config.seed
-    return compile_config(config.stubs, config.files, chosen_seed)
+    faker = config.faker
+    return compile_config(
+        config.stubs,
+        (*config.files, *config.data_files),
+        chosen_seed,
+        data=config.data,
+        faker_locale=faker.locale if faker else None,
+        faker_seed=faker.seed if faker else None,
+    )
 
 
 class Reloader:

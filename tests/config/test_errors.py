@@ -201,9 +201,9 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
         (4, "/endpoints/0/responses/0/response_file", "GET /a", "'nope.json' not found"),
     ),
     (
-        "templated response_file",
-        "endpoints:\n  - path: /a\n    response_file: '{{ request.path }}.json'\n",
-        (3, "/endpoints/0/response_file", "GET /a", "not supported yet"),
+        "templated response_file outside the folder",
+        "endpoints:\n  - path: /a\n    response_file: '../{{ request.path }}.json'\n",
+        (3, "/endpoints/0/response_file", "GET /a", "leads outside the config's folder"),
     ),
     (
         "unset environment variable",

@@ -126,3 +126,41 @@ def test_missing_values_are_render_errors() -> None:
     renderer = compile_text(TemplateEnvironment(), "{{ request.json.missing.deeper }}")
     with pytest.raises(TemplateRenderError, match="Undefined|undefined"):
         renderer(REQUEST, PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("source", "view"),
+    [
+        ("{{ request.params.id }}", False),
+        ("{{ request.json.name }} {{ request.method }}", False),
+        ("{{ request['path'] }}", False),
+        ("{{ request }}", True),
+        ("{% for k in request %}{{ k }}{% endfor %}", True),
+        ("{{ request.nope }}", True),
+    ],
+)
+def test_context_holds_only_the_request_parts_used(source: str, view: bool) -> None:
+    from apidouble.templating import compile_template
+    from apidouble.templating.requestview import RequestView
+
+    env = TemplateEnvironment()
+    template = compile_template(env, source)
+    ctx = env.context_maker(template.names)(REQUEST, PARAMS)
+    assert isinstance(ctx["request"], RequestView) is view
+    assert set(ctx) == {"request"}
+
+
+def test_request_view_is_complete_when_used_whole() -> None:
+    out = render("{{ request }}")
+    assert set(out) == {
+        *("method", "url", "path", "params", "query", "query_all"),
+        *("headers", "cookies", "body", "json"),
+    }
+    assert out["headers"]["x-trace"] == "t-1"
+    assert render("{{ request | length }}") == 10
+    assert render("{{ request.keys() | list | length }}") == 10
+
+
+def test_without_a_request_the_request_name_is_empty() -> None:
+    renderer = compile_value(TemplateEnvironment(), {"m": "{{ request.method is defined }}"})
+    assert renderer is not None and renderer(None, {}) == {"m": False}

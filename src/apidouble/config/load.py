@@ -22,6 +22,7 @@ from apidouble.config.schema import (
     BodyMatcher,
     ConfigFile,
     Endpoint,
+    FakerConfig,
     ResponseItem,
     ResponseKeys,
     ValueMatcher,
@@ -38,6 +39,9 @@ from apidouble.model import (
     Stub,
     ValueSpec,
 )
+from apidouble.templating.compile import is_template
+from apidouble.templating.data import read_data_file
+from apidouble.templating.files import candidate_folder, resolve_response_file
 
 CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 SKIPPED_DIRS = frozenset({"__files"})
@@ -48,11 +52,15 @@ _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://apidouble.dev/stub")
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Everything loaded from the given paths: the stubs in global order and the files read."""
+    """Everything loaded from the given paths: the stubs in global order and the files read;
+    ``data`` holds the parsed ``data:`` files by name (read from ``data_files``)."""
 
     stubs: tuple[Stub, ...]
     files: tuple[Path, ...]
     seed: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    data_files: tuple[Path, ...] = ()
+    faker: FakerConfig | None = None
 
 
 def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -65,20 +73,32 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
     files = discover(paths, problems)
     stubs: list[Stub] = []
     seed: tuple[int, str] | None = None
+    faker: tuple[FakerConfig, str] | None = None
+    data: dict[str, tuple[Any, str]] = {}
+    data_files: list[Path] = []
     for path in files:
         loader = _Loader(str(path), path.parent, path.absolute().as_posix(), problems)
         start = len(problems)
         if loader.read(path):
             stubs.extend(loader.load(env, first_order=len(stubs)))
+        for name, value in loader.datasets.items():
+            if name in data:
+                loader.problem(f"data {name!r} is also defined in {data[name][1]}", f"/data/{name}")
+            data.setdefault(name, (value, loader.display))
+        data_files.extend(loader.data_files)
         problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
-        if loader.seed is not None:
-            if seed is not None and seed[0] != loader.seed:
-                clash = f"seed {loader.seed} conflicts with seed {seed[0]} in {seed[1]}"
-                loader.problem(clash, "/seed")
-            seed = seed or (loader.seed, loader.display)
+        seed = _one_setting(loader, "seed", loader.seed, seed)
+        faker = _one_setting(loader, "faker", loader.faker, faker)
     if problems:
         raise ConfigError(problems)
-    return Config(tuple(stubs), tuple(p.absolute() for p in files), seed[0] if seed else None)
+    return Config(
+        tuple(stubs),
+        tuple(p.absolute() for p in files),
+        seed[0] if seed else None,
+        {name: value for name, (value, _) in data.items()},
+        tuple(data_files),
+        faker[0] if faker else None,
+    )
 
 
 def load_data(
@@ -100,7 +120,22 @@ def load_data(
     stubs = loader.load(environ)
     if problems:
         raise ConfigError(problems)
-    return Config(tuple(stubs), (), loader.seed)
+    return Config(
+        tuple(stubs), (), loader.seed, loader.datasets, tuple(loader.data_files), loader.faker
+    )
+
+
+def _one_setting(
+    loader: _Loader, key: str, value: Any, first: tuple[Any, str] | None
+) -> tuple[Any, str] | None:
+    """A top-level setting (``seed``, ``faker``) that several files may give only alike."""
+    if value is None:
+        return first
+    if first is not None and first[0] != value:
+        loader.problem(
+            f"{key} {value!r} conflicts with {key} {first[0]!r} in {first[1]}", f"/{key}"
+        )
+    return first or (value, loader.display)
 
 
 def discover(paths: Iterable[str | Path], problems: list[ConfigProblem]) -> list[Path]:
@@ -153,6 +188,9 @@ class _Loader:
     data: Any = None
     lines: dict[str, int] = field(default_factory=dict)
     seed: int | None = None
+    faker: FakerConfig | None = None
+    datasets: dict[str, Any] = field(default_factory=dict)
+    data_files: list[Path] = field(default_factory=list)
     skip: set[str] = field(default_factory=set)
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
@@ -205,13 +243,25 @@ class _Loader:
             self._check(ConfigFile, data, ())
             return []
         top = self._check(ConfigFile, {**data, "endpoints": []}, ())
-        self.seed = top.seed if isinstance(top, ConfigFile) else None
+        if isinstance(top, ConfigFile):
+            self.seed, self.faker = top.seed, top.faker
+            self._read_data(top.data)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
             if isinstance(endpoint, Endpoint):
                 valid.append((index, endpoint))
         return valid
+
+    def _read_data(self, files: Mapping[str, str]) -> None:
+        """Load time: read and parse every ``data:`` file (confined to the folder)."""
+        for name, relative in files.items():
+            try:
+                path, self.datasets[name] = read_data_file(self.folder, relative)
+            except ValueError as exc:
+                self.problem(str(exc), child("/data", name))
+            else:
+                self.data_files.append(path)
 
     def _check(self, model: type[BaseModel], raw: Any, prefix: tuple[str | int, ...]) -> Any:
         try:
@@ -293,10 +343,12 @@ class _Loader:
         latency = keys.latency_ms if isinstance(keys, ResponseItem) else None
         kind: Any = "empty"
         body: Any = None
+        file_template = None
         if keys.response_file is not None:
-            kind, body = "file", self._file(keys.response_file, f"{ptr}/response_file")
-            if body is None:
+            found = self._file(keys.response_file, f"{ptr}/response_file")
+            if found is None:
                 return None
+            kind, (body, file_template) = "file", found
         elif keys.response_base64 is not None:
             kind, body = "base64", keys.response_base64
         elif "response" in keys.model_fields_set:
@@ -307,25 +359,20 @@ class _Loader:
             body_kind=kind,
             body=body,
             latency=Latency("fixed", {"ms": latency}) if latency is not None else None,
+            file_template=file_template,
+            base_dir=str(self.folder.resolve()) if file_template else None,
         )
 
-    def _file(self, name: str, ptr: str) -> str | None:
-        """Resolve ``response_file`` inside the config's folder; symlinks may not leave it."""
-        if "{{" in name:
-            self.problem("templated response_file names are not supported yet", ptr)
+    def _file(self, name: str, ptr: str) -> tuple[str | None, str | None] | None:
+        """``response_file`` -> (resolved literal path, template); confined to the folder."""
+        try:
+            if is_template(name):
+                candidate_folder(str(self.folder), name)
+                return None, name
+            return resolve_response_file(self.folder, name), None
+        except ValueError as exc:
+            self.problem(str(exc), ptr)
             return None
-        folder = self.folder.resolve()
-        if Path(name).is_absolute():
-            self.problem(f"response_file must be relative to {folder}, got {name!r}", ptr)
-            return None
-        target = (folder / name).resolve()
-        if not target.is_relative_to(folder):
-            self.problem(f"response_file {name!r} leads outside the config's folder {folder}", ptr)
-            return None
-        if not target.is_file():
-            self.problem(f"response_file {name!r} not found (looked for {target})", ptr)
-            return None
-        return str(target)
 
 
 def _pattern(ep: Endpoint) -> RequestPattern:

@@ -275,7 +275,9 @@ class ResponseKeys(_Model):
         None, description="Body: a JSON value (sent as JSON) or a string (sent as text)."
     )
     response_file: str | None = Field(
-        None, description="Body from a file, relative to this config file's folder."
+        None,
+        description="Body from a file, relative to this config file's folder; the name may"
+        " be a template (the file is then picked per request among those read at load).",
     )
     response_base64: Base64Text | None = Field(None, description="Binary body, base64-encoded.")
     content_type: str | None = Field(None, description="Shorthand for a Content-Type header.")
@@ -367,6 +369,13 @@ class Endpoint(ResponseKeys):
         return self
 
 
+class FakerConfig(_Model):
+    """How the ``faker`` template name makes fake data."""
+
+    locale: str = Field("en_US", description="Faker locale, e.g. en_US, fr_FR, de_DE.")
+    seed: int | None = Field(None, description="Seed for fake data (default: the config's seed).")
+
+
 class ConfigFile(_Model):
     """An apidouble config file: a list of endpoints (stubs)."""
 
@@ -380,7 +389,15 @@ class ConfigFile(_Model):
         None, alias="$schema", description="The JSON Schema of this file, for editors."
     )
     endpoints: list[Endpoint] = Field(description="The stubs, in file order.")
-    seed: int | None = Field(None, description="Seed for random choices (failures, latency).")
+    seed: int | None = Field(
+        None, description="Seed for random choices (failures, latency, uuid, random_*, faker)."
+    )
+    data: dict[str, str] = Field(
+        default_factory=dict,
+        description="Data files for templates, {name: relative path} (.json, .yaml, .yml,"
+        " .csv), read at load time; a template reads one as data.NAME.",
+    )
+    faker: FakerConfig | None = Field(None, description="Options of the faker template name.")
 
 
 def config_json_schema() -> dict[str, Any]:

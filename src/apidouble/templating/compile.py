@@ -1,25 +1,32 @@
-"""Turn config values into renderers at load time; render them at serve time.
+"""Turn template strings into ``Template``s at load time; run them at serve time.
 
-A string with no template syntax is never rendered. In a JSON body, a string that is
-exactly one ``{{ expression }}`` keeps the expression's type (``"{{ 1 + 1 }}"`` -> ``2``);
-other template strings render to text, and JSON encoding of the whole body escapes them.
+A string with no template syntax is never rendered. A string that is exactly one
+``{{ expression }}`` may be *typed*: it keeps the expression's type (``"{{ 1 + 1 }}"`` ->
+``2``). A template that only looks values up (``{{ request.params.id }}``,
+``/users/{{ request.params.id }}``) runs as plain dict lookups, skipping Jinja; when a
+lookup misses, Jinja runs instead, so results and errors stay Jinja's own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError, meta
-from jinja2.exceptions import SecurityError
+from jinja2 import Template as JinjaTemplate
+from jinja2 import TemplateError, Undefined, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.parser import Parser
 
 from ..model import Request
 from .environment import TemplateEnvironment
+from .fastpath import MISSES, Context, Run, Shape, lookup_of, reader, text_reader, text_shape
+from .names import zone
+from .requestview import REQUEST_PARTS
 
 _SYNTAX = re.compile(r"\{\{|\{%|\{#")
 _ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|\{#).)*)\}\}\s*$", re.DOTALL)
-
 Renderer = Callable[[Request | None, dict[str, str]], Any]
 """Renders a compiled value for one request and its path parameters."""
 
@@ -32,86 +39,179 @@ class TemplateRenderError(Exception):
         super().__init__(message)
 
 
+RENDER_ERRORS = (Exception,)
+"""What a template can raise while rendering: anything, even Jinja's own slips (its
+constant folding can emit ``nan`` as a name); all become ``TemplateRenderError``, so a
+bad template answers 500 and never takes the server down."""
+
+
+def render_error(exc: BaseException) -> TemplateRenderError:
+    """The ``TemplateRenderError`` for an exception raised while rendering."""
+    if isinstance(exc, TemplateRenderError):
+        return exc
+    if isinstance(exc, SecurityError) or "MAX_RANGE" in str(exc):  # range() is capped too
+        return TemplateRenderError(f"refused by the sandbox: {exc}", sandbox=True)
+    return TemplateRenderError(f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One compiled template string: the names it reads, and how to run it on a context.
+
+    ``shape`` (when set) says the template only looks values up (see ``fastpath``);
+    ``fast`` runs that form and raises one of ``MISSES`` when only Jinja (``slow``) can
+    answer; ``run`` does both.
+    """
+
+    source: str
+    names: frozenset[str]
+    run: Run
+    typed: bool
+    shape: Shape | None = None
+    fast: Run | None = None
+    slow: Run | None = None
+
+
 def is_template(text: str) -> bool:
     """Whether a string holds template syntax at all."""
     return _SYNTAX.search(text) is not None
 
 
-def _free_names(env: TemplateEnvironment, source: str) -> tuple[str, ...]:
-    names = meta.find_undeclared_variables(env.jinja.parse(source))
+def compile_template(env: TemplateEnvironment, source: str, typed: bool = False) -> Template:
+    """Compile one string; ``typed`` keeps a lone expression's type. Raises ValueError."""
+    try:
+        tree = env.jinja.parse(source)
+        names = _free_names(env, tree)
+        _check_zones(tree)
+        whole = _ONE_EXPRESSION.match(source) if typed else None
+        if whole is not None:
+            shape, slow = _typed_slow(env, whole["expr"])
+            fast = reader(shape[0]) if shape else None  # type: ignore[arg-type]
+        else:
+            shape, slow = text_shape(tree), _text_slow(env.jinja.from_string(source))
+            fast = text_reader(shape) if shape else None
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (template line {line})" if line else ""
+        raise ValueError(f"template error{where}: {exc.message or exc}") from exc
+    return Template(source, names, _either(fast, slow), whole is not None, shape, fast, slow)
+
+
+def _free_names(env: TemplateEnvironment, tree: nodes.Template) -> frozenset[str]:
+    names = meta.find_undeclared_variables(tree)
     unknown = sorted(n for n in names if not env.known_name(n))
     if unknown:
         raise ValueError(f"unknown template name(s): {', '.join(unknown)}")
-    return tuple(sorted(names))
+    # Jinja leaves its globals out of the free names; our contexts carry only what is used.
+    names.update(n.name for n in tree.find_all(nodes.Name) if n.name in env.jinja.globals)
+    if "request" in names:
+        names.update(_request_parts(tree))
+    return frozenset(names)
 
 
-def _guarded(render: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
-    def run(context: dict[str, Any]) -> Any:
+def _request_parts(tree: nodes.Template) -> set[str]:
+    """Which parts of ``request`` a template reads (``request.params`` -> ``"request.params"``),
+    or ``{"request.*"}`` when it uses ``request`` in any other way (then the context gets
+    the lazy ``RequestView`` rather than a small dict of just those parts)."""
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == "request"]
+    parts: set[str] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = getattr(node, "node", None)
+        if isinstance(target, nodes.Name) and target.name == "request":
+            key: Any = None
+            if isinstance(node, nodes.Getattr):
+                key = node.attr
+            elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+                key = node.arg.value
+            if key not in REQUEST_PARTS:
+                return {"request.*"}
+            parts.add(f"request.{key}")
+            uses.remove(target)
+    return {"request.*"} if uses else parts
+
+
+def _check_zones(tree: nodes.Template) -> None:
+    """``now.tz('Europe/Paris')`` with a literal name: check and load the zone now."""
+    for call in tree.find_all(nodes.Call):
+        target = call.node
+        if isinstance(target, nodes.Getattr) and target.attr == "tz" and call.args:
+            first = call.args[0]
+            if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                zone(first.value)
+
+
+def _typed_slow(env: TemplateEnvironment, expression: str) -> tuple[Shape | None, Run]:
+    """A lone expression through Jinja, returning its value (not its text)."""
+    parser = Parser(env.jinja, expression, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    lookup = lookup_of(expr)
+    tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
+    template = env.jinja.from_string(tree)
+    root, new_context = template.root_render_func, template.new_context
+
+    def slow(ctx: Context) -> Any:
+        context = new_context(ctx, True)
+        for _ in root(context):
+            pass
+        return context.vars["result"]
+
+    return ((lookup,) if lookup else None), slow
+
+
+def _text_slow(template: JinjaTemplate) -> Run:
+    root, new_context = template.root_render_func, template.new_context
+    return lambda ctx: "".join(root(new_context(ctx, True)))
+
+
+def _either(fast: Run | None, slow: Run) -> Run:
+    if fast is None:
+        return slow
+
+    def run(ctx: Context) -> Any:
         try:
-            return render(context)
-        except SecurityError as exc:
-            raise TemplateRenderError(f"refused by the sandbox: {exc}", sandbox=True) from exc
-        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
-            raise TemplateRenderError(f"{type(exc).__name__}: {exc}") from exc
+            return fast(ctx)
+        except MISSES:
+            return slow(ctx)
 
     return run
 
 
 def compile_text(env: TemplateEnvironment, source: str, typed: bool = False) -> Renderer:
-    """Compile one string; ``typed`` keeps a lone expression's type. Raises ValueError."""
-    try:
-        whole = _ONE_EXPRESSION.match(source) if typed else None
-        if whole is not None:
-            names = _free_names(env, source)
-            expression = env.jinja.compile_expression(whole["expr"], undefined_to_none=False)
-            evaluate = _guarded(lambda ctx: expression(**ctx))
-        else:
-            names = _free_names(env, source)
-            template = env.jinja.from_string(source)
-            evaluate = _guarded(template.render)
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f" (template line {line})" if line else ""
-        raise ValueError(f"template error{where}: {exc.message or exc}") from exc
+    """One string as a ``Renderer`` with its own context (for one-off use and tests)."""
+    template = compile_template(env, source, typed)
+    context = env.context_maker(template.names)
 
     def render(request: Request | None, params: dict[str, str]) -> Any:
-        return evaluate(env.context(names, request, params))
+        try:
+            value = template.run(context(request, params))
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+            return value
+        except RENDER_ERRORS as exc:
+            raise render_error(exc) from exc
 
     return render
 
 
 def compile_value(env: TemplateEnvironment, value: Any) -> Renderer | None:
-    """Compile every template string in a JSON value; None when there is none (static)."""
-    if isinstance(value, str):
-        return compile_text(env, value, typed=True) if is_template(value) else None
-    if isinstance(value, list):
-        parts = [compile_value(env, item) for item in value]
-        if all(part is None for part in parts):
-            return None
-        return _render_list(value, parts)
-    if isinstance(value, dict):
-        entries = {key: compile_value(env, item) for key, item in value.items()}
-        if all(part is None for part in entries.values()):
-            return None
-        return _render_dict(value, entries)
-    return None
+    """Every template string in a JSON value, rendered to Python values; None when static.
 
+    Responses use ``JsonBody`` (which renders straight to JSON text); this is the
+    value-level form, for callers that need the data itself.
+    """
+    from .jsonbody import JsonBody
 
-def _render_list(value: list[Any], parts: list[Renderer | None]) -> Renderer:
+    body = JsonBody(env, value)
+    if body.static:
+        return None
+    context = env.context_maker(body.names)
+
     def render(request: Request | None, params: dict[str, str]) -> Any:
-        return [
-            item if part is None else part(request, params)
-            for item, part in zip(value, parts, strict=True)
-        ]
-
-    return render
-
-
-def _render_dict(value: dict[str, Any], entries: dict[str, Renderer | None]) -> Renderer:
-    def render(request: Request | None, params: dict[str, str]) -> Any:
-        return {
-            key: value[key] if part is None else part(request, params)
-            for key, part in entries.items()
-        }
+        try:
+            return body.value(context(request, params))
+        except RENDER_ERRORS as exc:
+            raise render_error(exc) from exc
 
     return render

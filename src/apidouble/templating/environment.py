@@ -1,91 +1,161 @@
 """The sandboxed Jinja2 environment and the names templates can use.
 
-Per-request names (``date``, ``uuid``, ``request``...) are computed only when a template
-uses them: each compiled template records its free names at load time, and ``context``
-builds just those at render time.
+Per-response names (``date``, ``uuid``, ``request``...) are computed only when a template
+uses them: each compiled template records its free names at load time, and the
+response's ``context`` function builds just those, once per response, shared by its
+status, headers and body (so ``{{ uuid }}`` is the same value in a header and the body).
 """
 
 from __future__ import annotations
 
+import operator
 import random
-import uuid as uuid_module
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..model import INVALID_JSON, Request
+from ..model import Request
+from .fake import FakerView, make_faker
+from .filters import FILTERS
+from .names import Clock, Randoms, jsonpath
+from .requestview import REQUEST_PARTS, HeaderView, RequestView, request_view
+
+__all__ = ["HeaderView", "Sandbox", "TemplateEnvironment", "request_view"]
+
+MAX_REPEAT = 1_000_000
+"""Longest string or list ``*`` may build: request data must not exhaust memory."""
+MAX_EXPONENT = 4096
+
+ContextMaker = Callable[[Request | None, dict[str, str]], dict[str, Any]]
+"""Builds the values of one response's templates for one request and its path params."""
 
 
-class HeaderView(dict[str, str]):
-    """Request headers for templates: any-case lookup, first value of each name."""
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, plus caps on ``*`` and ``**`` (memory and CPU bombs)."""
 
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
+    intercepted_binops = frozenset({"*", "**"})
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-
-def request_view(request: Request, params: dict[str, str]) -> dict[str, Any]:
-    """The ``request`` name: plain data, so the sandbox has nothing dangerous to reach."""
-    body_json = request.json
-    return {
-        "method": request.method,
-        "url": request.url,
-        "path": request.path,
-        "params": params,
-        "query": {name: values[0] for name, values in request.query.items()},
-        "query_all": request.query,
-        "headers": HeaderView((name, values[0]) for name, values in request.header_map.items()),
-        "cookies": request.cookies,
-        "body": request.text,
-        "json": None if body_json is INVALID_JSON else body_json,
-    }
+    def call_binop(self, context: Context, op: str, left: Any, right: Any) -> Any:
+        if op == "*":
+            for items, count in ((left, right), (right, left)):
+                if isinstance(items, str | list | tuple) and isinstance(count, int):
+                    if len(items) * count > MAX_REPEAT:
+                        raise SecurityError(f"repetition longer than {MAX_REPEAT} is refused")
+            return operator.mul(left, right)
+        if isinstance(left, int) and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            if abs(left) > 1:
+                raise SecurityError(f"exponent above {MAX_EXPONENT} is refused")
+        return operator.pow(left, right)
 
 
 class TemplateEnvironment:
-    """One sandboxed environment per config; owns the random source, so it can be seeded."""
+    """One sandboxed environment per config: owns the random source, the clock, the
+    ``data:`` values and the (lazy) Faker, so one seed repeats everything."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        data: Mapping[str, Any] | None = None,
+        faker_locale: str | None = None,
+        faker_seed: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.seed = seed
         self.random = random.Random(seed)
-        self.jinja = ImmutableSandboxedEnvironment(
+        self.randoms = Randoms(self.random)
+        self.clock = Clock(clock)
+        self.data: Mapping[str, Any] = data if data is not None else {}
+        self.faker_locale = faker_locale
+        self.faker_seed = faker_seed
+        self._faker: FakerView | None = None
+        self.jinja = Sandbox(
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
-        self.jinja.globals.update(random_int=self._random_int)
-        self._per_render: dict[str, Callable[[], Any]] = {
-            "date": lambda: datetime.now(UTC).strftime("%Y-%m-%d"),
-            "time": lambda: datetime.now(UTC).strftime("%H:%M:%S"),
-            "timestamp": lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "now": lambda: datetime.now(UTC),
-            "uuid": self._uuid,
+        self.jinja.filters.update(FILTERS)
+        randoms = self.randoms
+        self.jinja.globals.update(
+            random_int=randoms.random_int,
+            random_float=randoms.random_float,
+            random_choice=randoms.random_choice,
+            random_string=randoms.random_string,
+            random_uuid=randoms.uuid,
+            jsonpath=jsonpath,
+        )
+        clock_names = self.clock
+        self._per_response: dict[str, Callable[[], Any]] = {
+            "date": clock_names.date,
+            "time": clock_names.time,
+            "timestamp": clock_names.timestamp,
+            "now": clock_names.now,
+            "uuid": randoms.uuid,
         }
 
-    def _uuid(self) -> str:
-        return str(uuid_module.UUID(int=self.random.getrandbits(128), version=4))
-
-    def _random_int(self, low: int = 0, high: int = 100) -> int:
-        return self.random.randint(low, high)
+    def faker(self) -> FakerView:
+        """The seeded Faker, created (and imported) on first use, at load time."""
+        if self._faker is None:
+            seed = self.faker_seed if self.faker_seed is not None else self.seed
+            if seed is None:
+                seed = random.getrandbits(64)
+            self._faker = make_faker(self.faker_locale, seed)
+        return self._faker
 
     def known_name(self, name: str) -> bool:
         """Whether a free name in a template is something we provide."""
-        return name == "request" or name in self._per_render or name in self.jinja.globals
+        return (
+            name in ("request", "data", "faker")
+            or name in self._per_response
+            or name in self.jinja.globals
+        )
+
+    def context_maker(self, names: Iterable[str]) -> ContextMaker:
+        """Load time: a function that builds just ``names`` for one response.
+
+        It is generated as one dict display (``{'date': m0(), 'uuid': m1(), ...}``): the
+        hot path pays one call per name and nothing for names it does not use. The
+        generated code holds only our own names; values are passed in, never inlined.
+        """
+        wanted = set(names)
+        entries: list[str] = []
+        scope: dict[str, Any] = {"_view": RequestView}
+        for index, name in enumerate(sorted(n for n in wanted if "." not in n)):
+            ref = f"_v{index}"
+            if name == "request":
+                parts = sorted(n.split(".", 1)[1] for n in wanted if n.startswith("request."))
+                if "*" in parts or not parts:
+                    entries.append("'request': _view(request, params)")
+                else:
+                    values = []
+                    for part in parts:
+                        scope[f"{ref}_{part}"] = REQUEST_PARTS[part]
+                        read = "params" if part == "params" else f"{ref}_{part}(request, params)"
+                        values.append(f"{part!r}: {read}")
+                    shown = ", ".join(values)
+                    entries.append(f"'request': {{{shown}}} if request is not None else {{}}")
+            elif name in self._per_response:
+                scope[ref] = self._per_response[name]
+                entries.append(f"{name!r}: {ref}()")
+            elif name == "data":
+                scope[ref] = self.data
+                entries.append(f"{name!r}: {ref}")
+            elif name == "faker":
+                scope[ref] = self.faker()
+                entries.append(f"{name!r}: {ref}")
+            elif name in self.jinja.globals:
+                scope[ref] = self.jinja.globals[name]
+                entries.append(f"{name!r}: {ref}")
+        source = "lambda request, params: {" + ", ".join(entries) + "}"
+        maker: ContextMaker = eval(source, scope)  # our own identifiers only
+        return maker
 
     def context(
         self, names: Iterable[str], request: Request | None, params: dict[str, str]
     ) -> dict[str, Any]:
-        """Values for just the names a template uses."""
-        values: dict[str, Any] = {}
-        for name in names:
-            if name == "request":
-                values[name] = request_view(request, params) if request is not None else {}
-            else:
-                make = self._per_render.get(name)
-                if make is not None:
-                    values[name] = make()
-        return values
+        """Values for just the names a template uses (one-off; the hot path uses
+        ``context_maker``)."""
+        return self.context_maker(names)(request, params)
