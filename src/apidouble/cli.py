@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ConfigError
 from .options import Options, option_fields
-from .runtime import Runtime
+from .runtime import Runtime, run_workers, serve_until_signal
 from .transport.server import install_event_loop_policy
 from .watch import build
 
@@ -51,18 +50,6 @@ def _validate(paths: Sequence[Path]) -> int:
     return 0
 
 
-async def _serve(runtime: Runtime) -> None:
-    server = await runtime.start()
-    print(f"apidouble listening on {server.url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    logging.getLogger("apidouble").info("shutting down")
-    await runtime.stop()
-
-
 def _run(args: argparse.Namespace) -> int:
     paths: list[Path] = args.paths or ([DEFAULT_CONFIG] if DEFAULT_CONFIG.exists() else [])
     if not paths:
@@ -73,8 +60,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     values = {name: getattr(args, name) for name, *_ in option_fields()}
     options = Options(**values)
-    if options.workers != 1:
-        print("apidouble run: only --workers 1 is available in this version", file=sys.stderr)
+    if options.workers < 1:
+        print("apidouble run: --workers must be 1 or more", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=options.log_level.upper(),
@@ -88,8 +75,11 @@ def _run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    if options.workers > 1:
+        # the config loaded once above, so errors print once; each worker loads its own
+        return run_workers(paths, options)
     install_event_loop_policy()
-    asyncio.run(_serve(runtime))
+    asyncio.run(serve_until_signal(runtime))
     return 0
 
 

@@ -3,12 +3,17 @@
 Entries are serialized to one ``bytes`` blob when written: bytes are not tracked by the
 cyclic garbage collector and their size is known, so a full journal neither slows the
 server with GC pauses nor grows past its budget. Queries parse the blobs lazily.
+
+The blob is a ``marshal`` dump of a flat tuple of atoms (about 1 us, where ``json.dumps``
+of the same dict took 12 us): the journal lives in memory only, so marshal's
+per-Python-version format is no constraint. Headers are kept as the request's own
+tuple of string pairs (no per-header copy or re-encoding in Python code).
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import marshal
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -20,7 +25,9 @@ from .model import ServeEvent
 
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_CAP_BYTES = 64 * 1024
-_ENTRY_OVERHEAD = 8  # the deque's pointer to the blob
+_ENTRY_OVERHEAD = sys.getsizeof(b"") + 8
+"""What one entry costs beyond its length: the bytes object's header, and the deque's
+pointer to it (``sys.getsizeof(blob)`` is exactly ``len(blob)`` plus the header)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +38,54 @@ class JournalLimits:
     body_cap_bytes: int = DEFAULT_BODY_CAP_BYTES
 
 
-def _body_fields(body: bytes, cap: int) -> dict[str, Any]:
-    kept = body[:cap]
-    fields: dict[str, Any] = {"body_size": len(body)}
-    if len(body) > cap:
+def _body_fields(body: bytes, size: int) -> dict[str, Any]:
+    """The journal's view of a kept (capped) body of ``size`` bytes."""
+    fields: dict[str, Any] = {"body_size": size}
+    if size > len(body):
         fields["body_truncated"] = True
     try:
-        fields["body"] = kept.decode("utf-8")
+        fields["body"] = body.decode("utf-8")
     except UnicodeDecodeError:
-        fields["body"] = base64.b64encode(kept).decode("ascii")
+        fields["body"] = base64.b64encode(body).decode("ascii")
         fields["body_encoding"] = "base64"
     return fields
+
+
+def _parse(blob: bytes) -> dict[str, Any]:
+    """One journal entry as the admin API and ``MockServer.requests`` show it."""
+    (ident, received, method, path, query, headers, client, label, stub_id, status) = (
+        fields := marshal.loads(blob)
+    )[:10]
+    duration_s, delay_s, failure, notes, body, body_size, decision = fields[10:]
+    entry: dict[str, Any] = {
+        "id": ident,
+        "time": received,
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": [
+            [name, value]
+            if isinstance(name, str)
+            else [name.decode("latin-1"), value.decode("latin-1").rstrip(" \t")]
+            for name, value in headers
+        ],
+        "client": client,
+        "stub": label,
+        "stub_id": stub_id,
+        "status": status,
+        "duration_ms": round(duration_s * 1000, 3),
+    }
+    if body_size:
+        entry.update(_body_fields(body, body_size))
+    if delay_s:
+        entry["delay_ms"] = round(delay_s * 1000, 3)
+    if failure:
+        entry["failure_injected"] = True
+    if notes:
+        entry["notes"] = list(notes)
+    if decision:
+        entry["decision"] = decision
+    return entry
 
 
 class Journal:
@@ -57,33 +101,42 @@ class Journal:
     def record(self, event: ServeEvent) -> None:
         """Serialize one exchange and evict the oldest entries past the budget."""
         request = event.request
-        entry: dict[str, Any] = {
-            "id": next(self._ids),
-            "time": event.received_at,
-            "method": request.method,
-            "path": request.path,
-            "query": request.query_string,
-            "headers": request.headers,
-            "client": request.client[0] if request.client else None,
-            "stub": event.stub.label if event.stub else None,
-            "stub_id": event.stub.id if event.stub else None,
-            "status": event.status,
-            "duration_ms": round(event.duration_s * 1000, 3),
-        }
-        if request.body:
-            entry.update(_body_fields(request.body, self.limits.body_cap_bytes))
-        if event.delay_s:
-            entry["delay_ms"] = round(event.delay_s * 1000, 3)
-        if event.failure_injected:
-            entry["failure_injected"] = True
-        if event.notes:
-            entry["notes"] = event.notes
-        blob = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+        stub = event.stub
+        body = request.body
+        client = request.client
+        raw = request.raw_headers  # as received: decoded only when someone reads the entry
+        cap = self.limits.body_cap_bytes
+        blob = marshal.dumps(
+            (
+                next(self._ids),
+                event.received_at,
+                request.method,
+                request.path,
+                request.query_string,
+                raw if raw is not None else request.headers,
+                client[0] if client else None,
+                stub.label if stub else None,
+                stub.id if stub else None,
+                event.status,
+                event.duration_s,
+                event.delay_s,
+                event.failure_injected,
+                tuple(event.notes) if event.notes else None,
+                body if len(body) <= cap else body[:cap],
+                len(body),
+                event.decision,
+            )
+        )
         self._entries.append(blob)
-        self._bytes += sys.getsizeof(blob) + _ENTRY_OVERHEAD
-        while self._bytes > self.limits.budget_bytes and self._entries:
+        self._bytes += len(blob) + _ENTRY_OVERHEAD
+        if self._bytes > self.limits.budget_bytes:
+            self._evict()
+
+    def _evict(self) -> None:
+        budget = self.limits.budget_bytes
+        while self._bytes > budget and self._entries:
             old = self._entries.popleft()
-            self._bytes -= sys.getsizeof(old) + _ENTRY_OVERHEAD
+            self._bytes -= len(old) + _ENTRY_OVERHEAD
             self.dropped += 1
 
     def __len__(self) -> int:
@@ -108,7 +161,7 @@ class Journal:
         for n, blob in enumerate(reversed(snapshot)):
             if limit is not None and n >= limit:
                 return
-            yield json.loads(blob)
+            yield _parse(blob)
 
     def find(
         self,

@@ -27,7 +27,8 @@ class Request:
         "method",
         "path",
         "query_string",
-        "headers",
+        "_headers",
+        "raw_headers",
         "body",
         "client",
         "http_version",
@@ -46,11 +47,15 @@ class Request:
         body: bytes = b"",
         client: tuple[str, int] | None = None,
         http_version: str = "1.1",
+        raw_headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
-        self.headers = headers
+        self._headers: tuple[tuple[str, str], ...] | None = headers if raw_headers is None else None
+        self.raw_headers = raw_headers
+        """The header lines as received (the transport's form); ``headers`` decodes them
+        on first use, so a request nobody inspects never pays for decoding."""
         self.body = body
         self.client = client
         self.http_version = http_version
@@ -58,6 +63,16 @@ class Request:
         self._query: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
         self._json: Any = _UNSET
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """Header (name, value) pairs in order, names as sent, values without trailing OWS."""
+        if self._headers is None:
+            self._headers = tuple(
+                (name.decode("latin-1"), value.decode("latin-1").rstrip(" \t"))
+                for name, value in self.raw_headers or ()
+            )
+        return self._headers
 
     @property
     def url(self) -> str:
@@ -217,6 +232,9 @@ class Stub:
     validate_schema: Mapping[str, Any] | None = None
     source: Source = field(default_factory=lambda: Source("<memory>"))
     order: int = 0
+    trouble: Mapping[str, Any] = field(default_factory=dict)
+    """Behaviour settings (flaky rules, fault, rate limit, cache, CORS, pacing) as
+    validated config; compiled into decision objects at load time."""
 
     @property
     def label(self) -> str:
@@ -227,19 +245,43 @@ class Stub:
         return f"{methods} {self.pattern.path or self.pattern.path_regex}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ServeEvent:
     """The record of one exchange: filled in by the engine, finished by the transport.
 
     Mutable on purpose: the engine writes its decisions as it takes them, so the journal,
     logs and hooks can explain what happened (which stub, which delay, which failure).
+    Built once per request: the hand-written ``__init__`` costs half the generated one.
     """
 
     request: Request
     received_at: float
-    stub: Stub | None = None
-    status: int = 0
-    delay_s: float = 0.0
-    failure_injected: bool = False
-    duration_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    stub: Stub | None
+    status: int
+    delay_s: float
+    failure_injected: bool
+    duration_s: float
+    notes: list[str]
+    decision: dict[str, Any] | None
+    """The trouble decided (latency, failure, fault, rate limit, cache), journal-ready."""
+
+    def __init__(
+        self,
+        request: Request,
+        received_at: float,
+        stub: Stub | None = None,
+        status: int = 0,
+        delay_s: float = 0.0,
+        failure_injected: bool = False,
+        duration_s: float = 0.0,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.request = request
+        self.received_at = received_at
+        self.stub = stub
+        self.status = status
+        self.delay_s = delay_s
+        self.failure_injected = failure_injected
+        self.duration_s = duration_s
+        self.notes = [] if notes is None else notes
+        self.decision = None

@@ -1,5 +1,8 @@
 """What the engine tells the transport to do, as plain data.
 
+Not frozen: one ``Respond`` is built per request and a frozen dataclass's ``__init__``
+costs twice as much; nothing mutates these after the engine returns them.
+
 The engine never touches sockets; the transport never decides anything. A ``Response``
 is already encoded (status line, headers, ``content-length``) so static stubs cost one
 write at serve time.
@@ -8,10 +11,12 @@ write at serve time.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Protocol
 
+from .behaviours.faults import FaultPlan
+from .behaviours.pacing import Step
 from .model import Request, ServeEvent
 
 
@@ -23,7 +28,7 @@ def reason_phrase(status: int) -> str:
         return "Status"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Response:
     """A ready-to-send response; ``head`` ends with the last header line's CRLF."""
 
@@ -40,18 +45,48 @@ class Response:
         head = "".join(lines).encode("latin-1", "replace")
         return cls(status, head, body)
 
+    def with_headers(self, headers: Iterable[tuple[str, str]]) -> Response:
+        """The same response with more header lines (CORS, rate-limit, caching)."""
+        extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        if not extra:
+            return self
+        return Response(self.status, self.head + extra.encode("latin-1", "replace"), self.body)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Respond:
-    """Send ``response`` after ``delay_s`` seconds (a non-blocking wait)."""
+    """Send ``response`` after ``delay_s`` seconds (a non-blocking wait).
+
+    With ``pacing``, the body leaves in the planned slices instead of at once (dribbled
+    or bandwidth-capped); the head always leaves with the first slice.
+    """
 
     response: Response
     delay_s: float = 0.0
     event: ServeEvent | None = None
+    pacing: tuple[Step, ...] = ()
 
 
-Outcome = Respond
-"""Every instruction the engine can give; later: faults and forwards join this union."""
+NO_RESPONSE = Response(0, b"", b"")
+"""What a fault "sent": status 0, nothing."""
+
+
+@dataclass(slots=True)
+class Fail:
+    """Sabotage the connection per ``plan`` after ``delay_s`` instead of answering.
+
+    ``response`` is what the journal and hooks see as the status (0: no response sent).
+    """
+
+    plan: FaultPlan
+    delay_s: float = 0.0
+    event: ServeEvent | None = None
+    response: Response = field(default_factory=lambda: NO_RESPONSE)
+    pacing: tuple[Step, ...] = ()
+
+
+Outcome = Respond | Fail
+"""Every instruction the engine can give; later: forwards join this union."""
 
 
 class Handler(Protocol):

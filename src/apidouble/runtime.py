@@ -1,15 +1,28 @@
 """Assemble a running server: engine, control routes, reloader, watcher and transport.
 
 Shared by the CLI and ``MockServer`` so both serve through exactly the same code.
+``run_workers`` is ``--workers N``: N processes, each a whole ``Runtime`` with its own
+journal, listening on one port through SO_REUSEPORT (the kernel spreads connections).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import multiprocessing
+import signal
+import socket
+import sys
+import time
 from collections.abc import Sequence
+from dataclasses import replace
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from types import FrameType
+from typing import Any, cast
 
 from .admin.routes import ControlRoutes
 from .compiled import CompiledConfig, compile_config
@@ -75,6 +88,10 @@ class Runtime:
         if opts.watch and self.reloader is not None:
             loop = asyncio.get_running_loop()
             self._watch_task = loop.create_task(self.reloader.watch(self._stop_watching))
+        # What load time built lives as long as the server: move it out of the collector's
+        # sight, so full collections stay short however big the config (BENCH.md, GC trap).
+        gc.collect()
+        gc.freeze()
         return self.server
 
     async def stop(self) -> None:
@@ -85,3 +102,145 @@ class Runtime:
                 await asyncio.wait_for(self._watch_task, timeout=5)
         if self.server is not None:
             await self.server.close()
+
+
+# --- --workers N ---------------------------------------------------------------------------
+
+_READY = "ready"
+_START_TIMEOUT_S = 60.0
+
+
+def listening_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def serve_until_signal(runtime: Runtime, started: Connection | None = None) -> None:
+    """Serve until SIGINT or SIGTERM, then stop gracefully. ``started`` (a worker's pipe to
+    its parent) hears "ready" once listening; without it the URL line is printed here."""
+    server = await runtime.start()
+    if started is None:
+        print(f"apidouble listening on {server.url}", flush=True)
+    else:
+        started.send(_READY)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await runtime.stop()
+
+
+def _worker(paths: Sequence[Path], options: Options, started: Connection) -> None:
+    """One worker process: load, bind host:port with SO_REUSEPORT, serve until told to stop."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)  # the parent's handlers came along with fork
+    from .transport.server import install_event_loop_policy
+
+    try:
+        runtime = Runtime(paths, options)
+        install_event_loop_policy()
+        asyncio.run(serve_until_signal(runtime, started))
+    except (ConfigError, OSError) as exc:
+        started.send(f"{type(exc).__name__}: {exc}")
+        sys.exit(1)
+
+
+def _reserve_port(host: str) -> socket.socket:
+    """A concrete free port for ``--port 0``: bound with SO_REUSEPORT but never listening,
+    so it receives no connection and no other program can take the port meanwhile."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    reservation = socket.socket(family, socket.SOCK_STREAM)
+    reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    reservation.bind((host, 0))
+    return reservation
+
+
+def run_workers(paths: Sequence[Path], options: Options) -> int:
+    """Run ``options.workers`` worker processes on one port; return the exit code.
+
+    The parent binds nothing (for ``--port 0`` it first reserves one concrete free port,
+    see ``_reserve_port``), prints the URL line once every worker listens, forwards
+    SIGINT/SIGTERM to the workers and waits for their graceful shutdown. If a worker fails
+    to start or dies, the others are stopped too and the exit code is 1.
+    """
+    if not hasattr(socket, "SO_REUSEPORT"):
+        print("apidouble run: --workers needs SO_REUSEPORT (Linux, BSD, macOS)", file=sys.stderr)
+        return 2
+    reservation = _reserve_port(options.host) if options.port == 0 else None
+    port = reservation.getsockname()[1] if reservation is not None else options.port
+    options = replace(options, port=int(port))
+    stopping = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    methods = multiprocessing.get_all_start_methods()
+    # fork (where it exists) starts workers at once, before any thread or loop runs here
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers: list[BaseProcess] = []
+    pipes: dict[Connection, int] = {}
+    failed = False
+    try:
+        for index in range(options.workers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker, args=(paths, options, send), name=f"apidouble-worker-{index}"
+            )
+            process.start()
+            send.close()
+            workers.append(process)
+            pipes[receive] = index
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while pipes and not stopping and time.monotonic() < deadline:
+            for ready in wait(list(pipes), timeout=0.2):
+                pipe = cast(Connection, ready)
+                index = pipes.pop(pipe)
+                try:
+                    message = str(pipe.recv())
+                except EOFError:
+                    message = "exited before listening"
+                if message != _READY:
+                    print(f"apidouble: worker {index}: {message}", file=sys.stderr)
+                    failed = stopping = True
+        if pipes and not stopping:
+            print("apidouble: workers did not start in time", file=sys.stderr)
+            failed = stopping = True
+        if not stopping:
+            print(f"apidouble listening on {listening_url(options.host, port)}", flush=True)
+            log.info("%d workers, one journal each", options.workers)
+        if reservation is not None:
+            reservation.close()
+        sentinels = [process.sentinel for process in workers]
+        while not stopping:
+            if wait(sentinels, timeout=0.5):
+                dead = [p for p in workers if p.exitcode is not None]
+                for process in dead:
+                    print(f"apidouble: {process.name} exited ({process.exitcode})", file=sys.stderr)
+                failed = stopping = True
+    finally:
+        failed = _stop_workers(workers, options.shutdown_grace_s) or failed
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 1 if failed else 0
+
+
+def _stop_workers(workers: list[BaseProcess], grace_s: float) -> bool:
+    """SIGTERM every worker still running, wait for graceful exits; True if any failed."""
+    for process in workers:
+        if process.exitcode is None and process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+    failed = False
+    for process in workers:
+        process.join(grace_s + 5)
+        if process.exitcode is None:
+            process.kill()
+            process.join(5)
+            failed = True
+        elif process.exitcode != 0:
+            failed = True
+    return failed

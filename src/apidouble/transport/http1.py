@@ -14,13 +14,14 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final, NoReturn, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from ..model import Request
-from ..outcome import Outcome, Respond, Response
+from ..outcome import Fail, Outcome, Respond, Response
+from .sabotage import carry_out_fault, send_paced
 
 if TYPE_CHECKING:
     from .server import ServeState
@@ -80,7 +81,7 @@ class HttpProtocol(asyncio.Protocol):
         _body _body_size _chunk_len _head_raw _chunk_done _pstate _cl _te _expect _keep _queue
         _busy _in_next _no_more _closing _lost _peer_eof _fresh _read_paused _write_paused
         _continue_pending _cur_keep _cur_bodyless _cur_v11 _started _delayed _delayed_outcome
-        _deadline _seen_body _conn_hdr _version""".split()
+        _deadline _seen_body _conn_hdr _version _cancel_pacing""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -93,7 +94,7 @@ class HttpProtocol(asyncio.Protocol):
         self._max_body = state.limits.max_body_bytes
         self._max_head = state.limits.max_header_bytes
         self._url = b""
-        self._headers: list[tuple[str, str]] = []
+        self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] | None = None
         self._body_size = self._chunk_len = self._head_raw = self._seen_body = 0
         self._pstate = _IDLE
@@ -109,6 +110,7 @@ class HttpProtocol(asyncio.Protocol):
         self._started = 0.0
         self._delayed: asyncio.TimerHandle | None = None
         self._delayed_outcome: Outcome | None = None
+        self._cancel_pacing: Callable[[], None] | None = None
         self._deadline = 0.0
 
     # --- asyncio callbacks ---------------------------------------------------------
@@ -128,6 +130,8 @@ class HttpProtocol(asyncio.Protocol):
         self._queue.clear()
         del self._parser  # the parser holds our bound methods: break the cycle for refcounting
         self._state.forget(self)
+        if self._cancel_pacing is not None:
+            self._cancel_pacing()
         if self._delayed is not None and self._delayed_outcome is not None:
             self._delayed.cancel()
             self._delayed = None
@@ -198,8 +202,8 @@ class HttpProtocol(asyncio.Protocol):
             if self._body_size > self._max_body:
                 self._halt(BODY_TOO_LARGE)
             return
-        # llhttp drops leading whitespace but keeps trailing OWS, which is not the value
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1").rstrip(" \t")))
+        # kept as received: ``Request.headers`` decodes (and drops trailing OWS) on first use
+        self._headers.append((name, value))
         size = len(name)
         if size == 14 or size == 17 or size == 6:
             self._framing_header(name.lower(), value)
@@ -267,14 +271,16 @@ class HttpProtocol(asyncio.Protocol):
                 path, query = url[:mark].decode("latin-1"), url[mark + 1 :].decode("latin-1")
         else:
             path, query = split_target(url)
+        body = self._body
         request = Request(
             _METHODS.get(method) or method.decode("latin-1"),
             path,
             query,
-            tuple(self._headers),
-            b"".join(self._body) if self._body is not None else b"",
+            (),
+            (body[0] if len(body) == 1 else b"".join(body)) if body is not None else b"",
             self._client,
             self._version,
+            self._headers,
         )
         keep = self._keep
         if not keep:
@@ -302,7 +308,7 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             _log.exception("handler failed on %s %s", request.method, request.path)
             result = INTERNAL_ERROR
-        if not isinstance(result, Respond):
+        if not isinstance(result, Respond | Fail):
             self._state.spawn(self._await_outcome(result))
         elif result.delay_s > 0:
             self._wait(result)
@@ -315,7 +321,7 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             _log.exception("handler failed")
             outcome = INTERNAL_ERROR
-        if not isinstance(outcome, Respond):
+        if not isinstance(outcome, Respond | Fail):
             _log.error("handler returned %r, not an Outcome", outcome)
             outcome = INTERNAL_ERROR
         if outcome.delay_s > 0:
@@ -345,15 +351,50 @@ class HttpProtocol(asyncio.Protocol):
         # Report first: a client in another thread may read the journal the moment the
         # bytes arrive, so the exchange must be recorded before they leave.
         self._report(outcome)
+        if isinstance(outcome, Fail):
+            self._sabotage(outcome)
+            return
+        bodyless = self._cur_bodyless or status == 204 or status == 304 or status < 200
         try:
-            if self._cur_bodyless or status == 204 or status == 304 or status < 200:
+            if bodyless:
                 transport.write(response.head + end)
+            elif outcome.pacing:
+                self._cancel_pacing = send_paced(
+                    transport,
+                    self._loop,
+                    response.head + end,
+                    response.body,
+                    outcome.pacing,
+                    lambda: self._after_write(keep),
+                )
+                return
             elif len(response.body) < _BIG_BODY:
                 transport.write(b"".join((response.head, end, response.body)))
             else:
                 transport.writelines((response.head + end, response.body))
         except RuntimeError:  # uvloop: the peer reset and the handle closed just now
             return
+        self._after_write(keep)
+
+    def _sabotage(self, outcome: Fail) -> None:
+        """Carry out a fault instead of answering; the connection serves nothing more.
+
+        It stays "busy" (not closing), so client timeouts leave a held connection alone.
+        """
+        transport = self.transport
+        if transport is None:
+            return
+        self._no_more = True
+        self._queue.clear()
+        transport.pause_reading()
+        try:
+            self._delayed = carry_out_fault(outcome.plan, transport, self._loop)
+        except RuntimeError:  # the peer went away first
+            pass
+
+    def _after_write(self, keep: bool) -> None:
+        """The response left: close, or serve what the client sent next."""
+        self._cancel_pacing = None
         if not keep:
             self._close_after_write()
             return
