@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,11 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 
+from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
+from .behaviours.latency import LatencyModel
+from .behaviours.ratelimit import RateLimiter
+from .behaviours.trouble import Trouble, compile_trouble
 from .errors import ConfigError, ConfigProblem
 from .matching.pattern import compile_pattern
 from .matching.router import Router
@@ -61,6 +66,23 @@ class CompiledStub:
     picker: ResponsePicker
     failure: CompiledResponse | None
     validator: Validator | None
+    trouble: Trouble = field(default_factory=Trouble)
+    latency: LatencyModel | None = None
+
+
+@dataclass(slots=True)
+class ServerTrouble:
+    """Behaviour over every request: CORS, a global rate limit, the decision header."""
+
+    cors: CorsPolicy | None = None
+    rate_limit: RateLimiter | None = None
+    refusal: Mapping[str, Any] | None = None
+    debug_headers: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether the engine must look at this before routing."""
+        return self.cors is not None or self.rate_limit is not None
 
 
 @dataclass(slots=True)
@@ -71,6 +93,9 @@ class CompiledConfig:
     stubs: dict[str, CompiledStub]
     files: tuple[Path, ...] = ()
     env: TemplateEnvironment = field(default_factory=TemplateEnvironment)
+    server: ServerTrouble = field(default_factory=ServerTrouble)
+    any_cors: bool = False
+    """Some stub has its own CORS policy, so preflights need a look even without a global one."""
 
 
 def _problem(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
@@ -99,8 +124,20 @@ def _compile_stub(
             responses.append(CompiledResponse(env, spec, stub.label))
         except (ValueError, OSError) as exc:
             problems.append(_problem(stub, str(exc), suffix))
+    trouble = Trouble()
+    try:
+        trouble = compile_trouble(stub.trouble, env.random, time.monotonic)
+    except ValueError as exc:
+        key = str(exc).split(":", 1)[0].split(".", 1)[0].strip()
+        problems.append(_problem(stub, str(exc), f"/{key}" if key in stub.trouble else ""))
+    latency = None
+    if stub.latency is not None:
+        try:
+            latency = LatencyModel.from_latency(stub.latency)
+        except ValueError as exc:
+            problems.append(_problem(stub, str(exc), "/latency"))
     failure = None
-    if stub.failure_rate > 0 or stub.failure is not None:
+    if trouble.flaky is not None or stub.failure is not None:
         try:
             failure = CompiledResponse(env, stub.failure or default_failure(stub.label), stub.label)
         except (ValueError, OSError) as exc:
@@ -114,7 +151,22 @@ def _compile_stub(
     if len(problems) > errors_before:
         return None
     picker = ResponsePicker(responses, stub.response_mode, env.random)
-    return CompiledStub(stub, picker, failure, validator)
+    return CompiledStub(stub, picker, failure, validator, trouble, latency)
+
+
+def compile_server(settings: Mapping[str, Any]) -> ServerTrouble:
+    """The server-wide behaviours; raises ``ConfigError`` naming the key."""
+    server = ServerTrouble(debug_headers=bool(settings.get("debug_headers", False)))
+    try:
+        if (cors := settings.get("cors")) is not None:
+            server.cors = CorsPolicy.from_config(cors)
+        if (limit := settings.get("rate_limit")) is not None:
+            server.rate_limit = RateLimiter.from_config(limit)
+            refusal = {key: limit[key] for key in ("status", "response", "headers") if key in limit}
+            server.refusal = refusal or None
+    except ValueError as exc:
+        raise ConfigError([ConfigProblem("<config>", str(exc))]) from exc
+    return server
 
 
 def compile_config(
@@ -125,6 +177,7 @@ def compile_config(
     data: Mapping[str, Any] | None = None,
     faker_locale: str | None = None,
     faker_seed: int | None = None,
+    server: Mapping[str, Any] | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
@@ -143,4 +196,12 @@ def compile_config(
     for stub in stubs:
         for spec in (*stub.responses, *((stub.failure,) if stub.failure else ())):
             watched.update(watched_files(spec))
-    return CompiledConfig(Router(stubs), compiled, tuple(sorted(watched)), env)
+    any_cors = any(c.trouble.cors is not None for c in compiled.values())
+    return CompiledConfig(
+        Router(stubs),
+        compiled,
+        tuple(sorted(watched)),
+        env,
+        compile_server(server or {}),
+        any_cors,
+    )

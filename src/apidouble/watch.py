@@ -34,6 +34,7 @@ def build(paths: Sequence[Path], seed: int | None = None) -> CompiledConfig:
         data=config.data,
         faker_locale=faker.locale if faker else None,
         faker_seed=faker.seed if faker else None,
+        server=config.server,
     )
 
 

@@ -65,8 +65,8 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
     ),
     (
         "feature not supported yet",
-        "endpoints:\n  - path: /a\n    cors: true\n",
-        (3, "/endpoints/0/cors", "GET /a", "'cors' is not supported yet"),
+        "endpoints:\n  - path: /a\n    auth: {jwt: true}\n",
+        (3, "/endpoints/0/auth", "GET /a", "'auth' is not supported yet"),
     ),
     (
         "structural key not supported yet",
@@ -74,14 +74,14 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
         (3, "/endpoints/0/scenario", "GET /a", "'scenario' is not supported yet"),
     ),
     (
-        "latency distribution not supported yet",
-        "endpoints:\n  - path: /a\n    latency: {distribution: uniform, min: 1, max: 5}\n",
-        (3, "/endpoints/0/latency", "GET /a", "'uniform' is not supported yet"),
+        "latency parameter misspelt",
+        "endpoints:\n  - path: /a\n    latency: {distribution: uniform, min: 1, max_ms: 5}\n",
+        (3, "/endpoints/0/latency/min", "GET /a", "unknown key 'min'"),
     ),
     (
-        "failure fault not supported yet",
-        "endpoints:\n  - path: /a\n    failure_rate: 0.5\n    failure: {fault: connection_reset}\n",
-        (4, "/endpoints/0/failure/fault", "GET /a", "'fault' is not supported yet"),
+        "unknown failure fault",
+        "endpoints:\n  - path: /a\n    failure_rate: 0.5\n    failure: {fault: explode}\n",
+        (4, "/endpoints/0/failure/fault", "GET /a", "explode"),
     ),
     (
         "both path and path_regex",

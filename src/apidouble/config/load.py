@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from apidouble.behaviours.faults import FaultSpec
+from apidouble.behaviours.latency import LatencyModel
 from apidouble.config.envsubst import substitute
 from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
 from apidouble.config.schema import (
@@ -23,6 +25,7 @@ from apidouble.config.schema import (
     ConfigFile,
     Endpoint,
     FakerConfig,
+    LatencyConfig,
     ResponseItem,
     ResponseKeys,
     ValueMatcher,
@@ -61,6 +64,8 @@ class Config:
     data: Mapping[str, Any] = field(default_factory=dict)
     data_files: tuple[Path, ...] = ()
     faker: FakerConfig | None = None
+    server: Mapping[str, Any] = field(default_factory=dict)
+    """Server-wide behaviour: ``cors``, ``rate_limit``, ``debug_headers``."""
 
 
 def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -74,6 +79,7 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
     stubs: list[Stub] = []
     seed: tuple[int, str] | None = None
     faker: tuple[FakerConfig, str] | None = None
+    server: dict[str, tuple[Any, str]] = {}
     data: dict[str, tuple[Any, str]] = {}
     data_files: list[Path] = []
     for path in files:
@@ -89,6 +95,9 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
         problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
         seed = _one_setting(loader, "seed", loader.seed, seed)
         faker = _one_setting(loader, "faker", loader.faker, faker)
+        for key, value in loader.server.items():
+            if (given := _one_setting(loader, key, value, server.get(key))) is not None:
+                server[key] = given
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -98,6 +107,7 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
         {name: value for name, (value, _) in data.items()},
         tuple(data_files),
         faker[0] if faker else None,
+        {key: value for key, (value, _) in server.items()},
     )
 
 
@@ -121,7 +131,13 @@ def load_data(
     if problems:
         raise ConfigError(problems)
     return Config(
-        tuple(stubs), (), loader.seed, loader.datasets, tuple(loader.data_files), loader.faker
+        tuple(stubs),
+        (),
+        loader.seed,
+        loader.datasets,
+        tuple(loader.data_files),
+        loader.faker,
+        loader.server,
     )
 
 
@@ -192,6 +208,8 @@ class _Loader:
     datasets: dict[str, Any] = field(default_factory=dict)
     data_files: list[Path] = field(default_factory=list)
     skip: set[str] = field(default_factory=set)
+    server: dict[str, Any] = field(default_factory=dict)
+    default_latency: Latency | None = None
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
@@ -245,6 +263,11 @@ class _Loader:
         top = self._check(ConfigFile, {**data, "endpoints": []}, ())
         if isinstance(top, ConfigFile):
             self.seed, self.faker = top.seed, top.faker
+            self.server = server_settings(top)
+            if top.defaults is not None:
+                where = "/defaults/latency"
+                latency = self._latency(top.defaults.latency_ms, top.defaults.latency, where)
+                self.default_latency = latency
             self._read_data(top.data)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
@@ -278,12 +301,20 @@ class _Loader:
     def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
         ptr = pointer("endpoints", index)
         before = len(self.problems)
-        for key in ("fault", "rate_limit", "scenario"):
-            if getattr(ep, key) is not None:
-                self.problem(f"{key!r} is not supported yet", child(ptr, key))
-        if ep.failure is not None and ep.failure.fault is not None:
-            self.problem("'fault' is not supported yet", f"{ptr}/failure/fault")
-        latency = self._latency(ep, ptr)
+        if ep.scenario is not None:
+            self.problem("'scenario' is not supported yet", child(ptr, "scenario"))
+        faults = [(ep.fault, "fault")]
+        if ep.failure is not None:
+            faults.append((ep.failure.fault, "failure/fault"))
+        for fault, where in faults:
+            if fault is not None:
+                try:
+                    FaultSpec.from_config(fault)
+                except ValueError as exc:
+                    self.problem(str(exc), f"{ptr}/{where}")
+        latency = self._latency(ep.latency_ms, ep.latency, f"{ptr}/latency")
+        if ep.latency_ms is None and ep.latency is None:
+            latency = self.default_latency
         if ep.responses is None:
             responses = [self._response(ep, ptr)]
         else:
@@ -307,6 +338,7 @@ class _Loader:
             validate_schema=ep.validate_.schema_ if ep.validate_ else None,
             source=Source(self.display, line_of(self.lines, ptr), ptr),
             order=order,
+            trouble=_trouble(ep),
         )
 
     def _id(self, index: int) -> str:
@@ -314,19 +346,17 @@ class _Loader:
             return str(uuid.uuid4())
         return str(uuid.uuid5(_ID_NAMESPACE, f"{self.id_key}#{index}"))
 
-    def _latency(self, ep: Endpoint, ptr: str) -> Latency | None:
-        if ep.latency_ms is not None:
-            return Latency("fixed", {"ms": ep.latency_ms})
-        if ep.latency is None:
+    def _latency(self, ms: float | None, spec: LatencyConfig | None, where: str) -> Latency | None:
+        """Validate a latency (``latency_ms`` or ``latency: {...}``) into the model's form."""
+        if ms is not None:
+            return Latency("fixed", {"ms": ms})
+        if spec is None:
             return None
-        spec, where = ep.latency, f"{ptr}/latency"
-        if spec.distribution != "fixed":
-            self.problem(f"latency distribution {spec.distribution!r} is not supported yet", where)
-        elif spec.model_extra or spec.ms is None:
-            self.problem("a fixed latency takes exactly one parameter: ms", where)
-        else:
-            return Latency("fixed", {"ms": spec.ms})
-        return None
+        try:
+            return LatencyModel.from_config(spec.model_dump(exclude_none=True)).to_latency()
+        except ValueError as exc:
+            self.problem(str(exc), where)
+            return None
 
     def _response(
         self, keys: ResponseKeys, ptr: str, defaults: ResponseKeys | None = None
@@ -373,6 +403,41 @@ class _Loader:
         except ValueError as exc:
             self.problem(str(exc), ptr)
             return None
+
+
+def _trouble(ep: Endpoint) -> dict[str, Any]:
+    """The endpoint's behaviour keys, as plain data for ``behaviours.trouble``."""
+    fault = ep.fault if ep.fault is not None else (ep.failure.fault if ep.failure else None)
+    found: dict[str, Any] = {
+        "failure_rate": ep.failure_rate or None,
+        "fail_first": ep.fail_first,
+        "fail_every": ep.fail_every,
+        "outage": ep.outage.model_dump(by_alias=True) if ep.outage else None,
+        "per_client": ep.per_client,
+        "fault": fault,
+        "rate_limit": _plain(ep.rate_limit),
+        "cache": _plain(ep.cache),
+        "cors": _plain(ep.cors),
+        "dribble": _plain(ep.dribble),
+        "bandwidth_kbps": ep.bandwidth_kbps,
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _plain(value: BaseModel | bool | None) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_defaults=False, exclude_none=True)
+    return value
+
+
+def server_settings(top: ConfigFile) -> dict[str, Any]:
+    """The file's server-wide behaviour keys (cors, rate_limit, debug_headers)."""
+    found = {
+        "cors": _plain(top.cors),
+        "rate_limit": _plain(top.rate_limit),
+        "debug_headers": top.debug_headers,
+    }
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def _pattern(ep: Endpoint) -> RequestPattern:

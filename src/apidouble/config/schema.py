@@ -37,10 +37,16 @@ HTTP_METHODS = (
 )
 """Methods accepted in ``method``; a closed list so a typo is an error, not a dead stub."""
 
-NOT_YET = frozenset({"cors", "cache", "dribble", "auth", "proxy", "webhooks", "server", "addons"})
+NOT_YET = frozenset({"auth", "proxy", "webhooks", "server", "addons"})
 """Keys reserved for features that later issues add: rejected as "not supported yet"."""
 
-FAULTS = Literal["connection_reset", "empty_response", "malformed_chunk", "random_data_then_close"]
+FAULTS = Literal[
+    "connection_reset", "empty_response", "malformed_chunk", "random_data_then_close", "timeout"
+]
+FaultConfig = str | dict[str, Any]
+"""A fault name (one of FAULTS), or {type: NAME, bytes: N} / {type: timeout, after: 10s};
+checked by ``behaviours.faults.FaultSpec`` when the endpoint converts."""
+Duration = Annotated[str, BeforeValidator(lambda v: v if isinstance(v, str) else str(v))]
 
 
 # --- value normalisers ---------------------------------------------------------------
@@ -253,15 +259,70 @@ class Match(_Model):
 
 
 class LatencyConfig(BaseModel):
-    """A delay distribution; only ``fixed`` (``{ms: N}``) is supported so far."""
+    """A delay distribution; its parameters are checked when the config compiles."""
 
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, float] = Field(init=False)
+    model_config = ConfigDict(extra="forbid")
 
-    distribution: Literal["fixed", "uniform", "lognormal", "normal"] = Field(
-        "fixed", description="How to sample the delay; other keys are its parameters."
+    distribution: Literal["fixed", "uniform", "normal", "lognormal"] | None = Field(
+        None, description="How to sample; inferred from the keys when omitted."
     )
-    ms: float | None = Field(None, ge=0, description="The fixed delay in milliseconds.")
+    ms: float | None = Field(None, ge=0, description="fixed: the delay in milliseconds.")
+    min_ms: float | None = Field(None, ge=0, description="uniform: the shortest delay.")
+    max_ms: float | None = Field(None, ge=0, description="uniform: longest; others: a cap.")
+    mean_ms: float | None = Field(None, ge=0, description="normal: the mean delay.")
+    stddev_ms: float | None = Field(None, ge=0, description="normal: the standard deviation.")
+    median_ms: float | None = Field(None, ge=0, description="lognormal: the median delay.")
+    sigma: float | None = Field(None, ge=0, description="lognormal: the spread (log space).")
+    p50_ms: float | None = Field(None, ge=0, description="Target median (fits a lognormal).")
+    p95_ms: float | None = Field(None, ge=0, description="Target 95th percentile.")
+    p99_ms: float | None = Field(None, ge=0, description="Target 99th percentile.")
+
+
+class Outage(_Model):
+    """A recurring outage: down for ``for`` at the start of every ``every``."""
+
+    every: Duration = Field(description="The period, e.g. 60s.")
+    for_: Duration = Field(alias="for", description="How long each outage lasts, e.g. 10s.")
+
+
+class Dribble(_Model):
+    """Send the body in ``chunks`` pieces spread over ``over_ms``."""
+
+    chunks: int = Field(10, ge=1, description="How many pieces.")
+    over_ms: float = Field(1000, ge=0, description="Time from the first piece to the last.")
+
+
+class CacheServer(_Model):
+    """A server-side cache of rendered responses."""
+
+    key: list[str] = Field(
+        default_factory=lambda: ["path", "query"],
+        description="Key parts: method, path, query, body, header:NAME.",
+    )
+    ttl: Duration = Field("30s", description="How long an entry lives, e.g. 30s.")
+    max_entries: int = Field(1000, ge=1, description="Most entries kept (LRU).")
+
+
+class Cache(_Model):
+    """HTTP caching: validators, 304s, Cache-Control and Vary."""
+
+    etag: bool = Field(True, description="Send a strong ETag computed from the body.")
+    max_age: int | None = Field(None, ge=0, description="Cache-Control max-age (0: no-cache).")
+    last_modified: str | None = Field(None, description="Last-Modified date (ISO or HTTP).")
+    vary: list[str] = Field(default_factory=list, description="Vary header names.")
+    private: bool = Field(False, description="Cache-Control: private.")
+    server: CacheServer | None = Field(None, description="Cache rendered responses server-side.")
+
+
+class Cors(_Model):
+    """A CORS policy; ``cors: true`` allows every origin without credentials."""
+
+    origins: list[str] | str = Field("*", description='Allowed origins ("*", or patterns).')
+    methods: list[str] | None = Field(None, description="Allowed methods (default: stubbed).")
+    headers: list[str] | None = Field(None, description="Allowed request headers (default: any).")
+    expose_headers: list[str] = Field(default_factory=list, description="Exposed headers.")
+    credentials: bool = Field(False, description="Allow credentials (reflects the Origin).")
+    max_age: int | None = Field(None, ge=0, description="Preflight cache time in seconds.")
 
 
 class ResponseKeys(_Model):
@@ -301,17 +362,25 @@ class Failure(ResponseKeys):
     """What an injected failure answers with (default: 500 with an empty body)."""
 
     status: Status = Field(500, description="HTTP status of the injected failure.")
-    fault: FAULTS | None = Field(None, description="Break the connection instead of answering.")
+    fault: FaultConfig | None = Field(
+        None, description="Break the connection instead of answering."
+    )
 
 
 class RateLimit(_Model):
-    """Answer 429 with Retry-After past ``requests`` per ``per``."""
+    """Answer 429 with Retry-After and RateLimit-* past ``requests`` per ``per``."""
 
     requests: int = Field(gt=0, description="How many requests are allowed per window.")
     per: Annotated[str, BeforeValidator(_scalar_text)] = Field(
         pattern=r"^\d+(\.\d+)?(ms|s|m|h)?$", description="The window, e.g. 1s, 500ms, 1m."
     )
-    key: str = Field("ip", description='What is counted: "ip", "header:NAME", "global".')
+    key: str = Field(
+        "ip", description='What is counted: "ip", "header:NAME", "query:NAME", "global".'
+    )
+    status: int = Field(429, ge=100, le=599, description="Status of the refusal.")
+    response: Any = Field(None, description="Body of the refusal (default: a JSON error).")
+    headers: dict[str, str] = Field(default_factory=dict, description="Refusal headers.")
+    content_type: str | None = Field(None, description="Content type of the refusal body.")
 
 
 class Scenario(_Model):
@@ -353,8 +422,20 @@ class Endpoint(ResponseKeys):
     latency: LatencyConfig | None = Field(None, description="Delay distribution.")
     failure_rate: float = Field(0.0, ge=0, le=1, description="Probability (0..1) of failing.")
     failure: Failure | None = Field(None, description="What a failure answers with.")
-    fault: FAULTS | None = Field(None, description="Break the connection instead of answering.")
+    fail_first: int | None = Field(None, ge=0, description="Fail the first N requests.")
+    fail_every: int | None = Field(None, ge=1, description="Fail every K-th request.")
+    outage: Outage | None = Field(None, description="Fail during recurring outage windows.")
+    per_client: str | None = Field(
+        None, description='Count flaky patterns per client: "ip", "header:X", "query:X".'
+    )
+    fault: FaultConfig | None = Field(
+        None, description="Break the connection: on every request, or on failures."
+    )
+    dribble: Dribble | None = Field(None, description="Send the body slowly, in pieces.")
+    bandwidth_kbps: float | None = Field(None, gt=0, description="Cap the body's send rate.")
     rate_limit: RateLimit | None = Field(None, description="Limit the request rate (429).")
+    cache: Cache | bool | None = Field(None, description="HTTP caching for this endpoint.")
+    cors: Cors | bool | None = Field(None, description="CORS for this endpoint.")
     validate_: Validate | None = Field(None, alias="validate", description="Check request body.")
     scenario: Scenario | None = Field(None, description="Scenario state condition/transition.")
 
@@ -366,7 +447,16 @@ class Endpoint(ResponseKeys):
             raise ValueError("give latency_ms or latency, not both")
         if self.mode is not None and self.responses is None:
             raise ValueError("mode only applies with responses")
+        if self.dribble is not None and self.bandwidth_kbps is not None:
+            raise ValueError("give dribble or bandwidth_kbps, not both")
         return self
+
+
+class Defaults(_Model):
+    """Values every endpoint of the file gets unless it sets its own."""
+
+    latency_ms: float | None = Field(None, ge=0, description="Default fixed delay (ms).")
+    latency: LatencyConfig | None = Field(None, description="Default delay distribution.")
 
 
 class FakerConfig(_Model):
@@ -398,6 +488,12 @@ class ConfigFile(_Model):
         " .csv), read at load time; a template reads one as data.NAME.",
     )
     faker: FakerConfig | None = Field(None, description="Options of the faker template name.")
+    defaults: Defaults | None = Field(None, description="Defaults for this file's endpoints.")
+    cors: Cors | bool | None = Field(None, description="CORS for every endpoint.")
+    rate_limit: RateLimit | None = Field(None, description="A rate limit over every request.")
+    debug_headers: bool | None = Field(
+        None, description="Send X-Apidouble-Decision with the trouble decided per response."
+    )
 
 
 def config_json_schema() -> dict[str, Any]:

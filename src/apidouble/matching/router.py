@@ -179,6 +179,17 @@ class Router:
         results.sort(key=lambda item: (item[0].distance, item[1].rank))
         return [NearMiss(entry.stub, result) for result, entry in results]
 
+    def methods_for_path(self, path: str) -> list[tuple[Stub, frozenset[str]]]:
+        """Stubs whose path matches (conditions aside) with their methods (empty: any).
+
+        For CORS preflights, which carry none of the real request's headers or body.
+        """
+        return [
+            (entry.stub, entry.pattern.methods)
+            for entry in self._entries
+            if entry.pattern.test_path(path) is not None
+        ]
+
     def allowed_methods(self, request: Request) -> frozenset[str]:
         """Methods of the stubs whose path and conditions match this request."""
         allowed: set[str] = set()
