@@ -117,3 +117,33 @@ def test_seed_form_verbatim(client: httpx.Client) -> None:
     assert {r.status_code for r in responses} <= {200, 500}
     assert [r.json() for r in responses if r.status_code == 200][0] == {"data": "value"}
     assert client.get("/api/time").json()["date"] == datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def test_data_file_and_now(client: httpx.Client) -> None:
+    body = client.get("/api/products/B-200").json()
+    assert body["product"] == {"sku": "B-200", "name": "Fountain pen", "price": "32.00"}
+    assert body["price_with_tax"] == 38.4
+    assert client.get("/api/products/none").json()["product"] is None
+
+
+def test_flaky_refund_per_client(client: httpx.Client) -> None:
+    def statuses(key: str) -> list[int]:
+        headers = {"Idempotency-Key": key}
+        return [client.post("/api/orders/5/refund", headers=headers).status_code for _ in range(3)]
+
+    assert statuses("first") == [503, 503, 202]
+    assert statuses("second") == [503, 503, 202]
+
+
+def test_fault_rate_limit_cache_and_cors(client: httpx.Client) -> None:
+    with pytest.raises(httpx.TransportError):
+        client.get("/api/export")
+    key = {"X-Api-Key": "examples-test"}
+    assert [client.get("/api/search", headers=key).status_code for _ in range(6)][-1] == 429
+    etag = client.get("/api/catalogue").headers["etag"]
+    assert client.get("/api/catalogue", headers={"If-None-Match": etag}).status_code == 304
+    preflight = client.options(
+        "/api/users", headers={"Origin": "http://x", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
