@@ -16,19 +16,14 @@ from typing import Any
 
 import yaml
 
+from .files import confined_file
+
 DATA_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 
 
 def resolve_data_file(folder: Path, name: str) -> Path:
     """The file ``name`` inside ``folder``; ValueError when it leaves it or is missing."""
-    root = folder.resolve()
-    if Path(name).is_absolute():
-        raise ValueError(f"data file must be relative to {root}, got {name!r}")
-    target = (root / name).resolve()
-    if not target.is_relative_to(root):
-        raise ValueError(f"data file {name!r} leads outside the config's folder {root}")
-    if not target.is_file():
-        raise ValueError(f"data file {name!r} not found (looked for {target})")
+    target = confined_file(folder, name, "data file")
     if target.suffix.lower() not in DATA_SUFFIXES:
         raise ValueError(f"data file {name!r} must be one of: {', '.join(DATA_SUFFIXES)}")
     return target

@@ -33,17 +33,23 @@ def content_type_of(name: str) -> str:
     return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
-def resolve_response_file(folder: Path, name: str) -> str:
-    """A literal ``response_file`` inside ``folder`` (symlinks may not leave it)."""
+def confined_file(folder: Path, name: str, what: str) -> Path:
+    """The existing file ``name`` inside ``folder``; ValueError naming ``what`` when it is
+    absolute, leaves the folder (symlinks included) or is missing."""
     root = folder.resolve()
     if Path(name).is_absolute():
-        raise ValueError(f"response_file must be relative to {root}, got {name!r}")
+        raise ValueError(f"{what} must be relative to {root}, got {name!r}")
     target = (root / name).resolve()
     if not target.is_relative_to(root):
-        raise ValueError(f"response_file {name!r} leads outside the config's folder {root}")
+        raise ValueError(f"{what} {name!r} leads outside the config's folder {root}")
     if not target.is_file():
-        raise ValueError(f"response_file {name!r} not found (looked for {target})")
-    return str(target)
+        raise ValueError(f"{what} {name!r} not found (looked for {target})")
+    return target
+
+
+def resolve_response_file(folder: Path, name: str) -> str:
+    """A literal ``response_file`` inside ``folder`` (symlinks may not leave it)."""
+    return str(confined_file(folder, name, "response_file"))
 
 
 def candidate_folder(base_dir: str, source: str) -> Path:
