@@ -113,12 +113,23 @@ def test_static_body_has_no_slots() -> None:
         ("/u/{{ request.params.id }}/{{ request.json.n }}", False),
         ("{{ request.params.id }}", False),
         ("x{{ date }}", False),
+        ("{{ request.params.id | int }}", True),
+        ("{{ request.params.id | float }}", True),
+        ("{{ request.params.id | int | string }}", True),
+        ("{{ request.headers['X-NAME'] | int }}", True),  # not a number: Jinja's 0
+        ("{{ request.headers['X-NAME'] | upper }}", True),
+        ("{{ request.headers['X-NAME'] | lower | trim }}", False),
+        ("{{ request.params.id | int(5) }}", True),  # arguments: Jinja only
     ],
 )
 def test_fast_path_agrees_with_jinja(source: str, typed: bool) -> None:
     env = TemplateEnvironment(1)
     template = compile_template(env, source, typed)
     ctx = env.context_maker(template.names)(REQUEST, {"id": "7"})
+    if "int(" in source:
+        assert template.fast is None
+    elif "|" in source:
+        assert template.fast is not None
     if template.fast is not None and template.slow is not None:
         try:
             fast = template.fast(ctx)

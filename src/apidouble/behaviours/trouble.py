@@ -41,6 +41,8 @@ class Trouble:
     cors: CorsPolicy | None = None
     dribble: tuple[int, float] | None = None
     bandwidth_kbps: float | None = None
+    inert: bool = True
+    """Nothing configured: the engine skips every check (set by ``compile_trouble``)."""
 
     def pacing(self, body_len: int) -> tuple[Step, ...]:
         """The slices a body of this size leaves in; empty means all at once."""
@@ -50,9 +52,8 @@ class Trouble:
             return tuple(bandwidth_plan(body_len, self.bandwidth_kbps))
         return ()
 
-    @property
-    def inert(self) -> bool:
-        """True when nothing is configured, so the engine can skip every check."""
+    def is_inert(self) -> bool:
+        """True when nothing is configured (computed once, kept in ``inert``)."""
         return all(
             value is None
             for value in (
@@ -97,6 +98,7 @@ def compile_trouble(config: Mapping[str, Any], rng: random.Random, clock: Clock)
         if isinstance(kbps, bool) or not isinstance(kbps, int | float) or kbps <= 0:
             raise ValueError(f"bandwidth_kbps must be a number above 0, got {kbps!r}")
         trouble.bandwidth_kbps = float(kbps)
+    trouble.inert = trouble.is_inert()
     return trouble
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.filters import FILTERS
 
 from .requestview import HeaderView, RequestView
 
@@ -34,12 +35,20 @@ MISSES = (LookupError, Miss)
 """What a fast reader raises when Jinja must answer instead."""
 
 
+FAST_FILTERS: dict[str, Callable[[Any], Any]] = {
+    name: FILTERS[name] for name in ("int", "float", "string", "lower", "upper", "trim")
+}
+"""Jinja's own argument-free filters, safe to call on a value read here (``id | int``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """``name`` then ``steps``: each a key and the types it may be read from."""
+    """``name`` then ``steps`` (each a key and the types it may be read from), then
+    ``filters`` applied in order."""
 
     name: str
     steps: tuple[tuple[Any, frozenset[type]], ...]
+    filters: tuple[Callable[[Any], Any], ...] = ()
 
 
 Shape = tuple[str | Lookup, ...]
@@ -47,7 +56,15 @@ Shape = tuple[str | Lookup, ...]
 
 
 def lookup_of(node: nodes.Node) -> Lookup | None:
-    """The ``Lookup`` for ``name``, ``name.key``, ``name['key']``, ``name[0]`` chains."""
+    """The ``Lookup`` for ``name``, ``name.key``, ``name['key']``, ``name[0]`` chains,
+    optionally followed by argument-free filters from ``FAST_FILTERS``."""
+    filters: list[Callable[[Any], Any]] = []
+    while isinstance(node, nodes.Filter):
+        plain = not (node.args or node.kwargs or node.dyn_args or node.dyn_kwargs)
+        if node.node is None or not plain or node.name not in FAST_FILTERS:
+            return None
+        filters.append(FAST_FILTERS[node.name])
+        node = node.node
     keys: list[Any] = []
     while not isinstance(node, nodes.Name):
         if isinstance(node, nodes.Getattr):
@@ -69,7 +86,7 @@ def lookup_of(node: nodes.Node) -> Lookup | None:
     steps = tuple(
         (key, READABLE_BY_INDEX if isinstance(key, int) else READABLE) for key in reversed(keys)
     )
-    return Lookup(node.name, steps)
+    return Lookup(node.name, steps, tuple(reversed(filters)))
 
 
 def text_shape(tree: nodes.Template) -> Shape | None:
@@ -97,6 +114,21 @@ def text_shape(tree: nodes.Template) -> Shape | None:
 
 def reader(lookup: Lookup) -> Run:
     """A function reading ``lookup`` from a context; raises one of ``MISSES``."""
+    read = _plain_reader(lookup)
+    if not lookup.filters:
+        return read
+    filters = lookup.filters
+
+    def filtered(ctx: Context) -> Any:
+        value = read(ctx)
+        for apply in filters:
+            value = apply(value)
+        return value
+
+    return filtered
+
+
+def _plain_reader(lookup: Lookup) -> Run:
     name, steps = lookup.name, lookup.steps
     if not steps:
         return lambda ctx: ctx[name]
@@ -154,4 +186,7 @@ def emit_lookup(lookup: Lookup, var: str, scope: dict[str, Any]) -> list[str]:
         scope[f"{var}_k{index}"], scope[f"{var}_r{index}"] = key, readable
         lines.append(f"if type({var}) not in {var}_r{index}: raise _Miss")
         lines.append(f"{var} = {var}[{var}_k{index}]")
+    for index, apply in enumerate(lookup.filters):
+        scope[f"{var}_f{index}"] = apply
+        lines.append(f"{var} = {var}_f{index}({var})")
     return lines
