@@ -226,3 +226,44 @@ def test_server_cache_reuses_a_rendered_response(serve: Serve) -> None:
     assert first == second and other != first
     decisions = [entry["decision"]["cache"] for entry in reversed(mock.requests.find(path="/t"))]
     assert decisions == ["miss", "hit", "miss"]
+
+
+def test_bandwidth_cap_paces_the_body(serve: Serve) -> None:
+    # 2,000 bytes at 40 kbps (5,000 bytes/s) take about 0.4 s.
+    mock = serve(f"endpoints: [{{path: /b, bandwidth_kbps: 40, response: '{'x' * 2000}'}}]")
+    started = time.perf_counter()
+    response = httpx.get(mock.url + "/b")
+    assert response.text == "x" * 2000
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_file_defaults_give_latency_to_endpoints_without_their_own(serve: Serve) -> None:
+    mock = serve(
+        """
+        defaults: {latency_ms: 120}
+        endpoints:
+          - {path: /slow}
+          - {path: /fast, latency_ms: 0}
+        """
+    )
+    httpx.get(mock.url + "/slow")
+    httpx.get(mock.url + "/fast")
+    assert mock.requests.find(path="/slow")[0]["delay_ms"] == 120
+    assert "delay_ms" not in mock.requests.find(path="/fast")[0]
+
+
+def test_if_modified_since(serve: Serve) -> None:
+    mock = serve(
+        """
+        endpoints:
+          - path: /doc
+            cache: {etag: false, last_modified: "2024-05-01T12:00:00Z"}
+            response: {v: 1}
+        """
+    )
+    first = httpx.get(mock.url + "/doc")
+    assert first.headers["Last-Modified"] == "Wed, 01 May 2024 12:00:00 GMT"
+    later = {"If-Modified-Since": "Thu, 02 May 2024 00:00:00 GMT"}
+    earlier = {"If-Modified-Since": "Tue, 30 Apr 2024 00:00:00 GMT"}
+    assert httpx.get(mock.url + "/doc", headers=later).status_code == 304
+    assert httpx.get(mock.url + "/doc", headers=earlier).status_code == 200
