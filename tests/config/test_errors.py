@@ -79,6 +79,21 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
         (3, "/endpoints/0/latency/min", "GET /a", "unknown key 'min'"),
     ),
     (
+        "bad rate-limit key",
+        "endpoints:\n  - path: /a\n    rate_limit: {requests: 1, per: 1s, key: bogus}\n",
+        (3, "/endpoints/0/rate_limit", "GET /a", "key must be ip"),
+    ),
+    (
+        "uniform latency upside down",
+        "endpoints:\n  - path: /a\n    latency: {min_ms: 9, max_ms: 1}\n",
+        (3, "/endpoints/0/latency", "GET /a", "above max_ms"),
+    ),
+    (
+        "bad server-wide rate-limit key",
+        "rate_limit: {requests: 1, per: 1s, key: bogus}\nendpoints: []\n",
+        (1, "/rate_limit", None, "key must be ip"),
+    ),
+    (
         "unknown failure fault",
         "endpoints:\n  - path: /a\n    failure_rate: 0.5\n    failure: {fault: explode}\n",
         (4, "/endpoints/0/failure/fault", "GET /a", "explode"),

@@ -7,6 +7,8 @@ fixes a config in one round, and each problem says file, line, JSON pointer and 
 from __future__ import annotations
 
 import os
+import random
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from apidouble.behaviours.cors import CorsPolicy
 from apidouble.behaviours.faults import FaultSpec
 from apidouble.behaviours.latency import LatencyModel
+from apidouble.behaviours.ratelimit import RateLimiter
+from apidouble.behaviours.trouble import compile_trouble
 from apidouble.config.envsubst import substitute
 from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
 from apidouble.config.schema import (
@@ -264,6 +269,7 @@ class _Loader:
         if isinstance(top, ConfigFile):
             self.seed, self.faker = top.seed, top.faker
             self.server = server_settings(top)
+            self._check_server(self.server)
             if top.defaults is not None:
                 where = "/defaults/latency"
                 latency = self._latency(top.defaults.latency_ms, top.defaults.latency, where)
@@ -275,6 +281,16 @@ class _Loader:
             if isinstance(endpoint, Endpoint):
                 valid.append((index, endpoint))
         return valid
+
+    def _check_server(self, settings: Mapping[str, Any]) -> None:
+        """Semantic checks of the server-wide behaviours, located at their keys."""
+        checks = {"cors": CorsPolicy.from_config, "rate_limit": RateLimiter.from_config}
+        for key, check in checks.items():
+            if key in settings:
+                try:
+                    check(settings[key])
+                except ValueError as exc:
+                    self.problem(str(exc), f"/{key}")
 
     def _read_data(self, files: Mapping[str, str]) -> None:
         """Load time: read and parse every ``data:`` file (confined to the folder)."""
@@ -323,6 +339,13 @@ class _Loader:
                 for i, item in enumerate(ep.responses)
             ]
         failure = self._response(ep.failure, f"{ptr}/failure") if ep.failure else None
+        trouble = _trouble(ep)
+        try:
+            if len(self.problems) == before:  # else the same mistake may be reported twice
+                compile_trouble(trouble, random.Random(0), time.monotonic)
+        except ValueError as exc:
+            key = str(exc).split(":", 1)[0].split(".", 1)[0].strip()
+            self.problem(str(exc), child(ptr, key) if key in trouble else ptr)
         if len(self.problems) > before:
             return None
         return Stub(
@@ -338,7 +361,7 @@ class _Loader:
             validate_schema=ep.validate_.schema_ if ep.validate_ else None,
             source=Source(self.display, line_of(self.lines, ptr), ptr),
             order=order,
-            trouble=_trouble(ep),
+            trouble=trouble,
         )
 
     def _id(self, index: int) -> str:
