@@ -84,6 +84,11 @@ class ServerTrouble:
         """Whether the engine must look at this before routing."""
         return self.cors is not None or self.rate_limit is not None
 
+    @property
+    def plain(self) -> bool:
+        """Nothing server-wide touches an answer (no CORS headers, no decision header)."""
+        return self.cors is None and not self.debug_headers
+
 
 @dataclass(slots=True)
 class CompiledConfig:

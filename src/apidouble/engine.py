@@ -99,6 +99,8 @@ class Engine:
         extra: list[tuple[str, str]],
     ) -> Outcome:
         rules = compiled.trouble
+        if rules.inert and compiled.validator is None and not extra and config.server.plain:
+            return self._respond_plainly(config, compiled, request, params, event)
         decision = Decision() if config.server.debug_headers or not rules.inert else None
         cors = rules.cors or config.server.cors
         if rules.rate_limit is not None:
@@ -144,6 +146,26 @@ class Engine:
             if pacing:
                 decision.pacing_s = sum(step.delay_s for step in pacing)
         return self._finish(response, delay, event, decision, cors, request, extra, pacing)
+
+    def _respond_plainly(
+        self,
+        config: CompiledConfig,
+        compiled: CompiledStub,
+        request: Request,
+        params: dict[str, str],
+        event: ServeEvent,
+    ) -> Respond:
+        """The common case, kept short: no trouble, no validation, nothing server-wide."""
+        chosen = compiled.picker.pick()
+        response = chosen.static or self._render(chosen, compiled, request, params, None)
+        delay = 0.0
+        if chosen.latency is not None:
+            delay = sample_seconds(chosen.latency, config.env.random)
+        elif compiled.latency is not None:
+            delay = compiled.latency.sample(config.env.random)
+        event.status = response.status
+        event.delay_s = delay
+        return Respond(response, delay, event)
 
     def _render(
         self,
