@@ -8,6 +8,7 @@ atomically on reload, so a request in flight finishes on the config it started w
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
@@ -136,10 +137,7 @@ class Engine:
             response = trouble.cache_headers(rules, request, response)
             if response.status == 304 and decision is not None:
                 decision.cache = "not_modified"
-        if chosen.latency is not None:
-            delay = sample_seconds(chosen.latency, rng)
-        else:
-            delay = compiled.latency.sample(rng) if compiled.latency else 0.0
+        delay = _delay(chosen, compiled, rng)
         pacing = rules.pacing(len(response.body)) if response.body else ()
         if decision is not None:
             decision.latency_s = delay
@@ -158,11 +156,7 @@ class Engine:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
         chosen = compiled.picker.pick()
         response = chosen.static or self._render(chosen, compiled, request, params, None)
-        delay = 0.0
-        if chosen.latency is not None:
-            delay = sample_seconds(chosen.latency, config.env.random)
-        elif compiled.latency is not None:
-            delay = compiled.latency.sample(config.env.random)
+        delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay
         return Respond(response, delay, event)
@@ -261,3 +255,10 @@ class Engine:
         if event is not None:
             event.duration_s = elapsed_s
             self.journal.record(event)
+
+
+def _delay(chosen: CompiledResponse, compiled: CompiledStub, rng: random.Random) -> float:
+    """The response's own latency wins over its stub's; no latency is no delay."""
+    if chosen.latency is not None:
+        return sample_seconds(chosen.latency, rng)
+    return compiled.latency.sample(rng) if compiled.latency is not None else 0.0

@@ -1,8 +1,6 @@
-"""Failure injection: decide, per request, whether a stub answers with its failure instead."""
+"""The failure a stub answers with when it has none of its own (``flaky.py`` decides when)."""
 
 from __future__ import annotations
-
-import random
 
 from ..model import ResponseSpec
 
@@ -13,10 +11,3 @@ def default_failure(label: str) -> ResponseSpec:
     """What a stub with ``failure_rate`` and no ``failure:`` answers when it fails."""
     body = {"error": "injected failure", "stub": label, "status": DEFAULT_FAILURE_STATUS}
     return ResponseSpec(status=DEFAULT_FAILURE_STATUS, body_kind="json", body=body)
-
-
-def should_fail(rate: float, rng: random.Random) -> bool:
-    """True with probability ``rate``; no RNG draw at all when the rate is 0 or 1."""
-    if rate <= 0.0:
-        return False
-    return rate >= 1.0 or rng.random() < rate

@@ -41,38 +41,31 @@ def json_text(value: Any) -> str:
     return to_json(value)
 
 
-def text_slot(template: Template) -> Callable[[Context], str]:
-    """A template rendered inside a larger string: always a JSON string."""
+def _slot(template: Template, encode: Callable[[Any], str]) -> Callable[[Context], str]:
+    """A slot's JSON text: the fast lookup when it applies, else Jinja, then ``encode``."""
     fast, slow = template.fast, template.slow
     if fast is None or slow is None:
         run = template.run
-        return lambda ctx: _encode_str(run(ctx))
-
-    def slot(ctx: Context) -> str:
-        try:
-            text = fast(ctx)
-        except MISSES:
-            text = slow(ctx)
-        return _encode_str(text)
-
-    return slot
-
-
-def typed_slot(template: Template) -> Callable[[Context], str]:
-    """A lone expression: its value's own JSON (a plain lookup runs inline)."""
-    fast, slow = template.fast, template.slow
-    if fast is None or slow is None:
-        run = template.run
-        return lambda ctx: json_text(run(ctx))
+        return lambda ctx: encode(run(ctx))
 
     def slot(ctx: Context) -> str:
         try:
             value = fast(ctx)
         except MISSES:
             value = slow(ctx)
-        return _encode_str(value) if value.__class__ is str else json_text(value)
+        return encode(value)
 
     return slot
+
+
+def text_slot(template: Template) -> Callable[[Context], str]:
+    """A template rendered inside a larger string: always a JSON string."""
+    return _slot(template, _encode_str)
+
+
+def typed_slot(template: Template) -> Callable[[Context], str]:
+    """A lone expression: its value's own JSON (a plain lookup runs inline)."""
+    return _slot(template, json_text)
 
 
 class JsonBody:
