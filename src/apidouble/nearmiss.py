@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .matching.router import NearMiss
+from .matching.near import NearMiss
 from .model import Request
 
 

@@ -14,6 +14,8 @@ Semantics (decided here):
 - ``schema``: JSON Schema, the validator class picked from ``$schema``.
 
 The body is parsed as JSON only when a condition needs it (``Request.json`` caches it).
+Operators live in a registry (``register_body_operator``): each is a function that
+compiles a ``BodySpec`` into a ``BodyMatcher`` at load time, natives and addons alike.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
+from apidouble.matching.registry import Registry
 from apidouble.matching.result import Check, MatchResult, shown
 from apidouble.matching.values import ValueMatcher, compile_value, scalar_text, text_distance
 from apidouble.model import INVALID_JSON, BodySpec, Request
@@ -108,29 +111,39 @@ class BodyMatcher:
         return MatchResult.of(check, grade)
 
 
+BodyCompiler = Callable[[BodySpec], BodyMatcher]
+"""Compiles one ``BodySpec`` at load time; raises ``ValueError`` when it is invalid."""
+
+_OPERATORS: Registry[BodyCompiler] = Registry("body")
+
+
+def register_body_operator(name: str, compile: BodyCompiler, *, replace: bool = False) -> None:
+    """Make ``name`` usable as ``BodySpec.op``."""
+    _OPERATORS.register(name, compile, replace=replace)
+
+
+def unregister_body_operator(name: str) -> None:
+    """Remove a body operator (stubs already compiled with it keep it)."""
+    _OPERATORS.unregister(name)
+
+
+def body_operators() -> tuple[str, ...]:
+    """The registered body operator names."""
+    return _OPERATORS.names()
+
+
 def compile_body(spec: BodySpec) -> BodyMatcher:
-    """Compile one body condition; raise ``ValueError`` on an invalid regex, path or schema."""
-    if spec.op == "equals":
-        return _equals(spec.expected)
-    if spec.op == "contains":
-        text = scalar_text(spec.expected, "body contains")
-        return BodyMatcher("body contains", text, lambda r: text in r.text, _shown_text)
-    if spec.op == "regex":
-        return _regex(scalar_text(spec.expected, "body regex"))
-    if spec.op == "json":
-        return _partial_json(spec.expected)
-    if spec.op == "jsonpath":
-        return _jsonpath(spec.expression, spec.value)
-    if spec.op == "schema":
-        return _schema(spec.expected)
-    raise ValueError(f"body: unknown operator {spec.op!r}")
+    """Compile one body condition; raise ``ValueError`` on an unknown operator or an
+    invalid regex, path or schema."""
+    return _OPERATORS.get(spec.op, "body")(spec)
 
 
 def _shown_text(request: Request) -> str:
     return shown(request.text)
 
 
-def _equals(expected: Any) -> BodyMatcher:
+def _equals(spec: BodySpec) -> BodyMatcher:
+    expected = spec.expected
     if isinstance(expected, str):
         text = expected
         try:
@@ -156,7 +169,13 @@ def _equals(expected: Any) -> BodyMatcher:
     return BodyMatcher("body equals", shown(text), test, _shown_text, grade)
 
 
-def _regex(pattern: str) -> BodyMatcher:
+def _contains(spec: BodySpec) -> BodyMatcher:
+    text = scalar_text(spec.expected, "body contains")
+    return BodyMatcher("body contains", text, lambda r: text in r.text, _shown_text)
+
+
+def _regex(spec: BodySpec) -> BodyMatcher:
+    pattern = scalar_text(spec.expected, "body regex")
     try:
         compiled = re.compile(pattern, re.DOTALL)
     except re.error as error:
@@ -166,7 +185,9 @@ def _regex(pattern: str) -> BodyMatcher:
     )
 
 
-def _partial_json(expected: Any) -> BodyMatcher:
+def _partial_json(spec: BodySpec) -> BodyMatcher:
+    expected = spec.expected
+
     def test(request: Request) -> bool:
         body = request.json
         return body is not INVALID_JSON and json_mismatch(expected, body) is None
@@ -180,7 +201,8 @@ def _partial_json(expected: Any) -> BodyMatcher:
     return BodyMatcher("body json", shown(json_text(expected)), test, actual)
 
 
-def _jsonpath(expression: str | None, value: Any) -> BodyMatcher:
+def _jsonpath(spec: BodySpec) -> BodyMatcher:
+    expression, value = spec.expression, spec.value
     if not expression:
         raise ValueError("body jsonpath: an expression is required")
     try:
@@ -233,7 +255,8 @@ def _selection_text(request: Request, selected: list[str] | None) -> str:
     return shown(selected[0] if len(selected) == 1 else json_text(selected))
 
 
-def _schema(schema: Any) -> BodyMatcher:
+def _schema(spec: BodySpec) -> BodyMatcher:
+    schema = spec.expected
     if not isinstance(schema, dict):
         raise ValueError(f"body schema: expected a JSON Schema object, got {schema!r}")
     cls = jsonschema.validators.validator_for(schema)
@@ -258,3 +281,11 @@ def _schema(schema: Any) -> BodyMatcher:
         return shown(f"{where}: {error.message}")
 
     return BodyMatcher("body schema", shown(json_text(schema)), test, actual)
+
+
+register_body_operator("equals", _equals)
+register_body_operator("contains", _contains)
+register_body_operator("regex", _regex)
+register_body_operator("json", _partial_json)
+register_body_operator("jsonpath", _jsonpath)
+register_body_operator("schema", _schema)

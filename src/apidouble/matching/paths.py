@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from apidouble.matching.result import Check, MatchResult
@@ -35,9 +36,17 @@ def decode(path: str) -> str:
     return unquote(path) if "%" in path else path
 
 
-def _segments(path: str) -> list[str]:
+def path_segments(path: str) -> list[str]:
+    """The decoded segments of a path that starts with "/" (``"/"`` has one, ``""``)."""
     parts = path[1:].split("/")
     return [unquote(part) for part in parts] if "%" in path else parts
+
+
+class PathShape(NamedTuple):
+    """A template's graded segments: the decoded literal, or None where it varies."""
+
+    literals: tuple[str | None, ...]
+    rest: bool
 
 
 class CompiledPath:
@@ -45,7 +54,9 @@ class CompiledPath:
 
     ``literal`` is the whole (decoded) path when it has no variables, the router's exact
     index key. ``literal_prefix`` is the static part before the first variable.
-    ``specificity`` sorts more specific paths first.
+    ``specificity`` sorts more specific paths first. ``shape`` (None for a regex) is the
+    decoded literal of each graded segment (None for a variable one) and whether ``**``
+    ends the template: what the near-miss index needs to bound ``explain`` cheaply.
     """
 
     __slots__ = (
@@ -54,6 +65,7 @@ class CompiledPath:
         "literal_prefix",
         "specificity",
         "is_regex",
+        "shape",
         "_match",
         "_grade",
     )
@@ -66,12 +78,14 @@ class CompiledPath:
         specificity: tuple[int, ...],
         match: Callable[[str], Params | None],
         grade: Callable[[str], float] | None = None,
+        shape: PathShape | None = None,
     ) -> None:
         self.source = source
         self.literal = literal
         self.literal_prefix = literal_prefix
         self.specificity = specificity
         self.is_regex = grade is None
+        self.shape = shape
         self._match = match
         self._grade = grade
 
@@ -106,9 +120,10 @@ def compile_path(template: str) -> CompiledPath:
         literal = decode(template)
         specificity = (0, -len(parts), *([_LITERAL] * len(parts)))
         graded = [(_compile_segment(part, names, template)[0], decode(part)) for part in parts]
-        return CompiledPath(
-            template, literal, literal, specificity, _literal(literal), _grader(graded, False)
-        )
+        shape = PathShape(tuple(text for _, text in graded), False)
+        match = _literal(literal)
+        grade = _grader(graded, False)
+        return CompiledPath(template, literal, literal, specificity, match, grade, shape)
     segments: list[Segment] = []
     ranks: list[int] = []
     prefix: list[str] = []
@@ -135,7 +150,9 @@ def compile_path(template: str) -> CompiledPath:
     if rest:
         fast = fast + "(?:/.*)?" if sources else "/.*"
     match = _template(segments, rest, re.compile(fast, re.DOTALL))
-    return CompiledPath(template, None, literal_prefix, specificity, match, _grader(graded, rest))
+    shape = PathShape(tuple(text for _, text in graded), rest)
+    grade = _grader(graded, rest)
+    return CompiledPath(template, None, literal_prefix, specificity, match, grade, shape)
 
 
 def compile_path_regex(pattern: str) -> CompiledPath:
@@ -239,7 +256,7 @@ def _template(
             return None if found is None else found.groupdict()
         if not path.startswith("/"):
             return None
-        values = _segments(path)
+        values = path_segments(path)
         if len(values) != count and not (rest and len(values) >= count):
             return None
         params: Params = {}
@@ -258,20 +275,20 @@ def _grader(parts: Sequence[tuple[Segment, str | None]], rest: bool) -> Callable
     def grade(path: str) -> float:
         if not path.startswith("/"):
             return 1.0
-        values = _segments(path)
+        values = path_segments(path)
         extra = len(values) - count
         absorbed = rest and extra >= 0
         cost = 0.0 if absorbed else float(abs(extra))
         for (segment, literal), value in zip(parts, values, strict=False):
             if not segment(value, {}):
                 # A wrong literal costs at least half a segment, however close.
-                cost += 1.0 if literal is None else 1.0 - _similarity(literal, value) / 2
+                cost += 1.0 if literal is None else 1.0 - similarity(literal, value) / 2
         return cost / max(count if absorbed else max(count, len(values)), 1)
 
     return grade
 
 
-def _similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str) -> float:
     """Shared prefix and suffix over the longer length: cheap, and enough for typos."""
     longest = max(len(a), len(b))
     if not longest:

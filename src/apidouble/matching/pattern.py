@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from apidouble.matching.body import BodyMatcher, compile_body
 from apidouble.matching.paths import CompiledPath, Params, compile_path, compile_path_regex
-from apidouble.matching.result import EXACT, Check, MatchResult
+from apidouble.matching.result import EXACT, FAILED_FLOOR, Check, MatchResult
 from apidouble.matching.values import ValueMatcher, compile_value
 from apidouble.model import Request, RequestPattern, ValueSpec
 
@@ -29,21 +29,34 @@ _ANY_PATH = (2,)
 
 
 class _Condition:
-    """One query, header, cookie or body condition: a test and an explanation."""
+    """One query, header, cookie or body condition: a test, an explanation, and a cheap
+    lower bound of the explanation's distance (for the near-miss index)."""
 
-    __slots__ = ("test", "explain")
+    __slots__ = ("test", "explain", "bound")
 
     def __init__(
-        self, test: Callable[[Request], bool], explain: Callable[[Request], MatchResult]
+        self,
+        test: Callable[[Request], bool],
+        explain: Callable[[Request], MatchResult],
+        bound: Callable[[Request], float] | None = None,
     ) -> None:
         self.test = test
         self.explain = explain
+        self.bound = bound or (lambda request: 0.0 if test(request) else FAILED_FLOOR)
 
 
 class CompiledPattern:
     """A compiled ``RequestPattern``; build with ``compile_pattern``."""
 
-    __slots__ = ("pattern", "methods", "path", "specificity", "has_conditions", "_conditions")
+    __slots__ = (
+        "pattern",
+        "methods",
+        "path",
+        "specificity",
+        "has_conditions",
+        "condition_count",
+        "_conditions",
+    )
 
     def __init__(self, pattern: RequestPattern) -> None:
         self.pattern = pattern
@@ -64,14 +77,26 @@ class CompiledPattern:
         ]
         self._conditions = tuple(conditions)
         self.has_conditions = bool(conditions)
+        self.condition_count = len(conditions)
 
     def test_method(self, method: str) -> bool:
         """Whether the method is allowed (every method is, for ANY)."""
         return not self.methods or method in self.methods
 
+    def answers(self, method: str, head_via_get: bool = False) -> bool:
+        """``test_method``, and with ``head_via_get`` a GET stub answers HEAD too."""
+        methods = self.methods
+        if not methods or method in methods:
+            return True
+        return head_via_get and method == "HEAD" and "GET" in methods
+
     def test_path(self, path: str) -> Params | None:
         """The path params when the path matches, else None."""
         return {} if self.path is None else self.path.match(path)
+
+    def condition_bounds(self, request: Request) -> list[float]:
+        """Per condition, a cheap value never above its ``explain`` distance."""
+        return [condition.bound(request) for condition in self._conditions]
 
     def test_conditions(self, request: Request) -> bool:
         """Whether every query, header, cookie and body condition holds (short-circuits)."""
@@ -96,20 +121,26 @@ class CompiledPattern:
                 return MatchResult(1.0, condition.explain(request).checks), {}
         return EXACT, params
 
-    def explain(self, request: Request) -> MatchResult:
-        """Every condition evaluated, weighted and graded: the near-miss view."""
+    def explain(self, request: Request, head_via_get: bool = False) -> MatchResult:
+        """Every condition evaluated, weighted and graded: the near-miss view.
+
+        With ``head_via_get`` (the router answers HEAD with GET stubs) a GET stub's
+        method check passes for HEAD.
+        """
         weighted: list[tuple[float, MatchResult]] = []
         if self.methods:
-            weighted.append((METHOD_WEIGHT, MatchResult.of(self._method_check(request))))
+            check = self._method_check(request, head_via_get)
+            weighted.append((METHOD_WEIGHT, MatchResult.of(check)))
         if self.path is not None:
             weighted.append((PATH_WEIGHT, self.path.explain(request.path)))
         for condition in self._conditions:
             weighted.append((CONDITION_WEIGHT, condition.explain(request)))
         return MatchResult.aggregate(weighted) if weighted else EXACT
 
-    def _method_check(self, request: Request) -> Check:
+    def _method_check(self, request: Request, head_via_get: bool = False) -> Check:
         expected = "|".join(sorted(self.methods)) if self.methods else "ANY"
-        return Check("method", self.test_method(request.method), expected, request.method)
+        passed = self.answers(request.method, head_via_get)
+        return Check("method", passed, expected, request.method)
 
     def __repr__(self) -> str:
         methods = "|".join(sorted(self.methods)) or "ANY"
@@ -125,6 +156,7 @@ def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None
     return _Condition(
         lambda request: matcher.test(get(request)),
         lambda request: matcher.explain(get(request)),
+        lambda request: matcher.bound(get(request)),
     )
 
 

@@ -14,6 +14,9 @@ ABSENT = "<absent>"
 
 _MAX_SHOWN = 200
 
+FAILED_FLOOR = 0.01
+"""The smallest distance of a failed check: a miss is never "exact"."""
+
 
 def shown(text: str) -> str:
     """Shorten a value for a report, so one huge body does not drown the rest."""
@@ -56,7 +59,7 @@ class MatchResult:
             distance = 0.0
         else:
             # A failed check is never "exact", whatever the grading said.
-            distance = min(1.0, max(distance, 0.01))
+            distance = min(1.0, max(distance, FAILED_FLOOR))
         return cls(distance, (check,))
 
     @classmethod

@@ -1,122 +1,56 @@
 """The router: every stub compiled and indexed at load time; ``find`` only looks up.
 
-Index, per method (a method no stub names uses the ANY-only table):
+Tables (``index.Table``), each sorted at build time by the winning order: lowest
+``priority`` (None after any number), then most specific path, then file order.
 
-- ``prefixed``: the literal prefix of a template or wildcard path (its static segments
-  before the first variable; "" for regex and path-less stubs) -> those stubs. A request
-  path looks up each of its segment-aligned prefixes: one dict lookup per segment, so
-  the cost follows the depth of the path, not the number of stubs;
-- ``literal``: exact decoded path -> the stubs with that literal path, merged at build
-  time with every template that could also match it (a template may outrank a literal
-  by priority).
+- one per method a stub names, holding its stubs and the ANY ones; a method no stub
+  names uses the ANY-only table;
+- with ``head_via_get``, the GET stubs that do not also list HEAD, tried for a HEAD
+  request when no stub answers HEAD itself (RFC 9110 9.3.2: HEAD is GET without body);
+- one over every stub, for what ignores the method: the 405 ``Allow`` set and the
+  methods of a path (CORS preflights).
 
-Every list is sorted at build time by the winning order: lowest ``priority`` (None
-after any number), then most specific path, then file order. ``find`` takes one list
-and returns its first full match, so a literal path with no further conditions costs a
-couple of dict lookups, whatever the stub count.
+``find`` takes one list and returns its first full match, so a literal path with no
+further conditions costs a couple of dict lookups, whatever the stub count. A miss is
+explained by ``near.NearIndex``, which looks at a bounded number of stubs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
+from apidouble.matching.index import Entry, Table
+from apidouble.matching.near import NearIndex, NearMiss
 from apidouble.matching.paths import Params, decode
 from apidouble.matching.pattern import CompiledPattern, compile_pattern
-from apidouble.matching.result import MatchResult
 from apidouble.model import Request, Stub
 
-
-@dataclass(frozen=True, slots=True)
-class NearMiss:
-    """A stub that did not match, with how far the request was from it."""
-
-    stub: Stub
-    result: MatchResult
-
-
-class _Entry:
-    """A stub, its compiled pattern and its rank in the winning order (lower wins).
-
-    ``literal`` entries are only found under their own path, so their path needs no test;
-    ``conditions`` is None when the pattern has nothing beyond method and path.
-    """
-
-    __slots__ = ("stub", "pattern", "rank", "literal", "conditions")
-
-    def __init__(self, stub: Stub, pattern: CompiledPattern, rank: int) -> None:
-        self.stub = stub
-        self.pattern = pattern
-        self.rank = rank
-        self.literal = pattern.path is not None and pattern.path.literal is not None
-        self.conditions = pattern.test_conditions if pattern.has_conditions else None
-
-
-class _Table:
-    """The index for one method."""
-
-    __slots__ = ("literal", "prefixed")
-
-    def __init__(self, entries: list[_Entry]) -> None:
-        literal: dict[str, list[_Entry]] = {}
-        prefixed: dict[str, list[_Entry]] = {}
-        for entry in entries:  # already in rank order
-            path = entry.pattern.path
-            if path is not None and path.literal is not None:
-                literal.setdefault(path.literal, []).append(entry)
-            else:
-                prefix = path.literal_prefix if path is not None and not path.is_regex else ""
-                prefixed.setdefault(prefix, []).append(entry)
-        self.prefixed = {key: tuple(found) for key, found in prefixed.items()}
-        self.literal = {
-            key: _merge([tuple(found), *self._buckets(key)]) for key, found in literal.items()
-        }
-
-    def _buckets(self, path: str) -> list[tuple[_Entry, ...]]:
-        """The non-literal entries whose literal prefix is a prefix of ``path``."""
-        prefixed = self.prefixed
-        return [bucket for key in _prefixes(path) if (bucket := prefixed.get(key))]
-
-    def templates(self, path: str) -> tuple[_Entry, ...]:
-        """The non-literal candidates for a (decoded) path, in rank order."""
-        buckets = self._buckets(path)
-        if len(buckets) == 1:
-            return buckets[0]
-        return _merge(buckets)
-
-
-def _prefixes(path: str) -> list[str]:
-    """ "" and every segment-aligned prefix of ``path``, the whole path included."""
-    found = [""]
-    index = path.find("/", 1)
-    while index > 0:
-        found.append(path[:index])
-        index = path.find("/", index + 1)
-    found.append(path)
-    return found
-
-
-def _merge(buckets: list[tuple[_Entry, ...]]) -> tuple[_Entry, ...]:
-    if not buckets:
-        return ()
-    return tuple(sorted((entry for bucket in buckets for entry in bucket), key=_rank))
-
-
-def _rank(entry: _Entry) -> int:
-    return entry.rank
+__all__ = ["NearMiss", "RouteMatch", "Router"]
 
 
 class RouteMatch:
-    """What ``Router.find`` found: the winning stub and its params, or why nothing won."""
+    """What ``Router.find`` found: the winning stub and its params, or why nothing won.
 
-    __slots__ = ("stub", "params", "_router", "_request", "_near_misses")
+    ``via_get`` is True when a HEAD request is answered by a GET stub.
+    """
 
-    def __init__(self, stub: Stub | None, params: Params, router: Router, request: Request) -> None:
+    __slots__ = ("stub", "params", "via_get", "_router", "_request", "_near", "_near_need")
+
+    def __init__(
+        self,
+        stub: Stub | None,
+        params: Params,
+        router: Router,
+        request: Request,
+        via_get: bool = False,
+    ) -> None:
         self.stub = stub
         self.params = params
+        self.via_get = via_get
         self._router = router
         self._request = request
-        self._near_misses: list[NearMiss] | None = None
+        self._near: list[NearMiss] | None = None
+        self._near_need = 0
 
     @property
     def matched(self) -> bool:
@@ -124,12 +58,15 @@ class RouteMatch:
         return self.stub is not None
 
     def near_misses(self, limit: int = 3) -> list[NearMiss]:
-        """The closest stubs, nearest first; empty when a stub matched. Computed once."""
+        """The closest stubs, nearest first; empty when a stub matched. Computed once
+        (again only for a larger ``limit``)."""
         if self.stub is not None:
             return []
-        if self._near_misses is None:
-            self._near_misses = self._router.explain_all(self._request)
-        return self._near_misses[:limit]
+        need = max(limit, 3)
+        if self._near is None or need > self._near_need:
+            self._near = self._router.near_misses(self._request, need)
+            self._near_need = need
+        return self._near[:limit]
 
     def allowed_methods(self) -> frozenset[str]:
         """Methods of stubs that match everything but the method: the 405 ``Allow`` set."""
@@ -139,25 +76,38 @@ class RouteMatch:
 
     def __repr__(self) -> str:
         label = self.stub.label if self.stub else None
-        return f"RouteMatch(stub={label!r}, params={self.params!r})"
+        via = ", via_get=True" if self.via_get else ""
+        return f"RouteMatch(stub={label!r}, params={self.params!r}{via})"
 
 
 class Router:
-    """All stubs, compiled and indexed once at load time; swap a new one in on reload."""
+    """All stubs, compiled and indexed once at load time; swap a new one in on reload.
 
-    __slots__ = ("stubs", "_entries", "_tables", "_any")
+    ``head_via_get``: a HEAD request no stub answers itself (by listing HEAD, or ANY)
+    goes to the stub that would answer GET; the 405 ``Allow`` set then lists HEAD
+    wherever it lists GET.
+    """
 
-    def __init__(self, stubs: Sequence[Stub]) -> None:
+    __slots__ = ("stubs", "head_via_get", "_entries", "_tables", "_any", "_head", "_all",
+                 "_near")  # fmt: skip
+
+    def __init__(self, stubs: Sequence[Stub], *, head_via_get: bool = False) -> None:
         self.stubs: tuple[Stub, ...] = tuple(stubs)
+        self.head_via_get = head_via_get
         compiled = [(stub, compile_pattern(stub.pattern)) for stub in self.stubs]
         compiled.sort(key=lambda item: _sort_key(item[0], item[1]))
-        self._entries = tuple(_Entry(s, p, rank) for rank, (s, p) in enumerate(compiled))
+        self._entries = tuple(Entry(s, p, rank) for rank, (s, p) in enumerate(compiled))
         methods = {m for entry in self._entries for m in entry.pattern.methods}
         self._tables = {
-            method: _Table([e for e in self._entries if e.pattern.test_method(method)])
+            method: Table(e for e in self._entries if e.pattern.test_method(method))
             for method in methods
         }
-        self._any = _Table([e for e in self._entries if not e.pattern.methods])
+        self._any = Table(e for e in self._entries if not e.pattern.methods)
+        self._head: Table | None = None
+        if head_via_get:
+            self._head = Table(e for e in self._entries if _get_only(e.pattern))
+        self._all = Table(self._entries)
+        self._near = NearIndex(self._entries, head_via_get)
 
     def find(self, request: Request) -> RouteMatch:
         """The best full match: the first in the winning order among the candidates."""
@@ -171,38 +121,83 @@ class Router:
             found = {} if entry.literal else entry.pattern.test_path(path)
             if found is not None and (entry.conditions is None or entry.conditions(request)):
                 return RouteMatch(entry.stub, found, self, request)
+        if self._head is not None and request.method == "HEAD":
+            for entry, found in _full_matches(self._head.lookup(key), request):
+                return RouteMatch(entry.stub, found, self, request, via_get=True)
         return RouteMatch(None, {}, self, request)
 
+    def candidates(self, request: Request) -> Iterator[RouteMatch]:
+        """Every full match in the winning order, lazily: ``find`` is the first.
+
+        For an engine that may pass over a stub (a scenario in the wrong state) and take
+        the next. For HEAD, the stubs answering HEAD themselves come first, then (with
+        ``head_via_get``) the GET ones. When it passes over them all, ``RouteMatch(None,
+        {}, router, request)`` gives the near misses.
+        """
+        path = request.path
+        key = decode(path) if "%" in path else path
+        table = self._tables.get(request.method, self._any)
+        for entry, found in _full_matches(table.lookup(key), request):
+            yield RouteMatch(entry.stub, found, self, request)
+        if self._head is not None and request.method == "HEAD":
+            for entry, found in _full_matches(self._head.lookup(key), request):
+                yield RouteMatch(entry.stub, found, self, request, via_get=True)
+
     def explain_all(self, request: Request) -> list[NearMiss]:
-        """Every stub's graded result for this request, nearest first (then by rank)."""
-        results = [(entry.pattern.explain(request), entry) for entry in self._entries]
-        results.sort(key=lambda item: (item[0].distance, item[1].rank))
-        return [NearMiss(entry.stub, result) for result, entry in results]
+        """Every stub's graded result for this request, nearest first (then by rank).
+
+        The reference for ``near_misses``; a 404 should not pay for it.
+        """
+        return self._near.explain_all(request)
+
+    def near_misses(self, request: Request, need: int = 3) -> list[NearMiss]:
+        """The closest stubs, nearest first, from a bounded number of candidates; the
+        first ``need`` agree with ``explain_all`` (see ``near``)."""
+        return self._near.near_misses(request, need)
 
     def methods_for_path(self, path: str) -> list[tuple[Stub, frozenset[str]]]:
-        """Stubs whose path matches (conditions aside) with their methods (empty: any).
+        """Stubs whose path matches (conditions aside) with their methods (empty: any),
+        in the winning order.
 
         For CORS preflights, which carry none of the real request's headers or body.
         """
+        key = decode(path) if "%" in path else path
         return [
             (entry.stub, entry.pattern.methods)
-            for entry in self._entries
-            if entry.pattern.test_path(path) is not None
+            for entry in self._all.lookup(key)
+            if entry.literal or entry.pattern.test_path(path) is not None
         ]
 
     def allowed_methods(self, request: Request) -> frozenset[str]:
-        """Methods of the stubs whose path and conditions match this request."""
+        """Methods of the stubs whose path and conditions match this request (ANY stubs
+        add none: one that matched would have answered)."""
+        path = request.path
+        key = decode(path) if "%" in path else path
         allowed: set[str] = set()
-        for entry in self._entries:
-            pattern = entry.pattern
-            if (
-                pattern.methods
-                and not pattern.methods <= allowed
-                and pattern.test_path(request.path) is not None
-                and pattern.test_conditions(request)
-            ):
-                allowed |= pattern.methods
+        for entry in self._all.lookup(key):
+            methods = entry.pattern.methods
+            if not methods or methods <= allowed:
+                continue
+            if not entry.literal and entry.pattern.test_path(path) is None:
+                continue
+            if entry.conditions is None or entry.conditions(request):
+                allowed |= methods
+        if self.head_via_get and "GET" in allowed:
+            allowed.add("HEAD")
         return frozenset(allowed)
+
+
+def _full_matches(entries: Sequence[Entry], request: Request) -> Iterator[tuple[Entry, Params]]:
+    path = request.path
+    for entry in entries:
+        found = {} if entry.literal else entry.pattern.test_path(path)
+        if found is not None and (entry.conditions is None or entry.conditions(request)):
+            yield entry, found
+
+
+def _get_only(pattern: CompiledPattern) -> bool:
+    """A stub that answers GET but not HEAD itself: the HEAD fallback's candidates."""
+    return "GET" in pattern.methods and "HEAD" not in pattern.methods
 
 
 def _sort_key(stub: Stub, pattern: CompiledPattern) -> tuple[int, int, tuple[int, ...], int]:

@@ -4,6 +4,10 @@ Compiled once at load time into a ``ValueMatcher``. It has two speeds: ``test`` 
 yes/no for the hot path; ``explain`` grades the distance and writes the ``Check`` for the
 near-miss report, and only runs for requests that matched nothing.
 
+Operators live in a registry (``register_value_operator``): each compiles its expectation
+into a ``ValueOperator``, and ``ValueMatcher`` adds what every operator shares (absence,
+several values, ``negate``), so an operator only says whether one value hits.
+
 Semantics (decided here, documented in the user docs):
 
 - ``regex`` is a full match (WireMock's ``matches``): ``"Bearer .+"`` does not match
@@ -21,9 +25,11 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from apidouble.matching.result import ABSENT, Check, MatchResult, shown
+from apidouble.matching.registry import Registry
+from apidouble.matching.result import ABSENT, FAILED_FLOOR, Check, MatchResult, shown
 from apidouble.model import ValueSpec
 
 _GRADE_LIMIT = 2000
@@ -47,96 +53,102 @@ def text_distance(expected: str, actual: str) -> float:
     return 1.0 - ratio
 
 
+@dataclass(frozen=True, slots=True)
+class ValueOptions:
+    """What an operator's compile function is told besides the expectation.
+
+    ``what`` names the condition for error messages (``query q equals``).
+    """
+
+    label: str
+    case_insensitive: bool
+    negate: bool
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValueOperator:
+    """One operator, compiled: tests one present value and says how reports show it.
+
+    - ``hit``: whether one value satisfies the operator (before ``negate``);
+    - ``expected``: the expectation as reports show it;
+    - ``grade``: distance 0..1 of a value that missed, for ranking near misses (None: 1);
+    - ``absent``: the result for an absent value, before ``negate``;
+    - ``negation_folded``: the operator applied ``negate`` itself (``present`` does:
+      "not present" is simply "absent"), so the matcher must not apply it again;
+    - ``any_case``: the operator folded case, and the condition says so.
+    """
+
+    hit: Callable[[str], bool]
+    expected: str
+    grade: Callable[[str], float] | None = None
+    absent: bool = False
+    negation_folded: bool = False
+    any_case: bool = False
+
+
+ValueCompiler = Callable[[Any, ValueOptions], ValueOperator]
+"""Compiles an expectation at load time; raises ``ValueError`` when it is invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    compile: ValueCompiler
+    shown_as: str
+
+
+_OPERATORS: Registry[_Registered] = Registry("value")
+
+
+def register_value_operator(
+    name: str, compile: ValueCompiler, *, shown_as: str | None = None, replace: bool = False
+) -> None:
+    """Make ``name`` usable as ``ValueSpec.op``; ``shown_as`` names it in reports."""
+    _OPERATORS.register(name, _Registered(compile, shown_as or name), replace=replace)
+
+
+def unregister_value_operator(name: str) -> None:
+    """Remove a value operator (stubs already compiled with it keep it)."""
+    _OPERATORS.unregister(name)
+
+
+def value_operators() -> tuple[str, ...]:
+    """The registered value operator names."""
+    return _OPERATORS.names()
+
+
 class ValueMatcher:
     """One compiled ``ValueSpec``; ``label`` names the value in reports (``header X``)."""
 
-    __slots__ = (
-        "label",
-        "op",
-        "negate",
-        "present",
-        "_hit",
-        "expected",
-        "condition",
-        "_fold",
-        "_options",
-    )
+    __slots__ = ("label", "op", "expected", "condition", "_hit", "_on_hit", "_on_miss",
+                 "_when_absent", "_grade", "_graded")  # fmt: skip
 
     def __init__(self, spec: ValueSpec, label: str) -> None:
+        registered = _OPERATORS.get(spec.op, label)
+        options = ValueOptions(label, spec.case_insensitive, spec.negate, f"{label} {spec.op}")
+        operator = registered.compile(spec.expected, options)
+        negate = spec.negate and not operator.negation_folded
         self.label = label
         self.op = spec.op
-        self.negate = spec.negate
-        self.present = True
-        self._fold = spec.case_insensitive
-        self._hit: Callable[[str], bool]
-        self._options: list[str] = []
-        self.expected: str  # the expectation as reports show it
-        what = f"{label} {spec.op}"
-        if spec.op == "present":
-            if not isinstance(spec.expected, bool):
-                raise ValueError(f"{what}: expected true or false, got {spec.expected!r}")
-            # Fold negation into the expectation: "not present" is simply "absent".
-            self.present = spec.expected != spec.negate
-            self.negate = False
-            self._hit = _always
-            self.expected = "present" if self.present else "absent"
-        elif spec.op == "equals":
-            self._hit, self.expected = self._compile_equals(scalar_text(spec.expected, what))
-        elif spec.op == "contains":
-            self._hit, self.expected = self._compile_contains(scalar_text(spec.expected, what))
-        elif spec.op == "regex":
-            self._hit, self.expected = self._compile_regex(scalar_text(spec.expected, what))
-        elif spec.op == "one_of":
-            self._hit, self.expected = self._compile_one_of(spec.expected, what)
-        else:
-            raise ValueError(f"{label}: unknown operator {spec.op!r}")
-        name: str = "one of" if spec.op == "one_of" else spec.op
-        if self.negate:
-            name = f"not {name}"
-        if self._fold and spec.op != "present":
-            name = f"{name} (any case)"
-        self.condition = f"{label} {name}"
-
-    def _compile_equals(self, text: str) -> tuple[Callable[[str], bool], str]:
-        if self._fold:
-            folded = text.casefold()
-            return (lambda value: value.casefold() == folded), text
-        return text.__eq__, text
-
-    def _compile_contains(self, text: str) -> tuple[Callable[[str], bool], str]:
-        if self._fold:
-            folded = text.casefold()
-            return (lambda value: folded in value.casefold()), text
-        return (lambda value: text in value), text
-
-    def _compile_regex(self, text: str) -> tuple[Callable[[str], bool], str]:
-        try:
-            compiled = re.compile(text, re.IGNORECASE if self._fold else 0)
-        except re.error as error:
-            raise ValueError(f"{self.label}: invalid regex {text!r}: {error}") from None
-        return (lambda value: compiled.fullmatch(value) is not None), text
-
-    def _compile_one_of(self, options: Any, what: str) -> tuple[Callable[[str], bool], str]:
-        if not isinstance(options, list | tuple) or not options:
-            raise ValueError(f"{what}: expected a non-empty list, got {options!r}")
-        texts = [scalar_text(option, what) for option in options]
-        self._options = texts
-        if self._fold:
-            folded = frozenset(text.casefold() for text in texts)
-            return (lambda value: value.casefold() in folded), json.dumps(texts)
-        return frozenset(texts).__contains__, json.dumps(texts)
+        self.expected = operator.expected
+        self._hit = operator.hit
+        self._on_hit = not negate
+        self._on_miss = negate
+        self._when_absent = operator.absent != negate
+        self._grade = operator.grade
+        self._graded = operator.grade is not None and not negate
+        name = f"not {registered.shown_as}" if negate else registered.shown_as
+        self.condition = f"{label} {name} (any case)" if operator.any_case else f"{label} {name}"
 
     def test(self, values: Sequence[str] | None) -> bool:
         """Whether the condition holds; ``values`` is None or empty when absent."""
         if not values:
-            return not self.present if self.op == "present" else self.negate
-        if self.op == "present":
-            return self.present
+            return self._when_absent
         hit = self._hit
         for value in values:
             if hit(value):
-                return not self.negate
-        return self.negate
+                return self._on_hit
+        return self._on_miss
 
     def explain(self, values: Sequence[str] | None) -> MatchResult:
         """The graded result with its check, for near-miss reports."""
@@ -148,29 +160,104 @@ class ValueMatcher:
         else:
             actual = shown(json.dumps(list(values)))
         check = Check(self.condition, passed, self.expected, actual)
-        if passed or not values or self.negate:
+        if passed or not values or not self._graded:
             return MatchResult.of(check)
-        return MatchResult.of(check, self._grade(values))
+        grade = self._grade
+        assert grade is not None
+        return MatchResult.of(check, min(grade(value) for value in values))
 
-    def _grade(self, values: Sequence[str]) -> float:
-        if self.op == "equals":
-            options = [self.expected]
-        elif self.op == "one_of":
-            options = self._options
-        else:
-            return 1.0
-        fold = str.casefold if self._fold else str
-        return min(text_distance(fold(o), fold(v)) for o in options for v in values)
+    def bound(self, values: Sequence[str] | None) -> float:
+        """A lower bound of ``explain(values).distance``, without grading."""
+        if self.test(values):
+            return 0.0
+        return 1.0 if not values or not self._graded else FAILED_FLOOR
 
     def __call__(self, value: str | None) -> MatchResult:
         """Explain one value (None = absent)."""
         return self.explain(None if value is None else (value,))
 
 
+def compile_value(spec: ValueSpec, label: str) -> ValueMatcher:
+    """Compile a ``ValueSpec``; raise ``ValueError`` on an unknown operator, a bad regex
+    or expectation."""
+    return ValueMatcher(spec, label)
+
+
+# The native operators.
+
+
+def _closeness(texts: Sequence[str], fold: bool) -> Callable[[str], float]:
+    """Grade a missed value by its nearest expected text."""
+    if fold:
+        folded = [text.casefold() for text in texts]
+        return lambda value: min(text_distance(t, value.casefold()) for t in folded)
+    return lambda value: min(text_distance(t, value) for t in texts)
+
+
+def _equals(expected: Any, options: ValueOptions) -> ValueOperator:
+    text = scalar_text(expected, options.what)
+    fold = options.case_insensitive
+    folded = text.casefold()
+    hit: Callable[[str], bool] = (lambda value: value.casefold() == folded) if fold else text.__eq__
+    return ValueOperator(hit, text, _closeness([text], fold), any_case=fold)
+
+
+def _contains(expected: Any, options: ValueOptions) -> ValueOperator:
+    text = scalar_text(expected, options.what)
+    if options.case_insensitive:
+        folded = text.casefold()
+        return ValueOperator(lambda value: folded in value.casefold(), text, any_case=True)
+    return ValueOperator(lambda value: text in value, text)
+
+
+def _regex(expected: Any, options: ValueOptions) -> ValueOperator:
+    text = scalar_text(expected, options.what)
+    try:
+        compiled = re.compile(text, re.IGNORECASE if options.case_insensitive else 0)
+    except re.error as error:
+        raise ValueError(f"{options.label}: invalid regex {text!r}: {error}") from None
+    return ValueOperator(
+        lambda value: compiled.fullmatch(value) is not None,
+        text,
+        any_case=options.case_insensitive,
+    )
+
+
+def _one_of(expected: Any, options: ValueOptions) -> ValueOperator:
+    if not isinstance(expected, list | tuple) or not expected:
+        raise ValueError(f"{options.what}: expected a non-empty list, got {expected!r}")
+    texts = [scalar_text(option, options.what) for option in expected]
+    fold = options.case_insensitive
+    folded = frozenset(text.casefold() for text in texts)
+    hit: Callable[[str], bool] = (
+        (lambda value: value.casefold() in folded) if fold else frozenset(texts).__contains__
+    )
+    return ValueOperator(hit, json.dumps(texts), _closeness(texts, fold), any_case=fold)
+
+
+def _present(expected: Any, options: ValueOptions) -> ValueOperator:
+    if not isinstance(expected, bool):
+        raise ValueError(f"{options.what}: expected true or false, got {expected!r}")
+    # Fold negation into the expectation: "not present" is simply "absent".
+    present = expected != options.negate
+    return ValueOperator(
+        _always if present else _never,
+        "present" if present else "absent",
+        absent=not present,
+        negation_folded=True,
+    )
+
+
 def _always(_value: str) -> bool:
     return True
 
 
-def compile_value(spec: ValueSpec, label: str) -> ValueMatcher:
-    """Compile a ``ValueSpec``; raise ``ValueError`` on a bad regex or expectation."""
-    return ValueMatcher(spec, label)
+def _never(_value: str) -> bool:
+    return False
+
+
+register_value_operator("equals", _equals)
+register_value_operator("contains", _contains)
+register_value_operator("regex", _regex)
+register_value_operator("present", _present)
+register_value_operator("one_of", _one_of, shown_as="one of")
