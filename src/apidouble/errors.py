@@ -37,6 +37,28 @@ class ConfigError(ApidoubleError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class SyntaxProblem(ApidoubleError):
+    """A config text is not valid YAML/JSON; ``line`` is 1-based when known.
+
+    The loader turns it into a ``ConfigProblem``; it surfaces on its own only to callers
+    of ``config.positions.parse``."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class TemplateRenderError(ApidoubleError):
+    """A template failed while rendering; ``sandbox`` marks refused unsafe access.
+
+    The engine answers it with a 500 naming the stub; the server keeps serving."""
+
+    def __init__(self, message: str, sandbox: bool = False) -> None:
+        self.sandbox = sandbox
+        super().__init__(message)
+
+
 class RequestError(ApidoubleError):
     """A request the server cannot serve; ``status_hint`` is the 4xx to answer with."""
 

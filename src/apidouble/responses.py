@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Request, ResponseSpec
-from .outcome import Response, reason_phrase
+from .outcome import Response
 from .templating import (
     RENDER_ERRORS,
     JsonBody,
@@ -218,8 +218,15 @@ class CompiledResponse:
         return status, b"".join(parts)
 
 
+_STATUS_LINES: dict[int, bytes] = {}
+"""Status lines by code, as ``Response`` writes them (at most 500: codes are 100-599)."""
+
+
 def _status_line(status: int) -> bytes:
-    return f"HTTP/1.1 {status} {reason_phrase(status)}\r\n".encode("latin-1")
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = _STATUS_LINES[status] = Response.build_streamed(status, ()).head
+    return line
 
 
 def _status_of(value: Any) -> int:

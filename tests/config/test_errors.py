@@ -74,6 +74,11 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
         (3, "/endpoints/0/scenario", "GET /a", "'scenario' is not supported yet"),
     ),
     (
+        "top-level scenario not supported yet",
+        "endpoints: []\nscenario: {name: s}\n",
+        (2, "/scenario", None, "'scenario' is not supported yet"),
+    ),
+    (
         "latency parameter misspelt",
         "endpoints:\n  - path: /a\n    latency: {distribution: uniform, min: 1, max_ms: 5}\n",
         (3, "/endpoints/0/latency/min", "GET /a", "unknown key 'min'"),

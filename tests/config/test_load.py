@@ -256,4 +256,34 @@ def test_load_data_in_memory(tmp_path: Path) -> None:
         Source("<memory>", None, "/endpoints/1"),
     ]
     assert config.stubs[0].responses[0].body == str((tmp_path / "body.txt").resolve())
-    assert config.stubs[0].id != load_data(data, base_dir=tmp_path).stubs[0].id
+    assert config.stubs[0].id == load_data(data, base_dir=tmp_path).stubs[0].id  # stable
+
+
+def test_public_names_stay_where_they_were() -> None:
+    from apidouble.config import load, schema
+
+    for name in ("CONFIG_SUFFIXES", "SKIPPED_DIRS", "discover", "stub_label", "server_settings"):
+        assert hasattr(load, name), name
+    for name in ("ConfigFile", "Endpoint", "ValueMatcher", "BodyMatcher", "RateLimit", "Cors"):
+        assert hasattr(schema, name), name
+    assert schema.unknown_key_message(schema.ConfigFile, ("scenario",)) == (
+        "'scenario' is not supported yet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "key"),
+    [
+        ("rate_limit.per must be a duration like '1s'", "rate_limit"),
+        ("cache: max_age must be >= 0", "cache"),
+        ("per_client must be 'ip', 'header:NAME' or 'query:NAME'", "per_client"),
+        ("requests must be a positive integer", ""),  # not a key of the endpoint
+        ("", ""),
+    ],
+)
+def test_behaviour_key_names_the_key_an_error_starts_with(message: str, key: str) -> None:
+    from apidouble.config.load import behaviour_key
+
+    keys = {"rate_limit": {}, "cache": {}, "per_client": "ip"}
+    assert behaviour_key(ValueError(message), keys) == key
+    assert behaviour_key(message, keys) == key

@@ -81,3 +81,13 @@ def test_line_of_walks_up_to_an_ancestor() -> None:
     lines = {"": 1, "/a": 2}
     assert line_of(lines, "/a/b/c") == 2
     assert line_of({}, "/a") is None
+
+
+def test_syntax_problems_are_apidouble_errors() -> None:
+    from apidouble.errors import ApidoubleError
+    from apidouble.errors import SyntaxProblem as FromErrors
+
+    assert SyntaxProblem is FromErrors and issubclass(SyntaxProblem, ApidoubleError)
+    with pytest.raises(ApidoubleError, match="JSON syntax error") as caught:
+        parse('{"a": }', as_json=True)
+    assert isinstance(caught.value, SyntaxProblem) and caught.value.line == 1

@@ -12,6 +12,8 @@ from apidouble.model import Request
 from apidouble.templating import (
     TemplateEnvironment,
     TemplateRenderError,
+    check_template,
+    compile_template,
     compile_text,
     compile_value,
     is_template,
@@ -164,3 +166,19 @@ def test_request_view_is_complete_when_used_whole() -> None:
 def test_without_a_request_the_request_name_is_empty() -> None:
     renderer = compile_value(TemplateEnvironment(), {"m": "{{ request.method is defined }}"})
     assert renderer is not None and renderer(None, {}) == {"m": False}
+
+
+def test_one_compile_serves_every_environment() -> None:
+    source = "{{ random_int(1, 1000000) }}-{{ data.x }}-{{ uuid }}"
+    five, six = TemplateEnvironment(5, data={"x": "a"}), TemplateEnvironment(6, data={"x": "b"})
+    assert compile_template(five, source) is compile_template(six, source)
+    made = [compile_text(env, source)(REQUEST, PARAMS) for env in (five, six)]
+    again = compile_text(TemplateEnvironment(5, data={"x": "a"}), source)(REQUEST, PARAMS)
+    assert made[0] == again and made[0].split("-")[1] == "a"
+    assert made[1].split("-")[1] == "b" and made[0].split("-")[0] != made[1].split("-")[0]
+
+
+def test_a_template_that_fails_to_compile_fails_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(ValueError, match="template error"):
+            check_template("{{ 1 + }}")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from apidouble.model import Request
-from apidouble.templating import TemplateEnvironment, TemplateRenderError, compile_text
+from apidouble.templating import JsonBody, TemplateEnvironment, TemplateRenderError, compile_text
+from apidouble.templating.filters import to_json
 
 REQUEST = Request("GET", "/", "q=a%20b", (("X-Data", '{"a": [1, 2]}'),))
 
@@ -62,3 +65,16 @@ def test_filter_errors(source: str, message: str | None) -> None:
         return
     with pytest.raises(TemplateRenderError, match=message):
         render(source)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(Decimal("55.50"), "55.5"), (Decimal("-3"), "-3.0"), (Decimal("0.1"), "0.1")],
+)
+def test_decimals_are_sent_as_json_numbers(value: Decimal, expected: str) -> None:
+    assert to_json({"price": value}) == f'{{"price":{expected}}}'
+    body = JsonBody(
+        TemplateEnvironment(), {"price": "{{ data.price }}", "text": "p={{ data.price }}"}
+    )
+    context = {"data": {"price": value}}
+    assert json.loads(body.render(context)) == {"price": float(value), "text": f"p={value}"}

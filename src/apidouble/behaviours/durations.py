@@ -10,7 +10,7 @@ import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
+DURATION_PATTERN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
 
 
 def parse_duration(value: object, what: str = "duration") -> float:
@@ -24,7 +24,7 @@ def parse_duration(value: object, what: str = "duration") -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
-        found = _PATTERN.match(value)
+        found = DURATION_PATTERN.match(value)
         if found is None:
             raise ValueError(
                 f"{what} must be a duration like '500ms', '1s', '2m' or '1h', got {value!r}"

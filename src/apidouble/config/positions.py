@@ -17,20 +17,15 @@ from typing import Any
 
 import yaml
 
+from apidouble.errors import SyntaxProblem
+
+__all__ = ["Lines", "Parsed", "SyntaxProblem", "child", "line_of", "parse", "pointer"]
+
 # The decoder's own string scanner: exact JSON string rules, and it returns the end index.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 Lines = dict[str, int]
 """JSON pointer -> 1-based line. Mapping entries map to their key's line."""
-
-
-class SyntaxProblem(Exception):
-    """The text is not valid YAML/JSON; ``line`` is 1-based when known."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,25 +5,30 @@ from .compile import (
     Renderer,
     Template,
     TemplateRenderError,
+    check_template,
     compile_template,
     compile_text,
     compile_value,
     is_template,
     render_error,
+    template_cache,
 )
-from .environment import TemplateEnvironment
+from .environment import Missing, TemplateEnvironment
 from .jsonbody import JsonBody
 
 __all__ = [
     "RENDER_ERRORS",
     "JsonBody",
+    "Missing",
     "Renderer",
     "Template",
     "TemplateEnvironment",
     "TemplateRenderError",
+    "check_template",
     "compile_template",
     "compile_text",
     "compile_value",
     "is_template",
     "render_error",
+    "template_cache",
 ]

@@ -5,10 +5,16 @@ A string with no template syntax is never rendered. A string that is exactly one
 ``2``). A template that only looks values up (``{{ request.params.id }}``,
 ``/users/{{ request.params.id }}``) runs as plain dict lookups, skipping Jinja; when a
 lookup misses, Jinja runs instead, so results and errors stay Jinja's own.
+
+Compiled templates are cached by source (``TEMPLATE_CACHE_SIZE`` of them, least
+recently used dropped first): the loader checks every template when it reads a config,
+and compiling the responses afterwards finds them ready, as does a reload that keeps
+most templates. A template holds no per-config state (see ``environment.compiler``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +25,9 @@ from jinja2 import TemplateError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.parser import Parser
 
+from ..errors import TemplateRenderError
 from ..model import Request
-from .environment import TemplateEnvironment
+from .environment import GLOBAL_NAMES, KNOWN_NAMES, TemplateEnvironment, compiler
 from .fastpath import MISSES, Context, Run, Shape, lookup_of, reader, text_reader, text_shape
 from .names import zone
 from .requestview import REQUEST_PARTS
@@ -29,14 +36,23 @@ _SYNTAX = re.compile(r"\{\{|\{%|\{#")
 _ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|\{#).)*)\}\}\s*$", re.DOTALL)
 Renderer = Callable[[Request | None, dict[str, str]], Any]
 """Renders a compiled value for one request and its path parameters."""
+TEMPLATE_CACHE_SIZE = 4096
+"""Compiled templates kept for reuse; a config with more still works, compiling some twice."""
 
-
-class TemplateRenderError(Exception):
-    """A template failed while rendering; ``sandbox`` marks refused unsafe access."""
-
-    def __init__(self, message: str, sandbox: bool = False) -> None:
-        self.sandbox = sandbox
-        super().__init__(message)
+__all__ = [
+    "RENDER_ERRORS",
+    "TEMPLATE_CACHE_SIZE",
+    "Renderer",
+    "Template",
+    "TemplateRenderError",
+    "check_template",
+    "compile_template",
+    "compile_text",
+    "compile_value",
+    "is_template",
+    "render_error",
+    "template_cache",
+]
 
 
 RENDER_ERRORS = (Exception,)
@@ -78,17 +94,37 @@ def is_template(text: str) -> bool:
 
 
 def compile_template(env: TemplateEnvironment, source: str, typed: bool = False) -> Template:
-    """Compile one string; ``typed`` keeps a lone expression's type. Raises ValueError."""
+    """Compile one string; ``typed`` keeps a lone expression's type. Raises ValueError.
+
+    ``env`` is not needed to compile (its values come in with each context), so the same
+    source compiles once per process, whichever environment asks."""
+    return _cached(source, typed)
+
+
+def check_template(source: str, typed: bool = False) -> None:
+    """Load time: raise ValueError when ``source`` does not compile; the compiled template
+    stays cached for the compile that follows."""
+    _cached(source, typed)
+
+
+def template_cache() -> functools._CacheInfo:
+    """Hits and misses of the compile cache (what the tests and benchmarks watch)."""
+    return _cached.cache_info()
+
+
+@functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def _cached(source: str, typed: bool) -> Template:
+    jinja = compiler()
     try:
-        tree = env.jinja.parse(source)
-        names = _free_names(env, tree)
+        tree = jinja.parse(source)
+        names = _free_names(tree)
         _check_zones(tree)
         whole = _ONE_EXPRESSION.match(source) if typed else None
         if whole is not None:
-            shape, slow = _typed_slow(env, whole["expr"])
+            shape, slow = _typed_slow(whole["expr"])
             fast = reader(shape[0]) if shape else None  # type: ignore[arg-type]
         else:
-            shape, slow = text_shape(tree), _text_slow(env.jinja.from_string(source))
+            shape, slow = text_shape(tree), _text_slow(jinja.from_string(source))
             fast = text_reader(shape) if shape else None
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
@@ -97,13 +133,13 @@ def compile_template(env: TemplateEnvironment, source: str, typed: bool = False)
     return Template(source, names, _either(fast, slow), whole is not None, shape, fast, slow)
 
 
-def _free_names(env: TemplateEnvironment, tree: nodes.Template) -> frozenset[str]:
+def _free_names(tree: nodes.Template) -> frozenset[str]:
     names = meta.find_undeclared_variables(tree)
-    unknown = sorted(n for n in names if not env.known_name(n))
+    unknown = sorted(n for n in names if n not in KNOWN_NAMES)
     if unknown:
         raise ValueError(f"unknown template name(s): {', '.join(unknown)}")
     # Jinja leaves its globals out of the free names; our contexts carry only what is used.
-    names.update(n.name for n in tree.find_all(nodes.Name) if n.name in env.jinja.globals)
+    names.update(n.name for n in tree.find_all(nodes.Name) if n.name in GLOBAL_NAMES)
     if "request" in names:
         names.update(_request_parts(tree))
     return frozenset(names)
@@ -140,15 +176,16 @@ def _check_zones(tree: nodes.Template) -> None:
                 zone(first.value)
 
 
-def _typed_slow(env: TemplateEnvironment, expression: str) -> tuple[Shape | None, Run]:
+def _typed_slow(expression: str) -> tuple[Shape | None, Run]:
     """A lone expression through Jinja, returning its value (not its text)."""
-    parser = Parser(env.jinja, expression, state="variable")
+    jinja = compiler()
+    parser = Parser(jinja, expression, state="variable")
     expr = parser.parse_expression()
     if not parser.stream.eos:
         raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
     lookup = lookup_of(expr)
     tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
-    template = env.jinja.from_string(tree)
+    template = jinja.from_string(tree)
     root, new_context = template.root_render_func, template.new_context
 
     def slow(ctx: Context) -> Any:

@@ -4,17 +4,23 @@ Per-response names (``date``, ``uuid``, ``request``...) are computed only when a
 uses them: each compiled template records its free names at load time, and the
 response's ``context`` function builds just those, once per response, shared by its
 status, headers and body (so ``{{ uuid }}`` is the same value in a header and the body).
+
+Templates compile against one process-wide ``compiler()`` sandbox that holds no
+per-config state (no seed, data or Faker): a context carries every value a template
+reads, so the same compiled template serves every ``TemplateEnvironment`` and the
+compile cache (``compile.py``) can share it between the loader's check and the compile.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import Undefined
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -25,7 +31,7 @@ from .filters import FILTERS
 from .names import Clock, Randoms, jsonpath
 from .requestview import REQUEST_PARTS, HeaderView, RequestView, request_view
 
-__all__ = ["HeaderView", "Sandbox", "TemplateEnvironment", "request_view"]
+__all__ = ["HeaderView", "Missing", "Sandbox", "TemplateEnvironment", "compiler", "request_view"]
 
 MAX_REPEAT = 1_000_000
 """Longest string or list ``*`` may build: request data must not exhaust memory."""
@@ -53,6 +59,59 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return operator.pow(left, right)
 
 
+class Missing(Undefined):
+    """A value the request (or data) does not have: false in a condition, an error when used.
+
+    ``{{ 201 if request.json.id else 400 }}`` must give 400 for a body without ``id`` (or
+    no body), as Handlebars' ``{{#if}}`` does; so a missing value is falsy, equal only to
+    another missing value, contains nothing, and reading a key of it is missing too
+    (``request.json.user.id``). Printing it, computing with it or iterating over it stays
+    an error, as with Jinja's ``StrictUndefined`` (a 500 naming the stub and the key), so a
+    misspelt field is never sent as an empty string; ``| default(...)`` gives a fallback.
+    """
+
+    __slots__ = ()
+    __iter__ = __str__ = __len__ = Undefined._fail_with_undefined_error
+
+    def __contains__(self, item: object) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__" and name[-2:] == "__":
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key: object) -> Any:
+        return self
+
+
+PER_RESPONSE_NAMES = frozenset({"date", "time", "timestamp", "now", "uuid"})
+"""Names computed once per response (and only when a template uses them)."""
+HELPER_NAMES = frozenset(
+    {"random_int", "random_float", "random_choice", "random_string", "random_uuid", "jsonpath"}
+)
+"""Functions templates call; bound per environment to its seeded random source."""
+
+
+def _new_sandbox() -> Sandbox:
+    sandbox = Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
+    sandbox.filters.update(FILTERS)
+    return sandbox
+
+
+@functools.cache
+def compiler() -> Sandbox:
+    """The process-wide sandbox every template compiles against (filters and Jinja's own
+    globals only: nothing that differs between configs)."""
+    return _new_sandbox()
+
+
+GLOBAL_NAMES = frozenset(compiler().globals) | HELPER_NAMES
+"""Free names a context supplies from the environment's globals (``range``, helpers)."""
+KNOWN_NAMES = frozenset({"request", "data", "faker"}) | PER_RESPONSE_NAMES | GLOBAL_NAMES
+"""Every free name a template may use; anything else is a config error."""
+
+
 class TemplateEnvironment:
     """One sandboxed environment per config: owns the random source, the clock, the
     ``data:`` values and the (lazy) Faker, so one seed repeats everything."""
@@ -74,12 +133,10 @@ class TemplateEnvironment:
         self.faker_locale = faker_locale
         self.faker_seed = faker_seed
         self._faker: FakerView | None = None
-        self.jinja = Sandbox(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-        )
-        self.jinja.filters.update(FILTERS)
         randoms = self.randoms
-        self.jinja.globals.update(
+        self.globals: dict[str, Any] = dict(compiler().globals)
+        """What ``GLOBAL_NAMES`` read as in this environment's contexts."""
+        self.globals.update(
             random_int=randoms.random_int,
             random_float=randoms.random_float,
             random_choice=randoms.random_choice,
@@ -107,11 +164,7 @@ class TemplateEnvironment:
 
     def known_name(self, name: str) -> bool:
         """Whether a free name in a template is something we provide."""
-        return (
-            name in ("request", "data", "faker")
-            or name in self._per_response
-            or name in self.jinja.globals
-        )
+        return name in KNOWN_NAMES
 
     def context_maker(self, names: Iterable[str]) -> ContextMaker:
         """Load time: a function that builds just ``names`` for one response.
@@ -146,8 +199,8 @@ class TemplateEnvironment:
             elif name == "faker":
                 scope[ref] = self.faker()
                 entries.append(f"{name!r}: {ref}")
-            elif name in self.jinja.globals:
-                scope[ref] = self.jinja.globals[name]
+            elif name in self.globals:
+                scope[ref] = self.globals[name]
                 entries.append(f"{name!r}: {ref}")
         source = "lambda request, params: {" + ", ".join(entries) + "}"
         maker: ContextMaker = eval(source, scope)  # our own identifiers only

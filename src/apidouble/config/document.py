@@ -1,0 +1,361 @@
+"""Load time, one document: parse -> substitute -> validate -> convert into ``Stub``s.
+
+Problems are collected, never raised: each says file, line, JSON pointer and endpoint,
+and a mistake in one endpoint does not hide those of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from apidouble.behaviours.cors import CorsPolicy
+from apidouble.behaviours.faults import FaultSpec
+from apidouble.behaviours.latency import LatencyModel
+from apidouble.behaviours.ratelimit import RateLimiter
+from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
+from apidouble.config.convert import (
+    behaviour_key,
+    plain,
+    request_pattern,
+    server_settings,
+    stub_label,
+)
+from apidouble.config.envsubst import substitute
+from apidouble.config.ids import IdConflict, Place, StubIds
+from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
+from apidouble.config.schema import (
+    ConfigFile,
+    Endpoint,
+    FakerConfig,
+    LatencyConfig,
+    ResponseItem,
+    ResponseKeys,
+    unknown_key_message,
+)
+from apidouble.config.templates import template_problems
+from apidouble.errors import ConfigProblem
+from apidouble.model import Latency, ResponseSpec, Source, Stub
+from apidouble.templating.compile import is_template
+from apidouble.templating.data import read_data_file
+from apidouble.templating.files import candidate_folder, resolve_response_file
+
+
+@dataclass
+class Document:
+    """One document through parse -> substitute -> validate -> convert.
+
+    ``id_key`` names the document in content-made stub ids (its absolute path, or the
+    in-memory source); ``ids`` is shared by every document of one config.
+    """
+
+    display: str
+    folder: Path
+    id_key: str
+    problems: list[ConfigProblem]
+    ids: StubIds = field(default_factory=StubIds)
+    data: Any = None
+    raw: Any = None
+    """The document as written, before ``${VAR}`` substitution (content ids hash this)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    seed: int | None = None
+    faker: FakerConfig | None = None
+    datasets: dict[str, Any] = field(default_factory=dict)
+    data_files: list[Path] = field(default_factory=list)
+    skip: set[str] = field(default_factory=set)
+    server: dict[str, Any] = field(default_factory=dict)
+    default_latency: Latency | None = None
+
+    def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
+        label = None
+        parts = ptr.split("/")
+        if len(parts) > 2 and parts[1] == "endpoints" and parts[2].isdigit():
+            endpoints = self.data.get("endpoints") if isinstance(self.data, dict) else None
+            if isinstance(endpoints, list) and int(parts[2]) < len(endpoints):
+                label = stub_label(endpoints[int(parts[2])])
+        line = line if line is not None else line_of(self.lines, ptr)
+        self.problems.append(ConfigProblem(self.display, message, line, ptr, label))
+
+    def read(self, path: Path) -> bool:
+        """Read and parse ``path``; False (with a problem) when that is impossible."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            parsed = parse(text, as_json=path.suffix.lower() == ".json")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(f"cannot read the file: {exc}")
+            return False
+        except SyntaxProblem as exc:
+            self.problem(exc.message, line=exc.line)
+            return False
+        self.data, self.lines = parsed.data, parsed.lines
+        return True
+
+    def load(self, environ: Mapping[str, str] | None, first_order: int = 0) -> list[Stub]:
+        self.raw = self.data
+        if environ is not None:
+            self.data, unset = substitute(self.data, environ)
+            for var in unset:
+                self.skip.add(var.pointer)
+                hint = f"set it, or give a default: ${{{var.name}:-default}}"
+                self.problem(f"environment variable {var.name} is not set ({hint})", var.pointer)
+        stubs: list[Stub] = []
+        for index, endpoint in self._validate():
+            stub = self._convert(index, endpoint, first_order + len(stubs))
+            if stub is not None:
+                stubs.append(stub)
+        return stubs
+
+    # --- validate ----------------------------------------------------------------------
+
+    def _validate(self) -> list[tuple[int, Endpoint]]:
+        """Validate the top level and each endpoint on its own, so all errors show up."""
+        data = self.data
+        if data is None:
+            self.problem("the file is empty; expected a mapping with an 'endpoints' list")
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
+            self._check(ConfigFile, data, ())
+            return []
+        top = self._check(ConfigFile, {**data, "endpoints": []}, ())
+        if isinstance(top, ConfigFile):
+            self.seed, self.faker = top.seed, top.faker
+            self.server = server_settings(top)
+            self._check_server(self.server)
+            if top.defaults is not None:
+                where = "/defaults/latency"
+                latency = self._latency(top.defaults.latency_ms, top.defaults.latency, where)
+                self.default_latency = latency
+            self._read_data(top.data)
+        valid = []
+        for index, raw in enumerate(data["endpoints"]):
+            endpoint = self._check(Endpoint, raw, ("endpoints", index))
+            if isinstance(endpoint, Endpoint):
+                valid.append((index, endpoint))
+            else:  # its templates are checked all the same, for one round of fixes
+                self._check_templates(index)
+        return valid
+
+    def _check_server(self, settings: Mapping[str, Any]) -> None:
+        """Semantic checks of the server-wide behaviours, located at their keys."""
+        checks = {"cors": CorsPolicy.from_config, "rate_limit": RateLimiter.from_config}
+        for key, check in checks.items():
+            if key in settings:
+                try:
+                    check(settings[key])
+                except ValueError as exc:
+                    self.problem(str(exc), f"/{key}")
+
+    def _read_data(self, files: Mapping[str, str]) -> None:
+        """Load time: read and parse every ``data:`` file (confined to the folder)."""
+        for name, relative in files.items():
+            try:
+                path, self.datasets[name] = read_data_file(self.folder, relative)
+            except ValueError as exc:
+                self.problem(str(exc), child("/data", name))
+            else:
+                self.data_files.append(path)
+
+    def _check(self, model: type[BaseModel], raw: Any, prefix: tuple[str | int, ...]) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                ptr = _pointer_in(self.data, (*prefix, *error["loc"]))
+                if ptr not in self.skip or error["type"] == "extra_forbidden":
+                    self.problem(_message(error, model), ptr)
+            return None
+
+    # --- convert -----------------------------------------------------------------------
+
+    def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
+        ptr = pointer("endpoints", index)
+        before = len(self.problems)
+        if ep.scenario is not None:
+            self.problem("'scenario' is not supported yet", child(ptr, "scenario"))
+        faults = [(ep.fault, "fault")]
+        if ep.failure is not None:
+            faults.append((ep.failure.fault, "failure/fault"))
+        for fault, where in faults:
+            if fault is not None:
+                try:
+                    FaultSpec.from_config(fault)
+                except ValueError as exc:
+                    self.problem(str(exc), f"{ptr}/{where}")
+        latency = self._latency(ep.latency_ms, ep.latency, f"{ptr}/latency")
+        if ep.latency_ms is None and ep.latency is None:
+            latency = self.default_latency
+        if ep.responses is None:
+            responses = [self._response(ep, ptr)]
+        else:
+            responses = [
+                self._response(item, child(f"{ptr}/responses", i), defaults=ep)
+                for i, item in enumerate(ep.responses)
+            ]
+        failure = self._response(ep.failure, f"{ptr}/failure") if ep.failure else None
+        trouble = _trouble(ep)
+        behaviours = NO_BEHAVIOURS
+        try:
+            if len(self.problems) == before:  # else the same mistake may be reported twice
+                behaviours = build_behaviours(trouble)
+        except ValueError as exc:
+            key = behaviour_key(exc, {**trouble, "failure": None})
+            self.problem(str(exc), child(ptr, key) if key else ptr)
+        stub_id = self._id(index, ep, ptr)
+        self._check_templates(index)
+        if len(self.problems) > before or stub_id is None:
+            return None
+        return Stub(
+            id=stub_id,
+            pattern=request_pattern(ep),
+            responses=tuple(r for r in responses if r is not None),
+            name=ep.name,
+            priority=ep.priority,
+            response_mode=ep.mode or "sequence",
+            latency=latency,
+            failure_rate=ep.failure_rate,
+            failure=failure,
+            validate_schema=ep.validate_.schema_ if ep.validate_ else None,
+            source=Source(self.display, line_of(self.lines, ptr), ptr),
+            order=order,
+            behaviours=behaviours,
+        )
+
+    def _id(self, index: int, ep: Endpoint, ptr: str) -> str | None:
+        """The stub's stable id (see ``ids``); None, with a problem, when it is taken."""
+        endpoints = self.raw.get("endpoints") if isinstance(self.raw, dict) else None
+        raw = endpoints[index] if isinstance(endpoints, list) and index < len(endpoints) else None
+        key = "id" if ep.id is not None else "name" if ep.name is not None else ""
+        where = child(ptr, key) if key else ptr
+        place = Place(self.display, line_of(self.lines, where), where)
+        try:
+            return self.ids.assign(ep, raw, self.id_key, place)
+        except IdConflict as exc:
+            self.problem(str(exc), child(ptr, exc.key))
+            return None
+
+    def _check_templates(self, index: int) -> None:
+        """Every template of endpoint ``index``, at its own key (see ``templates``); a key
+        that already has a problem (a status that is no template at all) is not
+        reported twice."""
+        endpoints = self.data.get("endpoints") if isinstance(self.data, dict) else None
+        if not isinstance(endpoints, list) or index >= len(endpoints):
+            return
+        reported = {p.pointer for p in self.problems if p.file == self.display}
+        for where, message in template_problems(endpoints[index], pointer("endpoints", index)):
+            if where not in reported:
+                self.problem(message, where)
+
+    def _latency(self, ms: float | None, spec: LatencyConfig | None, where: str) -> Latency | None:
+        """Validate a latency (``latency_ms`` or ``latency: {...}``) into the model's form."""
+        if ms is not None:
+            return Latency("fixed", {"ms": ms})
+        if spec is None:
+            return None
+        try:
+            return LatencyModel.from_config(spec.model_dump(exclude_none=True)).to_latency()
+        except ValueError as exc:
+            self.problem(str(exc), where)
+            return None
+
+    def _response(
+        self, keys: ResponseKeys, ptr: str, defaults: ResponseKeys | None = None
+    ) -> ResponseSpec | None:
+        """A response object (with the endpoint's status/headers as defaults) -> ResponseSpec."""
+        base = defaults or keys
+        status = keys.status if "status" in keys.model_fields_set or not defaults else base.status
+        headers = {name.lower(): (name, value) for name, value in base.headers.items()}
+        if defaults is not None:
+            headers.update({name.lower(): (name, value) for name, value in keys.headers.items()})
+        content_type = keys.content_type or base.content_type
+        if content_type and "content-type" not in headers:
+            headers["content-type"] = ("content-type", content_type)
+        latency = keys.latency_ms if isinstance(keys, ResponseItem) else None
+        kind: Any = "empty"
+        body: Any = None
+        file_template = None
+        if keys.response_file is not None:
+            found = self._file(keys.response_file, f"{ptr}/response_file")
+            if found is None:
+                return None
+            kind, (body, file_template) = "file", found
+        elif keys.response_base64 is not None:
+            kind, body = "base64", keys.response_base64
+        elif "response" in keys.model_fields_set:
+            kind, body = ("text" if isinstance(keys.response, str) else "json"), keys.response
+        return ResponseSpec(
+            status=status,
+            headers=tuple(headers.values()),
+            body_kind=kind,
+            body=body,
+            latency=Latency("fixed", {"ms": latency}) if latency is not None else None,
+            file_template=file_template,
+            base_dir=str(self.folder.resolve()) if file_template else None,
+        )
+
+    def _file(self, name: str, ptr: str) -> tuple[str | None, str | None] | None:
+        """``response_file`` -> (resolved literal path, template); confined to the folder."""
+        try:
+            if is_template(name):
+                candidate_folder(str(self.folder), name)
+                return None, name
+            return resolve_response_file(self.folder, name), None
+        except ValueError as exc:
+            self.problem(str(exc), ptr)
+            return None
+
+
+def _trouble(ep: Endpoint) -> dict[str, Any]:
+    """The endpoint's behaviour keys, as plain data for ``behaviours.spec``.
+
+    ``failure_rate`` stays on the stub itself; a fault under ``failure`` is
+    ``failure_fault``: it faults only the requests that fail.
+    """
+    found: dict[str, Any] = {
+        "fail_first": ep.fail_first,
+        "fail_every": ep.fail_every,
+        "outage": ep.outage.model_dump(by_alias=True) if ep.outage else None,
+        "per_client": ep.per_client,
+        "fault": ep.fault,
+        "failure_fault": ep.failure.fault if ep.failure is not None else None,
+        "rate_limit": plain(ep.rate_limit),
+        "cache": plain(ep.cache),
+        "cors": plain(ep.cors),
+        "dribble": plain(ep.dribble),
+        "bandwidth_kbps": ep.bandwidth_kbps,
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _pointer_in(data: Any, loc: Sequence[str | int]) -> str:
+    """The JSON pointer of the deepest existing value along a pydantic ``loc``.
+
+    Parts that are not keys or indexes of the data (union member tags, a missing key)
+    are skipped, so the pointer always names something in the file.
+    """
+    ptr, current = "", data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            ptr, current = child(ptr, part), current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            ptr, current = child(ptr, part), current[part]
+    return ptr
+
+
+def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
+    kind, loc, text = error["type"], error["loc"], error["msg"]
+    if kind == "extra_forbidden":
+        return unknown_key_message(model, loc)
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}"
+    if kind == "value_error":
+        return text.removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) or value is None:
+        shown = repr(value)
+        return f"{text} (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    return text
