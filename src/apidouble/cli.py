@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     try:
-        runtime = Runtime(paths, options)
+        runtime = Runtime(paths, options, freeze_gc=True)
     except ConfigError as exc:
         print(f"apidouble: the config has {len(exc.problems)} error(s):", file=sys.stderr)
         for problem in exc.problems:

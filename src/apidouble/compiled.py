@@ -3,14 +3,17 @@
 ``compile_config`` validates and compiles every stub (matchers, templates, files,
 schemas), collecting every problem with its file, line and stub before raising one
 ``ConfigError``, then indexes them into a router. Nothing here runs per request.
+
+State (sequence positions, flaky counters, rate-limit windows, caches) is not kept in
+the compiled objects but in the ``StateStore`` they are bound to, under names made of
+the stub's stable id and the settings the state depends on: compiling again with the
+same store (a reload) keeps the state of every stub that did not change.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,40 +25,61 @@ from jsonschema.protocols import Validator
 from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
 from .behaviours.latency import LatencyModel
-from .behaviours.ratelimit import RateLimiter
-from .behaviours.trouble import Trouble, compile_trouble
+from .behaviours.ratelimit import RateLimiter, key_bound
+from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint
+from .behaviours.trouble import NO_TROUBLE, Trouble, compile_trouble
+from .config.convert import behaviour_key
 from .errors import ConfigError, ConfigProblem
 from .matching.pattern import compile_pattern
 from .matching.router import Router
 from .model import Stub
 from .responses import CompiledResponse, watched_files
+from .state.clock import SYSTEM_CLOCK, Clock
+from .state.memory import MemorySpace, MemoryStore
+from .state.store import StateSpace, StateStore
 from .templating import TemplateEnvironment
 
 
 class ResponsePicker:
     """Chooses among a stub's responses: ``sequence`` (then stay on the last), ``cycle``,
-    or ``random``; one response is a constant."""
+    or ``random``; one response is a constant.
 
-    __slots__ = ("_responses", "_next", "_mode", "_rng")
+    The position in a sequence or cycle is a count in a ``StateSpace``, so a reload that
+    keeps the stub keeps its place.
+    """
 
-    def __init__(self, responses: Sequence[CompiledResponse], mode: str, rng: random.Random):
+    __slots__ = ("_responses", "_mode", "_rng", "_space", "_last")
+
+    def __init__(
+        self,
+        responses: Sequence[CompiledResponse],
+        mode: str,
+        rng: random.Random,
+        space: StateSpace | None = None,
+    ):
         self._responses = tuple(responses)
         self._mode = mode
         self._rng = rng
-        self._next: Iterator[CompiledResponse] | None = None
-        if len(responses) > 1 and mode == "cycle":
-            self._next = itertools.cycle(self._responses)
-        elif len(responses) > 1 and mode == "sequence":
-            last = self._responses[-1]
-            self._next = itertools.chain(self._responses, itertools.repeat(last))
+        self._last = len(self._responses) - 1
+        counted = len(responses) > 1 and mode in ("sequence", "cycle")
+        self._space: StateSpace | None = (space or MemorySpace(1)) if counted else None
 
     def pick(self) -> CompiledResponse:
         """The response for this request."""
-        if self._next is not None:
-            return next(self._next)
-        if self._mode == "random" and len(self._responses) > 1:
+        space = self._space
+        if space is not None:
+            index = space.count("") - 1
+            if self._mode == "cycle":
+                return self._responses[index % len(self._responses)]
+            return self._responses[min(index, self._last)]
+        if self._mode == "random" and self._last > 0:
             return self._rng.choice(self._responses)
         return self._responses[0]
+
+    @property
+    def counted(self) -> bool:
+        """Whether picking keeps state (a sequence or cycle of several responses)."""
+        return self._space is not None
 
 
 @dataclass(slots=True)
@@ -66,7 +90,7 @@ class CompiledStub:
     picker: ResponsePicker
     failure: CompiledResponse | None
     validator: Validator | None
-    trouble: Trouble = field(default_factory=Trouble)
+    trouble: Trouble = field(default_factory=lambda: NO_TROUBLE)
     latency: LatencyModel | None = None
 
 
@@ -78,6 +102,7 @@ class ServerTrouble:
     rate_limit: RateLimiter | None = None
     refusal: Mapping[str, Any] | None = None
     debug_headers: bool = False
+    state_names: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -101,9 +126,14 @@ class CompiledConfig:
     server: ServerTrouble = field(default_factory=ServerTrouble)
     any_cors: bool = False
     """Some stub has its own CORS policy, so preflights need a look even without a global one."""
+    store: StateStore = field(default_factory=MemoryStore)
+    clock: Clock = SYSTEM_CLOCK
+    state_names: frozenset[str] = frozenset()
+    """Every store space this generation uses; installing it may drop the others."""
 
 
-def _problem(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
+def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
+    """A problem located at ``suffix`` (a JSON pointer) inside the stub's definition."""
     source = stub.source
     return ConfigProblem(source.file, message, source.line, source.pointer + suffix, stub.label)
 
@@ -114,61 +144,90 @@ def _compile_validator(schema: Mapping[str, Any]) -> Validator:
     return cls(schema)
 
 
+def _space(store: StateStore, name: str, names: list[str], max_keys: int = 1) -> StateSpace:
+    names.append(name)
+    return store.space(name, max_keys)
+
+
 def _compile_stub(
-    stub: Stub, env: TemplateEnvironment, problems: list[ConfigProblem]
+    stub: Stub,
+    env: TemplateEnvironment,
+    problems: list[ConfigProblem],
+    store: StateStore,
+    clock: Clock,
+    names: list[str],
 ) -> CompiledStub | None:
     errors_before = len(problems)
     try:
         compile_pattern(stub.pattern)
     except ValueError as exc:
-        problems.append(_problem(stub, str(exc), "/match"))
+        problems.append(problem_at(stub, str(exc), "/match"))
     responses: list[CompiledResponse] = []
     for index, spec in enumerate(stub.responses):
         suffix = f"/responses/{index}" if len(stub.responses) > 1 else ""
         try:
             responses.append(CompiledResponse(env, spec, stub.label))
         except (ValueError, OSError) as exc:
-            problems.append(_problem(stub, str(exc), suffix))
-    trouble = Trouble()
+            problems.append(problem_at(stub, str(exc), suffix))
+    trouble = NO_TROUBLE
     try:
-        trouble = compile_trouble(stub.trouble, env.random, time.monotonic)
+        trouble = compile_trouble(
+            stub.behaviours if stub.behaviours is not None else NO_BEHAVIOURS,
+            env.random,
+            clock.monotonic,
+            stub_id=stub.id,
+            failure_rate=stub.failure_rate,
+            store=store,
+            content=fingerprint(stub.responses),
+        )
     except ValueError as exc:
-        key = str(exc).split(":", 1)[0].split(".", 1)[0].strip()
-        problems.append(_problem(stub, str(exc), f"/{key}" if key in stub.trouble else ""))
+        key = behaviour_key(exc, stub.behaviours.config if stub.behaviours else {})
+        problems.append(problem_at(stub, str(exc), f"/{key}" if key else ""))
+    names.extend(trouble.state_names)
     latency = None
     if stub.latency is not None:
         try:
             latency = LatencyModel.from_latency(stub.latency)
         except ValueError as exc:
-            problems.append(_problem(stub, str(exc), "/latency"))
+            problems.append(problem_at(stub, str(exc), "/latency"))
     failure = None
     if trouble.flaky is not None or stub.failure is not None:
         try:
             failure = CompiledResponse(env, stub.failure or default_failure(stub.label), stub.label)
         except (ValueError, OSError) as exc:
-            problems.append(_problem(stub, str(exc), "/failure"))
+            problems.append(problem_at(stub, str(exc), "/failure"))
     validator = None
     if stub.validate_schema is not None:
         try:
             validator = _compile_validator(stub.validate_schema)
         except SchemaError as exc:
-            problems.append(_problem(stub, f"invalid JSON Schema: {exc.message}", "/validate"))
+            problems.append(problem_at(stub, f"invalid JSON Schema: {exc.message}", "/validate"))
     if len(problems) > errors_before:
         return None
-    picker = ResponsePicker(responses, stub.response_mode, env.random)
+    counted = len(responses) > 1 and stub.response_mode in ("sequence", "cycle")
+    space = None
+    if counted:
+        name = f"{stub.id}/responses/{fingerprint(len(responses), stub.response_mode)}"
+        space = _space(store, name, names)
+    picker = ResponsePicker(responses, stub.response_mode, env.random, space)
     return CompiledStub(stub, picker, failure, validator, trouble, latency)
 
 
-def compile_server(settings: Mapping[str, Any]) -> ServerTrouble:
+def compile_server(settings: Mapping[str, Any], store: StateStore | None = None) -> ServerTrouble:
     """The server-wide behaviours; raises ``ConfigError`` naming the key."""
     server = ServerTrouble(debug_headers=bool(settings.get("debug_headers", False)))
     try:
         if (cors := settings.get("cors")) is not None:
             server.cors = CorsPolicy.from_config(cors)
         if (limit := settings.get("rate_limit")) is not None:
-            server.rate_limit = RateLimiter.from_config(limit)
-            refusal = {key: limit[key] for key in ("status", "response", "headers") if key in limit}
-            server.refusal = refusal or None
+            rate = RateLimitSpec.from_config(limit)
+            space = None
+            if store is not None:
+                name = f"server/rate/{fingerprint(rate.state_key)}"
+                space = store.space(name, key_bound(rate.requests))
+                server.state_names = (name,)
+            server.rate_limit = rate.limiter(space)
+            server.refusal = rate.refusal
     except ValueError as exc:
         raise ConfigError([ConfigProblem("<config>", str(exc))]) from exc
     return server
@@ -183,16 +242,22 @@ def compile_config(
     faker_locale: str | None = None,
     faker_seed: int | None = None,
     server: Mapping[str, Any] | None = None,
+    store: StateStore | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
     ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
+    ``store`` keeps the state (a fresh in-memory one when None): pass the served
+    config's store to keep the state of unchanged stubs.
     """
+    store = store if store is not None else MemoryStore()
     env = TemplateEnvironment(seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed)
     problems: list[ConfigProblem] = []
     compiled = {}
+    names: list[str] = []
     for stub in stubs:
-        result = _compile_stub(stub, env, problems)
+        result = _compile_stub(stub, env, problems, store, clock, names)
         if result is not None:
             compiled[stub.id] = result
     if problems:
@@ -202,11 +267,16 @@ def compile_config(
         for spec in (*stub.responses, *((stub.failure,) if stub.failure else ())):
             watched.update(watched_files(spec))
     any_cors = any(c.trouble.cors is not None for c in compiled.values())
+    server_trouble = compile_server(server or {}, store)
+    names.extend(server_trouble.state_names)
     return CompiledConfig(
-        Router(stubs),
+        Router(stubs, head_via_get=True),
         compiled,
         tuple(sorted(watched)),
         env,
-        compile_server(server or {}),
+        server_trouble,
         any_cors,
+        store,
+        clock,
+        frozenset(names),
     )

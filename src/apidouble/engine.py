@@ -1,34 +1,36 @@
 """One request, top to bottom: route, validate, decide, render, and say what to send.
 
-The engine never touches sockets (``transport/`` does) and never sleeps: it returns an
-``Outcome`` with the delay it chose. The served config is one reference, swapped
-atomically on reload, so a request in flight finishes on the config it started with.
+The engine never touches sockets (``transport/``) and never sleeps: it returns an
+``Outcome`` with the delay it chose. Control routes are not its business either: the
+runtime's dispatcher sends those to the admin plane. The served config is one
+reference, swapped atomically on reload, so a request in flight finishes on the config
+it started with.
+
+The phases, in order: CORS preflight, route, server-wide rate limit, the stub's rate
+limit, request validation, flaky decision and fault, render, caching, latency and
+pacing. A stub with none of these (and nothing server-wide) takes ``_respond_plainly``.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
 
 from . import serving_trouble as trouble
 from .behaviours.cors import CorsPolicy
 from .behaviours.decision import Decision
 from .behaviours.latency import sample_seconds
 from .behaviours.pacing import Step
+from .behaviours.ratelimit import RateDecision
 from .compiled import CompiledConfig, CompiledStub
 from .journal import Journal
 from .matching.router import RouteMatch
-from .model import INVALID_JSON, Request, ServeEvent
+from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
 from .outcome import Fail, Outcome, Respond, Response
 from .responses import CompiledResponse, json_response
 from .templating import TemplateRenderError
-
-if TYPE_CHECKING:
-    from .admin.routes import ControlRoutes
 
 log = logging.getLogger("apidouble")
 
@@ -41,54 +43,69 @@ class Engine:
     def __init__(self, config: CompiledConfig, journal: Journal | None = None) -> None:
         self.config = config
         self.journal = journal if journal is not None else Journal()
-        self.control: ControlRoutes | None = None
-        """Answers ``/__admin/*``, ``/__logs`` and ``/__reload``; set by the server."""
 
     def install(self, config: CompiledConfig) -> None:
-        """Serve ``config`` from the next request on (one reference swap)."""
+        """Serve ``config`` from the next request on (one reference swap), and let the state
+        store forget what no stub of it uses any more."""
         self.config = config
+        config.store.retain(config.state_names)
 
     def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
         """Decide the outcome for one request."""
-        if request.path.startswith("/__") and self.control is not None:
-            answer: Outcome | Awaitable[Outcome] | None = self.control.handle(request)
-            if answer is not None:
-                return answer
         config = self.config
-        event = ServeEvent(request, time.time())
+        event = ServeEvent(request, config.clock.time())
         server = config.server
-        extra: list[tuple[str, str]] = []
         if server.active or config.any_cors:
-            early = self._before_routing(config, request, event, extra)
-            if early is not None:
-                return early
+            return self._handle_with_server_trouble(config, request, event)
         found = config.router.find(request)
         if found.stub is None:
-            return self._unmatched(request, found, event)
+            return self._unmatched(config, request, found, event, None, [])
         event.stub = found.stub
         return self._respond(
-            config, config.stubs[found.stub.id], request, found.params, event, extra
+            config, config.stubs[found.stub.id], request, found.params, event, [], None
         )
 
-    def _before_routing(
-        self,
-        config: CompiledConfig,
-        request: Request,
-        event: ServeEvent,
-        extra: list[tuple[str, str]],
-    ) -> Respond | None:
-        """Server-wide trouble: the automatic CORS preflight, then the global rate limit."""
+    def _handle_with_server_trouble(
+        self, config: CompiledConfig, request: Request, event: ServeEvent
+    ) -> Outcome:
+        """The same phases with server-wide CORS and rate limits around them."""
         answer = trouble.preflight(config, request)
-        if answer is None and config.server.rate_limit is not None:
-            limiter = config.server.rate_limit
-            answer, headers = trouble.rate_limited(limiter, config.server.refusal, request, None)
-            extra.extend(headers)
-            if answer is not None:
-                answer = answer.with_headers(trouble.cors_headers(config.server.cors, request))
-        if answer is None:
-            return None
-        event.status = answer.status
-        return Respond(answer, 0.0, event)
+        if answer is not None:
+            return self._sent(Respond(answer, 0.0, event))
+        found = config.router.find(request)
+        event.stub = found.stub
+        server = config.server
+        extra: Headers = []
+        admitted: RateDecision | None = None
+        decision = Decision() if server.debug_headers or server.rate_limit else None
+        if server.rate_limit is not None:
+            refusal, verdict = trouble.rate_limited(
+                server.rate_limit, server.refusal, request, decision, config.clock.monotonic()
+            )
+            if refusal is not None:
+                cors = self._cors_for(config, found)
+                return self._finish(refusal, 0.0, event, decision, cors, request, extra)
+            admitted = verdict
+            extra.extend(server.rate_limit.headers(verdict))
+        if found.stub is None:
+            return self._unmatched(config, request, found, event, decision, extra)
+        return self._respond(
+            config,
+            config.stubs[found.stub.id],
+            request,
+            found.params,
+            event,
+            extra,
+            admitted,
+            decision,
+        )
+
+    def _cors_for(self, config: CompiledConfig, found: RouteMatch) -> CorsPolicy | None:
+        if found.stub is not None:
+            own = config.stubs[found.stub.id].trouble.cors
+            if own is not None:
+                return own
+        return config.server.cors
 
     def _respond(
         self,
@@ -97,42 +114,53 @@ class Engine:
         request: Request,
         params: dict[str, str],
         event: ServeEvent,
-        extra: list[tuple[str, str]],
+        extra: Headers,
+        admitted: RateDecision | None,
+        decision: Decision | None = None,
     ) -> Outcome:
         rules = compiled.trouble
         if rules.inert and compiled.validator is None and not extra and config.server.plain:
             return self._respond_plainly(config, compiled, request, params, event)
-        decision = Decision() if config.server.debug_headers or not rules.inert else None
-        cors = rules.cors or config.server.cors
+        server = config.server
+        if decision is None and (server.debug_headers or not rules.inert):
+            decision = Decision()
+        cors = rules.cors or server.cors
+        now = config.clock.monotonic()
         if rules.rate_limit is not None:
-            refusal, headers = trouble.rate_limited(
-                rules.rate_limit, rules.refusal, request, decision
+            refusal, verdict = trouble.rate_limited(
+                rules.rate_limit, rules.refusal, request, decision, now
             )
             if refusal is not None:
+                if admitted is not None and server.rate_limit is not None:
+                    server.rate_limit.release(admitted)  # refused: it must not count
                 return self._finish(refusal, 0.0, event, decision, cors, request, extra)
-            extra.extend(headers)
+            # the endpoint's own limit is the one its answer reports (one set of headers)
+            extra[:] = [h for h in extra if not h[0].startswith("RateLimit-")]
+            extra.extend(rules.rate_limit.headers(verdict))
         if compiled.validator is not None:
             problem = self._validate(compiled, request)
             if problem is not None:
                 return self._finish(problem, 0.0, event, decision, cors, request, extra)
         rng = config.env.random
         chosen = compiled.picker.pick()
-        failed = rules.flaky.reason(request, time.monotonic()) if rules.flaky else None
+        failed = rules.flaky.reason(request, now) if rules.flaky else None
         if failed is not None:
             event.failure_injected = True
             if decision is not None:
                 decision.failure = failed
-        if rules.fault is not None and (failed is not None or rules.flaky is None):
+        if rules.fault is not None and (failed is not None or rules.fault_always):
             plan = rules.fault.plan(rng)
             delay = compiled.latency.sample(rng) if compiled.latency else 0.0
             if decision is not None:
-                decision.fault, decision.latency_s = plan, delay
+                decision.fault = plan
+                if compiled.latency is not None:
+                    decision.latency_s = delay
                 event.decision = decision.as_dict()
             event.delay_s = delay
             return Fail(plan, delay, event)
         if failed is not None and compiled.failure is not None:
             chosen = compiled.failure
-        response = self._render(chosen, compiled, request, params, decision)
+        response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
             if response.status == 304 and decision is not None:
@@ -140,7 +168,8 @@ class Engine:
         delay = _delay(chosen, compiled, rng)
         pacing = rules.pacing(len(response.body)) if response.body else ()
         if decision is not None:
-            decision.latency_s = delay
+            if chosen.latency is not None or compiled.latency is not None:
+                decision.latency_s = delay
             if pacing:
                 decision.pacing_s = sum(step.delay_s for step in pacing)
         return self._finish(response, delay, event, decision, cors, request, extra, pacing)
@@ -155,14 +184,16 @@ class Engine:
     ) -> Respond:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
         chosen = compiled.picker.pick()
-        response = chosen.static or self._render(chosen, compiled, request, params, None)
+        response = chosen.static or self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay
+        event.response = response
         return Respond(response, delay, event)
 
     def _render(
         self,
+        config: CompiledConfig,
         chosen: CompiledResponse,
         compiled: CompiledStub,
         request: Request,
@@ -176,7 +207,7 @@ class Engine:
         key = None
         if server_cache is not None and chosen.static is None:
             key = server_cache.key_for(request)
-            cached = server_cache.get(key, time.monotonic())
+            cached = server_cache.get(key, config.clock.monotonic())
             if decision is not None:
                 decision.cache = "miss" if cached is None else "hit"
             if cached is not None:
@@ -191,7 +222,7 @@ class Engine:
             body = {"error": "template error", "stub": stub.label, "detail": str(exc)}
             return json_response(500, body)
         if key is not None and server_cache is not None:
-            server_cache.put(key, response, time.monotonic())
+            server_cache.put(key, response, config.clock.monotonic())
         return response
 
     def _finish(
@@ -202,7 +233,7 @@ class Engine:
         decision: Decision | None,
         cors: CorsPolicy | None,
         request: Request,
-        extra: list[tuple[str, str]],
+        extra: Headers,
         pacing: tuple[Step, ...] = (),
     ) -> Respond:
         """Add the headers trouble asked for and record what was decided."""
@@ -213,9 +244,16 @@ class Engine:
                 headers.extend(trouble.decision_header(decision))
         if headers:
             response = response.with_headers(headers)
-        event.status = response.status
         event.delay_s = delay
-        return Respond(response, delay, event, pacing)
+        return self._sent(Respond(response, delay, event, pacing))
+
+    @staticmethod
+    def _sent(outcome: Respond) -> Respond:
+        event = outcome.event
+        if event is not None:
+            event.status = outcome.response.status
+            event.response = outcome.response
+        return outcome
 
     def _validate(self, compiled: CompiledStub, request: Request) -> Response | None:
         assert compiled.validator is not None
@@ -242,12 +280,37 @@ class Engine:
         }
         return json_response(422, body, _PROBLEM)
 
-    def _unmatched(self, request: Request, found: RouteMatch, event: ServeEvent) -> Respond:
+    def _unmatched(
+        self,
+        config: CompiledConfig,
+        request: Request,
+        found: RouteMatch,
+        event: ServeEvent,
+        decision: Decision | None,
+        extra: Headers,
+    ) -> Respond:
+        """404 with the near-miss report; 405 with ``Allow`` when only the method differs.
+
+        Server-wide CORS and decision headers apply, so a browser can read the report.
+        """
         near = found.near_misses(3)
         if log.isEnabledFor(logging.INFO):
             log.info("%s", near_miss_text(request, near))
-        event.status = 404
-        return Respond(json_response(404, near_miss_report(request, near)), 0.0, event)
+        allowed = found.allowed_methods()
+        report = near_miss_report(request, near)
+        if allowed:
+            report["error"] = "no stub answers this method here"
+            report["allow"] = sorted(allowed)
+            response = json_response(405, report)
+            extra = [*extra, ("Allow", ", ".join(sorted(allowed)))]
+        else:
+            response = json_response(404, report)
+        server = config.server
+        if server.debug_headers and decision is None:
+            decision = Decision()
+        if extra or decision is not None or server.cors is not None:
+            return self._finish(response, 0.0, event, decision, server.cors, request, extra)
+        return self._sent(Respond(response, 0.0, event))
 
     def served(self, outcome: Outcome, elapsed_s: float) -> None:
         """Journal the exchange once the transport is done with it."""

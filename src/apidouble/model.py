@@ -9,8 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from .behaviours.spec import Behaviours
+
+Headers = list[tuple[str, str]]
+"""Header (name, value) pairs in order, as behaviours add them to an answer."""
 
 ANY_METHOD: frozenset[str] = frozenset()
 """Marker for ``RequestPattern.methods``: every method matches."""
@@ -139,7 +145,9 @@ class Source:
     pointer: str = ""
 
 
-ValueOp = Literal["equals", "contains", "regex", "present", "one_of"]
+ValueOp = str
+"""A value operator's registered name (``equals``, ``contains``, ``regex``, ``present``,
+``one_of`` natively; importers and addons register more in ``matching``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +160,9 @@ class ValueSpec:
     negate: bool = False
 
 
-BodyOp = Literal["equals", "contains", "regex", "json", "jsonpath", "schema"]
+BodyOp = str
+"""A body operator's registered name (``equals``, ``contains``, ``regex``, ``json``,
+``jsonpath``, ``schema`` natively; more may be registered in ``matching``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +242,16 @@ class Stub:
     validate_schema: Mapping[str, Any] | None = None
     source: Source = field(default_factory=lambda: Source("<memory>"))
     order: int = 0
-    trouble: Mapping[str, Any] = field(default_factory=dict)
-    """Behaviour settings (flaky rules, fault, rate limit, cache, CORS, pacing) as
-    validated config; compiled into decision objects at load time."""
+    behaviours: Behaviours | None = None
+    """Flaky rules, fault, rate limit, cache, CORS, pacing (and room for scenario, auth,
+    metadata) as typed specs (``behaviours.spec.build_behaviours``), validated once by
+    the loader; None: none of them."""
+
+    def to_config(self) -> dict[str, Any]:
+        """This stub as a native ``endpoints:`` entry (for the admin API and persistence)."""
+        from .stubconfig import stub_to_config
+
+        return stub_to_config(self)
 
     @property
     def label(self) -> str:
@@ -264,6 +281,9 @@ class ServeEvent:
     notes: list[str]
     decision: dict[str, Any] | None
     """The trouble decided (latency, failure, fault, rate limit, cache), journal-ready."""
+    response: Any
+    """The ``outcome.Response`` sent (status, encoded head, body), or None when nothing
+    was sent (a fault); the journal keeps a summary of it."""
 
     def __init__(
         self,
@@ -285,3 +305,4 @@ class ServeEvent:
         self.duration_s = duration_s
         self.notes = [] if notes is None else notes
         self.decision = None
+        self.response = None

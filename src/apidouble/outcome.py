@@ -6,14 +6,19 @@ costs twice as much; nothing mutates these after the engine returns them.
 The engine never touches sockets; the transport never decides anything. A ``Response``
 is already encoded (status line, headers, ``content-length``) so static stubs cost one
 write at serve time.
+
+``Outcome`` is a closed union: the transport dispatches on it with ``match`` and
+``assert_never``, so a new kind of outcome is a type error until the transport carries it
+out, never a runtime 500.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Protocol
+from typing import Any, Protocol
 
 from .behaviours.faults import FaultPlan
 from .behaviours.pacing import Step
@@ -45,6 +50,14 @@ class Response:
         head = "".join(lines).encode("latin-1", "replace")
         return cls(status, head, body)
 
+    @classmethod
+    def build_streamed(cls, status: int, headers: Iterable[tuple[str, str]]) -> Response:
+        """A head for a body that follows as a stream (``Respond.stream``): no
+        ``content-length``; the transport frames the body (chunked on HTTP/1.1)."""
+        lines = [f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"]
+        lines.extend(f"{name}: {value}\r\n" for name, value in headers)
+        return cls(status, "".join(lines).encode("latin-1", "replace"), b"")
+
     def with_headers(self, headers: Iterable[tuple[str, str]]) -> Response:
         """The same response with more header lines (CORS, rate-limit, caching)."""
         extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
@@ -58,13 +71,16 @@ class Respond:
     """Send ``response`` after ``delay_s`` seconds (a non-blocking wait).
 
     With ``pacing``, the body leaves in the planned slices instead of at once (dribbled
-    or bandwidth-capped); the head always leaves with the first slice.
+    or bandwidth-capped); the head always leaves with the first slice. With ``stream``,
+    ``response`` is a head made by ``Response.build_streamed`` and the body is whatever
+    the stream yields, framed by the transport (chunked encoding on HTTP/1.1).
     """
 
     response: Response
     delay_s: float = 0.0
     event: ServeEvent | None = None
     pacing: tuple[Step, ...] = ()
+    stream: AsyncIterator[bytes] | None = None
 
 
 NO_RESPONSE = Response(0, b"", b"")
@@ -85,8 +101,60 @@ class Fail:
     pacing: tuple[Step, ...] = ()
 
 
-Outcome = Respond | Fail
-"""Every instruction the engine can give; later: forwards join this union."""
+@dataclass(slots=True)
+class Forward:
+    """Send ``request`` on to ``upstream`` (a base URL) and relay what comes back.
+
+    The transport hands it to its ``Forwarder`` (the proxy) after ``delay_s``; what the
+    forwarder answers is written like a ``Respond``. ``options`` carries the stub's proxy
+    settings (prefix to strip, headers to add or remove, timeouts) as the proxy reads them.
+    """
+
+    upstream: str
+    request: Request
+    delay_s: float = 0.0
+    event: ServeEvent | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    response: Response = field(default_factory=lambda: NO_RESPONSE)
+
+
+@dataclass(slots=True)
+class Upgrade:
+    """Hand the connection to another protocol (WebSocket, h2c) after this request's head.
+
+    The transport stops parsing HTTP/1.1 and calls ``handler.take_over`` with the raw
+    transport, the request and the bytes that arrived after the head; the handler writes
+    its own handshake answer (``101 Switching Protocols``) and returns the protocol that
+    receives the connection's bytes from then on.
+    """
+
+    handler: UpgradeHandler
+    request: Request
+    delay_s: float = 0.0
+    event: ServeEvent | None = None
+    response: Response = field(default_factory=lambda: NO_RESPONSE)
+
+
+Outcome = Respond | Fail | Forward | Upgrade
+"""Every instruction the engine can give: a closed union the transport matches on."""
+
+
+class UpgradeHandler(Protocol):
+    """Takes over an upgraded connection (see ``Upgrade``)."""
+
+    def take_over(
+        self, transport: asyncio.Transport, request: Request, leftover: bytes
+    ) -> asyncio.Protocol:
+        """Start the new protocol on ``transport``; ``leftover`` came after the head."""
+        ...
+
+
+class Forwarder(Protocol):
+    """Carries out a ``Forward`` (the proxy): calls the upstream, returns what to send."""
+
+    def forward(self, outcome: Forward) -> Awaitable[Respond]:
+        """The upstream's answer as a ``Respond`` (a 502/504 ``Respond`` on failure)."""
+        ...
 
 
 class Handler(Protocol):

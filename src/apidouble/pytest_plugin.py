@@ -1,8 +1,12 @@
-"""The ``apidouble`` pytest fixture: a fresh mock server per test, on a free port.
+"""The pytest fixtures: a fresh mock server per test, or one per session cleared per test.
 
 def test_client(apidouble):
     apidouble.set_endpoints([{"path": "/ping", "response": {"ok": True}}])
     assert httpx.get(apidouble.url + "/ping").json() == {"ok": True}
+
+``apidouble_shared`` is the same API on one server started once per session and emptied
+before each test (no stubs, no journal, no state), as pytest-httpserver does: faster for
+large suites, at the price of one port for all tests.
 """
 
 from __future__ import annotations
@@ -19,3 +23,17 @@ def apidouble() -> Iterator[MockServer]:
     """A running ``MockServer`` with no stubs; add them with ``set_endpoints``."""
     with MockServer(endpoints=[]) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def apidouble_session() -> Iterator[MockServer]:
+    """One ``MockServer`` for the whole session (prefer ``apidouble_shared`` in tests)."""
+    with MockServer(endpoints=[]) as server:
+        yield server
+
+
+@pytest.fixture
+def apidouble_shared(apidouble_session: MockServer) -> MockServer:
+    """The session's server, emptied for this test: no stubs, no journal, no state."""
+    apidouble_session.clear()
+    return apidouble_session

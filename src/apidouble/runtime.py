@@ -24,30 +24,46 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
-from .admin.routes import ControlRoutes
+from .admin.local import LocalAdmin
+from .admin.routes import AdminRoutes
 from .compiled import CompiledConfig, compile_config
+from .dispatch import Dispatcher
 from .engine import Engine
 from .errors import ConfigError
 from .journal import Journal, JournalLimits
 from .model import Stub
-from .options import Options
-from .transport.server import HttpServer, ServerLimits, start_server
+from .options import Options, server_limits
+from .state.clock import SYSTEM_CLOCK, Clock
+from .state.memory import MemoryStore
+from .state.store import StateStore
+from .transport.server import HttpServer, start_server
 from .watch import Reloader
 
 log = logging.getLogger("apidouble")
 
 
 class Runtime:
-    """One serving instance; ``start`` and ``stop`` run on its event loop."""
+    """One serving instance; ``start`` and ``stop`` run on its event loop.
+
+    Wires the engine (stubs) and the admin plane (control routes) behind one dispatcher,
+    with one state store and one clock that every generation of the config shares.
+    """
 
     def __init__(
         self,
         paths: Sequence[Path] = (),
         options: Options | None = None,
         stubs: Sequence[Stub] = (),
+        *,
+        store: StateStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        freeze_gc: bool = False,
     ) -> None:
         self.options = options = options or Options()
         self.paths = tuple(paths)
+        self.freeze_gc = freeze_gc
+        self.store = store if store is not None else MemoryStore()
+        self.clock = clock
         self.server: HttpServer | None = None
         self.journal = Journal(
             JournalLimits(options.journal_budget_bytes, options.journal_body_cap_bytes)
@@ -57,41 +73,48 @@ class Runtime:
         self._watch_task: asyncio.Task[None] | None = None
         initial: CompiledConfig
         if self.paths:
-            self.reloader = Reloader(self.paths, self._install, self._on_error, options.seed)
+            self.reloader = Reloader(
+                self.paths,
+                self._install,
+                self._on_error,
+                options.seed,
+                store=self.store,
+                clock=clock,
+            )
             initial = self.reloader.load_now()
         else:
-            initial = compile_config(stubs, seed=options.seed)
+            initial = compile_config(stubs, seed=options.seed, store=self.store, clock=clock)
         self.engine = Engine(initial, self.journal)
-        reload = self.reloader.reload if self.reloader else None
-        self.control = ControlRoutes(self.engine, reload, options.admin_token)
-        self.engine.control = self.control
+        self.admin = LocalAdmin(self.engine, self.reloader, options.seed)
+        self.routes = AdminRoutes(self.admin, options.admin_token)
+        self.dispatcher = Dispatcher(self.engine, self.routes)
 
     def _install(self, config: CompiledConfig) -> None:
         self.engine.install(config)
 
     def _on_error(self, error: ConfigError | None) -> None:
-        self.control.last_error = error
+        self.admin.on_reload(error)
 
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""
         opts = self.options
-        limits = ServerLimits(
-            max_body_bytes=opts.max_body_bytes,
-            max_header_bytes=opts.max_header_bytes,
-            header_timeout_s=opts.header_timeout_s,
-            idle_timeout_s=opts.idle_timeout_s,
-            shutdown_grace_s=opts.shutdown_grace_s,
-        )
         self.server = await start_server(
-            self.engine, opts.host, opts.port, limits, reuse_port=opts.workers > 1
+            self.dispatcher,
+            opts.host,
+            opts.port,
+            server_limits(opts),
+            reuse_port=opts.workers > 1,
         )
         if opts.watch and self.reloader is not None:
             loop = asyncio.get_running_loop()
             self._watch_task = loop.create_task(self.reloader.watch(self._stop_watching))
-        # What load time built lives as long as the server: move it out of the collector's
-        # sight, so full collections stay short however big the config (BENCH.md, GC trap).
-        gc.collect()
-        gc.freeze()
+        if self.freeze_gc:
+            # Only where apidouble owns the process (the CLI): what load time built lives as
+            # long as the process, so move it out of the collector's sight and full
+            # collections stay short however big the config. Never in a host process
+            # (MockServer, pytest): frozen objects are never freed.
+            gc.collect()
+            gc.freeze()
         return self.server
 
     async def stop(self) -> None:
@@ -139,7 +162,7 @@ def _worker(paths: Sequence[Path], options: Options, started: Connection) -> Non
     from .transport.server import install_event_loop_policy
 
     try:
-        runtime = Runtime(paths, options)
+        runtime = Runtime(paths, options, freeze_gc=True)
         install_event_loop_policy()
         asyncio.run(serve_until_signal(runtime, started))
     except (ConfigError, OSError) as exc:

@@ -7,7 +7,6 @@ instead, headers to add, a fault plan). Nothing sleeps or does I/O.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .behaviours.cors import PREFLIGHT_STATUS, CorsPolicy
@@ -16,11 +15,9 @@ from .behaviours.ratelimit import RateDecision, RateLimiter, default_body_bytes
 from .behaviours.trouble import Trouble
 from .compiled import CompiledConfig
 from .matching.router import Router
-from .model import Request
+from .model import Headers, Request
 from .outcome import Response
 from .responses import JSON_TYPE, encode_json
-
-Headers = list[tuple[str, str]]
 
 
 def preflight(config: CompiledConfig, request: Request) -> Response | None:
@@ -46,13 +43,13 @@ def _path_cors(
 ) -> tuple[set[str], CorsPolicy | None]:
     """Methods stubbed for this path, and the CORS policy that covers it."""
     methods: set[str] = set()
-    policy = config.server.cors
+    own_policy: CorsPolicy | None = None
     for stub, stub_methods in router.methods_for_path(request.path):
         methods.update(stub_methods or ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"))
         own = config.stubs[stub.id].trouble.cors
-        if own is not None and policy is None:
-            policy = own
-    return methods, policy
+        if own is not None and own_policy is None:
+            own_policy = own  # an endpoint's own policy is narrower than the server's
+    return methods, own_policy or config.server.cors
 
 
 def refuse(limiter: RateLimiter, decision: RateDecision, refusal: Any) -> Response:
@@ -75,15 +72,16 @@ def refuse(limiter: RateLimiter, decision: RateDecision, refusal: Any) -> Respon
 
 
 def rate_limited(
-    limiter: RateLimiter, refusal: Any, request: Request, decision: Decision | None
-) -> tuple[Response | None, Headers]:
-    """Check one limiter: a refusal to send, or the headers to add to the answer."""
-    verdict = limiter.check(request, time.monotonic())
-    if decision is not None:
-        decision.rate_limit = verdict
+    limiter: RateLimiter, refusal: Any, request: Request, decision: Decision | None, now: float
+) -> tuple[Response | None, RateDecision]:
+    """Check one limiter: a refusal to send (or None), and the verdict (its headers go on
+    the answer; ``RateLimiter.release`` takes an admission back)."""
+    verdict = limiter.check(request, now)
+    if decision is not None and (decision.rate_limit is None or not verdict.allowed):
+        decision.rate_limit = verdict  # the narrowest verdict: a refusal, else the first
     if not verdict.allowed:
-        return refuse(limiter, verdict, refusal), []
-    return None, limiter.headers(verdict)
+        return refuse(limiter, verdict, refusal), verdict
+    return None, verdict
 
 
 def cache_headers(trouble: Trouble, request: Request, response: Response) -> Response:

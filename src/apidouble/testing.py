@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .compiled import compile_config
+from .admin.api import Admin
 from .config.load import load_data
 from .errors import ApidoubleError
 from .journal import Journal
@@ -133,15 +132,24 @@ class MockServer:
         if error is not None:
             raise error
 
+    @property
+    def admin(self) -> Admin:
+        """The control plane (the same one ``/__admin`` serves)."""
+        return self._runtime.admin
+
     def set_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
         """Replace every stub with ``endpoints`` (the config's ``endpoints:`` form)."""
-        loaded = load_data({"endpoints": list(endpoints)})
-        self._runtime.engine.install(compile_config(loaded.stubs, seed=self.options.seed))
+        self._runtime.admin.set_endpoints(endpoints)
 
     def add_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
-        """Add stubs after the ones already served."""
-        current = [c.stub for c in self._runtime.engine.config.stubs.values()]
-        loaded = load_data({"endpoints": list(endpoints)})
-        added = [replace(stub, order=len(current) + n) for n, stub in enumerate(loaded.stubs)]
-        merged = compile_config([*current, *added], seed=self.options.seed)
-        self._runtime.engine.install(merged)
+        """Add stubs after the ones already served; those keep their state."""
+        self._runtime.admin.add_endpoints(endpoints)
+
+    def reset(self) -> None:
+        """Forget the journal and every stub's state (sequences, counters, windows)."""
+        self._runtime.admin.reset()
+
+    def clear(self) -> None:
+        """Back to an empty server: no stubs, no journal, no state (between tests)."""
+        self._runtime.admin.set_endpoints([])
+        self._runtime.admin.reset()

@@ -14,16 +14,24 @@ from pathlib import Path
 from watchfiles import Change, awatch
 
 from .compiled import CompiledConfig, compile_config
+from .config.discover import is_config_file
 from .config.load import load_config
 from .errors import ConfigError
+from .state.clock import SYSTEM_CLOCK, Clock
+from .state.store import StateStore
 
 log = logging.getLogger("apidouble")
 
-CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
 
-def build(paths: Sequence[Path], seed: int | None = None) -> CompiledConfig:
-    """Load time, start to end: read the files, validate, compile, index."""
+def build(
+    paths: Sequence[Path],
+    seed: int | None = None,
+    store: StateStore | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> CompiledConfig:
+    """Load time, start to end: read the files, validate, compile, index. With the served
+    config's ``store``, unchanged stubs keep their state."""
     config = load_config(*paths)
     chosen_seed = seed if seed is not None else config.seed
     faker = config.faker
@@ -35,6 +43,8 @@ def build(paths: Sequence[Path], seed: int | None = None) -> CompiledConfig:
         faker_locale=faker.locale if faker else None,
         faker_seed=faker.seed if faker else None,
         server=config.server,
+        store=store,
+        clock=clock,
     )
 
 
@@ -47,8 +57,13 @@ class Reloader:
         install: Callable[[CompiledConfig], None],
         on_error: Callable[[ConfigError | None], None],
         seed: int | None = None,
+        *,
+        store: StateStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.paths = tuple(paths)
+        self.store = store
+        self.clock = clock
         self.install = install
         self.on_error = on_error
         self.seed = seed
@@ -57,7 +72,7 @@ class Reloader:
 
     def load_now(self) -> CompiledConfig:
         """The first load, before serving: errors propagate to the caller."""
-        config = build(self.paths, self.seed)
+        config = build(self.paths, self.seed, self.store, self.clock)
         self.watched = config.files
         return config
 
@@ -66,7 +81,9 @@ class Reloader:
         async with self._lock:
             loop = asyncio.get_running_loop()
             try:
-                config = await loop.run_in_executor(None, build, self.paths, self.seed)
+                config = await loop.run_in_executor(
+                    None, build, self.paths, self.seed, self.store, self.clock
+                )
             except ConfigError as exc:
                 log.error("reload failed, still serving the last good config:\n%s", exc)
                 self.on_error(exc)
@@ -79,7 +96,7 @@ class Reloader:
 
     def _relevant(self, change: Change, path: str) -> bool:
         candidate = Path(path)
-        return candidate.suffix in CONFIG_SUFFIXES or candidate in self.watched
+        return is_config_file(candidate) or candidate in self.watched
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Reload whenever a watched file changes, until ``stop`` is set."""

@@ -3,6 +3,7 @@ import random
 import pytest
 
 from apidouble.behaviours.flaky import FlakyPattern, Outage
+from apidouble.state.memory import MemorySpace
 
 from .factories import FakeClock, req
 
@@ -61,7 +62,7 @@ def test_per_client_memory_is_bounded() -> None:
     )
     for n in range(100):
         assert p.decide(req(ip=f"10.0.0.{n}"), 1000.0)
-    assert len(p._clients) == 3
+    assert isinstance(p.space, MemorySpace) and p.space.known_keys() == 3
     assert p.decide(req(ip="10.0.0.0"), 1000.0)  # forgotten: the pattern starts over
 
 

@@ -8,6 +8,7 @@ from apidouble.behaviours.ratelimit import (
     default_body,
     default_body_bytes,
 )
+from apidouble.state.memory import MemorySpace
 
 from .factories import FakeClock, req
 
@@ -111,8 +112,10 @@ def test_key_store_is_bounded() -> None:
     limiter = RateLimiter(1, 60.0, "ip", max_keys=50)
     for n in range(1000):
         limiter.check(req(ip=f"ip{n}"), 0.0)
-    assert len(limiter._logs) == 50
-    assert RateLimiter(100_000, 1.0, "ip")._logs.max_keys == 10  # keys x requests <= 1M
+    assert isinstance(limiter.space, MemorySpace) and limiter.space.window_keys() == 50
+    big = RateLimiter(100_000, 1.0, "ip").space
+    # keys x requests <= 1M
+    assert isinstance(big, MemorySpace) and big.window_capacity(100_000) == 10
 
 
 def test_reset() -> None:

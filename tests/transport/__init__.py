@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from apidouble.model import Request
-from apidouble.outcome import Outcome, Respond, Response
+from apidouble.outcome import Forwarder, Outcome, Respond, Response
 from apidouble.transport.server import HttpServer, ServerLimits, start_server
 
 READ_TIMEOUT = 5.0
@@ -100,11 +100,11 @@ class TestHandler:
 
 @asynccontextmanager
 async def serving(
-    handler: Any | None = None, **limits: Any
+    handler: Any | None = None, *, forwarder: Forwarder | None = None, **limits: Any
 ) -> AsyncIterator[tuple[HttpServer, TestHandler]]:
     """Run a server on an ephemeral port for the duration of the block."""
     used = handler if handler is not None else TestHandler()
-    server = await start_server(used, limits=ServerLimits(**limits))
+    server = await start_server(used, limits=ServerLimits(**limits), forwarder=forwarder)
     try:
         yield server, used
     finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,8 @@ from typing import Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from ..model import Request
+from ..state.memory import MemorySpace
+from ..state.store import StateSpace
 
 V = TypeVar("V")
 _ETAG_LIST = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
@@ -187,42 +188,51 @@ def _header_part(name: str) -> Callable[[Request], str]:
 
 
 class ResponseCache(Generic[V]):
-    """Rendered responses by key for ``ttl_s`` seconds, at most ``max_entries`` of them."""
+    """Rendered responses by key for ``ttl_s`` seconds, at most ``max_entries`` of them.
+
+    The entries live in a ``StateSpace`` (given, or a private one), so a reload that
+    keeps the stub keeps its cache.
+    """
 
     def __init__(
-        self, ttl_s: float, key: Sequence[KeyPart] = ("path", "query"), max_entries: int = 1000
+        self,
+        ttl_s: float,
+        key: Sequence[KeyPart] = ("path", "query"),
+        max_entries: int = 1000,
+        *,
+        space: StateSpace | None = None,
     ) -> None:
         if ttl_s <= 0 or max_entries < 1:
             raise ValueError("cache.server needs ttl > 0 and max_entries >= 1")
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        self.key_parts = tuple(key)
         self.key_for = compile_cache_key(key)
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, V]] = OrderedDict()
+        self._space: StateSpace = space if space is not None else MemorySpace(max_entries)
         self.hits = 0
         self.misses = 0
 
+    def bind(self, space: StateSpace) -> ResponseCache[V]:
+        """The same settings, keeping the entries in ``space``."""
+        return ResponseCache(self.ttl_s, self.key_parts, self.max_entries, space=space)
+
     def get(self, key: tuple[str, ...], now: float) -> V | None:
         """The cached value if stored less than ``ttl_s`` ago, else None (and dropped)."""
-        entry = self._entries.get(key)
-        if entry is not None and now < entry[0]:
-            self._entries.move_to_end(key)
+        value: V | None = self._space.cached(key, now)
+        if value is None:
+            self.misses += 1
+        else:
             self.hits += 1
-            return entry[1]
-        if entry is not None:
-            del self._entries[key]
-        self.misses += 1
-        return None
+        return value
 
     def put(self, key: tuple[str, ...], value: V, now: float) -> None:
         """Store ``value`` until ``now + ttl_s``, evicting the least recently used."""
-        self._entries[key] = (now + self.ttl_s, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._space.cache(key, value, now + self.ttl_s)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        space = self._space
+        return space.cache_size() if isinstance(space, MemorySpace) else 0
 
     def clear(self) -> None:
-        """Drop everything (on reload or an admin reset)."""
-        self._entries.clear()
+        """Drop everything (an admin reset)."""
+        self._space.clear()

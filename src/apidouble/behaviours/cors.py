@@ -19,12 +19,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..model import Request
+from ..model import Headers, Request
 
 DEFAULT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 PREFLIGHT_STATUS = 204
-
-Headers = list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)

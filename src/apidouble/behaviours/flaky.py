@@ -9,8 +9,9 @@ deterministic ones asked first so the RNG is drawn only when they all pass.
 
 ``per_client: "header:X" | "ip" | "query:NAME"`` gives every client its own counters and
 its own outage clock (started at its first request); without it, all clients share one
-pattern whose outage clock starts when the pattern is built (load time). Client state
-lives in an ``LruDict``, so memory stays bounded however many clients there are.
+pattern whose outage clock starts at the stub's first request. Client state lives in a
+bounded ``StateSpace``, so memory stays bounded however many clients there are, and a
+reload that keeps the stub keeps the state.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..model import Request
+from ..state.memory import MemorySpace
+from ..state.store import StateSpace
 from .durations import parse_duration
-from .keys import DEFAULT_MAX_KEYS, KeyFunc, LruDict, compile_key
+from .keys import DEFAULT_MAX_KEYS, KeyFunc, compile_key
 
 FLAKY_KEYS = frozenset({"fail_first", "fail_every", "outage", "failure_rate", "per_client"})
 """The endpoint keys a ``FlakyPattern`` is built from (the loader picks these out)."""
@@ -44,18 +47,57 @@ class Outage:
         return math.fmod(elapsed_s, self.every_s) < self.for_s
 
 
-class _Client:
-    """What the pattern remembers about one client: requests seen, when first seen."""
+@dataclass(frozen=True, slots=True)
+class FlakySpec:
+    """The validated flaky rules of a stub: plain settings, no state."""
 
-    __slots__ = ("count", "origin")
+    fail_first: int = 0
+    fail_every: int = 0
+    outage: Outage | None = None
+    failure_rate: float = 0.0
+    per_client: str | None = None
 
-    def __init__(self, origin: float) -> None:
-        self.count = 0
-        self.origin = origin
+    def __post_init__(self) -> None:
+        if self.fail_first < 0 or self.fail_every < 0:
+            raise ValueError("fail_first and fail_every must be >= 0")
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError(f"failure_rate must be between 0 and 1, got {self.failure_rate}")
+
+    @property
+    def active(self) -> bool:
+        """Whether any rule can fail a request (``per_client`` alone fails nothing)."""
+        return bool(self.fail_first or self.fail_every or self.outage or self.failure_rate)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> FlakySpec:
+        """Validate the flaky keys of an endpoint; ValueError says which key is wrong."""
+        if unknown := sorted(config.keys() - FLAKY_KEYS):
+            raise ValueError(f"unknown flaky key(s): {', '.join(unknown)}")
+        outage = config.get("outage")
+        per_client = config.get("per_client")
+        if per_client is not None and not isinstance(per_client, str):
+            raise ValueError(f"per_client must be a string like 'header:X', got {per_client!r}")
+        if per_client == "global":
+            per_client = None
+        if per_client is not None:
+            compile_key(per_client)
+        return cls(
+            fail_first=_count("fail_first", config.get("fail_first", 0)),
+            fail_every=_count("fail_every", config.get("fail_every", 0)),
+            outage=_outage(outage) if outage is not None else None,
+            failure_rate=_rate(config.get("failure_rate", 0.0)),
+            per_client=per_client,
+        )
 
 
 class FlakyPattern:
-    """Decides, per request, whether the stub answers with its failure."""
+    """Decides, per request, whether the stub answers with its failure.
+
+    The counts and outage clocks live in a ``StateSpace`` (given, or a private one), so a
+    reload that keeps the stub keeps where each client is in its pattern.
+    """
+
+    __slots__ = ("spec", "_rng", "_clock", "_key", "_space", "_max_keys")
 
     def __init__(
         self,
@@ -68,44 +110,34 @@ class FlakyPattern:
         failure_rate: float = 0.0,
         per_client: str | None = None,
         max_keys: int = DEFAULT_MAX_KEYS,
+        space: StateSpace | None = None,
+        spec: FlakySpec | None = None,
     ) -> None:
-        if fail_first < 0 or fail_every < 0:
-            raise ValueError("fail_first and fail_every must be >= 0")
-        if not 0.0 <= failure_rate <= 1.0:
-            raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate}")
-        self.fail_first = fail_first
-        self.fail_every = fail_every
-        self.outage = outage
-        self.failure_rate = failure_rate
-        self.per_client = per_client
+        if spec is None:
+            spec = FlakySpec(fail_first, fail_every, outage, failure_rate, per_client)
+        self.spec = spec
         self._rng = rng
         self._clock = clock
-        self._key: KeyFunc = compile_key(per_client) if per_client else _shared
-        self._clients: LruDict[str, _Client] = LruDict(max_keys if per_client else 1)
-        self._created = clock()
+        self._key: KeyFunc = compile_key(spec.per_client) if spec.per_client else _shared
+        self._max_keys = max_keys if spec.per_client else 1
+        self._space: StateSpace = space if space is not None else MemorySpace(self._max_keys)
 
     @classmethod
     def from_config(
         cls, config: Mapping[str, object], *, rng: random.Random, clock: Clock
     ) -> FlakyPattern:
         """Validate the flaky keys of an endpoint; ValueError says which key is wrong."""
-        if unknown := sorted(config.keys() - FLAKY_KEYS):
-            raise ValueError(f"unknown flaky key(s): {', '.join(unknown)}")
-        outage = config.get("outage")
-        per_client = config.get("per_client")
-        if per_client is not None and not isinstance(per_client, str):
-            raise ValueError(f"per_client must be a string like 'header:X', got {per_client!r}")
-        if per_client == "global":
-            per_client = None
-        return cls(
-            rng=rng,
-            clock=clock,
-            fail_first=_count("fail_first", config.get("fail_first", 0)),
-            fail_every=_count("fail_every", config.get("fail_every", 0)),
-            outage=_outage(outage) if outage is not None else None,
-            failure_rate=_rate(config.get("failure_rate", 0.0)),
-            per_client=per_client,
-        )
+        return cls(rng=rng, clock=clock, spec=FlakySpec.from_config(config))
+
+    @property
+    def per_client(self) -> str | None:
+        """The client key spec, or None when every client shares one pattern."""
+        return self.spec.per_client
+
+    @property
+    def space(self) -> StateSpace:
+        """Where the counts and clocks are kept."""
+        return self._space
 
     def decide(self, request: Request, now: float) -> bool:
         """True when this request must fail (and the request is counted either way)."""
@@ -113,29 +145,28 @@ class FlakyPattern:
 
     def reason(self, request: Request, now: float) -> str | None:
         """Which rule fails this request (``fail_first``, ``fail_every``, ``outage``,
-        ``failure_rate``), or None; for the decision record and the journal."""
+        ``failure_rate``), or None; for the decision record and the journal.
+
+        The outage clock of a client (of everyone, without ``per_client``) starts at its
+        first request, so a slow start shifts nothing.
+        """
+        spec = self.spec
         key = self._key(request)
-        client = self._clients.get(key)
-        if client is None:
-            client = _Client(now if self.per_client else self._created)
-            self._clients[key] = client
-        client.count += 1
-        if client.count <= self.fail_first:
+        count = self._space.count(key)
+        if count <= spec.fail_first:
             return "fail_first"
-        if self.fail_every and client.count % self.fail_every == 0:
+        if spec.fail_every and count % spec.fail_every == 0:
             return "fail_every"
-        if self.outage is not None and self.outage.active(now - client.origin):
+        if spec.outage is not None and spec.outage.active(now - self._space.origin(key, now)):
             return "outage"
-        if self.failure_rate > 0.0 and (
-            self.failure_rate >= 1.0 or self._rng.random() < self.failure_rate
-        ):
+        rate = spec.failure_rate
+        if rate > 0.0 and (rate >= 1.0 or self._rng.random() < rate):
             return "failure_rate"
         return None
 
     def reset(self) -> None:
-        """Start over: counters, per-client clocks and the shared outage clock."""
-        self._clients.clear()
-        self._created = self._clock()
+        """Start over: counters and outage clocks."""
+        self._space.clear()
 
 
 def _shared(request: Request) -> str:

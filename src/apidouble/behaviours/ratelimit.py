@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import Request
+from ..state.memory import MAX_TIMESTAMPS, MemorySpace
+from ..state.store import StateSpace
 from .durations import parse_duration
-from .keys import DEFAULT_MAX_KEYS, KeyFunc, LruDict, compile_key
-
-MAX_TIMESTAMPS = 1_000_000
-"""Upper bound on the timestamps one limiter keeps in memory (about 8 MB of floats)."""
+from .keys import DEFAULT_MAX_KEYS, KeyFunc, compile_key
 
 REFUSAL_KEYS = frozenset({"status", "response", "headers", "content_type"})
 """``rate_limit:`` keys that describe the refusal; the loader turns them into a response."""
@@ -43,13 +41,29 @@ class RateDecision:
     remaining: int
     reset_s: float
     retry_after_s: float = 0.0
+    key: str = ""
+    """The client key the request was counted under."""
+    stamp: float = 0.0
+    """When it was logged: ``RateLimiter.release`` takes it back with this."""
 
 
 class RateLimiter:
-    """A sliding-log limiter; ``check`` admits (and logs) or refuses one request."""
+    """A sliding-log limiter; ``check`` admits (and logs) or refuses one request.
+
+    The logs live in a ``StateSpace`` (given, or a private one), so a reload that keeps
+    the stub keeps every client's window.
+    """
+
+    __slots__ = ("requests", "per_s", "key", "_key", "_space")
 
     def __init__(
-        self, requests: int, per_s: float, key: str | None = "global", *, max_keys: int = 0
+        self,
+        requests: int,
+        per_s: float,
+        key: str | None = "global",
+        *,
+        max_keys: int = 0,
+        space: StateSpace | None = None,
     ) -> None:
         if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
             raise ValueError(f"rate_limit.requests must be a whole number >= 1, got {requests!r}")
@@ -59,8 +73,9 @@ class RateLimiter:
         self.per_s = per_s
         self.key = key or "global"
         self._key: KeyFunc = compile_key(key)
-        bound = max(1, min(DEFAULT_MAX_KEYS, MAX_TIMESTAMPS // requests))
-        self._logs: LruDict[str, deque[float]] = LruDict(max_keys or bound)
+        self._space: StateSpace = (
+            space if space is not None else MemorySpace(max_keys or key_bound(requests))
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> RateLimiter:
@@ -82,17 +97,29 @@ class RateLimiter:
             raise ValueError(f"rate_limit.requests must be a whole number >= 1, got {requests!r}")
         return cls(requests, parse_duration(config["per"], "rate_limit.per"), key)
 
+    def bind(self, space: StateSpace) -> RateLimiter:
+        """The same limits, keeping their windows in ``space``."""
+        return RateLimiter(self.requests, self.per_s, self.key, space=space)
+
+    @property
+    def space(self) -> StateSpace:
+        """Where the windows are kept."""
+        return self._space
+
     def check(self, request: Request, now: float) -> RateDecision:
         """Admit and log the request if the window has room, else refuse it."""
-        log = self._logs.setdefault(self._key(request), deque)
-        horizon = now - self.per_s
-        while log and log[0] <= horizon:
-            log.popleft()
-        if len(log) < self.requests:
-            log.append(now)
-            return RateDecision(True, self.requests, self.requests - len(log), log[0] - horizon)
-        wait = log[0] - horizon
-        return RateDecision(False, self.requests, 0, wait, wait)
+        key = self._key(request)
+        admitted, used, frees_at = self._space.admit(key, now, self.requests, self.per_s)
+        wait = frees_at - now
+        if admitted:
+            return RateDecision(True, self.requests, self.requests - used, wait, 0.0, key, now)
+        return RateDecision(False, self.requests, 0, wait, wait, key)
+
+    def release(self, decision: RateDecision) -> None:
+        """Take back an admission (a narrower limit refused the request after all), so
+        refused requests never use up an allowance."""
+        if decision.allowed:
+            self._space.release(decision.key, decision.stamp)
 
     def headers(self, decision: RateDecision) -> list[tuple[str, str]]:
         """``RateLimit-Limit/Remaining/Reset`` (whole seconds, rounded up) and, when
@@ -109,7 +136,13 @@ class RateLimiter:
 
     def reset(self) -> None:
         """Forget every client's history (a reset from the admin API)."""
-        self._logs.clear()
+        self._space.clear()
+
+
+def key_bound(requests: int) -> int:
+    """How many client keys a limiter of ``requests`` per window may remember, so that
+    keys times requests stays under ``MAX_TIMESTAMPS``."""
+    return max(1, min(DEFAULT_MAX_KEYS, MAX_TIMESTAMPS // requests))
 
 
 def default_body(decision: RateDecision) -> dict[str, Any]:

@@ -1,27 +1,28 @@
-"""A stub's trouble, compiled once at load time from its config keys.
+"""A stub's trouble bound to its state: what the engine consults per request.
 
-The config layer checks the shape of ``latency``, the flaky keys, ``fault``,
-``rate_limit``, ``cache``, ``cors``, ``dribble`` and ``bandwidth_kbps``; this module
-turns them into the decision objects the engine consults per request. ValueErrors name
-the key, so the caller can report them with the stub's file and line.
+``Behaviours`` (``spec.py``) are the validated settings; ``compile_trouble`` binds the
+stateful ones (flaky counters, rate-limit windows, the server cache) to spaces of the
+``StateStore``, named from the stub's stable id and the settings they depend on. A
+reload that keeps a stub's settings therefore keeps its state.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..outcome import Response
+from ..state.store import StateStore
 from .caching import CachePolicy, ResponseCache
 from .cors import CorsPolicy
-from .durations import parse_duration
 from .faults import FaultSpec
-from .flaky import FLAKY_KEYS, FlakyPattern
-from .latency import LatencyModel
-from .pacing import Step, bandwidth_plan, dribble_plan
-from .ratelimit import REFUSAL_KEYS, RateLimiter
+from .flaky import FlakyPattern, FlakySpec
+from .keys import DEFAULT_MAX_KEYS
+from .pacing import Step
+from .ratelimit import RateLimiter, key_bound
+from .spec import Behaviours, Pacing, build_behaviours, fingerprint
 
 Clock = Callable[[], float]
 
@@ -30,113 +31,88 @@ Clock = Callable[[], float]
 class Trouble:
     """Everything a stub may do besides answering plainly; None where not configured."""
 
-    latency: LatencyModel | None = None
     flaky: FlakyPattern | None = None
     fault: FaultSpec | None = None
-    """Without a flaky rule: every request gets this fault. With one: failures do."""
+    fault_always: bool = False
+    """Every request faults (a ``fault`` with no flaky rule to say which)."""
     rate_limit: RateLimiter | None = None
     refusal: Mapping[str, Any] | None = None
     cache: CachePolicy | None = None
     server_cache: ResponseCache[Response] | None = None
     cors: CorsPolicy | None = None
-    dribble: tuple[int, float] | None = None
-    bandwidth_kbps: float | None = None
+    pacing_spec: Pacing | None = None
     inert: bool = True
-    """Nothing configured: the engine skips every check (set by ``compile_trouble``)."""
+    """Nothing configured: the engine skips every check."""
+    state_names: tuple[str, ...] = ()
+    """The store spaces this trouble uses (the rest may be dropped on reload)."""
 
     def pacing(self, body_len: int) -> tuple[Step, ...]:
         """The slices a body of this size leaves in; empty means all at once."""
-        if self.dribble is not None:
-            return tuple(dribble_plan(body_len, *self.dribble))
-        if self.bandwidth_kbps is not None:
-            return tuple(bandwidth_plan(body_len, self.bandwidth_kbps))
-        return ()
+        return self.pacing_spec.plan(body_len) if self.pacing_spec is not None else ()
 
-    def is_inert(self) -> bool:
-        """True when nothing is configured (computed once, kept in ``inert``)."""
-        return all(
-            value is None
-            for value in (
-                self.latency,
-                self.flaky,
-                self.fault,
-                self.rate_limit,
-                self.cache,
-                self.server_cache,
-                self.cors,
-                self.dribble,
-                self.bandwidth_kbps,
-            )
+
+NO_TROUBLE = Trouble()
+
+
+def compile_trouble(
+    config: Mapping[str, Any] | Behaviours,
+    rng: random.Random,
+    clock: Clock,
+    *,
+    stub_id: str = "",
+    failure_rate: float = 0.0,
+    store: StateStore | None = None,
+    content: str = "",
+) -> Trouble:
+    """Bind a stub's behaviours to their state; raises ValueError naming the key when
+    given raw config. ``failure_rate`` is the stub's own (``Stub.failure_rate``);
+    ``content`` fingerprints the responses, so a server cache never outlives them."""
+    spec = config if isinstance(config, Behaviours) else build_behaviours(config)
+    flaky_spec = spec.flaky
+    if failure_rate and (flaky_spec is None or flaky_spec.failure_rate != failure_rate):
+        flaky_spec = (
+            replace(flaky_spec, failure_rate=failure_rate)
+            if flaky_spec is not None
+            else FlakySpec(failure_rate=failure_rate)
         )
+    if flaky_spec is not None and not flaky_spec.active:
+        flaky_spec = None
+    if spec.inert and flaky_spec is None:
+        return NO_TROUBLE
+    names: list[str] = []
 
+    def space(kind: str, depends: object, max_keys: int) -> Any:
+        if store is None:
+            return None
+        name = f"{stub_id}/{kind}/{fingerprint(depends)}"
+        names.append(name)
+        return store.space(name, max_keys)
 
-def compile_trouble(config: Mapping[str, Any], rng: random.Random, clock: Clock) -> Trouble:
-    """Build a stub's ``Trouble``; raises ValueError prefixed with the offending key."""
-    trouble = Trouble()
-    if (latency := config.get("latency")) is not None:
-        trouble.latency = _keyed("latency", lambda: LatencyModel.from_config(latency))
-    flaky = {key: config[key] for key in FLAKY_KEYS if config.get(key) not in (None, 0)}
-    if flaky.keys() - {"per_client"}:
-        trouble.flaky = _keyed(
-            "failure", lambda: FlakyPattern.from_config(flaky, rng=rng, clock=clock)
+    flaky = None
+    if flaky_spec is not None:
+        keys = DEFAULT_MAX_KEYS if flaky_spec.per_client else 1
+        flaky = FlakyPattern(
+            rng=rng, clock=clock, spec=flaky_spec, space=space("flaky", flaky_spec, keys)
         )
-    if (fault := config.get("fault")) is not None:
-        trouble.fault = _keyed("fault", lambda: FaultSpec.from_config(fault))
-    if (limit := config.get("rate_limit")) is not None:
-        trouble.rate_limit = _keyed("rate_limit", lambda: RateLimiter.from_config(limit))
-        refusal = {key: limit[key] for key in REFUSAL_KEYS if key in limit}
-        trouble.refusal = refusal or None
-    if (cache := config.get("cache")) is not None:
-        _compile_cache(trouble, cache)
-    if (cors := config.get("cors")) is not None:
-        trouble.cors = _keyed("cors", lambda: CorsPolicy.from_config(cors))
-    if (dribble := config.get("dribble")) is not None:
-        trouble.dribble = _keyed("dribble", lambda: _dribble(dribble))
-    if (kbps := config.get("bandwidth_kbps")) is not None:
-        if trouble.dribble is not None:
-            raise ValueError("dribble and bandwidth_kbps: choose one way to pace the body")
-        if isinstance(kbps, bool) or not isinstance(kbps, int | float) or kbps <= 0:
-            raise ValueError(f"bandwidth_kbps must be a number above 0, got {kbps!r}")
-        trouble.bandwidth_kbps = float(kbps)
-    trouble.inert = trouble.is_inert()
-    return trouble
-
-
-def _compile_cache(trouble: Trouble, cache: Any) -> None:
-    if cache is True:
-        cache = {}
-    if not isinstance(cache, Mapping):
-        raise ValueError(f"cache must be true or a mapping, got {cache!r}")
-    settings = dict(cache)
-    server = settings.pop("server", None)
-    if settings or server is None:
-        trouble.cache = _keyed("cache", lambda: CachePolicy.build(**settings))
-    if server is not None:
-        if not isinstance(server, Mapping):
-            raise ValueError(f"cache.server must be a mapping, got {server!r}")
-        ttl = parse_duration(server.get("ttl", 30), "cache.server.ttl")
-        key = server.get("key", ["path", "query"])
-        entries = server.get("max_entries", 1000)
-        trouble.server_cache = _keyed(
-            "cache.server", lambda: ResponseCache[Response](ttl, key, entries)
-        )
-
-
-def _dribble(config: Any) -> tuple[int, float]:
-    if not isinstance(config, Mapping) or set(config) - {"chunks", "over_ms"}:
-        raise ValueError(f"dribble takes {{chunks, over_ms}}, got {config!r}")
-    chunks = config.get("chunks", 10)
-    over_ms = config.get("over_ms", 1000)
-    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
-        raise ValueError(f"dribble.chunks must be a whole number >= 1, got {chunks!r}")
-    if isinstance(over_ms, bool) or not isinstance(over_ms, int | float) or over_ms < 0:
-        raise ValueError(f"dribble.over_ms must be a number >= 0, got {over_ms!r}")
-    return chunks, float(over_ms)
-
-
-def _keyed(key: str, build: Callable[[], Any]) -> Any:
-    try:
-        return build()
-    except (TypeError, ValueError) as exc:
-        message = str(exc)
-        raise ValueError(message if message.startswith(key) else f"{key}: {message}") from exc
+    limiter = None
+    if spec.rate_limit is not None:
+        rate = spec.rate_limit
+        limiter = rate.limiter(space("rate", rate.state_key, key_bound(rate.requests)))
+    server_cache = None
+    if spec.server_cache is not None:
+        cached = spec.server_cache
+        server_cache = cached.cache(space("cache", (cached, content), cached.max_entries))
+    fault_always = spec.fault is not None and spec.fault_when == "always" and flaky is None
+    return Trouble(
+        flaky=flaky,
+        fault=spec.fault if (fault_always or flaky is not None) else None,
+        fault_always=fault_always,
+        rate_limit=limiter,
+        refusal=spec.rate_limit.refusal if spec.rate_limit else None,
+        cache=spec.cache,
+        server_cache=server_cache,
+        cors=spec.cors,
+        pacing_spec=spec.pacing,
+        inert=False,
+        state_names=tuple(names),
+    )

@@ -1,4 +1,4 @@
-"""HTTP/1.1 over one connection: bytes in, ``Request`` out; ``Outcome`` in, bytes out.
+"""HTTP/1.1 over one connection: bytes in, ``Request`` out; ``connection.py`` serves them.
 
 One ``HttpProtocol`` per connection, parsed by httptools (llhttp, strict mode). Requests
 are served one at a time so responses leave in request order; pipelined requests wait
@@ -6,6 +6,11 @@ in a short queue and reading pauses when it fills. A synchronous handler answer 
 written from inside the parser callback (no task, no timer): that is the fast path.
 Timeouts are enforced by the server's sweeper (``check_timeouts``), so the hot path only
 resets a deadline field instead of arming and cancelling a timer per request.
+
+Persistence follows RFC 9112 §9.3: "close" in any Connection header ends the connection
+after this response; otherwise HTTP/1.1 persists and HTTP/1.0 persists only with
+"keep-alive". A 1.0 request with Transfer-Encoding is served, then closed (§6.1). An
+upgrade request stops the parsing: what follows its head belongs to the next protocol.
 """
 
 from __future__ import annotations
@@ -13,37 +18,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final, NoReturn, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from ..model import Request
-from ..outcome import Fail, Outcome, Respond, Response
-from .sabotage import carry_out_fault, send_paced
+from ..outcome import Respond, Response, Upgrade
+from .connection import MAX_QUEUE, Connection, UpgradeRequest
+from .replies import (
+    BAD_REQUEST,
+    BODY_TOO_LARGE,
+    CONTINUE,
+    HEAD_TOO_LARGE,
+    INTERNAL_ERROR,
+    REQUEST_TIMEOUT,
+)
 
 if TYPE_CHECKING:
     from .server import ServeState
 
 _log = logging.getLogger("apidouble.transport")
 
-_JSON: Final = (("content-type", "application/json"),)
-BAD_REQUEST: Final = Response.build(400, _JSON, b'{"error":"malformed request"}')
-REQUEST_TIMEOUT: Final = Response.build(408, _JSON, b'{"error":"request timeout"}')
-BODY_TOO_LARGE: Final = Response.build(413, _JSON, b'{"error":"request body too large"}')
-HEAD_TOO_LARGE: Final = Response.build(431, _JSON, b'{"error":"request header too large"}')
-INTERNAL_ERROR: Final = Respond(Response.build(500, _JSON, b'{"error":"internal server error"}'))
-
-_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
-_END_KEEP: Final = b"\r\n"
-_END_CLOSE: Final = b"connection: close\r\n\r\n"
-_END_KEEP_10: Final = b"connection: keep-alive\r\n\r\n"
-_MAX_QUEUE: Final = 16
-"""Parsed requests waiting behind the one being served before reading pauses."""
 _LINGER_S: Final = 2.0
 """How long a half-closed connection may keep sending before it is aborted."""
-_BIG_BODY: Final = 64 * 1024
 
 _IDLE: Final = 0
 _HEAD: Final = 1
@@ -51,8 +49,6 @@ _BODY: Final = 2
 
 _METHODS: Final = {m.encode(): m for m in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")}
 _ABSOLUTE: Final = re.compile(rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
-
-_Queued = tuple[Request, bool] | Response
 
 
 class _Halt(Exception):
@@ -73,22 +69,25 @@ def split_target(url: bytes) -> tuple[str, str]:
     return path.decode("latin-1"), query.decode("latin-1")
 
 
-class HttpProtocol(asyncio.Protocol):
+def asks_to_close(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """Whether any Connection header lists the "close" option (case-insensitive)."""
+    for name, value in headers:
+        if len(name) == 10 and name.lower() == b"connection":
+            if any(token.strip(b" \t").lower() == b"close" for token in value.split(b",")):
+                return True
+    return False
+
+
+class HttpProtocol(Connection):
     """One client connection. ``transport`` is public so an upgrade can take it over."""
 
     __slots__ = tuple(
-        """transport _state _handler _loop _parser _client _max_body _max_head _url _headers
-        _body _body_size _chunk_len _head_raw _chunk_done _pstate _cl _te _expect _keep _queue
-        _busy _in_next _no_more _closing _lost _peer_eof _fresh _read_paused _write_paused
-        _continue_pending _cur_keep _cur_bodyless _cur_v11 _started _delayed _delayed_outcome
-        _deadline _seen_body _conn_hdr _version _cancel_pacing""".split()
+        """_parser _client _max_body _max_head _url _headers _body _chunk_len _head_raw _chunk_done
+        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
-        self.transport: asyncio.Transport | None = None
-        self._state = state
-        self._handler = state.handler
-        self._loop = state.loop
+        Connection.__init__(self, state)
         self._parser = HttpRequestParser(self)
         self._client: tuple[str, int] | None = None
         self._max_body = state.limits.max_body_bytes
@@ -96,22 +95,14 @@ class HttpProtocol(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] | None = None
-        self._body_size = self._chunk_len = self._head_raw = self._seen_body = 0
+        self._chunk_len = self._head_raw = 0
         self._pstate = _IDLE
         self._cl = -1
         self._te: bytes | None = None
-        self._queue: deque[_Queued] = deque()
-        self._expect = self._busy = self._in_next = self._no_more = self._closing = False
-        self._lost = self._peer_eof = self._read_paused = self._write_paused = False
-        self._chunk_done = self._continue_pending = self._cur_bodyless = False
-        self._keep = self._fresh = self._cur_keep = self._cur_v11 = True
-        self._conn_hdr = False
+        self._expect = self._chunk_done = self._conn_hdr = False
+        self._keep = True
         self._version = "1.1"
-        self._started = 0.0
-        self._delayed: asyncio.TimerHandle | None = None
-        self._delayed_outcome: Outcome | None = None
-        self._cancel_pacing: Callable[[], None] | None = None
-        self._deadline = 0.0
+        self._upgrading: Request | None = None
 
     # --- asyncio callbacks ---------------------------------------------------------
 
@@ -132,23 +123,16 @@ class HttpProtocol(asyncio.Protocol):
         self._state.forget(self)
         if self._cancel_pacing is not None:
             self._cancel_pacing()
+        if self._pump is not None:
+            self._pump.cancel()  # the stream is closed by its task
         if self._delayed is not None and self._delayed_outcome is not None:
             self._delayed.cancel()
-            self._delayed = None
-            self._report(self._delayed_outcome)
+            self._carry_out(self._delayed_outcome)  # now lost: it reports, closes a stream
 
     def eof_received(self) -> bool:
         """Keep the write side open while a response is still owed (half-close)."""
         self._peer_eof = True
         return self._busy and not self._closing
-
-    def pause_writing(self) -> None:
-        self._write_paused = True
-        self._flow()
-
-    def resume_writing(self) -> None:
-        self._write_paused = False
-        self._flow()
 
     def data_received(self, data: bytes) -> None:
         if self._no_more:
@@ -160,8 +144,9 @@ class HttpProtocol(asyncio.Protocol):
         self._chunk_done = False
         try:
             self._parser.feed_data(data)
-        except HttpParserUpgrade:
-            return  # served as plain HTTP and closed after (see on_headers_complete)
+        except HttpParserUpgrade as upgrade:
+            self._upgrade_requested(data[upgrade.args[0] :])
+            return
         except HttpParserError:
             if not self._no_more:
                 self._reject(BAD_REQUEST)
@@ -178,6 +163,63 @@ class HttpProtocol(asyncio.Protocol):
         received, so after a pipelined message in the same chunk, detection of an
         unfinished head may lag by one read."""
         return len(self._url) + sum(len(n) + len(v) + 4 for n, v in self._headers)
+
+    def _upgrade_requested(self, leftover: bytes) -> None:
+        """llhttp stopped after an upgrade request's head (it never reads such a body):
+        serve it in its turn with ``leftover``, and read nothing until it is answered.
+        HTTP/1.0 can't upgrade (RFC 9110 §7.8): that request is served as a last one."""
+        request = self._upgrading
+        if request is None:
+            return
+        self._upgrading = None
+        if request.http_version != "1.1":
+            if self._busy:
+                self._queue.append((request, False))
+            else:
+                self._dispatch(request, False)
+            return
+        item = UpgradeRequest(request, leftover)
+        if self._busy:
+            self._queue.append(item)
+        else:
+            self._dispatch_upgrade(item)
+        self._hold_for_upgrade()
+
+    def _take_over(self, outcome: Upgrade) -> None:
+        """Stop speaking HTTP/1.1: the upgrade handler's protocol gets the connection."""
+        self._delayed = self._delayed_outcome = None
+        leftover = self._leftover
+        transport = self.transport
+        if leftover is None:  # the request never asked to upgrade: a handler bug
+            _log.error("Upgrade answered to a request without an Upgrade header")
+            self._write(Respond(INTERNAL_ERROR.response, event=outcome.event))
+            return
+        self._report(outcome)
+        if self._lost or transport is None:
+            return
+        self._leftover = None
+        try:
+            protocol = outcome.handler.take_over(transport, outcome.request, leftover)
+        except Exception:
+            _log.exception("upgrade handler failed on %s", outcome.request.path)
+            transport.abort()
+            return
+        transport.set_protocol(protocol)
+        self._lost = self._closing = self._no_more = True  # nothing of ours runs again
+        self.transport = None
+        self._queue.clear()
+        del self._parser  # the parser holds our bound methods: break the cycle
+        self._state.hand_over(self, transport)
+        if self._held or self._read_paused:
+            transport.resume_reading()
+
+    def _hold_for_upgrade(self) -> None:
+        """Read nothing more until the upgrade request is answered: what follows is the
+        new protocol's, and stays in the kernel until its protocol takes over."""
+        transport = self.transport
+        if transport is not None and not self._closing and not self._lost and not self._held:
+            self._held = True
+            transport.pause_reading()
 
     # --- parser callbacks ----------------------------------------------------------
 
@@ -238,13 +280,18 @@ class HttpProtocol(asyncio.Protocol):
         keep = parser.should_keep_alive()
         # get_http_version() formats a string (~0.6 us). llhttp only accepts 0.9, 1.0, 1.1
         # and 2.0, and only 1.1 keeps alive without a Connection header: skip the call then.
-        self._version = "1.1" if keep and not self._conn_hdr else parser.get_http_version()
+        if keep and not self._conn_hdr:
+            self._version = "1.1"
+        else:
+            self._version = version = parser.get_http_version()
+            if keep and version != "1.1":  # llhttp lets 1.0 "keep-alive" beat "close" and TE
+                keep = self._te is None and not asks_to_close(self._headers)
         self._keep = keep and not parser.should_upgrade()
         if self._expect and (self._cl > 0 or self._te is not None) and self._version == "1.1":
             if self._busy:
                 self._continue_pending = True
             elif self.transport is not None:
-                self.transport.write(_CONTINUE)
+                self.transport.write(CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         size = self._body_size + len(body)
@@ -285,220 +332,24 @@ class HttpProtocol(asyncio.Protocol):
         keep = self._keep
         if not keep:
             self._no_more = True
+            if self._parser.should_upgrade():
+                self._upgrading = request
+                return  # llhttp pauses next: data_received learns what followed the head
         if self._busy:
             self._queue.append((request, keep))
-            if len(self._queue) >= _MAX_QUEUE:
+            if len(self._queue) >= MAX_QUEUE:
                 self._flow()
         else:
             self._dispatch(request, keep)
         if not keep:
             raise _Halt  # whatever follows a last request is never parsed
 
-    # --- serving ---------------------------------------------------------------------
-
-    def _dispatch(self, request: Request, keep: bool) -> None:
-        self._busy = True
-        self._fresh = False
-        self._cur_keep = keep
-        self._cur_bodyless = request.method == "HEAD"
-        self._cur_v11 = request.http_version == "1.1"
-        self._started = self._loop.time()
-        try:
-            result = self._handler.handle(request)
-        except Exception:
-            _log.exception("handler failed on %s %s", request.method, request.path)
-            result = INTERNAL_ERROR
-        if not isinstance(result, Respond | Fail):
-            self._state.spawn(self._await_outcome(result))
-        elif result.delay_s > 0:
-            self._wait(result)
-        else:
-            self._write(result)
-
-    async def _await_outcome(self, pending: Awaitable[Outcome]) -> None:
-        try:
-            outcome = await pending
-        except Exception:
-            _log.exception("handler failed")
-            outcome = INTERNAL_ERROR
-        if not isinstance(outcome, Respond | Fail):
-            _log.error("handler returned %r, not an Outcome", outcome)
-            outcome = INTERNAL_ERROR
-        if outcome.delay_s > 0:
-            self._wait(outcome)
-        else:
-            self._write(outcome)
-
-    def _wait(self, outcome: Outcome) -> None:
-        """A non-blocking delay: a timer, not a task (cancelled if the client leaves)."""
-        if self._lost:
-            self._write(outcome)
-        else:
-            self._delayed_outcome = outcome
-            self._delayed = self._loop.call_later(outcome.delay_s, self._write, outcome)
-
-    def _write(self, outcome: Outcome) -> None:
-        """Send one response, tell the handler, then serve the next queued request."""
-        self._delayed = self._delayed_outcome = None
-        transport = self.transport
-        if self._lost or transport is None:
-            self._report(outcome)
-            return
-        response = outcome.response
-        keep = self._cur_keep and not self._peer_eof and not self._state.closing
-        end = (_END_KEEP if self._cur_v11 else _END_KEEP_10) if keep else _END_CLOSE
-        status = response.status
-        # Report first: a client in another thread may read the journal the moment the
-        # bytes arrive, so the exchange must be recorded before they leave.
-        self._report(outcome)
-        if isinstance(outcome, Fail):
-            self._sabotage(outcome)
-            return
-        bodyless = self._cur_bodyless or status == 204 or status == 304 or status < 200
-        try:
-            if bodyless:
-                transport.write(response.head + end)
-            elif outcome.pacing:
-                self._cancel_pacing = send_paced(
-                    transport,
-                    self._loop,
-                    response.head + end,
-                    response.body,
-                    outcome.pacing,
-                    lambda: self._after_write(keep),
-                )
-                return
-            elif len(response.body) < _BIG_BODY:
-                transport.write(b"".join((response.head, end, response.body)))
-            else:
-                transport.writelines((response.head + end, response.body))
-        except RuntimeError:  # uvloop: the peer reset and the handle closed just now
-            return
-        self._after_write(keep)
-
-    def _sabotage(self, outcome: Fail) -> None:
-        """Carry out a fault instead of answering; the connection serves nothing more.
-
-        It stays "busy" (not closing), so client timeouts leave a held connection alone.
-        """
-        transport = self.transport
-        if transport is None:
-            return
-        self._no_more = True
-        self._queue.clear()
-        transport.pause_reading()
-        try:
-            self._delayed = carry_out_fault(outcome.plan, transport, self._loop)
-        except RuntimeError:  # the peer went away first
-            pass
-
-    def _after_write(self, keep: bool) -> None:
-        """The response left: close, or serve what the client sent next."""
-        self._cancel_pacing = None
-        if not keep:
-            self._close_after_write()
-            return
-        self._busy = False
-        if self._queue or self._continue_pending or self._read_paused:
-            if not self._in_next:
-                self._next()
-        else:  # nothing waiting: the client's clock starts again
-            self._deadline = 0.0
-            self._seen_body = self._body_size
-
-    def _report(self, outcome: Outcome) -> None:
-        """Tell the handler, once per handled request, even when the client is gone."""
-        try:
-            self._handler.served(outcome, self._loop.time() - self._started)
-        except Exception:
-            _log.exception("served() hook failed")
-
-    def _next(self) -> None:
-        """Serve queued requests in order until one goes asynchronous, then wait on the client."""
-        self._in_next = True
-        queue = self._queue
-        try:
-            while queue and not self._busy and not self._closing:
-                item = queue.popleft()
-                if isinstance(item, Response):
-                    self._write_final(item)
-                else:
-                    self._dispatch(*item)
-        finally:
-            self._in_next = False
-        if self._busy or self._closing:
-            if self._read_paused:
-                self._flow()
-            return
-        self._deadline = 0.0
-        self._seen_body = self._body_size
-        if self._continue_pending and self.transport is not None:
-            self._continue_pending = False
-            self.transport.write(_CONTINUE)
-        self._flow()
-
-    def _flow(self) -> None:
-        """Pause reading while the client won't read or too many requests wait."""
-        transport = self.transport
-        if transport is None or self._closing:
-            return
-        pause = self._write_paused or len(self._queue) >= _MAX_QUEUE
-        if pause != self._read_paused:
-            self._read_paused = pause
-            if pause:
-                transport.pause_reading()
-            else:
-                transport.resume_reading()
-
-    # --- errors and closing -----------------------------------------------------------
+    # --- errors and timeouts ------------------------------------------------------------
 
     def _halt(self, response: Response) -> NoReturn:
         """Refuse from inside a parser callback: answer, then stop the parser."""
         self._reject(response)
         raise _Halt
-
-    def _reject(self, response: Response) -> None:
-        """Answer a request we refuse, after any responses still owed, then close."""
-        self._no_more = True
-        self._continue_pending = False
-        if self._busy:
-            self._queue.append(response)
-        else:
-            self._write_final(response)
-
-    def _write_final(self, response: Response) -> None:
-        transport = self.transport
-        if transport is None or self._closing:
-            return
-        transport.write(b"".join((response.head, _END_CLOSE, response.body)))
-        self._close_after_write()
-
-    def _close_after_write(self) -> None:
-        """Half-close and linger, so unread request bytes can't reset away our response."""
-        self._closing = self._no_more = True
-        self._busy = False
-        self._queue.clear()
-        self._deadline = 0.0
-        transport = self.transport
-        if transport is None:
-            return
-        if self._read_paused:
-            self._read_paused = False
-            transport.resume_reading()
-        if self._peer_eof or self._state.closing or not transport.can_write_eof():
-            transport.close()
-        else:
-            transport.write_eof()
-
-    def shutdown(self) -> None:
-        """Server is stopping: close now unless a response is in flight."""
-        if not self._busy and self.transport is not None:
-            self._closing = self._no_more = True
-            self.transport.close()
-
-    def abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
 
     def check_timeouts(self, now: float) -> None:
         """Called by the sweeper; a zero deadline means "start the clock now"."""

@@ -61,20 +61,21 @@ def send_paced(
     plan: Sequence[Step],
     done: Callable[[], None],
 ) -> Callable[[], None]:
-    """Send ``head`` with the first slice, the rest on the plan's timers, then ``done()``.
+    """Send ``head`` at once (with the first slice when that one is not late), the
+    slices on the plan's timers, then ``done()``: a slow body never holds back the head.
 
     Returns a function that cancels the remaining slices (client gone, shutdown).
     """
     pending: list[asyncio.TimerHandle] = []
     steps = list(plan)
 
-    def write(index: int) -> None:
+    def write(index: int, lead: bytes = b"") -> None:
         pending.clear()
         if transport.is_closing():
             return
         offset, size, _ = steps[index]
         chunk = body[offset : offset + size]
-        transport.write(head + chunk if index == 0 else chunk)
+        transport.write(lead + chunk if lead else chunk)
         if index + 1 < len(steps):
             pending.append(loop.call_later(steps[index + 1].delay_s, write, index + 1))
         else:
@@ -91,7 +92,8 @@ def send_paced(
         return cancel
     first_delay = steps[0].delay_s
     if first_delay > 0:
+        transport.write(head)
         pending.append(loop.call_later(first_delay, write, 0))
     else:
-        write(0)
+        write(0, head)
     return cancel

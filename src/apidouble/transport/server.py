@@ -13,7 +13,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from ..outcome import Handler
+from ..outcome import Forwarder, Handler
+from .connection import Connection
 from .http1 import HttpProtocol
 
 
@@ -37,13 +38,16 @@ DEFAULT_LIMITS = ServerLimits()
 
 
 class ServeState:
-    """What every connection of one server shares: handler, limits, live connections, tasks."""
+    """What every connection of one server shares: handler, forwarder, limits, live
+    connections (HTTP ones, and upgraded ones by their transport), tasks."""
 
     __slots__ = (
         "handler",
+        "forwarder",
         "limits",
         "loop",
         "connections",
+        "upgraded",
         "tasks",
         "closing",
         "_empty",
@@ -52,12 +56,18 @@ class ServeState:
     )
 
     def __init__(
-        self, handler: Handler, limits: ServerLimits, loop: asyncio.AbstractEventLoop
+        self,
+        handler: Handler,
+        limits: ServerLimits,
+        loop: asyncio.AbstractEventLoop,
+        forwarder: Forwarder | None = None,
     ) -> None:
         self.handler = handler
+        self.forwarder = forwarder
         self.limits = limits
         self.loop = loop
-        self.connections: set[HttpProtocol] = set()
+        self.connections: set[Connection] = set()
+        self.upgraded: set[asyncio.BaseTransport] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.closing = False
         self._empty: asyncio.Future[None] | None = None
@@ -65,16 +75,23 @@ class ServeState:
         self._tick = min(1.0, max(0.01, smallest / 4))
         self._sweeper: asyncio.TimerHandle | None = None
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run a coroutine as a task we keep a reference to until it is done."""
         task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
-    def forget(self, conn: HttpProtocol) -> None:
+    def forget(self, conn: Connection) -> None:
         self.connections.discard(conn)
         if not self.connections and self._empty is not None and not self._empty.done():
             self._empty.set_result(None)
+
+    def hand_over(self, conn: Connection, transport: asyncio.BaseTransport) -> None:
+        """``conn`` gave its transport to another protocol: keep only the transport, so
+        shutdown can still close it; the sweeper drops it once it is closed."""
+        self.upgraded.add(transport)
+        self.forget(conn)
 
     def start_sweeping(self) -> None:
         self._sweeper = self.loop.call_later(self._tick, self._sweep)
@@ -83,11 +100,17 @@ class ServeState:
         now = self.loop.time()
         for conn in tuple(self.connections):
             conn.check_timeouts(now)
+        if self.upgraded:
+            self.upgraded.difference_update([t for t in self.upgraded if t.is_closing()])
         self._sweeper = self.loop.call_later(self._tick, self._sweep)
 
     async def drain(self, grace_s: float) -> None:
-        """Close idle connections now, wait for in-flight ones, abort the rest after grace."""
+        """Close idle and upgraded connections now, wait for in-flight ones, abort the rest
+        after grace."""
         self.closing = True
+        for transport in tuple(self.upgraded):
+            transport.close()
+        self.upgraded.clear()
         for conn in tuple(self.connections):
             conn.shutdown()
         if self.connections:
@@ -134,10 +157,12 @@ async def start_server(
     port: int = 0,
     limits: ServerLimits = DEFAULT_LIMITS,
     reuse_port: bool = False,
+    forwarder: Forwarder | None = None,
 ) -> HttpServer:
-    """Listen on ``host:port`` (0 picks a free port) and serve ``handler``."""
+    """Listen on ``host:port`` (0 picks a free port) and serve ``handler``; ``forwarder``
+    carries out its ``Forward`` outcomes (without one they get a 502)."""
     loop = asyncio.get_running_loop()
-    state = ServeState(handler, limits, loop)
+    state = ServeState(handler, limits, loop, forwarder)
     server = await loop.create_server(
         lambda: HttpProtocol(state), host, port, reuse_port=reuse_port or None, backlog=4096
     )

@@ -1,0 +1,1 @@
+"""State and time, kept outside compiled objects so a reload keeps what did not change."""

@@ -1,0 +1,115 @@
+"""``Stub`` -> native config: the inverse of the loader, for the admin API and persistence.
+
+The output is an ``endpoints:`` entry that loads back into an equal stub (same pattern,
+responses, latency, failure and behaviours); where a stub came from is not part of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .model import ANY_METHOD, BodySpec, Latency, ResponseSpec, Stub, ValueSpec
+
+_FLAG_KEYS = ("case_insensitive", "negate")
+
+
+def stub_to_config(stub: Stub) -> dict[str, Any]:
+    """The stub as a native endpoint mapping (JSON-ready)."""
+    pattern = stub.pattern
+    found: dict[str, Any] = {"id": stub.id}
+    if stub.name:
+        found["name"] = stub.name
+    methods = sorted(pattern.methods)
+    found["method"] = (
+        "ANY" if pattern.methods == ANY_METHOD else (methods[0] if len(methods) == 1 else methods)
+    )
+    if pattern.path is not None:
+        found["path"] = pattern.path
+    else:
+        found["path_regex"] = pattern.path_regex
+    match: dict[str, Any] = {}
+    for part in ("query", "headers", "cookies"):
+        values = getattr(pattern, part)
+        if values:
+            match[part] = {name: value_to_config(spec) for name, spec in values}
+    if pattern.body:
+        bodies = [body_to_config(spec) for spec in pattern.body]
+        match["body"] = bodies[0] if len(bodies) == 1 else bodies
+    if match:
+        found["match"] = match
+    if stub.priority is not None:
+        found["priority"] = stub.priority
+    if len(stub.responses) == 1:
+        found.update(response_to_config(stub.responses[0]))
+    else:
+        found["responses"] = [response_to_config(spec) for spec in stub.responses]
+        found["mode"] = stub.response_mode
+    if stub.latency is not None:
+        found.update(latency_to_config(stub.latency))
+    if stub.failure_rate:
+        found["failure_rate"] = stub.failure_rate
+    behaviours = dict(stub.behaviours.config if stub.behaviours is not None else {})
+    behaviours.pop("failure_rate", None)
+    failure_fault = behaviours.pop("failure_fault", None)
+    if stub.failure is not None or failure_fault is not None:
+        failure = response_to_config(stub.failure) if stub.failure is not None else {}
+        if failure_fault is not None:
+            failure["fault"] = failure_fault
+        found["failure"] = failure
+    found.update(behaviours)
+    if stub.validate_schema is not None:
+        found["validate"] = {"schema": dict(stub.validate_schema)}
+    return found
+
+
+def value_to_config(spec: ValueSpec) -> dict[str, Any]:
+    """``{op: expected}`` plus its flags (``not`` for a negated operator)."""
+    expected = list(spec.expected) if isinstance(spec.expected, tuple) else spec.expected
+    found: dict[str, Any] = {spec.op: expected}
+    if spec.case_insensitive:
+        found["case_insensitive"] = True
+    if spec.negate:
+        found["not"] = True
+    return found
+
+
+def body_to_config(spec: BodySpec) -> dict[str, Any]:
+    """One body condition as the config writes it."""
+    if spec.op == "jsonpath":
+        found: dict[str, Any] = {"jsonpath": spec.expression}
+        if spec.value is not None:
+            if spec.value.op == "present" and spec.value.expected is False:
+                found["not"] = True
+            else:
+                found.update(value_to_config(spec.value))
+        return found
+    return {spec.op: spec.expected}
+
+
+def response_to_config(spec: ResponseSpec) -> dict[str, Any]:
+    """Status, headers and body of one response."""
+    found: dict[str, Any] = {}
+    if spec.status != 200:
+        found["status"] = spec.status
+    if spec.headers:
+        found["headers"] = dict(spec.headers)
+    if spec.body_kind in ("json", "text"):
+        found["response"] = spec.body
+    elif spec.body_kind == "base64":
+        found["response_base64"] = spec.body
+    elif spec.body_kind == "file":
+        found["response_file"] = spec.body if spec.body is not None else spec.file_template
+    if spec.latency is not None:
+        found.update(latency_to_config(spec.latency, per_response=True))
+    return found
+
+
+def latency_to_config(latency: Latency, per_response: bool = False) -> dict[str, Any]:
+    """``latency_ms`` for a fixed delay, else ``latency: {distribution, ...}``."""
+    params: Mapping[str, float] = latency.params
+    if latency.distribution == "fixed" and set(params) == {"ms"}:
+        return {"latency_ms": params["ms"]}
+    if per_response:
+        raise ValueError("a response's own latency is always fixed")
+    return {"latency": {"distribution": latency.distribution, **params}}
