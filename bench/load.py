@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +56,19 @@ def parse_wrk(output: str) -> Result:
     return Result(total, rps, p50, p99, errors)
 
 
-def wrk(url: str, duration_s: float, connections: int = 50, script: Path | None = None) -> Result:
+def wrk(
+    url: str,
+    duration_s: float,
+    connections: int = 50,
+    script: Path | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Result:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--latency"]
     command += ["--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     done = subprocess.run(
         [*command, url], capture_output=True, text=True, timeout=duration_s + 30, check=False
     )
@@ -86,7 +95,7 @@ def _percentile(sorted_ms: list[float], fraction: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * fraction))]
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
@@ -98,18 +107,26 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-def request_bytes(path: str, port: int, body: bytes | None = None) -> bytes:
+def request_bytes(
+    path: str, port: int, body: bytes | None = None, headers: Mapping[str, str] | None = None
+) -> bytes:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     if body is None:
-        return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}\r\n".encode()
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}"
     head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     return head.encode() + body
 
 
 async def _pyload(
-    port: int, path: str, duration_s: float, connections: int, body: bytes | None
+    port: int,
+    path: str,
+    duration_s: float,
+    connections: int,
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
 ) -> Result:
-    payload = request_bytes(path, port, body)
+    payload = request_bytes(path, port, body, headers)
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + duration_s
@@ -125,7 +142,7 @@ async def _pyload(
             while time.monotonic() < deadline:
                 started = time.perf_counter()
                 writer.write(payload)
-                status = await _read_response(reader)
+                status = await read_response(reader)
                 latencies.append((time.perf_counter() - started) * 1000)
                 if not 200 <= status < 400:
                     errors += 1
@@ -148,10 +165,15 @@ async def _pyload(
 
 
 def pyload(
-    port: int, path: str, duration_s: float, connections: int = 50, body: bytes | None = None
+    port: int,
+    path: str,
+    duration_s: float,
+    connections: int = 50,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Result:
     """The fallback generator: bounded by ``duration_s``."""
-    return asyncio.run(_pyload(port, path, duration_s, connections, body))
+    return asyncio.run(_pyload(port, path, duration_s, connections, body, headers))
 
 
 async def burst(port: int, path: str, count: int, timeout_s: float = 30.0) -> tuple[float, int]:
@@ -168,7 +190,7 @@ async def burst(port: int, path: str, count: int, timeout_s: float = 30.0) -> tu
     async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         try:
             writer.write(payload)
-            return 200 <= await _read_response(reader) < 400
+            return 200 <= await read_response(reader) < 400
         except (OSError, asyncio.IncompleteReadError):
             return False
         finally:

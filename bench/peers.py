@@ -33,8 +33,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants (Linux /proc)."""
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -45,15 +45,33 @@ def tree_rss_bytes(pid: int) -> int:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
         todo.extend(children.get(current, ()))
+    return found
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants (Linux /proc)."""
+    total = 0
+    for current in _tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
     return total
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants."""
+    ticks = 0
+    for current in _tree(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -105,6 +123,22 @@ class Server:
             time.sleep(0.2)
         self.reason = f"not ready after {self.startup_s:.0f} s; see {self.log}"
         self.stop()
+
+    def settle(self, idle_share: float = 0.1, timeout_s: float = 15.0) -> None:
+        """Wait until the server uses under ``idle_share`` of a core: a run's leftovers
+        (requests still being answered after the load generator left) must not be
+        measured as the next run's neighbour."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        step = 0.1
+        deadline = time.monotonic() + timeout_s
+        used = tree_cpu_s(self.process.pid)
+        while time.monotonic() < deadline:
+            time.sleep(step)
+            now = tree_cpu_s(self.process.pid)
+            if now - used <= idle_share * step:
+                return
+            used = now
 
     def rss_bytes(self) -> int | None:
         if self.process is None or self.process.poll() is not None:

@@ -1,11 +1,13 @@
-"""The benchmark harness: apidouble against nginx and the peers, one interleaved run.
+"""The peer benchmark: apidouble against nginx and the peers, one interleaved run.
 
 Starts every selected server on loopback with the equivalent stub set (``stubsets``),
-runs each scenario in rounds, A B C A B C..., so drift hits every server alike, keeps
-the median of each, prints one table with the ratios to nginx and to WireMock, checks
-the targets of BENCH.md, and writes ``docs/benchmarks.md`` with the date and machine.
+runs each scenario in rounds (``harness``), keeps the median of each, prints one table
+with the ratios to nginx and to WireMock, checks the peer targets (bench/README.md), and
+writes ``docs/benchmarks.md`` with the date and machine. ``--check`` runs the quick
+target check instead (``check.py``) and exits non-zero when a target is missed.
 
     .venv/bin/python bench/run.py [--quick] [--peers a,b] [--scenarios x,y] [--no-write]
+    .venv/bin/python bench/run.py --check [--quick] [--duration S] [--rounds N]
 
 ``make bench`` (scripts/bench.sh) installs wrk, nginx and the npm peers first. Without
 wrk the harness falls back to its own asyncio load generator (far slower: numbers are
@@ -15,25 +17,20 @@ then a smoke test, not a measurement).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
 import os
-import platform
-import statistics
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import check
+import docfile
 import load
 import peers
 import stubsets
-from peers import Server
+from harness import Bench, Row, Settings
 
 DEFAULT_CACHE = Path(
     os.environ.get("APIDOUBLE_BENCH_CACHE", Path.home() / ".cache/apidouble-bench")
@@ -47,182 +44,6 @@ TITLES = {
     "latency": "static rate of a neighbour while 1,000 requests wait on a 1 s stub",
     "memory": "RSS after up to 1 million requests, journal on",
 }
-
-
-@dataclass
-class Row:
-    scenario: str
-    server: Server
-    runs: list[load.Result] = field(default_factory=list)
-    rss: int | None = None
-    note: str = ""
-    failed: str | None = None
-    bursts: list[tuple[float, int]] = field(default_factory=list)
-    """Latency scenario: (seconds until the last slow answer, failures) per round."""
-
-    def median(self, attribute: str) -> float:
-        return statistics.median(getattr(run, attribute) for run in self.runs)
-
-
-@dataclass
-class Settings:
-    duration_s: float
-    warmup_s: float
-    rounds: int
-    burst: int
-    memory_requests: int
-    memory_max_s: float
-    use_wrk: bool
-
-
-class Bench:
-    def __init__(self, settings: Settings, folder: Path, cache: Path) -> None:
-        self.settings = settings
-        self.folder = folder
-        self.cache = cache
-        self.rows: list[Row] = []
-        self.started: list[Server] = []
-        self.post = load.post_script(folder, stubsets.JSONPATH_BODY)
-
-    # --- servers ---------------------------------------------------------------------
-
-    def start(self, names: list[str], stubs: str) -> list[Server]:
-        made = [peers.make_server(name, stubs, self.folder, self.cache) for name in names]
-        for server in made:
-            server.start(self.folder)
-            self.started.append(server)
-        for server in made:
-            server.wait_ready()
-            state = "ready" if server.reason is None else f"n/a: {server.reason}"
-            print(f"  {server.name} ({stubs}) on :{server.port}: {state}", flush=True)
-        return made
-
-    def stop_all(self) -> None:
-        for server in self.started:
-            server.stop()
-
-    # --- load ------------------------------------------------------------------------
-
-    def hit(self, server: Server, path: str, seconds: float, post: bool = False) -> load.Result:
-        if self.settings.use_wrk:
-            script = self.post if post else None
-            return load.wrk(server.url + path, seconds, 50, script)
-        body = stubsets.JSONPATH_BODY if post else None
-        return load.pyload(server.port, path, seconds, 50, body)
-
-    def rounds(self, rows: list[Row], measure: Callable[[Row], load.Result]) -> None:
-        live = [row for row in rows if row.failed is None]
-        for row in live:  # warm-up: JIT peers, caches, connection setup
-            warmup = self.settings.warmup_s
-            if warmup > 0 and row.server.name.startswith("wiremock"):
-                warmup = max(warmup, 10.0)  # the JVM is still compiling after a few seconds
-            if warmup > 0:
-                try:
-                    self._hit_row(row, warmup)
-                except Exception as exc:
-                    row.failed = f"warm-up failed: {exc}"
-        for _ in range(self.settings.rounds):
-            for row in live:
-                if row.failed is not None:
-                    continue
-                try:
-                    row.runs.append(measure(row))
-                except Exception as exc:
-                    row.failed = str(exc)[:80]
-        for row in live:
-            row.rss = row.server.rss_bytes()
-
-    def _hit_row(self, row: Row, seconds: float) -> load.Result:
-        path = stubsets.PATHS.get(row.scenario, "/static")
-        return self.hit(row.server, path, seconds, post=row.scenario == "jsonpath")
-
-    def new_rows(self, scenario: str, servers: list[Server]) -> list[Row]:
-        made = []
-        for server in servers:
-            row = Row(scenario, server)
-            if server.reason is not None:
-                row.failed = server.reason
-            elif scenario not in server.scenarios:
-                row.failed = "scenario not expressible or not translated"
-            made.append(row)
-        self.rows.extend(made)
-        return made
-
-    # --- scenarios ---------------------------------------------------------------------
-
-    def simple(self, scenario: str, servers: list[Server]) -> None:
-        print(f"- {scenario}", flush=True)
-        rows = self.new_rows(scenario, servers)
-        self.rounds(rows, lambda row: self._hit_row(row, self.settings.duration_s))
-
-    def large(self, base: list[Server], large: list[Server]) -> None:
-        """Interleaves the 10-stub and 1,000-stub servers of each peer: A A' B B'..."""
-        print("- large", flush=True)
-        pairs = [(b, g) for b, g in zip(base, large, strict=True) if "large" in b.scenarios]
-        rows = self.new_rows("large", [g for _, g in pairs])
-        small_rows = [Row("large-base", b) for b, _ in pairs]
-        mixed = [row for pair in zip(small_rows, rows, strict=True) for row in pair]
-        for row in mixed:
-            if row.server.reason is not None:
-                row.failed = row.server.reason
-        seconds = self.settings.duration_s
-        self.rounds(mixed, lambda row: self.hit(row.server, "/static", seconds))
-        for small, big in zip(small_rows, rows, strict=True):
-            if small.runs and big.runs:
-                ratio = big.median("rps") / small.median("rps")
-                big.note = f"{ratio:.2f}x its 10-stub rate ({small.median('rps'):,.0f}/s)"
-
-    def latency(self, servers: list[Server]) -> None:
-        """wrk on /static while ``burst`` requests wait on /slow; compared with /static
-        alone, measured just before in the same round."""
-        print("- latency", flush=True)
-        rows = self.new_rows("latency", servers)
-        alone: dict[int, list[float]] = {id(row): [] for row in rows}
-        seconds = max(3.0, self.settings.duration_s) if self.settings.use_wrk else 1.0
-
-        def measure(row: Row) -> load.Result:
-            alone[id(row)].append(self.hit(row.server, "/static", seconds).rps)
-            outcome: list[tuple[float, int]] = []
-            thread = threading.Thread(
-                target=lambda: outcome.append(
-                    asyncio.run(load.burst(row.server.port, "/slow", self.settings.burst))
-                )
-            )
-            thread.start()
-            time.sleep(0.3)  # the connections open first; the requests then wait 1 s
-            result = self.hit(row.server, "/static", 1.0 if not self.settings.use_wrk else 2.0)
-            thread.join()
-            wall, failed = outcome[0] if outcome else (float("nan"), self.settings.burst)
-            row.bursts.append((wall, failed))
-            return result
-
-        self.rounds(rows, measure)
-        for row in rows:
-            parts = row.bursts
-            if row.runs and alone[id(row)]:
-                ratio = row.median("rps") / statistics.median(alone[id(row)])
-                walls = statistics.median(p[0] for p in parts)
-                failed = max(p[1] for p in parts)
-                row.note = (
-                    f"{ratio:.2f}x its rate alone; {self.settings.burst} slow requests "
-                    f"done in {walls:.2f} s ({failed} failed or cut at 30 s)"
-                )
-
-    def memory(self, server: Server, rate: float) -> None:
-        """Fresh apidouble, journal on: up to ``memory_requests`` requests, time-bounded."""
-        print("- memory", flush=True)
-        row = self.new_rows("memory", [server])[0]
-        if row.failed is not None:
-            return
-        target = self.settings.memory_requests
-        seconds = min(self.settings.memory_max_s, max(1.0, target / max(rate, 1.0) * 1.3))
-        before = server.rss_bytes() or 0
-        result = self.hit(server, "/static", seconds)
-        row.runs.append(result)
-        row.rss = server.rss_bytes()
-        row.note = (
-            f"{result.requests:,} requests in {seconds:.0f} s; RSS {before / 2**20:.0f} MB before"
-        )
 
 
 # --- report ----------------------------------------------------------------------------
@@ -315,21 +136,6 @@ def targets(bench: Bench, nginx: float | None, static: dict[str, Row]) -> list[s
     return verdicts
 
 
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}"
-    )
-
-
 def write_doc(
     path: Path, table: str, verdicts: list[str], command: str, settings: Settings
 ) -> None:
@@ -339,7 +145,7 @@ def write_doc(
 Generated by `make bench` (`{command}`); do not edit by hand.
 
 - Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}
-- Machine: {machine()}
+- Machine: {docfile.machine()}
 - Load: {loader}, {settings.duration_s:.0f} s per run after a {settings.warmup_s:.0f} s
   warm-up, {settings.rounds} interleaved round(s); medians shown. wrk shares the cores
   with the server: read the ratios (same run), not the absolute numbers.
@@ -348,13 +154,13 @@ Generated by `make bench` (`{command}`); do not edit by hand.
 
 {table}
 
-## Targets (BENCH.md)
+## Targets (bench/README.md)
 
 {chr(10).join(verdicts)}
 
 See `bench/README.md` for the method, the stub sets and the profiles behind the numbers.
 """
-    path.write_text(text)
+    docfile.write_peers(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,10 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out", type=Path, default=peers.REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    group = parser.add_argument_group("--check", "the speed targets against nginx and bare")
+    group.add_argument("--check", action="store_true", help="check the targets; exit 1 on a miss")
+    group.add_argument("--figures", type=Path, help="evaluate a saved figures.json, no run")
+    group.add_argument("--idle", type=int, default=10_000, help="idle connections held")
+    group.add_argument("--load-stubs", type=int, default=10_000, help="stubs in the load test")
+    group.add_argument("--load-timeout-s", type=float, default=30.0, help="give up after")
     args = parser.parse_args(argv)
     use_wrk = args.load == "wrk" or (args.load == "auto" and load.have_wrk())
     if args.load == "wrk" and not load.have_wrk():
         parser.error("wrk is not installed (make bench installs it)")
+    command = "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.check or args.figures is not None:
+        return check.main(args, use_wrk, command.strip())
     settings = Settings(
         duration_s=args.duration or (4.0 if args.quick else 6.0),
         warmup_s=args.warmup if args.warmup is not None else (2.0 if args.quick else 5.0),
@@ -428,10 +243,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("\n".join(verdicts))
     if not args.no_write:
-        command = "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
         write_doc(args.out, table, verdicts, command.strip(), settings)
         print(f"\nwritten to {args.out}")
-    return 0
+    broken = [
+        f"{row.scenario} on {row.server.label}: {row.failed or 'no run'}"
+        for row in bench.rows
+        if row.server.name.startswith("apidouble") and (row.failed is not None or not row.runs)
+    ]
+    for line in broken:  # a peer may be n/a; apidouble not running a scenario is a bug
+        print(f"apidouble did not run {line}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 def _ensure(path: Path) -> Path:

@@ -1,8 +1,10 @@
 """The equivalent stub set of every scenario, written in each server's own format.
 
-Two sets per server: ``base`` (10 stubs: the static, templated, 1 s latency and JSONPath
-stubs plus fillers) and ``large`` (1,000 stubs; the benchmarked one is near the end of
-the file). Generated, not checked in: 1,000 stubs are data, and one generator keeps the
+Two sets per server: ``base`` (10 stubs: the static, templated, 1 s latency, JSONPath
+and, for apidouble, header + query condition stubs plus fillers) and ``large`` (1,000
+stubs; the benchmarked one is near the end of the file). apidouble also gets
+``notfound`` (1,000 stubs, half templated, for 404s) and, from ``many_endpoints``, the
+load-time folder. Generated, not checked in: 1,000 stubs are data, and one generator keeps the
 peers' sets equivalent by construction. ``write_all(folder)`` writes every file.
 """
 
@@ -18,6 +20,10 @@ LARGE_COUNT = 1000
 LARGE_TARGET = LARGE_COUNT - 10
 """Index of the benchmarked ``/static`` stub in the large set: near the end of the file."""
 
+NOTFOUND_COUNT = 1000
+NOTFOUND_PATH = "/api/v1/resource7/itemz"
+"""A near miss (a typo of stub 7's path) that no stub of the 1,000 answers: a 404 report."""
+
 PATHS = {
     "static": "/static",
     "templated": "/users/42",
@@ -26,7 +32,13 @@ PATHS = {
     "latency": "/static",
     "memory": "/static",
     "large": "/static",
+    "conditions": "/search?kind=gold",
+    "notfound": NOTFOUND_PATH,
+    "flood": "/static",
+    "idle": "/static",
 }
+HEADERS = {"conditions": {"X-Client": "bench"}}
+"""Request headers a scenario sends (the conditions stub requires this one)."""
 
 ITEMS = [
     {"sku": f"SKU-{n:05d}", "title": f"Item number {n}", "price": 10 + n, "stock": n * 3}
@@ -77,6 +89,12 @@ def apidouble_config(stubs: int) -> str:
         {"name": "templated", "path": "/users/{id}", "response": templated},
         {"name": "slow", "path": "/slow", "latency_ms": 1000, "response": STATIC_BODY},
         {
+            "name": "conditions",
+            "path": "/search",
+            "match": {"headers": {"X-Client": "bench"}, "query": {"kind": "gold"}},
+            "response": STATIC_BODY,
+        },
+        {
             "name": "gold-order",
             "method": "POST",
             "path": "/orders",
@@ -87,6 +105,38 @@ def apidouble_config(stubs: int) -> str:
     ]
     for n in range(stubs - len(endpoints)):
         endpoints.append({"name": f"s{n}", "path": _filler(n), "response": {"n": n}})
+    return json.dumps({"endpoints": endpoints}, indent=1)
+
+
+def many_endpoints(first: int, count: int, edited: str | None = None) -> list[dict[str, Any]]:
+    """Stubs number ``first`` to ``first + count - 1``, each on its own path: even numbers
+    static (``/api/v1/resource{n}/items``), odd ones templated (path param, date, uuid).
+
+    The templated strings repeat from stub to stub, as in real mapping sets; the bodies
+    differ by their literals. ``edited`` marks the first stub's body (a hot-reload edit).
+    """
+    made: list[dict[str, Any]] = []
+    for n in range(first, first + count):
+        if n % 2:
+            response: dict[str, Any] = {
+                "id": "{{ request.params.id | int }}",
+                "group": n,
+                "name": "User {{ request.params.id }}",
+                "fetched_on": "{{ date }}",
+                "request_id": "{{ uuid }}",
+            }
+            made.append({"name": f"t{n}", "path": f"/api/v1/users{n}/{{id}}", "response": response})
+        else:
+            made.append({"name": f"s{n}", "path": _filler(n), "response": {"n": n}})
+    if edited is not None and made:
+        made[0]["response"] = {**made[0]["response"], "edited": edited}
+    return made
+
+
+def notfound_config() -> str:
+    """1,000 stubs, half templated, then ``/static``: the 404 scenario and its neighbour."""
+    endpoints = many_endpoints(0, NOTFOUND_COUNT - 1)
+    endpoints.append({"name": "static", "path": "/static", "response": STATIC_BODY})
     return json.dumps({"endpoints": endpoints}, indent=1)
 
 
@@ -324,6 +374,7 @@ def write_all(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "apidouble-base.yaml").write_text(apidouble_config(10))
     (folder / "apidouble-large.yaml").write_text(apidouble_config(LARGE_COUNT))
+    (folder / "apidouble-notfound.yaml").write_text(notfound_config())
     for name, count in (("base", 10), ("large", LARGE_COUNT)):
         mappings = folder / f"wiremock-{name}" / "mappings"
         mappings.mkdir(parents=True, exist_ok=True)

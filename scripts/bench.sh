@@ -2,6 +2,8 @@
 # The benchmark: install wrk, nginx (Debian) and the npm peers if missing, then run the
 # harness (bench/run.py) and write docs/benchmarks.md. Arguments go to the harness,
 # e.g. `make bench ARGS=--quick` or `bash scripts/bench.sh --quick --peers apidouble,nginx`.
+# `make bench ARGS=--check` measures the speed targets against nginx and the bare server
+# only (no npm peers) and exits non-zero when one is missed.
 # Never part of `make test` (tests/test_bench_harness.py runs a few-second smoke instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,10 @@ bash scripts/setup.sh
 CACHE=${APIDOUBLE_BENCH_CACHE:-$HOME/.cache/apidouble-bench}
 export APIDOUBLE_BENCH_CACHE=$CACHE
 mkdir -p "$CACHE/npm"
+check=0
+for arg in "$@" ${ARGS:-}; do
+  [ "$arg" = "--check" ] && check=1
+done
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
@@ -21,9 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The peers, pinned to the versions BENCH.md measured, in a cache folder outside the repo.
+# The peers, pinned to the versions docs/benchmarks.md reports, in a cache folder outside
+# the repo. The target check needs none of them.
 PEERS=(wiremock@3.13.2 @mockoon/cli@9.9.0 @stoplight/prism-cli json-server@0.17.4 mountebank@2.9.1)
-if command -v npm >/dev/null; then
+if [ "$check" -eq 1 ]; then
+  :
+elif command -v npm >/dev/null; then
   if [ ! -f "$CACHE/npm/.installed" ]; then
     echo "bench: installing the npm peers into $CACHE/npm"
     (cd "$CACHE/npm" && { [ -f package.json ] || npm init -y >/dev/null; } \
@@ -31,9 +40,9 @@ if command -v npm >/dev/null; then
       && touch "$CACHE/npm/.installed" \
       || echo "bench: npm install failed; those peers will show as n/a"
   fi
+  command -v java >/dev/null || echo "bench: java not found; WireMock will show as n/a"
 else
   echo "bench: npm not found; the Node peers will show as n/a"
 fi
-command -v java >/dev/null || echo "bench: java not found; WireMock will show as n/a"
 
 exec .venv/bin/python bench/run.py "$@" ${ARGS:-}

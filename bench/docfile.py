@@ -1,0 +1,60 @@
+"""``docs/benchmarks.md`` holds two generated parts, and each run rewrites only its own.
+
+The peer table (``make bench``) comes first; the target check (``make bench
+ARGS=--check``) follows between two markers. Writing one part keeps the other as the
+last run left it, so a check never wipes the peer table and the other way round.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+BEGIN = "<!-- target check: begin -->"
+END = "<!-- target check: end -->"
+
+
+def machine() -> str:
+    """The host, cores and CPU model, kernel and Python: what the numbers were taken on."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def split(text: str) -> tuple[str, str]:
+    """(the peer part, the check part with its markers, or "")."""
+    start = text.find(BEGIN)
+    if start < 0:
+        return text.rstrip() + "\n", ""
+    end = text.find(END, start)
+    end = len(text) if end < 0 else end + len(END)
+    peers = (text[:start] + text[end:]).rstrip() + "\n"
+    return peers, text[start:end] + "\n"
+
+
+def _read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+def write_peers(path: Path, peers: str) -> None:
+    """Replace the peer part, keeping the last check."""
+    _, check = split(_read(path))
+    path.write_text(peers.rstrip() + "\n" + ("\n" + check if check else ""))
+
+
+def write_check(path: Path, check: str) -> None:
+    """Replace the check part (``check`` without markers), keeping the peer part."""
+    peers, _ = split(_read(path))
+    if not peers.strip():
+        peers = "# Benchmarks\n"
+    path.write_text(f"{peers}\n{BEGIN}\n{check.strip()}\n{END}\n")
