@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -117,6 +119,41 @@ def test_seed_form_verbatim(client: httpx.Client) -> None:
     assert {r.status_code for r in responses} <= {200, 500}
     assert [r.json() for r in responses if r.status_code == 200][0] == {"data": "value"}
     assert client.get("/api/time").json()["date"] == datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+async def _failures(method: str, path: str, requests: int) -> list[int]:
+    """Statuses of the injected failures among ``requests`` concurrent calls to a fresh,
+    seeded server (each call draws once, so the count does not depend on arrival order)."""
+    with MockServer(EXAMPLES, seed=7) as server:
+        sent: list[httpx.Response] = []
+        close = {"Connection": "close"}  # fresh connections: no queueing in the client's pool
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
+            for _ in range(0, requests, 100):  # the delays overlap, 100 at a time
+                wave = (c.request(method, path, headers=close) for _ in range(100))
+                sent.extend(await asyncio.gather(*wave))
+        entries = server.requests.find(path=path)
+    assert len(entries) == requests
+    injected = [e for e in entries if e.get("failure_injected")]
+    assert all(e["decision"]["failure"] == "failure_rate" for e in injected)
+    assert sorted(e["status"] for e in injected) == sorted(
+        r.status_code for r in sent if r.status_code != 200
+    )
+    return [e["status"] for e in injected]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rate", "status"),
+    [("GET", "/api/endpoint", 0.1, 500), ("POST", "/api/orders/7/payment", 0.2, 503)],
+)
+async def test_failures_happen_at_the_configured_rate_and_replay(
+    method: str, path: str, rate: float, status: int
+) -> None:
+    requests = 400
+    failed = await _failures(method, path, requests)
+    assert set(failed) == {status}
+    expected, spread = rate * requests, 4 * math.sqrt(requests * rate * (1 - rate))
+    assert abs(len(failed) - expected) <= spread, f"{len(failed)} of {requests} failed"
+    assert await _failures(method, path, requests) == failed  # the seed replays the count
 
 
 def test_data_file_and_now(client: httpx.Client) -> None:

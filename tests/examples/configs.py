@@ -1,0 +1,102 @@
+"""Turn a doc's config block into config files, load them as ``apidouble validate`` does,
+and serve them.
+
+A block is either a whole config (its top-level keys are config-file keys; ``endpoints``
+may be left out when it only shows server-wide settings) or a fragment of one endpoint
+(indented, or made of endpoint keys), which is placed in ``endpoints: [{path: /snippet}]``.
+Fragments are wrapped as text, so the server's own YAML reader sees what the page shows.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apidouble import MockServer
+from apidouble.compiled import CompiledConfig
+from apidouble.config.schema import ConfigFile, Endpoint
+from apidouble.watch import build
+
+from .markdown import Block
+
+FILE_KEYS = frozenset(f.alias or n for n, f in ConfigFile.model_fields.items())
+ENDPOINT_KEYS = frozenset(f.alias or n for n, f in Endpoint.model_fields.items())
+FRAGMENT_PATH = "/snippet"
+
+WORKSPACE = {
+    # the files the docs' examples name, with the contents their comments show
+    "data/users.json": json.dumps([{"id": 1, "name": "Ada"}, {"id": 2, "name": "Grace"}]),
+    "data/prices.csv": "sku,price\na,3\nb,4\n",
+    "bodies/1.json": '{"id": 1}',
+    "bodies/user-1.json": '{"id": 1}',
+}
+
+
+def write_workspace(folder: Path) -> Path:
+    """The folder a doc example runs in, with the data and body files it names."""
+    for name, text in WORKSPACE.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def config_texts(block: Block) -> list[str]:
+    """The config file text(s) a block stands for (several with ``each line``)."""
+    if block.marker == "each line":
+        lines = [line for line in block.text.splitlines() if line.split("#")[0].strip()]
+        return [_as_config(line + "\n", block) for line in lines]
+    return [_as_config(block.text, block)]
+
+
+def is_config(block: Block) -> bool:
+    """Whether a YAML/JSON block shows config (others show an answer or a journal entry)."""
+    if block.lang == "yaml":
+        return True
+    try:
+        data = json.loads(block.text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "endpoints" in data
+
+
+def _as_config(text: str, block: Block) -> str:
+    dedented = textwrap.dedent(text)
+    data = json.loads(text) if block.lang == "json" else yaml.safe_load(dedented)
+    assert isinstance(data, dict), f"{block.where}: a config block must be a mapping"
+    keys = set(data)
+    if keys <= FILE_KEYS and text[:1] not in (" ", "\t"):
+        if "endpoints" in keys:
+            return text
+        return text + "endpoints: []\n"
+    unknown = keys - ENDPOINT_KEYS
+    assert not unknown, f"{block.where}: neither file nor endpoint keys: {sorted(unknown)}"
+    body = textwrap.indent(dedented, "    ")
+    if keys & {"path", "path_regex"}:
+        return "endpoints:\n  - " + body[4:]
+    return f"endpoints:\n  - path: {FRAGMENT_PATH}\n" + body
+
+
+def write_config(folder: Path, text: str, lang: str = "yaml") -> Path:
+    path = write_workspace(folder) / f"apidouble.{'json' if lang == 'json' else 'yaml'}"
+    path.write_text(text)
+    return path
+
+
+def load_block(block: Block, folder: Path, index: int = 0) -> CompiledConfig:
+    """Load and compile one of the block's configs, as ``apidouble validate`` does."""
+    text = config_texts(block)[index]
+    lang = "yaml" if block.lang == "yaml" or text != block.text else block.lang
+    return build([write_config(folder, text, lang)])
+
+
+@contextmanager
+def serving(folder: Path, text: str, **options: Any) -> Iterator[MockServer]:
+    """A MockServer on a config text (YAML), in a workspace folder."""
+    with MockServer(write_config(folder, textwrap.dedent(text)), **options) as mock:
+        yield mock
