@@ -1,7 +1,7 @@
 """apidouble: a fast, Python-native HTTP API mock server."""
 
 from .config.load import load_config
-from .errors import ApidoubleError, ConfigError, RequestError
+from .errors import ApidoubleError, ConfigError
 from .model import Stub
 from .testing import MockServer
 
@@ -11,7 +11,6 @@ __all__ = [
     "ApidoubleError",
     "ConfigError",
     "MockServer",
-    "RequestError",
     "Stub",
     "__version__",
     "load_config",

@@ -252,7 +252,9 @@ def compile_config(
     config's store to keep the state of unchanged stubs.
     """
     store = store if store is not None else MemoryStore()
-    env = TemplateEnvironment(seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed)
+    env = TemplateEnvironment(
+        seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed, clock=clock.time
+    )
     problems: list[ConfigProblem] = []
     compiled = {}
     names: list[str] = []

@@ -20,7 +20,6 @@ from collections.abc import Awaitable
 from . import serving_trouble as trouble
 from .behaviours.cors import CorsPolicy
 from .behaviours.decision import Decision
-from .behaviours.latency import sample_seconds
 from .behaviours.pacing import Step
 from .behaviours.ratelimit import RateDecision
 from .compiled import CompiledConfig, CompiledStub
@@ -323,5 +322,5 @@ class Engine:
 def _delay(chosen: CompiledResponse, compiled: CompiledStub, rng: random.Random) -> float:
     """The response's own latency wins over its stub's; no latency is no delay."""
     if chosen.latency is not None:
-        return sample_seconds(chosen.latency, rng)
+        return chosen.latency.sample(rng)
     return compiled.latency.sample(rng) if compiled.latency is not None else 0.0

@@ -57,11 +57,3 @@ class TemplateRenderError(ApidoubleError):
     def __init__(self, message: str, sandbox: bool = False) -> None:
         self.sandbox = sandbox
         super().__init__(message)
-
-
-class RequestError(ApidoubleError):
-    """A request the server cannot serve; ``status_hint`` is the 4xx to answer with."""
-
-    def __init__(self, message: str, status_hint: int = 400) -> None:
-        self.status_hint = status_hint
-        super().__init__(message)

@@ -98,7 +98,6 @@ class Fail:
     delay_s: float = 0.0
     event: ServeEvent | None = None
     response: Response = field(default_factory=lambda: NO_RESPONSE)
-    pacing: tuple[Step, ...] = ()
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .behaviours.latency import LatencyModel
 from .model import Request, ResponseSpec
 from .outcome import Response
 from .templating import (
@@ -110,7 +111,8 @@ class CompiledResponse:
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
         self._label = label
-        self.latency = spec.latency
+        self.latency = LatencyModel.from_latency(spec.latency) if spec.latency else None
+        """The response's own delay, validated once (it wins over the stub's)."""
         body, implied_type = _body_and_type(spec)
         headers = list(spec.headers)
         self._typed = any(name.lower() == "content-type" for name, _ in headers)

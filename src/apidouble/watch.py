@@ -23,7 +23,6 @@ from .state.store import StateStore
 log = logging.getLogger("apidouble")
 
 
-
 def build(
     paths: Sequence[Path],
     seed: int | None = None,

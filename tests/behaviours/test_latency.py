@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from apidouble.behaviours.latency import LatencyModel, fit_lognormal, sample_seconds
+from apidouble.behaviours.latency import LatencyModel, fit_lognormal
 from apidouble.model import Latency
 
 
@@ -153,22 +153,9 @@ def test_same_seed_same_delays() -> None:
     assert first[0] == model.sample(random.Random(7))
 
 
-@pytest.mark.parametrize(
-    ("latency", "expected"),
-    [
-        (None, 0.0),
-        (Latency("fixed", {"ms": 100}), 0.1),
-        (Latency("fixed", {"ms": -5}), 0.0),
-    ],
-)
-def test_sample_seconds_keeps_working(latency: Latency | None, expected: float) -> None:
-    assert sample_seconds(latency, random.Random(0)) == expected
-
-
-def test_sample_seconds_handles_every_distribution() -> None:
-    rng = random.Random(0)
-    assert 0.01 <= sample_seconds(Latency("uniform", {"min_ms": 10, "max_ms": 20}), rng) <= 0.02
-    lognormal = Latency("lognormal", {"median_ms": 50, "sigma": 0.3})
-    assert sample_seconds(lognormal, rng) > 0
+def test_a_compiled_latency_model_is_what_responses_sample() -> None:
+    assert LatencyModel.from_latency(Latency("fixed", {"ms": 100})).sample(random.Random(0)) == 0.1
+    uniform = LatencyModel.from_latency(Latency("uniform", {"min_ms": 10, "max_ms": 20}))
+    assert 0.01 <= uniform.sample(random.Random(0)) <= 0.02
     with pytest.raises(ValueError, match="must be one of"):
-        sample_seconds(Latency("weird", {}), rng)
+        LatencyModel.from_latency(Latency("weird", {}))

@@ -1,34 +1,39 @@
-"""Replayable chaos: the same seed gives the same latencies, failures and faults."""
+"""Replayable chaos: the same seed gives the same latencies, failures and faults.
 
-import random
+Through the real engine (no server): a seeded config, a manual clock moved a quarter of a
+second per request, and the decision each outcome carries.
+"""
 
-from apidouble.behaviours.decision import Decision
-from apidouble.behaviours.faults import FaultSpec
-from apidouble.behaviours.flaky import FlakyPattern
-from apidouble.behaviours.latency import LatencyModel
+from apidouble.compiled import compile_config
+from apidouble.config.load import load_data
+from apidouble.engine import Engine
+from apidouble.model import Request
+from apidouble.outcome import Fail, Respond
+from apidouble.state.clock import ManualClock
 
-from .factories import FakeClock, req
+ENDPOINTS = [
+    {"path": "/flaky", "failure_rate": 0.2, "outage": {"every": "30s", "for": "3s"},
+     "latency": {"p50_ms": 80, "p95_ms": 300}},
+    {"path": "/broken", "failure_rate": 0.3,
+     "fault": {"type": "random_data_then_close", "bytes": 8},
+     "latency": {"p50_ms": 80, "p95_ms": 300}},
+]  # fmt: skip
 
 
 def serve(seed: int, n: int = 300) -> list[str]:
-    """What an engine would do per request: flaky check, fault or latency, in one RNG."""
-    rng = random.Random(seed)
-    clock = FakeClock(0.0)
-    flaky = FlakyPattern.from_config(
-        {"failure_rate": 0.2, "outage": {"every": "30s", "for": "3s"}}, rng=rng, clock=clock
-    )
-    latency = LatencyModel.from_config({"p50_ms": 80, "p95_ms": 300})
-    fault = FaultSpec.from_config({"type": "random_data_then_close", "bytes": 8})
-    headers = []
+    """The story of ``n`` requests, alternating between the two stubs."""
+    clock = ManualClock()
+    stubs = load_data({"endpoints": ENDPOINTS}).stubs
+    engine = Engine(compile_config(stubs, seed=seed, clock=clock, server={"debug_headers": True}))
+    story = []
     for i in range(n):
-        now = clock.advance(0.25)
-        decision = Decision()
-        decision.failure = flaky.reason(req(), now)
-        if decision.failure is not None and i % 2:
-            decision.fault = fault.plan(rng)
-        decision.latency_s = latency.sample(rng)
-        headers.append(decision.header_value() + repr(decision.fault and decision.fault.data))
-    return headers
+        clock.advance(0.25)
+        outcome = engine.handle(Request("GET", "/broken" if i % 2 else "/flaky"))
+        assert isinstance(outcome, Respond | Fail) and outcome.event is not None
+        engine.served(outcome, 0.0)
+        data = outcome.plan.data if isinstance(outcome, Fail) else b""
+        story.append(f"{outcome.event.decision} {data!r}")
+    return story
 
 
 def test_same_seed_same_story() -> None:
@@ -41,5 +46,5 @@ def test_different_seed_different_story() -> None:
 
 def test_the_story_has_every_kind_of_trouble() -> None:
     story = " ".join(serve(1234))
-    for word in ("failure=outage", "failure=failure_rate", "fault=random_data", "latency_ms="):
+    for word in ("'failure': 'outage'", "'failure': 'failure_rate'", "random_data", "latency_ms"):
         assert word in story

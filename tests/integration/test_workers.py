@@ -35,9 +35,13 @@ def test_two_workers_share_the_port_and_stop_on_sigterm(
             assert process.stdout is not None
             first = process.stdout.readline().strip()
             assert first == f"apidouble listening on http://127.0.0.1:{port}"
-            for _ in range(20):  # new connections each time: the kernel spreads them
+            pids = set()
+            for _ in range(40):  # new connections each time: the kernel spreads them
                 with httpx.Client() as client:
                     assert client.get(f"http://127.0.0.1:{port}/ping").json() == {"ok": True}
+                    health = client.get(f"http://127.0.0.1:{port}/__admin/health").json()
+                    pids.add(health["pid"])
+            assert len(pids) == 2 and process.pid not in pids  # both workers served
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
             assert process.stdout.read() == ""  # the URL line is printed once, by the parent

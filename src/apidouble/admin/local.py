@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,7 @@ class LocalAdmin:
         journal = self.engine.journal
         body: dict[str, Any] = {
             "status": "degraded" if self.last_error else "healthy",
+            "pid": os.getpid(),
             "stubs": len(self.engine.config.stubs),
             "journal": {"entries": len(journal), "bytes": journal.size_bytes},
         }

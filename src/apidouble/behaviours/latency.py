@@ -189,16 +189,3 @@ def _fit(v: Mapping[str, float], cap: float) -> LatencyModel:
             )
     mu, sigma = fit_lognormal(v["p50_ms"], targets)
     return LatencyModel("lognormal", mu, sigma, cap)
-
-
-def sample_seconds(latency: Latency | None, rng: random.Random) -> float:
-    """The delay for one response, in seconds (0 when there is no latency).
-
-    Kept for the engine: it validates on every call. Compile a ``LatencyModel`` at load
-    time and call ``sample`` on the hot path instead.
-    """
-    if latency is None:
-        return 0.0
-    if latency.distribution == "fixed" and latency.params.keys() == {"ms"}:
-        return max(0.0, latency.params["ms"]) / 1000.0
-    return LatencyModel.from_latency(latency).sample(rng)

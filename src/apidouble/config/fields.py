@@ -11,7 +11,7 @@ import base64
 import binascii
 import difflib
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
@@ -34,12 +34,10 @@ HTTP_METHODS = (
 )
 """Methods accepted in ``method``; a closed list so a typo is an error, not a dead stub."""
 
-FAULTS = Literal[
-    "connection_reset", "empty_response", "malformed_chunk", "random_data_then_close", "timeout"
-]
 FaultConfig = str | dict[str, Any]
-"""A fault name (one of FAULTS), or {type: NAME, bytes: N} / {type: timeout, after: 10s};
-checked by ``behaviours.faults.FaultSpec`` when the endpoint converts."""
+"""A fault name (one of ``behaviours.faults.FAULT_NAMES``), or {type: NAME, bytes: N} /
+{type: timeout, after: 10s}; checked by ``behaviours.faults.FaultSpec`` when the endpoint
+converts."""
 
 
 class ConfigModel(BaseModel):

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from apidouble.config.fields import (
-    FAULTS,
     HTTP_METHODS,
     Base64Text,
     ConfigModel,
@@ -40,7 +39,6 @@ from apidouble.config.trouble import (
 )
 
 __all__ = [
-    "FAULTS",
     "HTTP_METHODS",
     "NOT_YET",
     "STUB_ID_PATTERN",
