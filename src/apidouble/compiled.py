@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint
 from .behaviours.trouble import NO_TROUBLE, Trouble, compile_trouble
 from .config.convert import behaviour_key
 from .errors import ConfigError, ConfigProblem
-from .matching.pattern import compile_pattern
+from .matching.pattern import CompiledPattern, compile_pattern
 from .matching.router import Router
 from .model import Stub
 from .responses import CompiledResponse, watched_files
@@ -92,6 +92,10 @@ class CompiledStub:
     validator: Validator | None
     trouble: Trouble = field(default_factory=lambda: NO_TROUBLE)
     latency: LatencyModel | None = None
+    pattern: CompiledPattern | None = None
+    """The compiled request pattern, handed to the router (compiled once)."""
+    state_names: tuple[str, ...] = ()
+    """The store spaces this stub uses."""
 
 
 @dataclass(slots=True)
@@ -138,6 +142,53 @@ def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
     return ConfigProblem(source.file, message, source.line, source.pointer + suffix, stub.label)
 
 
+def _same_templating(
+    previous: CompiledConfig | None,
+    seed: int | None,
+    data: Mapping[str, Any] | None,
+    faker_locale: str | None,
+    faker_seed: int | None,
+) -> bool:
+    """Whether templates compiled for ``previous`` would compile the same now."""
+    if previous is None:
+        return False
+    env = previous.env
+    return (
+        env.seed == seed
+        and env.data == (data if data is not None else {})
+        and env.faker_locale == faker_locale
+        and env.faker_seed == faker_seed
+    )
+
+
+def _reusable(
+    previous: CompiledConfig | None, stub: Stub, store: StateStore, clock: Clock
+) -> CompiledStub | None:
+    """The previous generation's compiled stub when ``stub`` is the same (its place in the
+    global order aside) and reads no files, whose content may have changed."""
+    if previous is None or previous.store is not store or previous.clock is not clock:
+        return None
+    old = previous.stubs.get(stub.id)
+    if old is None or _reads_files(stub):
+        return None
+    if old.stub == stub:
+        return old
+    if old.stub.order != stub.order and replace(old.stub, order=stub.order) == stub:
+        return replace(old, stub=stub)
+    return None
+
+
+def _reads_files(stub: Stub) -> bool:
+    specs = (*stub.responses, *((stub.failure,) if stub.failure else ()))
+    return any(spec.body_kind == "file" for spec in specs)
+
+
+def _pattern_of(compiled: CompiledStub) -> CompiledPattern:
+    return (
+        compiled.pattern if compiled.pattern is not None else compile_pattern(compiled.stub.pattern)
+    )
+
+
 def _compile_validator(schema: Mapping[str, Any]) -> Validator:
     cls = validators.validator_for(schema, default=Draft202012Validator)
     cls.check_schema(dict(schema))
@@ -155,11 +206,11 @@ def _compile_stub(
     problems: list[ConfigProblem],
     store: StateStore,
     clock: Clock,
-    names: list[str],
 ) -> CompiledStub | None:
+    names: list[str] = []
     errors_before = len(problems)
     try:
-        compile_pattern(stub.pattern)
+        pattern = compile_pattern(stub.pattern)
     except ValueError as exc:
         problems.append(problem_at(stub, str(exc), "/match"))
     responses: list[CompiledResponse] = []
@@ -210,7 +261,7 @@ def _compile_stub(
         name = f"{stub.id}/responses/{fingerprint(len(responses), stub.response_mode)}"
         space = _space(store, name, names)
     picker = ResponsePicker(responses, stub.response_mode, env.random, space)
-    return CompiledStub(stub, picker, failure, validator, trouble, latency)
+    return CompiledStub(stub, picker, failure, validator, trouble, latency, pattern, tuple(names))
 
 
 def compile_server(settings: Mapping[str, Any], store: StateStore | None = None) -> ServerTrouble:
@@ -244,24 +295,37 @@ def compile_config(
     server: Mapping[str, Any] | None = None,
     store: StateStore | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    previous: CompiledConfig | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
     ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
     ``store`` keeps the state (a fresh in-memory one when None): pass the served
-    config's store to keep the state of unchanged stubs.
+    config's store to keep the state of unchanged stubs. ``previous`` (the served
+    config, on a reload) lends its compiled stubs where a stub did not change and the
+    template settings are the same, so a reload recompiles only what was edited.
     """
     store = store if store is not None else MemoryStore()
-    env = TemplateEnvironment(
-        seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed, clock=clock.time
+    reuse = previous if _same_templating(previous, seed, data, faker_locale, faker_seed) else None
+    env = (
+        reuse.env
+        if reuse is not None
+        else TemplateEnvironment(
+            seed, data=data, faker_locale=faker_locale, faker_seed=faker_seed, clock=clock.time
+        )
     )
     problems: list[ConfigProblem] = []
     compiled = {}
     names: list[str] = []
+    patterns: list[CompiledPattern] = []
     for stub in stubs:
-        result = _compile_stub(stub, env, problems, store, clock, names)
+        result = _reusable(reuse, stub, store, clock)
+        if result is None:
+            result = _compile_stub(stub, env, problems, store, clock)
         if result is not None:
             compiled[stub.id] = result
+            patterns.append(_pattern_of(result))
+            names.extend(result.state_names)
     if problems:
         raise ConfigError(problems)
     watched = set(files)
@@ -272,7 +336,11 @@ def compile_config(
     server_trouble = compile_server(server or {}, store)
     names.extend(server_trouble.state_names)
     return CompiledConfig(
-        Router(stubs, head_via_get=True),
+        Router(
+            stubs,
+            head_via_get=True,
+            patterns=patterns,
+        ),
         compiled,
         tuple(sorted(watched)),
         env,

@@ -81,10 +81,12 @@ class Document:
         line = line if line is not None else line_of(self.lines, ptr)
         self.problems.append(ConfigProblem(self.display, message, line, ptr, label))
 
-    def read(self, path: Path) -> bool:
-        """Read and parse ``path``; False (with a problem) when that is impossible."""
+    def read(self, path: Path, text: str | None = None) -> bool:
+        """Read (unless ``text`` was read already) and parse ``path``; False (with a
+        problem) when that is impossible."""
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            if text is None:
+                text = path.read_text(encoding="utf-8-sig")
             parsed = parse(text, as_json=path.suffix.lower() == ".json")
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(f"cannot read the file: {exc}")

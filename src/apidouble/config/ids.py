@@ -10,6 +10,7 @@ across reloads.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ def _keys_as_text(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=65_536)
 def name_id(name: str) -> str:
     """The id an endpoint without ``id`` gets from its name."""
     return str(uuid.uuid5(_NAMESPACE, f"name:{name}"))

@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apidouble.config.cache import (
+    DocumentCache,
+    LoadedDocument,
+    reorder,
+    stamps,
+    take_ids,
+    variables_of,
+)
 from apidouble.config.convert import behaviour_key, server_settings, stub_label
 from apidouble.config.discover import CONFIG_SUFFIXES, SKIPPED_DIRS, discover, is_config_file
 from apidouble.config.document import Document
@@ -51,10 +59,15 @@ class Config:
     """Server-wide behaviour: ``cors``, ``rate_limit``, ``debug_headers``."""
 
 
-def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    *paths: str | Path,
+    environ: Mapping[str, str] | None = None,
+    cache: DocumentCache | None = None,
+) -> Config:
     """Load native YAML/JSON configs (files or folders); raise ``ConfigError`` listing all problems.
 
-    ``environ`` (default ``os.environ``) supplies ``${VAR}`` substitutions.
+    ``environ`` (default ``os.environ``) supplies ``${VAR}`` substitutions. With a
+    ``cache`` (a reloader's), files unchanged since the last load are not loaded again.
     """
     env = os.environ if environ is None else environ
     problems: list[ConfigProblem] = []
@@ -67,9 +80,23 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
     data: dict[str, tuple[Any, str]] = {}
     data_files: list[Path] = []
     for path in files:
-        doc = Document(str(path), path.parent, path.absolute().as_posix(), problems, ids)
-        start = len(problems)
-        if doc.read(path):
+        key = path.absolute().as_posix()
+        text = _text(path) if cache is not None else None
+        hit = cache.get(key, text, env) if cache is not None and text is not None else None
+        if hit is not None and not _conflicts(hit, data, seed, faker, server):
+            if take_ids(ids, hit.stubs):
+                stubs.extend(reorder(hit.stubs, len(stubs)))
+                for name, value in hit.datasets.items():
+                    data[name] = (value, str(path))
+                data_files.extend(hit.data_files)
+                seed = seed or ((hit.seed, str(path)) if hit.seed is not None else None)
+                faker = faker or ((hit.faker, str(path)) if hit.faker is not None else None)
+                for name, value in hit.server.items():
+                    server.setdefault(name, (value, str(path)))
+                continue
+        doc = Document(str(path), path.parent, key, problems, ids)
+        start, first = len(problems), len(stubs)
+        if doc.read(path, text):
             stubs.extend(doc.load(env, first_order=len(stubs)))
         for name, value in doc.datasets.items():
             if name in data:
@@ -79,11 +106,31 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
         problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
         seed = _one_setting(doc, "seed", doc.seed, seed)
         faker = _one_setting(doc, "faker", doc.faker, faker)
-        for key, value in doc.server.items():
-            if (given := _one_setting(doc, key, value, server.get(key))) is not None:
-                server[key] = given
+        for name, value in doc.server.items():
+            if (given := _one_setting(doc, name, value, server.get(name))) is not None:
+                server[name] = given
+        stamped = stamps(doc.data_files)
+        if (
+            cache is not None
+            and text is not None
+            and len(problems) == start
+            and stamped is not None
+        ):
+            loaded = LoadedDocument(
+                text,
+                variables_of(text, env),
+                stamped,
+                tuple(stubs[first:]),
+                dict(doc.datasets),
+                doc.seed,
+                doc.faker,
+                dict(doc.server),
+            )
+            cache.put(key, loaded)
     if problems:
         raise ConfigError(problems)
+    if cache is not None:
+        cache.retain({p.absolute().as_posix() for p in files})
     return Config(
         tuple(stubs),
         tuple(p.absolute() for p in files),
@@ -91,8 +138,32 @@ def load_config(*paths: str | Path, environ: Mapping[str, str] | None = None) ->
         {name: value for name, (value, _) in data.items()},
         tuple(data_files),
         faker[0] if faker else None,
-        {key: value for key, (value, _) in server.items()},
+        {name: value for name, (value, _) in server.items()},
     )
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None  # the full load reports it
+
+
+def _conflicts(
+    hit: LoadedDocument,
+    data: Mapping[str, Any],
+    seed: tuple[Any, str] | None,
+    faker: tuple[Any, str] | None,
+    server: Mapping[str, tuple[Any, str]],
+) -> bool:
+    """Whether merging a cached document would be a problem (the full load reports it)."""
+    if any(name in data for name in hit.datasets):
+        return True
+    if hit.seed is not None and seed is not None and seed[0] != hit.seed:
+        return True
+    if hit.faker is not None and faker is not None and faker[0] != hit.faker:
+        return True
+    return any(name in server and server[name][0] != value for name, value in hit.server.items())
 
 
 def load_data(

@@ -64,13 +64,18 @@ def parse(text: str, *, as_json: bool) -> Parsed:
 # --- YAML ---------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML was built with it (ten times faster on big files); the
+nodes, marks and constructors are the same."""
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """Safe loader that keeps timestamps as text, so bodies stay JSON-serialisable."""
 
 
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+    lambda loader, node: loader.construct_scalar(node),
 )
 
 

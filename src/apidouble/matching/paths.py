@@ -149,7 +149,7 @@ def compile_path(template: str) -> CompiledPath:
     fast = "/" + "/".join(sources)
     if rest:
         fast = fast + "(?:/.*)?" if sources else "/.*"
-    match = _template(segments, rest, re.compile(fast, re.DOTALL))
+    match = _template(segments, rest, fast)
     shape = PathShape(tuple(text for _, text in graded), rest)
     grade = _grader(graded, rest)
     return CompiledPath(template, None, literal_prefix, specificity, match, grade, shape)
@@ -244,14 +244,20 @@ def _literal(literal: str) -> Callable[[str], Params | None]:
     return match
 
 
-def _template(
-    segments: list[Segment], rest: bool, fast: re.Pattern[str]
-) -> Callable[[str], Params | None]:
-    """Match by one regex (C speed) unless the path is percent-encoded, then by segment."""
+def _template(segments: list[Segment], rest: bool, source: str) -> Callable[[str], Params | None]:
+    """Match by one regex (C speed) unless the path is percent-encoded, then by segment.
+
+    The regex (built from escaped literals and checked names, so it cannot be invalid) is
+    compiled on first use: loading 10,000 templated stubs would otherwise spend seconds
+    in ``re.compile`` for paths most runs never see."""
     count = len(segments)
+    fast: re.Pattern[str] | None = None
 
     def match(path: str) -> Params | None:
+        nonlocal fast
         if "%" not in path:
+            if fast is None:
+                fast = re.compile(source, re.DOTALL)
             found = fast.fullmatch(path)
             return None if found is None else found.groupdict()
         if not path.startswith("/"):

@@ -91,10 +91,20 @@ class Router:
     __slots__ = ("stubs", "head_via_get", "_entries", "_tables", "_any", "_head", "_all",
                  "_near")  # fmt: skip
 
-    def __init__(self, stubs: Sequence[Stub], *, head_via_get: bool = False) -> None:
+    def __init__(
+        self,
+        stubs: Sequence[Stub],
+        *,
+        head_via_get: bool = False,
+        patterns: Sequence[CompiledPattern] | None = None,
+    ) -> None:
+        """``patterns`` are the stubs' patterns already compiled (in the same order), so
+        load time compiles each once."""
         self.stubs: tuple[Stub, ...] = tuple(stubs)
         self.head_via_get = head_via_get
-        compiled = [(stub, compile_pattern(stub.pattern)) for stub in self.stubs]
+        if patterns is None:
+            patterns = [compile_pattern(stub.pattern) for stub in self.stubs]
+        compiled = list(zip(self.stubs, patterns, strict=True))
         compiled.sort(key=lambda item: _sort_key(item[0], item[1]))
         self._entries = tuple(Entry(s, p, rank) for rank, (s, p) in enumerate(compiled))
         methods = {m for entry in self._entries for m in entry.pattern.methods}

@@ -18,6 +18,7 @@ import operator
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
+from types import CodeType
 from typing import Any
 
 from jinja2 import Undefined
@@ -112,6 +113,14 @@ KNOWN_NAMES = frozenset({"request", "data", "faker"}) | PER_RESPONSE_NAMES | GLO
 """Every free name a template may use; anything else is a config error."""
 
 
+@functools.lru_cache(maxsize=4096)
+def generated_code(source: str, mode: str = "exec") -> CodeType:
+    """Generated source compiled once: it holds only generated identifiers (values come in
+    through the scope it runs in), so stubs of the same shape share one code object and
+    loading thousands of them compiles a handful."""
+    return compile(source, "<apidouble-generated>", mode)
+
+
 class TemplateEnvironment:
     """One sandboxed environment per config: owns the random source, the clock, the
     ``data:`` values and the (lazy) Faker, so one seed repeats everything."""
@@ -203,7 +212,7 @@ class TemplateEnvironment:
                 scope[ref] = self.globals[name]
                 entries.append(f"{name!r}: {ref}")
         source = "lambda request, params: {" + ", ".join(entries) + "}"
-        maker: ContextMaker = eval(source, scope)  # our own identifiers only
+        maker: ContextMaker = eval(generated_code(source, "eval"), scope)  # our identifiers only
         return maker
 
     def context(

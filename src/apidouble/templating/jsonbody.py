@@ -16,7 +16,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from .compile import Template, compile_template, is_template
-from .environment import TemplateEnvironment
+from .environment import TemplateEnvironment, generated_code
 from .fastpath import MISSES, Context, Lookup, Miss, emit_lookup
 from .filters import to_json
 from .requestview import RequestView
@@ -177,7 +177,7 @@ class JsonBody:
             lines += ["    try:", *(f"        {line}" for line in reads)]
             lines += ["    except _MISSES:", "        return _slow(ctx)"]
         lines.append(f"    return _join(({', '.join(items)}))")
-        exec("\n".join(lines), scope)
+        exec(generated_code("\n".join(lines)), scope)
         render: Callable[[Context], str] = scope["render"]
         return render
 

@@ -1,0 +1,102 @@
+"""A cache of loaded documents, so a reload re-reads every file but re-loads only edits.
+
+A file whose text, referenced environment variables and data files are unchanged gives
+the same stubs as last time: the cache hands those back instead of parsing, validating
+and converting the file again. Whatever could make the result differ sends the file
+through the full ``Document`` path, which then reports any problem with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from apidouble.config.ids import StubIds, name_id
+from apidouble.config.schema import FakerConfig
+from apidouble.model import Stub
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """What one problem-free document contributed to its config."""
+
+    text: str
+    variables: tuple[tuple[str, str | None], ...]
+    data_stamps: tuple[tuple[Path, int], ...]
+    stubs: tuple[Stub, ...]
+    datasets: Mapping[str, Any]
+    seed: int | None
+    faker: FakerConfig | None
+    server: Mapping[str, Any]
+
+    @property
+    def data_files(self) -> list[Path]:
+        return [path for path, _ in self.data_stamps]
+
+
+def variables_of(text: str, environ: Mapping[str, str]) -> tuple[tuple[str, str | None], ...]:
+    """The ``${VAR}`` names a text uses, with their values now."""
+    names = sorted(set(_VARIABLE.findall(text)))
+    return tuple((name, environ.get(name)) for name in names)
+
+
+def stamps(paths: Sequence[Path]) -> tuple[tuple[Path, int], ...] | None:
+    """Modification times of ``paths`` (None when one cannot be read)."""
+    try:
+        return tuple((path, path.stat().st_mtime_ns) for path in paths)
+    except OSError:
+        return None
+
+
+class DocumentCache:
+    """Loaded documents by absolute path; one per reloader."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, LoadedDocument] = {}
+
+    def get(self, key: str, text: str, environ: Mapping[str, str]) -> LoadedDocument | None:
+        """The document loaded from exactly this text, if nothing it read has changed."""
+        found = self._documents.get(key)
+        if found is None or found.text != text:
+            return None
+        if found.variables != variables_of(text, environ):
+            return None
+        if stamps(found.data_files) != found.data_stamps:
+            return None
+        return found
+
+    def put(self, key: str, document: LoadedDocument) -> None:
+        self._documents[key] = document
+
+    def retain(self, keys: set[str]) -> None:
+        """Forget files no longer part of the config."""
+        for key in [k for k in self._documents if k not in keys]:
+            del self._documents[key]
+
+
+def take_ids(ids: StubIds, stubs: Sequence[Stub]) -> bool:
+    """Claim the ids (and names) of cached stubs; False, claiming nothing, when another
+    file took one meanwhile (the full load then reports the conflict)."""
+    for stub in stubs:
+        if stub.id in ids.ids:
+            return False
+        if stub.name is not None and stub.id == name_id(stub.name) and stub.name in ids.names:
+            return False
+    for stub in stubs:
+        ids.reserve(stub)
+    return True
+
+
+def reorder(stubs: Sequence[Stub], first_order: int) -> list[Stub]:
+    """The cached stubs at their place in this load's global order."""
+    if not stubs or stubs[0].order == first_order:
+        return list(stubs)
+    return [replace(stub, order=first_order + n) for n, stub in enumerate(stubs)]
+
+
+__all__ = ["DocumentCache", "LoadedDocument", "reorder", "stamps", "take_ids", "variables_of"]
