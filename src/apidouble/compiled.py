@@ -24,6 +24,7 @@ from jsonschema.protocols import Validator
 
 from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
+from .behaviours.keys import LruDict
 from .behaviours.latency import LatencyModel
 from .behaviours.ratelimit import RateLimiter, key_bound
 from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint
@@ -33,6 +34,7 @@ from .errors import ConfigError, ConfigProblem
 from .matching.pattern import CompiledPattern, compile_pattern
 from .matching.router import Router
 from .model import Stub
+from .outcome import Response
 from .responses import CompiledResponse, watched_files
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemorySpace, MemoryStore
@@ -134,6 +136,15 @@ class CompiledConfig:
     clock: Clock = SYSTEM_CLOCK
     state_names: frozenset[str] = frozenset()
     """Every store space this generation uses; installing it may drop the others."""
+    misses: LruDict[tuple[object, ...], tuple[Response, str]] = field(
+        default_factory=lambda: LruDict(MISS_REPORTS)
+    )
+    """Near-miss reports (response, log line) by request, for this generation's stubs."""
+
+
+MISS_REPORTS = 256
+"""Distinct unmatched requests whose report is kept: each key holds a request head (at
+most ``max_header_bytes``) and a body of at most 4 KB, each value a few KB."""
 
 
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:

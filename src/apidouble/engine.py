@@ -34,6 +34,8 @@ from .templating import TemplateRenderError
 log = logging.getLogger("apidouble")
 
 _PROBLEM = "application/problem+json"
+_MISS_BODY_CAP = 4096
+"""Unmatched requests with larger bodies are explained afresh (their reports not kept)."""
 
 
 class Engine:
@@ -291,19 +293,18 @@ class Engine:
         """404 with the near-miss report; 405 with ``Allow`` when only the method differs.
 
         Server-wide CORS and decision headers apply, so a browser can read the report.
+        Reports are kept per distinct request for the life of the config (bounded), so a
+        client probing the same unknown path does not cost a fresh explanation each time.
         """
-        near = found.near_misses(3)
+        key = _miss_key(request) if len(request.body) <= _MISS_BODY_CAP else None
+        cached = config.misses.get(key) if key is not None else None
+        if cached is None:
+            cached = _explain(request, found)
+            if key is not None:
+                config.misses[key] = cached
+        response, text = cached
         if log.isEnabledFor(logging.INFO):
-            log.info("%s", near_miss_text(request, near))
-        allowed = found.allowed_methods()
-        report = near_miss_report(request, near)
-        if allowed:
-            report["error"] = "no stub answers this method here"
-            report["allow"] = sorted(allowed)
-            response = json_response(405, report)
-            extra = [*extra, ("Allow", ", ".join(sorted(allowed)))]
-        else:
-            response = json_response(404, report)
+            log.info("%s", text)
         server = config.server
         if server.debug_headers and decision is None:
             decision = Decision()
@@ -317,6 +318,26 @@ class Engine:
         if event is not None:
             event.duration_s = elapsed_s
             self.journal.record(event)
+
+
+def _miss_key(request: Request) -> tuple[object, ...]:
+    """Everything a near-miss explanation can read: the same request gets the same one."""
+    raw = request.raw_headers
+    headers = tuple(raw) if raw is not None else request.headers
+    return (request.method, request.path, request.query_string, headers, request.body)
+
+
+def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:
+    """The 404 (or 405 with ``Allow``) report and its log line."""
+    near = found.near_misses(3)
+    allowed = found.allowed_methods()
+    report = near_miss_report(request, near)
+    if not allowed:
+        return json_response(404, report), near_miss_text(request, near)
+    report["error"] = "no stub answers this method here"
+    report["allow"] = sorted(allowed)
+    response = json_response(405, report).with_headers([("Allow", ", ".join(sorted(allowed)))])
+    return response, near_miss_text(request, near)
 
 
 def _delay(chosen: CompiledResponse, compiled: CompiledStub, rng: random.Random) -> float:

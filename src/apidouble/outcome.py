@@ -71,7 +71,8 @@ class Respond:
     """Send ``response`` after ``delay_s`` seconds (a non-blocking wait).
 
     With ``pacing``, the body leaves in the planned slices instead of at once (dribbled
-    or bandwidth-capped); the head always leaves with the first slice. With ``stream``,
+    or bandwidth-capped); the head leaves at once, with the first slice unless that one is
+    late; ``pacing`` is ignored with ``stream``. With ``stream``,
     ``response`` is a head made by ``Response.build_streamed`` and the body is whatever
     the stream yields, framed by the transport (chunked encoding on HTTP/1.1).
     """

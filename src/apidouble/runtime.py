@@ -112,8 +112,9 @@ class Runtime:
             # Only where apidouble owns the process (the CLI): what load time built lives as
             # long as the process, so move it out of the collector's sight and full
             # collections stay short however big the config. Never in a host process
-            # (MockServer, pytest): frozen objects are never freed.
-            gc.collect()
+            # (MockServer, pytest): frozen objects are never freed. No collection first:
+            # load time leaves almost no cyclic garbage (5 objects for 10,000 stubs) and
+            # walking the 700,000 live ones to find it took half a second.
             gc.freeze()
         return self.server
 
