@@ -65,7 +65,7 @@ async def run(scenario: str, count: int, profile: bool) -> float:
     config = folder / "apidouble.yaml"
     config.write_text(apidouble_config(1000 if scenario == "large" else 10))
     runtime = Runtime([config], Options(port=0, watch=False))
-    state = ServeState(runtime.engine, DEFAULT_LIMITS, asyncio.get_running_loop())
+    state = ServeState(runtime.dispatcher, DEFAULT_LIMITS, asyncio.get_running_loop())
     protocol = HttpProtocol(state)
     transport = FakeTransport()
     protocol.connection_made(transport)

@@ -98,6 +98,11 @@ class CompiledStub:
     """The compiled request pattern, handed to the router (compiled once)."""
     state_names: tuple[str, ...] = ()
     """The store spaces this stub uses."""
+    plain: bool = field(init=False)
+    """No trouble and no validation: the engine's short path (decided once, here)."""
+
+    def __post_init__(self) -> None:
+        self.plain = self.trouble.inert and self.validator is None
 
 
 @dataclass(slots=True)
@@ -236,7 +241,6 @@ def _compile_stub(
         trouble = compile_trouble(
             stub.behaviours if stub.behaviours is not None else NO_BEHAVIOURS,
             env.random,
-            clock.monotonic,
             stub_id=stub.id,
             failure_rate=stub.failure_rate,
             store=store,

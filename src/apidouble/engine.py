@@ -59,12 +59,14 @@ class Engine:
         if server.active or config.any_cors:
             return self._handle_with_server_trouble(config, request, event)
         found = config.router.find(request)
-        if found.stub is None:
+        stub = found.stub
+        if stub is None:
             return self._unmatched(config, request, found, event, None, [])
-        event.stub = found.stub
-        return self._respond(
-            config, config.stubs[found.stub.id], request, found.params, event, [], None
-        )
+        event.stub = stub
+        compiled = config.stubs[stub.id]
+        if compiled.plain and server.plain:
+            return self._respond_plainly(config, compiled, request, found.params, event)
+        return self._respond(config, compiled, request, found.params, event, [], None)
 
     def _handle_with_server_trouble(
         self, config: CompiledConfig, request: Request, event: ServeEvent
@@ -120,7 +122,7 @@ class Engine:
         decision: Decision | None = None,
     ) -> Outcome:
         rules = compiled.trouble
-        if rules.inert and compiled.validator is None and not extra and config.server.plain:
+        if compiled.plain and not extra and config.server.plain:
             return self._respond_plainly(config, compiled, request, params, event)
         server = config.server
         if decision is None and (server.debug_headers or not rules.inert):

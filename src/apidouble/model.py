@@ -253,13 +253,16 @@ class Stub:
 
         return stub_to_config(self)
 
-    @property
-    def label(self) -> str:
-        """How logs and reports name this stub."""
-        if self.name:
-            return self.name
-        methods = "|".join(sorted(self.pattern.methods)) or "ANY"
-        return f"{methods} {self.pattern.path or self.pattern.path_regex}"
+    label: str = field(init=False, compare=False, repr=False)
+    """How logs and reports name this stub: its name, else ``METHODS path`` (made once:
+    the journal reads it per request)."""
+
+    def __post_init__(self) -> None:
+        label = self.name
+        if not label:
+            methods = "|".join(sorted(self.pattern.methods)) or "ANY"
+            label = f"{methods} {self.pattern.path or self.pattern.path_regex}"
+        object.__setattr__(self, "label", label)
 
 
 @dataclass(slots=True, init=False)

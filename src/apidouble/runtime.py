@@ -36,7 +36,7 @@ from .options import Options, server_limits
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemoryStore
 from .state.store import StateStore
-from .transport.server import HttpServer, start_server
+from .transport.server import HttpServer, http_url, start_server
 from .watch import Reloader
 
 log = logging.getLogger("apidouble")
@@ -134,11 +134,6 @@ _READY = "ready"
 _START_TIMEOUT_S = 60.0
 
 
-def listening_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
 async def serve_until_signal(runtime: Runtime, started: Connection | None = None) -> None:
     """Serve until SIGINT or SIGTERM, then stop gracefully. ``started`` (a worker's pipe to
     its parent) hears "ready" once listening; without it the URL line is printed here."""
@@ -234,7 +229,7 @@ def run_workers(paths: Sequence[Path], options: Options) -> int:
             print("apidouble: workers did not start in time", file=sys.stderr)
             failed = stopping = True
         if not stopping:
-            print(f"apidouble listening on {listening_url(options.host, port)}", flush=True)
+            print(f"apidouble listening on {http_url(options.host, port)}", flush=True)
             log.info("%d workers, one journal each", options.workers)
         if reservation is not None:
             reservation.close()

@@ -13,7 +13,7 @@ def pattern(clock: FakeClock | None = None, seed: int = 1, **config: object) -> 
 
 
 def build(config: dict[str, object], clock: FakeClock | None = None, seed: int = 1) -> FlakyPattern:
-    return FlakyPattern.from_config(config, rng=random.Random(seed), clock=clock or FakeClock())
+    return FlakyPattern.from_config(config, rng=random.Random(seed))
 
 
 def run(p: FlakyPattern, n: int, **request: object) -> list[bool]:
@@ -57,9 +57,7 @@ def test_per_client_counters() -> None:
 
 
 def test_per_client_memory_is_bounded() -> None:
-    p = FlakyPattern(
-        rng=random.Random(0), clock=FakeClock(), fail_first=1, per_client="ip", max_keys=3
-    )
+    p = FlakyPattern(rng=random.Random(0), fail_first=1, per_client="ip", max_keys=3)
     for n in range(100):
         assert p.decide(req(ip=f"10.0.0.{n}"), 1000.0)
     assert isinstance(p.space, MemorySpace) and p.space.known_keys() == 3
@@ -123,7 +121,7 @@ def test_failure_rate_is_seeded() -> None:
 def test_deterministic_rules_do_not_draw() -> None:
     rng = random.Random(5)
     state = rng.getstate()
-    p = FlakyPattern.from_config({"fail_first": 3, "failure_rate": 0.5}, rng=rng, clock=FakeClock())
+    p = FlakyPattern.from_config({"fail_first": 3, "failure_rate": 0.5}, rng=rng)
     assert run(p, 3) == [True] * 3
     assert rng.getstate() == state
 
@@ -152,8 +150,8 @@ def test_refuses(config: dict[str, object], message: str) -> None:
 
 def test_constructor_validates_too() -> None:
     with pytest.raises(ValueError):
-        FlakyPattern(rng=random.Random(), clock=FakeClock(), fail_first=-1)
+        FlakyPattern(rng=random.Random(), fail_first=-1)
     with pytest.raises(ValueError):
-        FlakyPattern(rng=random.Random(), clock=FakeClock(), failure_rate=1.5)
+        FlakyPattern(rng=random.Random(), failure_rate=1.5)
     p = pattern(per_client="global", fail_first=1)
     assert p.per_client is None

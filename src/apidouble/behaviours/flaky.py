@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..model import Request
@@ -29,8 +29,6 @@ from .keys import DEFAULT_MAX_KEYS, KeyFunc, compile_key
 
 FLAKY_KEYS = frozenset({"fail_first", "fail_every", "outage", "failure_rate", "per_client"})
 """The endpoint keys a ``FlakyPattern`` is built from (the loader picks these out)."""
-
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +95,12 @@ class FlakyPattern:
     reload that keeps the stub keeps where each client is in its pattern.
     """
 
-    __slots__ = ("spec", "_rng", "_clock", "_key", "_space", "_max_keys")
+    __slots__ = ("spec", "_rng", "_key", "_space", "_max_keys")
 
     def __init__(
         self,
         *,
         rng: random.Random,
-        clock: Clock,
         fail_first: int = 0,
         fail_every: int = 0,
         outage: Outage | None = None,
@@ -117,17 +114,14 @@ class FlakyPattern:
             spec = FlakySpec(fail_first, fail_every, outage, failure_rate, per_client)
         self.spec = spec
         self._rng = rng
-        self._clock = clock
         self._key: KeyFunc = compile_key(spec.per_client) if spec.per_client else _shared
         self._max_keys = max_keys if spec.per_client else 1
         self._space: StateSpace = space if space is not None else MemorySpace(self._max_keys)
 
     @classmethod
-    def from_config(
-        cls, config: Mapping[str, object], *, rng: random.Random, clock: Clock
-    ) -> FlakyPattern:
+    def from_config(cls, config: Mapping[str, object], *, rng: random.Random) -> FlakyPattern:
         """Validate the flaky keys of an endpoint; ValueError says which key is wrong."""
-        return cls(rng=rng, clock=clock, spec=FlakySpec.from_config(config))
+        return cls(rng=rng, spec=FlakySpec.from_config(config))
 
     @property
     def per_client(self) -> str | None:

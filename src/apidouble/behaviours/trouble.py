@@ -9,7 +9,7 @@ reload that keeps a stub's settings therefore keeps its state.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,8 +23,6 @@ from .keys import DEFAULT_MAX_KEYS
 from .pacing import Step
 from .ratelimit import RateLimiter, key_bound
 from .spec import Behaviours, Pacing, build_behaviours, fingerprint
-
-Clock = Callable[[], float]
 
 
 @dataclass(slots=True)
@@ -57,7 +55,6 @@ NO_TROUBLE = Trouble()
 def compile_trouble(
     config: Mapping[str, Any] | Behaviours,
     rng: random.Random,
-    clock: Clock,
     *,
     stub_id: str = "",
     failure_rate: float = 0.0,
@@ -91,9 +88,7 @@ def compile_trouble(
     flaky = None
     if flaky_spec is not None:
         keys = DEFAULT_MAX_KEYS if flaky_spec.per_client else 1
-        flaky = FlakyPattern(
-            rng=rng, clock=clock, spec=flaky_spec, space=space("flaky", flaky_spec, keys)
-        )
+        flaky = FlakyPattern(rng=rng, spec=flaky_spec, space=space("flaky", flaky_spec, keys))
     limiter = None
     if spec.rate_limit is not None:
         rate = spec.rate_limit

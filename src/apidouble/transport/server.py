@@ -128,6 +128,12 @@ class ServeState:
             await asyncio.wait(tuple(self.tasks), timeout=1.0)
 
 
+def http_url(host: str, port: int) -> str:
+    """``http://host:port``, an IPv6 host in brackets."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 class HttpServer:
     """A listening HTTP/1.1 server; ``port`` is the port actually bound."""
 
@@ -139,8 +145,7 @@ class HttpServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return http_url(self.host, self.port)
 
     async def close(self) -> None:
         """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
