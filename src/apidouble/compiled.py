@@ -79,6 +79,11 @@ class ResponsePicker:
         return self._responses[0]
 
     @property
+    def only(self) -> CompiledResponse | None:
+        """The one response always picked, or None when there is a choice."""
+        return self._responses[0] if self._last == 0 else None
+
+    @property
     def counted(self) -> bool:
         """Whether picking keeps state (a sequence or cycle of several responses)."""
         return self._space is not None
@@ -100,9 +105,15 @@ class CompiledStub:
     """The store spaces this stub uses."""
     plain: bool = field(init=False)
     """No trouble and no validation: the engine's short path (decided once, here)."""
+    ready: Response | None = field(init=False)
+    """Plain, one static response, no latency: the answer is these bytes, every time."""
 
     def __post_init__(self) -> None:
         self.plain = self.trouble.inert and self.validator is None
+        self.ready = None
+        only = self.picker.only
+        if self.plain and self.latency is None and only is not None and only.latency is None:
+            self.ready = only.static
 
 
 @dataclass(slots=True)

@@ -64,8 +64,14 @@ class Engine:
             return self._unmatched(config, request, found, event, None, [])
         event.stub = stub
         compiled = config.stubs[stub.id]
-        if compiled.plain and server.plain:
-            return self._respond_plainly(config, compiled, request, found.params, event)
+        if server.plain:
+            ready = compiled.ready
+            if ready is not None:  # a static stub: the ready bytes, nothing to decide
+                event.status = ready.status
+                event.response = ready
+                return Respond(ready, 0.0, event)
+            if compiled.plain:
+                return self._respond_plainly(config, compiled, request, found.params, event)
         return self._respond(config, compiled, request, found.params, event, [], None)
 
     def _handle_with_server_trouble(

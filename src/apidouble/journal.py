@@ -81,6 +81,7 @@ class Journal:
         request = event.request
         stub = event.stub
         body = request.body
+        size = len(body)
         client = request.client
         raw = request.raw_headers  # as received: decoded only when someone reads the entry
         sent = event.response
@@ -91,7 +92,7 @@ class Journal:
         else:
             key = stub.id
             label = stub.label
-            if state.labels.get(key) != label:
+            if state.labels.get(key) is not label and state.labels.get(key) != label:
                 state.see(key, label)
         if sent is None:
             head = None
@@ -99,6 +100,7 @@ class Journal:
         else:
             head = sent.head
             sent_body = sent.body
+        sent_size = len(sent_body)
         self._seq = seq = self._seq + 1
         blob = marshal.dumps(
             (  # the layout of journal_entries: SEQ, RECEIVED, ...
@@ -116,12 +118,12 @@ class Journal:
                 event.delay_s,
                 event.failure_injected,
                 tuple(event.notes) if event.notes else None,
-                body if len(body) <= cap else body[:cap],
-                len(body),
+                body if size <= cap else body[:cap],
+                size,
                 event.decision,
                 head,
-                sent_body if len(sent_body) <= cap else sent_body[:cap],
-                len(sent_body),
+                sent_body if sent_size <= cap else sent_body[:cap],
+                sent_size,
             ),
             _MARSHAL_FORMAT,
         )

@@ -16,9 +16,13 @@ Every list is in the winning order (``Entry.rank``), so the first full match win
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from apidouble.matching.pattern import CompiledPattern
 from apidouble.model import Request, Stub
+
+if TYPE_CHECKING:
+    from .router import RouteMatch
 
 
 class Entry:
@@ -28,9 +32,12 @@ class Entry:
     ``conditions`` is None when the pattern has nothing beyond method and path.
     """
 
-    __slots__ = ("stub", "pattern", "rank", "literal", "conditions")
+    __slots__ = ("stub", "pattern", "rank", "literal", "conditions", "hit")
 
     def __init__(self, stub: Stub, pattern: CompiledPattern, rank: int) -> None:
+        self.hit: RouteMatch | None = None
+        """For a literal path with no conditions: the one ``RouteMatch`` it ever gives
+        (set by the router), so the common lookup allocates nothing."""
         self.stub = stub
         self.pattern = pattern
         self.rank = rank

@@ -41,7 +41,7 @@ class RouteMatch:
         stub: Stub | None,
         params: Params,
         router: Router,
-        request: Request,
+        request: Request | None,
         via_get: bool = False,
     ) -> None:
         self.stub = stub
@@ -60,7 +60,7 @@ class RouteMatch:
     def near_misses(self, limit: int = 3) -> list[NearMiss]:
         """The closest stubs, nearest first; empty when a stub matched. Computed once
         (again only for a larger ``limit``)."""
-        if self.stub is not None:
+        if self.stub is not None or self._request is None:
             return []
         need = max(limit, 3)
         if self._near is None or need > self._near_need:
@@ -70,7 +70,7 @@ class RouteMatch:
 
     def allowed_methods(self) -> frozenset[str]:
         """Methods of stubs that match everything but the method: the 405 ``Allow`` set."""
-        if self.stub is not None:
+        if self.stub is not None or self._request is None:
             return frozenset()
         return self._router.allowed_methods(self._request)
 
@@ -118,6 +118,9 @@ class Router:
             self._head = Table(e for e in self._entries if _get_only(e.pattern))
         self._all = Table(self._entries)
         self._near = NearIndex(self._entries, head_via_get)
+        for entry in self._entries:
+            if entry.literal and entry.conditions is None:
+                entry.hit = RouteMatch(entry.stub, {}, self, None)
 
     def find(self, request: Request) -> RouteMatch:
         """The best full match: the first in the winning order among the candidates."""
@@ -127,6 +130,8 @@ class Router:
         candidates = table.literal.get(key)
         if candidates is None:
             candidates = table.templates(key)
+        elif (hit := candidates[0].hit) is not None:
+            return hit  # a literal path with nothing more to test wins before anything else
         for entry in candidates:
             found = {} if entry.literal else entry.pattern.test_path(path)
             if found is not None and (entry.conditions is None or entry.conditions(request)):
