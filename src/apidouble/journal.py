@@ -117,7 +117,7 @@ class Journal:
                 event.duration_s,
                 event.delay_s,
                 event.failure_injected,
-                tuple(event.notes) if event.notes else None,
+                event.notes or None,
                 body if size <= cap else body[:cap],
                 size,
                 event.decision,

@@ -307,7 +307,8 @@ class ServeEvent:
     delay_s: float
     failure_injected: bool
     duration_s: float
-    notes: list[str]
+    notes: tuple[str, ...]
+    """Free-form remarks for the journal (none by default: nothing allocated per request)."""
     decision: dict[str, Any] | None
     """The trouble decided (latency, failure, fault, rate limit, cache), journal-ready."""
     response: Any
@@ -323,7 +324,7 @@ class ServeEvent:
         delay_s: float = 0.0,
         failure_injected: bool = False,
         duration_s: float = 0.0,
-        notes: list[str] | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         self.request = request
         self.received_at = received_at
@@ -332,6 +333,6 @@ class ServeEvent:
         self.delay_s = delay_s
         self.failure_injected = failure_injected
         self.duration_s = duration_s
-        self.notes = [] if notes is None else notes
+        self.notes = notes
         self.decision = None
         self.response = None
