@@ -27,7 +27,7 @@ from .behaviours.failure import default_failure
 from .behaviours.keys import LruDict
 from .behaviours.latency import LatencyModel
 from .behaviours.ratelimit import RateLimiter, key_bound
-from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint
+from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint, space_name
 from .behaviours.trouble import NO_TROUBLE, Trouble, compile_trouble
 from .config.convert import behaviour_key
 from .errors import ConfigError, ConfigProblem
@@ -40,6 +40,10 @@ from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemorySpace, MemoryStore
 from .state.store import StateSpace, StateStore
 from .templating import TemplateEnvironment
+
+MISS_REPORTS = 256
+"""Distinct unmatched requests whose report is kept: each key holds a request head (at
+most ``max_header_bytes``) and a body of at most 4 KB, each value a few KB."""
 
 
 class ResponsePicker:
@@ -158,11 +162,6 @@ class CompiledConfig:
     """Near-miss reports (response, log line) by request, for this generation's stubs."""
 
 
-MISS_REPORTS = 256
-"""Distinct unmatched requests whose report is kept: each key holds a request head (at
-most ``max_header_bytes``) and a body of at most 4 KB, each value a few KB."""
-
-
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
     """A problem located at ``suffix`` (a JSON pointer) inside the stub's definition."""
     source = stub.source
@@ -206,8 +205,7 @@ def _reusable(
 
 
 def _reads_files(stub: Stub) -> bool:
-    specs = (*stub.responses, *((stub.failure,) if stub.failure else ()))
-    return any(spec.body_kind == "file" for spec in specs)
+    return any(spec.body_kind == "file" for spec in stub.response_specs)
 
 
 def _pattern_of(compiled: CompiledStub) -> CompiledPattern:
@@ -220,11 +218,6 @@ def _compile_validator(schema: Mapping[str, Any]) -> Validator:
     cls = validators.validator_for(schema, default=Draft202012Validator)
     cls.check_schema(dict(schema))
     return cls(schema)
-
-
-def _space(store: StateStore, name: str, names: list[str], max_keys: int = 1) -> StateSpace:
-    names.append(name)
-    return store.space(name, max_keys)
 
 
 def _compile_stub(
@@ -284,8 +277,9 @@ def _compile_stub(
     counted = len(responses) > 1 and stub.response_mode in ("sequence", "cycle")
     space = None
     if counted:
-        name = f"{stub.id}/responses/{fingerprint(len(responses), stub.response_mode)}"
-        space = _space(store, name, names)
+        name = space_name(stub.id, "responses", len(responses), stub.response_mode)
+        names.append(name)
+        space = store.space(name, 1)
     picker = ResponsePicker(responses, stub.response_mode, env.random, space)
     return CompiledStub(stub, picker, failure, validator, trouble, latency, pattern, tuple(names))
 
@@ -300,7 +294,7 @@ def compile_server(settings: Mapping[str, Any], store: StateStore | None = None)
             rate = RateLimitSpec.from_config(limit)
             space = None
             if store is not None:
-                name = f"server/rate/{fingerprint(rate.state_key)}"
+                name = space_name("server", "rate", rate.state_key)
                 space = store.space(name, key_bound(rate.requests))
                 server.state_names = (name,)
             server.rate_limit = rate.limiter(space)
@@ -356,7 +350,7 @@ def compile_config(
         raise ConfigError(problems)
     watched = set(files)
     for stub in stubs:
-        for spec in (*stub.responses, *((stub.failure,) if stub.failure else ())):
+        for spec in stub.response_specs:
             watched.update(watched_files(spec))
     any_cors = any(c.trouble.cors is not None for c in compiled.values())
     server_trouble = compile_server(server or {}, store)

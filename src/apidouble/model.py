@@ -273,6 +273,11 @@ class Stub:
     metadata) as typed specs (``behaviours.spec.build_behaviours``), validated once by
     the loader; None: none of them."""
 
+    @property
+    def response_specs(self) -> tuple[ResponseSpec, ...]:
+        """Every response this stub may send: its responses, then its failure if any."""
+        return (*self.responses, self.failure) if self.failure is not None else self.responses
+
     def to_config(self) -> dict[str, Any]:
         """This stub as a native ``endpoints:`` entry (for the admin API and persistence)."""
         from .stubconfig import stub_to_config

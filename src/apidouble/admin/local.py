@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..compiled import CompiledConfig, compile_config
+from ..compiled import compile_config
 from ..config.load import load_data
 from ..engine import Engine
 from ..errors import ConfigError
+from ..model import Stub
 from ..watch import Reloader
 
 
@@ -79,11 +80,10 @@ class LocalAdmin:
         self.engine.journal.clear()
         self.engine.config.store.reset()
 
-    def _install(self, stubs: Sequence[Any]) -> CompiledConfig:
+    def _install(self, stubs: Sequence[Stub]) -> None:
         served = self.engine.config
         config = compile_config(stubs, seed=self.seed, store=served.store, clock=served.clock)
         self.engine.install(config)
-        return config
 
     def on_reload(self, error: ConfigError | None) -> None:
         """The reloader's report: remember a failure until a reload succeeds."""

@@ -171,6 +171,12 @@ def fingerprint(*parts: object) -> str:
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
+def space_name(owner: str, kind: str, *depends: object) -> str:
+    """The state-store space of one behaviour of ``owner`` (a stub id, or ``server``):
+    the same name exactly when the settings the state depends on are the same."""
+    return f"{owner}/{kind}/{fingerprint(*depends)}"
+
+
 def _cache(settings: Any) -> tuple[CachePolicy | None, ServerCacheSpec | None]:
     if settings is True:
         settings = {}

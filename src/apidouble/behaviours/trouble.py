@@ -22,7 +22,7 @@ from .flaky import FlakyPattern, FlakySpec
 from .keys import DEFAULT_MAX_KEYS
 from .pacing import Step
 from .ratelimit import RateLimiter, key_bound
-from .spec import Behaviours, Pacing, build_behaviours, fingerprint
+from .spec import Behaviours, Pacing, space_name
 
 
 @dataclass(slots=True)
@@ -53,7 +53,7 @@ NO_TROUBLE = Trouble()
 
 
 def compile_trouble(
-    config: Mapping[str, Any] | Behaviours,
+    spec: Behaviours,
     rng: random.Random,
     *,
     stub_id: str = "",
@@ -61,10 +61,9 @@ def compile_trouble(
     store: StateStore | None = None,
     content: str = "",
 ) -> Trouble:
-    """Bind a stub's behaviours to their state; raises ValueError naming the key when
-    given raw config. ``failure_rate`` is the stub's own (``Stub.failure_rate``);
-    ``content`` fingerprints the responses, so a server cache never outlives them."""
-    spec = config if isinstance(config, Behaviours) else build_behaviours(config)
+    """Bind a stub's behaviours to their state. ``failure_rate`` is the stub's own
+    (``Stub.failure_rate``; a ValueError when it is not a probability); ``content``
+    fingerprints the responses, so a server cache never outlives them."""
     flaky_spec = spec.flaky
     if failure_rate and (flaky_spec is None or flaky_spec.failure_rate != failure_rate):
         flaky_spec = (
@@ -81,7 +80,7 @@ def compile_trouble(
     def space(kind: str, depends: object, max_keys: int) -> Any:
         if store is None:
             return None
-        name = f"{stub_id}/{kind}/{fingerprint(depends)}"
+        name = space_name(stub_id, kind, depends)
         names.append(name)
         return store.space(name, max_keys)
 
