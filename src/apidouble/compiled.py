@@ -31,13 +31,16 @@ from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint, space_na
 from .behaviours.trouble import NO_TROUBLE, Trouble, compile_trouble
 from .config.convert import behaviour_key
 from .errors import ConfigError, ConfigProblem
-from .matching.pattern import CompiledPattern, compile_pattern
+from .matching.pattern import CompiledPattern, Condition, compile_pattern
+from .matching.result import Check, MatchResult
 from .matching.router import Router
-from .model import Stub
+from .model import Request, Stub
 from .outcome import Response
 from .responses import CompiledResponse, watched_files
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemorySpace, MemoryStore
+from .state.scenarios import SPACE as SCENARIO_SPACE
+from .state.scenarios import ScenarioGate, Scenarios
 from .state.store import StateSpace, StateStore
 from .templating import TemplateEnvironment
 
@@ -91,6 +94,28 @@ class ResponsePicker:
     def counted(self) -> bool:
         """Whether picking keeps state (a sequence or cycle of several responses)."""
         return self._space is not None
+
+
+class ScenarioPicker(ResponsePicker):
+    """A picker that moves the stub's scenario on each time it is served."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, picker: ResponsePicker, gate: ScenarioGate) -> None:
+        self._responses = picker._responses
+        self._mode = picker._mode
+        self._rng = picker._rng
+        self._space = picker._space
+        self._last = picker._last
+        self._gate = gate
+
+    def pick(self) -> CompiledResponse:
+        self._gate.served()
+        return ResponsePicker.pick(self)
+
+    @property
+    def only(self) -> CompiledResponse | None:
+        return None  # never the ready-bytes path: serving has an effect
 
 
 @dataclass(slots=True)
@@ -229,8 +254,9 @@ def _compile_stub(
 ) -> CompiledStub | None:
     names: list[str] = []
     errors_before = len(problems)
+    gate = ScenarioGate(stub.scenario, Scenarios(store)) if stub.scenario else None
     try:
-        pattern = compile_pattern(stub.pattern)
+        pattern = compile_pattern(stub.pattern, (_gate_condition(gate),) if gate else ())
     except ValueError as exc:
         problems.append(problem_at(stub, str(exc), "/match"))
     responses: list[CompiledResponse] = []
@@ -281,7 +307,23 @@ def _compile_stub(
         names.append(name)
         space = store.space(name, 1)
     picker = ResponsePicker(responses, stub.response_mode, env.random, space)
+    if gate is not None:
+        picker = ScenarioPicker(picker, gate)
+        names.append(SCENARIO_SPACE)
     return CompiledStub(stub, picker, failure, validator, trouble, latency, pattern, tuple(names))
+
+
+def _gate_condition(gate: ScenarioGate) -> Condition:
+    """A scenario gate as one more condition of the stub's pattern (so near-miss reports
+    say "scenario checkout: expected paid, is Started")."""
+    label = f"scenario {gate.scenario.name}"
+
+    def explain(request: Request) -> MatchResult:
+        current = gate.current()
+        passed = gate.test(request)
+        return MatchResult.of(Check(label, passed, gate.scenario.when or "any", current))
+
+    return Condition(gate.test, explain)
 
 
 def compile_server(settings: Mapping[str, Any], store: StateStore | None = None) -> ServerTrouble:

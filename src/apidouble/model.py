@@ -217,9 +217,15 @@ class RequestPattern:
     headers: tuple[tuple[str, ValueSpec], ...] = ()
     cookies: tuple[tuple[str, ValueSpec], ...] = ()
     body: tuple[BodySpec, ...] = ()
+    params: tuple[tuple[str, ValueSpec], ...] = ()
+    """Conditions on path parameters (WireMock's ``pathParameters``)."""
+    url: ValueSpec | None = None
+    """A condition on the whole request target, path and query as received (WireMock's
+    ``url`` and ``urlPattern``); ``path`` still narrows the candidates when it can."""
 
 
 BodyKind = Literal["empty", "json", "text", "base64", "file"]
+Templating = Literal["jinja", "handlebars", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +253,33 @@ class ResponseSpec:
     latency: Latency | None = None
     file_template: str | None = None
     base_dir: str | None = None
+    reason: str | None = None
+    """The status line's reason phrase (WireMock's ``statusMessage``); None: the standard one."""
+    templating: Templating = "jinja"
+    """How strings of this response are templates: ``jinja`` (native), ``handlebars``
+    (WireMock's ``response-template``), ``none`` (served as written)."""
+    infer_type: bool = True
+    """Add a ``content-type`` implied by the body when none is given (WireMock adds none)."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]
+Ordering = Literal["specific", "insertion"]
+"""How stubs of equal priority rank: ``specific`` (native) puts the most specific path
+first, then file order; ``insertion`` (WireMock's) uses ``order`` alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A state machine gate: the stub matches only while scenario ``name`` is in state
+    ``when`` (None: any state), and serving it moves the scenario to ``then``."""
+
+    name: str
+    when: str | None = None
+    then: str | None = None
+
+
+SCENARIO_START = "Started"
+"""Every scenario's first state (WireMock's name for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +298,11 @@ class Stub:
     validate_schema: Mapping[str, Any] | None = None
     source: Source = field(default_factory=lambda: Source("<memory>"))
     order: int = 0
+    ordering: Ordering = "specific"
+    scenario: Scenario | None = None
+    origin: Mapping[str, Any] | None = None
+    """The stub as its source format wrote it, when that is not native (a WireMock
+    mapping), for exports and the admin API."""
     behaviours: Behaviours | None = None
     """Flaky rules, fault, rate limit, cache, CORS, pacing (and room for scenario, auth,
     metadata) as typed specs (``behaviours.spec.build_behaviours``), validated once by

@@ -42,19 +42,28 @@ class Response:
     body: bytes
 
     @classmethod
-    def build(cls, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response:
-        """Encode once; ``content-length`` is added here and must not be in ``headers``."""
-        lines = [f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"]
+    def build(
+        cls,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        reason: str | None = None,
+    ) -> Response:
+        """Encode once; ``content-length`` is added here and must not be in ``headers``;
+        ``reason`` replaces the standard reason phrase."""
+        lines = [f"HTTP/1.1 {status} {reason or reason_phrase(status)}\r\n"]
         lines.extend(f"{name}: {value}\r\n" for name, value in headers)
         lines.append(f"content-length: {len(body)}\r\n")
         head = "".join(lines).encode("latin-1", "replace")
         return cls(status, head, body)
 
     @classmethod
-    def build_streamed(cls, status: int, headers: Iterable[tuple[str, str]]) -> Response:
+    def build_streamed(
+        cls, status: int, headers: Iterable[tuple[str, str]], reason: str | None = None
+    ) -> Response:
         """A head for a body that follows as a stream (``Respond.stream``): no
         ``content-length``; the transport frames the body (chunked on HTTP/1.1)."""
-        lines = [f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"]
+        lines = [f"HTTP/1.1 {status} {reason or reason_phrase(status)}\r\n"]
         lines.extend(f"{name}: {value}\r\n" for name, value in headers)
         return cls(status, "".join(lines).encode("latin-1", "replace"), b"")
 

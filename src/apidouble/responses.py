@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,39 @@ from .templating.filters import json_default
 JSON_TYPE = "application/json"
 
 log = logging.getLogger("apidouble")
+
+
+@dataclass(frozen=True, slots=True)
+class _Engine:
+    """How one ``ResponseSpec.templating`` finds and compiles templates."""
+
+    is_template: Callable[[str], bool]
+    compile: Callable[[TemplateEnvironment, str, bool], Template]
+
+
+def _never(_text: str) -> bool:
+    return False
+
+
+def _no_compile(env: TemplateEnvironment, source: str, typed: bool = False) -> Template:
+    raise ValueError("templating is off for this response")
+
+
+def _handlebars(env: TemplateEnvironment, source: str, typed: bool = False) -> Template:
+    from .templating.handlebars import compile_handlebars
+
+    return compile_handlebars(env, source)
+
+
+def _has_mustache(text: str) -> bool:
+    return "{{" in text
+
+
+_ENGINES = {
+    "jinja": _Engine(is_template, compile_template),
+    "handlebars": _Engine(_has_mustache, _handlebars),
+    "none": _Engine(_never, _no_compile),
+}
 
 
 def encode_json(value: Any) -> bytes:
@@ -107,6 +142,7 @@ class CompiledResponse:
         "_files",
         "_typed",
         "_context",
+        "_reason",
     )
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
@@ -115,18 +151,27 @@ class CompiledResponse:
         """The response's own delay, validated once (it wins over the stub's)."""
         body, implied_type = _body_and_type(spec)
         headers = list(spec.headers)
-        self._typed = any(name.lower() == "content-type" for name, _ in headers)
+        self._typed = not spec.infer_type or any(
+            name.lower() == "content-type" for name, _ in headers
+        )
         if implied_type and not self._typed:
             headers.append(("content-type", implied_type))
         names: set[str] = set()
+        engine = _ENGINES[spec.templating]
+        is_template = engine.is_template
+        self._reason = spec.reason
 
         def compiled(source: str, where: str, typed: bool = False) -> Template:
             try:
-                template = compile_template(env, source, typed)
+                template = engine.compile(env, source, typed)
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc}") from exc
             names.update(template.names)
             return template
+
+        if spec.body_kind == "json" and spec.templating != "jinja":
+            body = encode_json(body).decode()  # WireMock templates JSON bodies as text
+            spec = replace(spec, body_kind="text")
 
         self._status: int | Template = (
             spec.status if isinstance(spec.status, int) else compiled(spec.status, "status", True)
@@ -158,10 +203,12 @@ class CompiledResponse:
         self._prefix: bytes | None = None
         """Status line and headers, when none of them is templated."""
         if isinstance(self._status, int) and all(isinstance(p, bytes) for p in self._head):
-            self._prefix = _status_line(self._status) + b"".join(self._head)  # type: ignore[arg-type]
+            line = _status_line(self._status, self._reason)
+            self._prefix = line + b"".join(self._head)  # type: ignore[arg-type]
         self.static: Response | None = None
         if self._prefix is not None and isinstance(self._body, bytes):
-            self.static = Response.build(self._status, headers, self._body)  # type: ignore[arg-type]
+            status: int = self._status  # type: ignore[assignment]
+            self.static = Response.build(status, headers, self._body, self._reason)
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:
         """The response for one request; raises ``TemplateRenderError`` on a bad template."""
@@ -210,7 +257,7 @@ class CompiledResponse:
         status = self._status
         if not isinstance(status, int):
             status = _status_of(status.run(ctx))
-        parts = [_status_line(status)]
+        parts = [_status_line(status, self._reason)]
         for part in self._head:
             if isinstance(part, bytes):
                 parts.append(part)
@@ -224,7 +271,9 @@ _STATUS_LINES: dict[int, bytes] = {}
 """Status lines by code, as ``Response`` writes them (at most 500: codes are 100-599)."""
 
 
-def _status_line(status: int) -> bytes:
+def _status_line(status: int, reason: str | None = None) -> bytes:
+    if reason is not None:
+        return Response.build_streamed(status, (), reason).head
     line = _STATUS_LINES.get(status)
     if line is None:
         line = _STATUS_LINES[status] = Response.build_streamed(status, ()).head

@@ -60,6 +60,11 @@ def stub_to_config(stub: Stub) -> dict[str, Any]:
     found.update(behaviours)
     if stub.validate_schema is not None:
         found["validate"] = {"schema": dict(stub.validate_schema)}
+    if stub.scenario is not None:
+        scenario = stub.scenario
+        found["scenario"] = {"name": scenario.name} | {
+            key: value for key, value in (("when", scenario.when), ("then", scenario.then)) if value
+        }
     return found
 
 

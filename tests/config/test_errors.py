@@ -69,9 +69,9 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
         (3, "/endpoints/0/auth", "GET /a", "'auth' is not supported yet"),
     ),
     (
-        "structural key not supported yet",
-        "endpoints:\n  - path: /a\n    scenario: {name: s, when: Started}\n",
-        (3, "/endpoints/0/scenario", "GET /a", "'scenario' is not supported yet"),
+        "scenario without a name",
+        "endpoints:\n  - path: /a\n    scenario: {when: Started}\n",
+        (3, "/endpoints/0/scenario", "GET /a", "missing required key 'name'"),
     ),
     (
         "top-level scenario not supported yet",

@@ -40,7 +40,7 @@ from apidouble.config.schema import (
 )
 from apidouble.config.templates import template_problems
 from apidouble.errors import ConfigProblem
-from apidouble.model import Latency, ResponseSpec, Source, Stub
+from apidouble.model import Latency, ResponseSpec, Scenario, Source, Stub
 from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
@@ -177,8 +177,6 @@ class Document:
     def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
         ptr = pointer("endpoints", index)
         before = len(self.problems)
-        if ep.scenario is not None:
-            self.problem("'scenario' is not supported yet", child(ptr, "scenario"))
         faults = [(ep.fault, "fault")]
         if ep.failure is not None:
             faults.append((ep.failure.fault, "failure/fault"))
@@ -225,6 +223,9 @@ class Document:
             source=Source(self.display, line_of(self.lines, ptr), ptr),
             order=order,
             behaviours=behaviours,
+            scenario=Scenario(ep.scenario.name, ep.scenario.when, ep.scenario.then)
+            if ep.scenario is not None
+            else None,
         )
 
     def _id(self, index: int, ep: Endpoint, ptr: str) -> str | None:

@@ -28,6 +28,12 @@ from apidouble.config.document import Document
 from apidouble.config.ids import StubIds
 from apidouble.config.schema import FakerConfig
 from apidouble.errors import ConfigError, ConfigProblem
+from apidouble.importers.wiremock import (
+    MappingDocument,
+    files_folder,
+    in_mappings_folder,
+    is_wiremock,
+)
 from apidouble.model import Stub
 
 __all__ = [
@@ -57,17 +63,25 @@ class Config:
     faker: FakerConfig | None = None
     server: Mapping[str, Any] = field(default_factory=dict)
     """Server-wide behaviour: ``cors``, ``rate_limit``, ``debug_headers``."""
+    skipped: tuple[ConfigProblem, ...] = ()
+    """Problems that skipped one stub but let the rest serve (a WireMock mapping that
+    cannot be read: WireMock folders are served as they are, typos and all)."""
+    file_roots: tuple[Path, ...] = ()
+    """WireMock ``__files`` folders: unmatched GETs are served from them."""
 
 
 def load_config(
     *paths: str | Path,
     environ: Mapping[str, str] | None = None,
     cache: DocumentCache | None = None,
+    templating: bool = False,
 ) -> Config:
     """Load native YAML/JSON configs (files or folders); raise ``ConfigError`` listing all problems.
 
     ``environ`` (default ``os.environ``) supplies ``${VAR}`` substitutions. With a
     ``cache`` (a reloader's), files unchanged since the last load are not loaded again.
+    WireMock mappings are recognised by their shape; ``templating`` renders all of their
+    responses as templates (WireMock's ``--global-response-templating``).
     """
     env = os.environ if environ is None else environ
     problems: list[ConfigProblem] = []
@@ -79,6 +93,8 @@ def load_config(
     server: dict[str, tuple[Any, str]] = {}
     data: dict[str, tuple[Any, str]] = {}
     data_files: list[Path] = []
+    skipped: list[ConfigProblem] = []
+    roots: dict[Path, None] = {}
     for path in files:
         key = path.absolute().as_posix()
         text = _text(path) if cache is not None else None
@@ -96,8 +112,21 @@ def load_config(
                 continue
         doc = Document(str(path), path.parent, key, problems, ids)
         start, first = len(problems), len(stubs)
-        if doc.read(path, text):
-            stubs.extend(doc.load(env, first_order=len(stubs)))
+        if not doc.read(path, text):
+            if in_mappings_folder(path):  # unreadable, in a WireMock root: skip the file
+                skipped.extend(problems[start:])
+                del problems[start:]
+            continue
+        if is_wiremock(doc.data):
+            folder = files_folder(path)
+            if folder is not None:
+                roots[folder] = None
+            mappings = MappingDocument(
+                doc.display, key, doc.lines, skipped, ids, folder, templating
+            )
+            stubs.extend(mappings.load(doc.data, first_order=len(stubs)))
+            continue
+        stubs.extend(doc.load(env, first_order=len(stubs)))
         for name, value in doc.datasets.items():
             if name in data:
                 doc.problem(f"data {name!r} is also defined in {data[name][1]}", f"/data/{name}")
@@ -139,6 +168,8 @@ def load_config(
         tuple(data_files),
         faker[0] if faker else None,
         {name: value for name, (value, _) in server.items()},
+        tuple(skipped),
+        tuple(roots),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from apidouble.matching import bodytext as _bodytext  # noqa: F401  (registers ``text``)
 from apidouble.matching.body import BodyMatcher, compile_body
 from apidouble.matching.paths import CompiledPath, Params, compile_path, compile_path_regex
 from apidouble.matching.result import EXACT, FAILED_FLOOR, Check, MatchResult
@@ -28,9 +29,10 @@ _ANY_PATH = (2,)
 """Specificity of a pattern without a path: after every template and regex."""
 
 
-class _Condition:
-    """One query, header, cookie or body condition: a test, an explanation, and a cheap
-    lower bound of the explanation's distance (for the near-miss index)."""
+class Condition:
+    """One query, header, cookie or body condition (or one a caller adds, such as a
+    scenario gate): a test, an explanation, and a cheap lower bound of the explanation's
+    distance (for the near-miss index)."""
 
     __slots__ = ("test", "explain", "bound")
 
@@ -58,7 +60,7 @@ class CompiledPattern:
         "_conditions",
     )
 
-    def __init__(self, pattern: RequestPattern) -> None:
+    def __init__(self, pattern: RequestPattern, extra: Sequence[Condition] = ()) -> None:
         self.pattern = pattern
         self.methods = frozenset(method.upper() for method in pattern.methods)
         if pattern.path is not None and pattern.path_regex is not None:
@@ -70,10 +72,13 @@ class CompiledPattern:
             self.path = compile_path_regex(pattern.path_regex)
         self.specificity = _ANY_PATH if self.path is None else self.path.specificity
         conditions = [
+            *((_url(pattern.url),) if pattern.url is not None else ()),
+            *(_param(name, spec, self.path) for name, spec in pattern.params),
             *(_query(name, spec) for name, spec in pattern.query),
             *(_header(name, spec) for name, spec in pattern.headers),
             *(_cookie(name, spec) for name, spec in pattern.cookies),
             *(_body(compile_body(spec)) for spec in pattern.body),
+            *extra,
         ]
         self._conditions = tuple(conditions)
         self.has_conditions = bool(conditions)
@@ -147,29 +152,46 @@ class CompiledPattern:
         return f"CompiledPattern({methods} {self.path.source if self.path else '*'})"
 
 
-def compile_pattern(pattern: RequestPattern) -> CompiledPattern:
-    """Compile a pattern once, at load time; raise ``ValueError`` on an invalid spec."""
-    return CompiledPattern(pattern)
+def compile_pattern(pattern: RequestPattern, extra: Sequence[Condition] = ()) -> CompiledPattern:
+    """Compile a pattern once, at load time; raise ``ValueError`` on an invalid spec.
+    ``extra`` conditions are checked after the pattern's own."""
+    return CompiledPattern(pattern, extra)
 
 
-def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None]) -> _Condition:
-    return _Condition(
+def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None]) -> Condition:
+    return Condition(
         lambda request: matcher.test(get(request)),
         lambda request: matcher.explain(get(request)),
         lambda request: matcher.bound(get(request)),
     )
 
 
-def _query(name: str, spec: ValueSpec) -> _Condition:
+def _url(spec: ValueSpec) -> Condition:
+    return _values(compile_value(spec, "url"), lambda r: (r.url,))
+
+
+def _param(name: str, spec: ValueSpec, path: CompiledPath | None) -> Condition:
+    if path is None:
+        raise ValueError(f"path parameter {name!r} needs a path template")
+
+    def get(request: Request) -> Sequence[str] | None:
+        found = path.match(request.path)
+        value = None if found is None else found.get(name)
+        return None if value is None else (value,)
+
+    return _values(compile_value(spec, f"path parameter {name}"), get)
+
+
+def _query(name: str, spec: ValueSpec) -> Condition:
     return _values(compile_value(spec, f"query {name}"), lambda r: r.query.get(name))
 
 
-def _header(name: str, spec: ValueSpec) -> _Condition:
+def _header(name: str, spec: ValueSpec) -> Condition:
     key = name.lower()
     return _values(compile_value(spec, f"header {name}"), lambda r: r.header_map.get(key))
 
 
-def _cookie(name: str, spec: ValueSpec) -> _Condition:
+def _cookie(name: str, spec: ValueSpec) -> Condition:
     def get(request: Request) -> Sequence[str] | None:
         value = request.cookies.get(name)
         return None if value is None else (value,)
@@ -177,5 +199,5 @@ def _cookie(name: str, spec: ValueSpec) -> _Condition:
     return _values(compile_value(spec, f"cookie {name}"), get)
 
 
-def _body(matcher: BodyMatcher) -> _Condition:
-    return _Condition(matcher.test, matcher.explain)
+def _body(matcher: BodyMatcher) -> Condition:
+    return Condition(matcher.test, matcher.explain)

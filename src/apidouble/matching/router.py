@@ -216,6 +216,8 @@ def _get_only(pattern: CompiledPattern) -> bool:
 
 
 def _sort_key(stub: Stub, pattern: CompiledPattern) -> tuple[int, int, tuple[int, ...], int]:
+    if stub.ordering == "insertion":  # WireMock: priority, then the newest first
+        return (0, 5 if stub.priority is None else stub.priority, (), -stub.order)
     if stub.priority is None:
         return (1, 0, pattern.specificity, stub.order)
     return (0, stub.priority, pattern.specificity, stub.order)

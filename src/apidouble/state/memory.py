@@ -20,7 +20,7 @@ MAX_TIMESTAMPS = 1_000_000
 class MemorySpace:
     """One behaviour's state, in this process."""
 
-    __slots__ = ("_counts", "_origins", "_logs", "_cache", "max_keys")
+    __slots__ = ("_counts", "_origins", "_logs", "_cache", "_values", "max_keys")
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self.max_keys = max_keys
@@ -28,6 +28,8 @@ class MemorySpace:
         self._origins: LruDict[str, list[float]] = LruDict(max_keys)
         self._logs: LruDict[str, deque[float]] | None = None
         self._cache: LruDict[Any, tuple[float, Any]] | None = None
+        self._values: dict[str, str] | None = None
+        """Texts by key (scenario states: keys come from the config, so they are bounded)."""
 
     def count(self, key: str) -> int:
         cell = self._counts.get(key)
@@ -86,6 +88,17 @@ class MemorySpace:
             self._cache = LruDict(self.max_keys)
         self._cache[key] = (until, value)
 
+    def value(self, key: str) -> str | None:
+        return self._values.get(key) if self._values is not None else None
+
+    def set_value(self, key: str, value: str) -> None:
+        if self._values is None:
+            self._values = {}
+        self._values[key] = value
+
+    def values(self) -> dict[str, str]:
+        return dict(self._values) if self._values is not None else {}
+
     def known_keys(self) -> int:
         """Client keys with a count remembered now (bounded by ``max_keys``)."""
         return len(self._counts)
@@ -101,6 +114,8 @@ class MemorySpace:
             self._logs.clear()
         if self._cache is not None:
             self._cache.clear()
+        if self._values is not None:
+            self._values.clear()
 
 
 class MemoryStore:

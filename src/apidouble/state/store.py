@@ -49,6 +49,18 @@ class StateSpace(Protocol):
         """Cache ``value`` under ``key`` until ``until`` (monotonic seconds)."""
         ...
 
+    def value(self, key: str) -> str | None:
+        """The text stored under ``key`` (a scenario's state), or None."""
+        ...
+
+    def set_value(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``."""
+        ...
+
+    def values(self) -> dict[str, str]:
+        """Every stored text by key (for the admin API)."""
+        ...
+
     def clear(self) -> None:
         """Forget everything in this space."""
         ...
