@@ -60,10 +60,15 @@ def length() -> Iterator[None]:
     unregister_body_operator("length")
 
 
-def test_the_native_operators_are_registered() -> None:
-    assert value_operators() == ("contains", "equals", "one_of", "present", "regex")
-    natives = ("contains", "equals", "json", "jsonpath", "regex", "schema")
-    assert body_operators() == (*natives, "text")
+def test_the_native_and_wiremock_operators_are_registered() -> None:
+    natives = {"contains", "equals", "one_of", "present", "regex"}
+    wiremock = {"after", "all_of", "any_of", "before", "binary_equals", "equals_datetime",
+                "equals_json", "equals_xml", "has_exactly", "includes", "not", "xpath"}  # fmt: skip
+    assert set(value_operators()) == natives | wiremock
+    natives = {"contains", "equals", "json", "jsonpath", "regex", "schema", "text"}
+    wiremock = {"binary_equals", "equals_json", "equals_xml", "form", "multipart",
+                "wm_jsonpath", "xpath"}  # fmt: skip
+    assert set(body_operators()) == natives | wiremock
 
 
 @pytest.mark.usefixtures("starts_with")

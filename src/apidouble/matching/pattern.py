@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from apidouble.matching import bodytext as _bodytext  # noqa: F401  (registers ``text``)
 from apidouble.matching.body import BodyMatcher, compile_body
 from apidouble.matching.paths import CompiledPath, Params, compile_path, compile_path_regex
 from apidouble.matching.result import EXACT, FAILED_FLOOR, Check, MatchResult

@@ -85,6 +85,9 @@ class ValueOperator:
     absent: bool = False
     negation_folded: bool = False
     any_case: bool = False
+    whole: Callable[[Sequence[str]], bool] | None = None
+    """Set by operators that judge the whole list of values at once (WireMock's
+    ``hasExactly``/``includes``); ``hit`` then only serves reports."""
 
 
 ValueCompiler = Callable[[Any, ValueOptions], ValueOperator]
@@ -121,7 +124,7 @@ class ValueMatcher:
     """One compiled ``ValueSpec``; ``label`` names the value in reports (``header X``)."""
 
     __slots__ = ("label", "op", "expected", "condition", "_hit", "_on_hit", "_on_miss",
-                 "_when_absent", "_grade", "_graded")  # fmt: skip
+                 "_when_absent", "_grade", "_graded", "_whole")  # fmt: skip
 
     def __init__(self, spec: ValueSpec, label: str) -> None:
         registered = _OPERATORS.get(spec.op, label)
@@ -137,6 +140,7 @@ class ValueMatcher:
         self._when_absent = operator.absent != negate
         self._grade = operator.grade
         self._graded = operator.grade is not None and not negate
+        self._whole = operator.whole
         name = f"not {registered.shown_as}" if negate else registered.shown_as
         self.condition = f"{label} {name} (any case)" if operator.any_case else f"{label} {name}"
 
@@ -180,7 +184,25 @@ class ValueMatcher:
 def compile_value(spec: ValueSpec, label: str) -> ValueMatcher:
     """Compile a ``ValueSpec``; raise ``ValueError`` on an unknown operator, a bad regex
     or expectation."""
-    return ValueMatcher(spec, label)
+    matcher = ValueMatcher(spec, label)
+    if matcher._whole is not None:
+        # Decided here, once: an operator on the whole list gets its own ``test``, so
+        # the per-value loop above stays as it is for every other operator.
+        matcher.__class__ = _WholeListMatcher
+    return matcher
+
+
+class _WholeListMatcher(ValueMatcher):
+    """A ``ValueMatcher`` whose operator sees every value at once."""
+
+    __slots__ = ()
+
+    def test(self, values: Sequence[str] | None) -> bool:
+        if not values:
+            return self._when_absent
+        whole = self._whole
+        assert whole is not None
+        return self._on_hit if whole(values) else self._on_miss
 
 
 # The native operators.

@@ -111,10 +111,14 @@ def value_spec(raw: Any) -> ValueSpec:
     match op:
         case "equalTo":
             return ValueSpec("equals", _text(raw, op), fold)
-        case "contains" | "doesNotContain":
-            return ValueSpec("contains", _text(raw, op), fold, negate=op == "doesNotContain")
-        case "matches" | "doesNotMatch":
-            return ValueSpec("regex", _text(raw, op), fold, negate=op == "doesNotMatch")
+        case "contains":
+            return ValueSpec("contains", _text(raw, op), fold)
+        case "matches":
+            return ValueSpec("regex", _text(raw, op), fold)
+        case "doesNotContain":  # WireMock's negations hold when any value misses
+            return ValueSpec("not", ValueSpec("contains", _text(raw, op), fold))
+        case "doesNotMatch":
+            return ValueSpec("not", ValueSpec("regex", _text(raw, op), fold))
         case "absent":
             return ValueSpec("present", not raw[op])
         case "anything":
@@ -125,6 +129,11 @@ def value_spec(raw: Any) -> ValueSpec:
             return ValueSpec("equals_xml", _xml_options(raw))
         case "binaryEqualTo":
             return ValueSpec("binary_equals", _text(raw, op))
+        case "matchesXPath":
+            expression, sub = _selector(raw, op)
+            namespaces = raw.get("xPathNamespaces")
+            expected = {"expression": expression, "namespaces": namespaces, "value": sub}
+            return ValueSpec("xpath", expected)
         case "before" | "after" | "equalToDateTime":
             return ValueSpec(_DATE_OPS[op], _date(raw, op))
         case "and" | "or":

@@ -60,7 +60,7 @@ def request_pattern(raw: Any) -> RequestPattern:
         path_regex=path_regex,
         query=_values(raw, "queryParameters"),
         headers=tuple(headers),
-        cookies=_values(raw, "cookies"),
+        cookies=tuple((name, _cookie(spec)) for name, spec in _values(raw, "cookies")),
         body=tuple(body),
         params=params,
         url=url,
@@ -115,6 +115,13 @@ def _values(raw: Mapping[str, Any], key: str) -> tuple[tuple[str, ValueSpec], ..
         except MappingError as exc:
             raise exc.under(key, name) from None
     return tuple(found)
+
+
+def _cookie(spec: ValueSpec) -> ValueSpec:
+    """WireMock fails every negated matcher on an absent cookie (unlike headers)."""
+    if spec.op == "not":
+        return ValueSpec("all_of", (ValueSpec("present", True), spec))
+    return spec
 
 
 def _basic_auth(auth: Any) -> ValueSpec:
