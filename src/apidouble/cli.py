@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     for name, default, help_text, flag in option_fields():
         if isinstance(default, bool):
-            run.add_argument(flag, dest=name, action="store_false", help=help_text)
+            action = "store_false" if default else "store_true"
+            run.add_argument(flag, dest=name, action=action, help=help_text)
         else:
             kind = type(default) if default is not None else (int if name == "seed" else str)
             run.add_argument(flag, dest=name, type=kind, default=default, help=help_text)
@@ -45,6 +46,11 @@ def _validate(paths: Sequence[Path]) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} error(s)", file=sys.stderr)
+        return 1
+    if config.skipped:
+        for problem in config.skipped:
+            print(problem, file=sys.stderr)
+        print(f"{len(config.skipped)} error(s); the other stubs would serve", file=sys.stderr)
         return 1
     print(f"ok: {len(config.stubs)} endpoint(s) in {len(config.files)} file(s)")
     return 0

@@ -13,7 +13,7 @@ same store (a reload) keeps the state of every stub that did not change.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint, space_na
 from .behaviours.trouble import NO_TROUBLE, Trouble, compile_trouble
 from .config.convert import behaviour_key
 from .errors import ConfigError, ConfigProblem
+from .importers.wiremock.unmatched import DocumentRoot
 from .matching.pattern import CompiledPattern, Condition, compile_pattern
 from .matching.result import Check, MatchResult
 from .matching.router import Router
@@ -166,6 +167,10 @@ class ServerTrouble:
         return self.cors is None and not self.debug_headers
 
 
+NotFound = Callable[[Stub | None, Request, str | None], str]
+"""Renders a 404 body for a request, the closest stub and its scenario's state."""
+
+
 @dataclass(slots=True)
 class CompiledConfig:
     """One generation of the served config: swapped atomically on reload."""
@@ -185,6 +190,14 @@ class CompiledConfig:
         default_factory=lambda: LruDict(MISS_REPORTS)
     )
     """Near-miss reports (response, log line) by request, for this generation's stubs."""
+    documents: DocumentRoot | None = None
+    """WireMock ``__files`` folders: unmatched GETs are answered from them."""
+    not_found: NotFound | None = None
+    """WireMock's plain-text 404 report, when serving a WireMock root."""
+    stateful_misses: bool = False
+    """Some stub has a scenario: a report depends on state, so it is not kept."""
+    skipped: tuple[ConfigProblem, ...] = ()
+    """Problems that skipped a stub while the rest serve (unreadable WireMock mappings)."""
 
 
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
@@ -358,8 +371,13 @@ def compile_config(
     store: StateStore | None = None,
     clock: Clock = SYSTEM_CLOCK,
     previous: CompiledConfig | None = None,
+    file_roots: Sequence[Path] = (),
+    not_found: NotFound | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
+
+    ``file_roots`` (WireMock ``__files`` folders) answer unmatched GETs; ``not_found``
+    renders the 404 body instead of the JSON near-miss report.
 
     ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
     ``store`` keeps the state (a fresh in-memory one when None): pass the served
@@ -411,4 +429,7 @@ def compile_config(
         store,
         clock,
         frozenset(names),
+        documents=DocumentRoot(file_roots) if file_roots else None,
+        not_found=not_found,
+        stateful_misses=any(stub.scenario is not None for stub in stubs),
     )

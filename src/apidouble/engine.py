@@ -29,6 +29,7 @@ from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
 from .outcome import Fail, Outcome, Respond, Response
 from .responses import CompiledResponse, json_response
+from .state.scenarios import Scenarios
 from .templating import TemplateRenderError
 
 log = logging.getLogger("apidouble")
@@ -76,7 +77,7 @@ class Engine:
 
     def _handle_with_server_trouble(
         self, config: CompiledConfig, request: Request, event: ServeEvent
-    ) -> Outcome:
+    ) -> Outcome | Awaitable[Outcome]:
         """The same phases with server-wide CORS and rate limits around them."""
         answer = trouble.preflight(config, request)
         if answer is not None:
@@ -297,18 +298,54 @@ class Engine:
         event: ServeEvent,
         decision: Decision | None,
         extra: Headers,
-    ) -> Respond:
+    ) -> Respond | Awaitable[Respond]:
         """404 with the near-miss report; 405 with ``Allow`` when only the method differs.
 
         Server-wide CORS and decision headers apply, so a browser can read the report.
         Reports are kept per distinct request for the life of the config (bounded), so a
         client probing the same unknown path does not cost a fresh explanation each time.
         """
+        documents = config.documents
+        if documents is not None and (served := documents.answer(request)) is not None:
+            if isinstance(served, Response):
+                return self._sent(Respond(served, 0.0, event))
+            return self._document(served, config, request, found, event, decision, extra)
+        return self._report(config, request, found, event, decision, extra)
+
+    async def _document(
+        self,
+        pending: Awaitable[Response | None],
+        config: CompiledConfig,
+        request: Request,
+        found: RouteMatch,
+        event: ServeEvent,
+        decision: Decision | None,
+        extra: Headers,
+    ) -> Respond:
+        """A document-root file read off the loop; the report if it vanished meanwhile."""
+        response = await pending
+        if response is None:
+            return self._report(config, request, found, event, decision, extra)
+        return self._sent(Respond(response, 0.0, event))
+
+    def _report(
+        self,
+        config: CompiledConfig,
+        request: Request,
+        found: RouteMatch,
+        event: ServeEvent,
+        decision: Decision | None,
+        extra: Headers,
+    ) -> Respond:
+        """The near-miss report (WireMock's plain text when serving a WireMock root)."""
         key = _miss_key(request) if len(request.body) <= _MISS_BODY_CAP else None
         cached = config.misses.get(key) if key is not None else None
         if cached is None:
-            cached = _explain(request, found)
-            if key is not None:
+            if config.not_found is not None:
+                cached = _wiremock_report(config, request, found)
+            else:
+                cached = _explain(request, found)
+            if key is not None and not config.stateful_misses:
                 config.misses[key] = cached
         response, text = cached
         if log.isEnabledFor(logging.INFO):
@@ -333,6 +370,23 @@ def _miss_key(request: Request) -> tuple[object, ...]:
     raw = request.raw_headers
     headers = tuple(raw) if raw is not None else request.headers
     return (request.method, request.path, request.query_string, headers, request.body)
+
+
+def _wiremock_report(
+    config: CompiledConfig, request: Request, found: RouteMatch
+) -> tuple[Response, str]:
+    """WireMock's 404: its plain-text report on the closest stub (no 405: WireMock has none)."""
+    assert config.not_found is not None
+    near = found.near_misses(1)
+    stub = near[0].stub if near else None
+    state = None
+    if stub is not None and stub.scenario is not None:
+        state = Scenarios(config.store).state(stub.scenario.name)
+    text = config.not_found(stub, request, state)
+    headers = [("Content-Type", "text/plain;charset=UTF-8")]
+    return Response.build(404, headers, text.encode()), near_miss_text(
+        request, found.near_misses(3)
+    )
 
 
 def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:

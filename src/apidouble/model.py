@@ -222,6 +222,14 @@ class RequestPattern:
     url: ValueSpec | None = None
     """A condition on the whole request target, path and query as received (WireMock's
     ``url`` and ``urlPattern``); ``path`` still narrows the candidates when it can."""
+    no_query: bool = False
+    """The request must carry no query string (WireMock's ``url`` without ``?``)."""
+    host: ValueSpec | None = None
+    """A condition on the host the request names (its ``Host`` header, without the port)."""
+    port: int | None = None
+    """The port the request names (its ``Host`` header; 80 when it gives none)."""
+    scheme: str | None = None
+    """``http`` or ``https``."""
 
 
 BodyKind = Literal["empty", "json", "text", "base64", "file"]

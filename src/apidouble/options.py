@@ -43,6 +43,15 @@ class Options:
     journal_body_cap_bytes: int = _opt(
         DEFAULT_BODY_CAP_BYTES, "bytes of each body the journal keeps"
     )
+    global_response_templating: bool = _opt(
+        False, "render every WireMock response as a template (WireMock's flag)"
+    )
+    wiremock_404: bool = _opt(
+        True,
+        "answer unmatched requests in a WireMock root with the JSON near-miss report"
+        " instead of WireMock's plain-text one",
+        "--no-wiremock-404",
+    )
 
 
 def server_limits(options: Options) -> ServerLimits:

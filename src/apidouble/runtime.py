@@ -37,7 +37,7 @@ from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemoryStore
 from .state.store import StateStore
 from .transport.server import HttpServer, http_url, start_server
-from .watch import Reloader
+from .watch import Formats, Reloader
 
 log = logging.getLogger("apidouble")
 
@@ -80,6 +80,7 @@ class Runtime:
                 options.seed,
                 store=self.store,
                 clock=clock,
+                formats=Formats(options.global_response_templating, options.wiremock_404),
             )
             initial = self.reloader.load_now()
         else:

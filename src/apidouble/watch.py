@@ -11,6 +11,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from watchfiles import Change, awatch
@@ -20,6 +21,7 @@ from .config.cache import DocumentCache
 from .config.discover import is_config_file
 from .config.load import load_config
 from .errors import ConfigError
+from .importers.wiremock.unmatched import wiremock_report
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.store import StateStore
 
@@ -41,6 +43,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True, slots=True)
+class Formats:
+    """How files of other tools' formats are served (WireMock's flags)."""
+
+    global_templating: bool = False
+    """Every WireMock response is a template (``--global-response-templating``)."""
+    wiremock_404: bool = True
+    """A WireMock root answers unmatched requests with WireMock's plain-text report."""
+
+
 def build(
     paths: Sequence[Path],
     seed: int | None = None,
@@ -49,15 +61,19 @@ def build(
     *,
     cache: DocumentCache | None = None,
     previous: CompiledConfig | None = None,
+    formats: Formats = Formats(),
 ) -> CompiledConfig:
     """Load time, start to end: read the files, validate, compile, index. With the served
     config's ``store``, unchanged stubs keep their state; with the reloader's ``cache``
     and the served config as ``previous``, only edited files and stubs are redone."""
     with collector_paused():
-        config = load_config(*paths, cache=cache)
+        config = load_config(*paths, cache=cache, templating=formats.global_templating)
+        for problem in config.skipped:
+            log.error("skipped: %s", problem)
         chosen_seed = seed if seed is not None else config.seed
         faker = config.faker
-        return compile_config(
+        wiremock = formats.wiremock_404 and any(s.ordering == "insertion" for s in config.stubs)
+        compiled = compile_config(
             config.stubs,
             (*config.files, *config.data_files),
             chosen_seed,
@@ -68,7 +84,11 @@ def build(
             store=store,
             clock=clock,
             previous=previous,
+            file_roots=config.file_roots,
+            not_found=wiremock_report if wiremock else None,
         )
+        compiled.skipped = config.skipped
+        return compiled
 
 
 class Reloader:
@@ -83,8 +103,10 @@ class Reloader:
         *,
         store: StateStore | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        formats: Formats = Formats(),
     ) -> None:
         self.paths = tuple(paths)
+        self.formats = formats
         self.store = store
         self.clock = clock
         self.cache = DocumentCache()
@@ -98,7 +120,9 @@ class Reloader:
 
     def load_now(self) -> CompiledConfig:
         """The first load, before serving: errors propagate to the caller."""
-        config = build(self.paths, self.seed, self.store, self.clock, cache=self.cache)
+        config = build(
+            self.paths, self.seed, self.store, self.clock, cache=self.cache, formats=self.formats
+        )
         self.served = config
         self.watched = config.files
         return config
@@ -128,6 +152,7 @@ class Reloader:
             self.clock,
             cache=self.cache,
             previous=self.served,
+            formats=self.formats,
         )
 
     def _relevant(self, change: Change, path: str) -> bool:

@@ -66,8 +66,8 @@ def test_the_native_and_wiremock_operators_are_registered() -> None:
                 "equals_json", "equals_xml", "has_exactly", "includes", "not", "xpath"}  # fmt: skip
     assert set(value_operators()) == natives | wiremock
     natives = {"contains", "equals", "json", "jsonpath", "regex", "schema", "text"}
-    wiremock = {"binary_equals", "equals_json", "equals_xml", "form", "multipart",
-                "wm_jsonpath", "xpath"}  # fmt: skip
+    wiremock = {"all_of", "any_of", "binary_equals", "equals_json", "equals_xml", "form",
+                "multipart", "wm_jsonpath", "xpath"}  # fmt: skip
     assert set(body_operators()) == natives | wiremock
 
 

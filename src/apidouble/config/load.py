@@ -117,6 +117,11 @@ def load_config(
                 skipped.extend(problems[start:])
                 del problems[start:]
             continue
+        native = isinstance(doc.data, dict) and "endpoints" in doc.data
+        if not native and not is_wiremock(doc.data) and in_mappings_folder(path):
+            message = "not a WireMock mapping: expected an object with 'request', or 'mappings'"
+            skipped.append(ConfigProblem(doc.display, message, 1 if doc.lines else None))
+            continue
         if is_wiremock(doc.data):
             folder = files_folder(path)
             if folder is not None:

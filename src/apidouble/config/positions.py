@@ -62,13 +62,33 @@ def parse(text: str, *, as_json: bool) -> Parsed:
     A YAML file whose text is a JSON object (generated configs often are) is read by the
     JSON parser, twice as fast; anything it refuses is read as YAML, as before."""
     if as_json:
-        return _parse_json(text)
+        try:
+            return _parse_json(text)
+        except SyntaxProblem:
+            if "//" not in text and "/*" not in text:
+                raise
+            return _parse_json(without_comments(text))  # WireMock's parser allows them
     if text.lstrip()[:1] == "{":
         try:
             return _parse_json(text)
         except SyntaxProblem:
             pass
     return _parse_yaml(text)
+
+
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def without_comments(text: str) -> str:
+    """JSON with ``//`` and ``/* */`` comments blanked out (line numbers kept)."""
+
+    def blank(found: re.Match[str]) -> str:
+        part = found.group()
+        if part.startswith('"'):
+            return part
+        return re.sub(r"[^\n]", " ", part)
+
+    return _COMMENT_OR_STRING.sub(blank, text)
 
 
 # --- YAML ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ registry is read while stubs compile, so a stub that uses none of them pays noth
 
 from apidouble.matching import (  # noqa: F401  (registration on import)
     binary,
+    bodylogic,
     bodytext,
     datetimes,
     jsonequal,

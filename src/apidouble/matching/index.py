@@ -32,7 +32,7 @@ class Entry:
     ``conditions`` is None when the pattern has nothing beyond method and path.
     """
 
-    __slots__ = ("stub", "pattern", "rank", "literal", "conditions", "hit")
+    __slots__ = ("stub", "pattern", "rank", "literal", "conditions", "hit", "bare")
 
     def __init__(self, stub: Stub, pattern: CompiledPattern, rank: int) -> None:
         self.hit: RouteMatch | None = None
@@ -45,12 +45,15 @@ class Entry:
         self.conditions: Callable[[Request], bool] | None = (
             pattern.test_conditions if pattern.has_conditions else None
         )
+        self.bare = self.literal and pattern.pattern.no_query and pattern.condition_count == 1
+        """A literal path whose one condition is "no query string": a request without
+        one needs no test (see ``Table.bare``)."""
 
 
 class Table:
     """The index over some entries (those of one method, say)."""
 
-    __slots__ = ("literal", "prefixed")
+    __slots__ = ("literal", "bare", "split", "prefixed")
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         literal: dict[str, list[Entry]] = {}
@@ -63,9 +66,19 @@ class Table:
                 prefix = path.literal_prefix if path is not None and not path.is_regex else ""
                 prefixed.setdefault(prefix, []).append(entry)
         self.prefixed = {key: tuple(found) for key, found in prefixed.items()}
-        self.literal = {
+        self.bare = {
             key: merge([tuple(found), *self._buckets(key)]) for key, found in literal.items()
         }
+        """Exact decoded path -> candidates, for a request without a query string (every
+        entry; ``Entry.hit`` of the first one answers it)."""
+        self.split = any(e.pattern.pattern.no_query for found in literal.values() for e in found)
+        self.literal = self.bare
+        """The same for a request with a query string: entries that require none left out,
+        so a ``bare`` entry's ``hit`` is never taken for such a request."""
+        if self.split:
+            kept = {key: tuple(e for e in found if not e.pattern.pattern.no_query)
+                    for key, found in self.bare.items()}  # fmt: skip
+            self.literal = {key: found for key, found in kept.items() if found}
 
     def _buckets(self, path: str) -> list[tuple[Entry, ...]]:
         """The non-literal entries whose literal prefix is a prefix of ``path``."""
@@ -81,7 +94,7 @@ class Table:
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
         """Every candidate for a decoded path, in rank order; test each before use."""
-        found = self.literal.get(key)
+        found = self.bare.get(key)
         return self.templates(key) if found is None else found
 
 

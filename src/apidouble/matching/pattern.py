@@ -71,7 +71,11 @@ class CompiledPattern:
             self.path = compile_path_regex(pattern.path_regex)
         self.specificity = _ANY_PATH if self.path is None else self.path.specificity
         conditions = [
+            *((_NO_QUERY,) if pattern.no_query else ()),
             *((_url(pattern.url),) if pattern.url is not None else ()),
+            *((_host(pattern.host),) if pattern.host is not None else ()),
+            *((_port(pattern.port),) if pattern.port is not None else ()),
+            *((_scheme(pattern.scheme),) if pattern.scheme is not None else ()),
             *(_param(name, spec, self.path) for name, spec in pattern.params),
             *(_query(name, spec) for name, spec in pattern.query),
             *(_header(name, spec) for name, spec in pattern.headers),
@@ -165,8 +169,43 @@ def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None
     )
 
 
+def _no_query_explained(request: Request) -> MatchResult:
+    passed = not request.query_string
+    return MatchResult.of(Check("query string", passed, "none", request.query_string or ""))
+
+
+_NO_QUERY = Condition(lambda request: not request.query_string, _no_query_explained)
+"""The request target has no query string: checked before anything else, and the
+router's index knows it (``index.Entry.bare``), so a stub with only this condition is
+answered as cheaply as one with none."""
+
+
 def _url(spec: ValueSpec) -> Condition:
     return _values(compile_value(spec, "url"), lambda r: (r.url,))
+
+
+def _authority(request: Request) -> tuple[str, str]:
+    """(host, port) the request names in its ``Host`` header (port "80" when absent)."""
+    given = request.header("host") or ""
+    if given.startswith("["):  # an IPv6 literal
+        host, _, rest = given.partition("]")
+        return host + "]", rest.removeprefix(":") or "80"
+    host, _, port = given.partition(":")
+    return host, port or "80"
+
+
+def _host(spec: ValueSpec) -> Condition:
+    return _values(compile_value(spec, "host"), lambda r: (_authority(r)[0],))
+
+
+def _port(port: int) -> Condition:
+    spec = ValueSpec("equals", str(port))
+    return _values(compile_value(spec, "port"), lambda r: (_authority(r)[1],))
+
+
+def _scheme(scheme: str) -> Condition:
+    spec = ValueSpec("equals", scheme, case_insensitive=True)
+    return _values(compile_value(spec, "scheme"), lambda r: ("http",))  # TLS is to come
 
 
 def _param(name: str, spec: ValueSpec, path: CompiledPath | None) -> Condition:

@@ -115,11 +115,11 @@ class Router:
         self._any = Table(e for e in self._entries if not e.pattern.methods)
         self._head: Table | None = None
         if head_via_get:
-            self._head = Table(e for e in self._entries if _get_only(e.pattern))
+            self._head = Table(e for e in self._entries if _get_only(e))
         self._all = Table(self._entries)
         self._near = NearIndex(self._entries, head_via_get)
         for entry in self._entries:
-            if entry.literal and entry.conditions is None:
+            if entry.literal and (entry.conditions is None or entry.bare):
                 entry.hit = RouteMatch(entry.stub, {}, self, None)
 
     def find(self, request: Request) -> RouteMatch:
@@ -127,7 +127,8 @@ class Router:
         table = self._tables.get(request.method, self._any)
         path = request.path
         key = decode(path) if "%" in path else path
-        candidates = table.literal.get(key)
+        literal = table.bare if not table.split or not request.query_string else table.literal
+        candidates = literal.get(key)
         if candidates is None:
             candidates = table.templates(key)
         elif (hit := candidates[0].hit) is not None:
@@ -210,9 +211,11 @@ def _full_matches(entries: Sequence[Entry], request: Request) -> Iterator[tuple[
             yield entry, found
 
 
-def _get_only(pattern: CompiledPattern) -> bool:
-    """A stub that answers GET but not HEAD itself: the HEAD fallback's candidates."""
-    return "GET" in pattern.methods and "HEAD" not in pattern.methods
+def _get_only(entry: Entry) -> bool:
+    """A stub that answers GET but not HEAD itself: the HEAD fallback's candidates
+    (WireMock's stubs are not: WireMock answers HEAD only from stubs that name it)."""
+    methods = entry.pattern.methods
+    return "GET" in methods and "HEAD" not in methods and entry.stub.ordering != "insertion"
 
 
 def _sort_key(stub: Stub, pattern: CompiledPattern) -> tuple[int, int, tuple[int, ...], int]:

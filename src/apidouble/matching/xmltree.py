@@ -1,189 +1,135 @@
-"""A small, safe XML tree for the XML operators: parsed with expat, nothing fetched.
+"""Safe XML parsing for the XML operators, on lxml (libxml2).
 
-Safety, as defusedxml teaches: a document declaring an internal entity is refused (no
-"billion laughs"), external entities and DTDs are never read (a reference to one reads
-as nothing), and parameter entities are off. Only what matching needs is kept: elements
-with namespace, prefix and attributes, and text (CDATA marked, comments dropped).
+The parsers follow defusedxml's advice: no entity is substituted, no DTD or external
+entity is loaded, nothing is fetched, and libxml2's normal limits (depth, text size,
+entity amplification) stay on. A document that declares an internal entity is refused
+outright: with substitution off its references would stay in the tree, and an XPath
+``string()`` would expand them there. Each thread has its own parsers (an lxml parser
+must not be shared between threads, and reloads compile in a worker thread).
 """
 
 from __future__ import annotations
 
-import xml.parsers.expat
+import copy
+import re
+import threading
 from typing import Any
 
-MAX_DEPTH = 200
+from lxml import etree
+
+MAX_XML_BYTES = 10 * 1024 * 1024  # the transport's default body cap
+CDATA_TAG = "{urn:x-apidouble:cdata}cdata"
+
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_HAS_NAMESPACES = etree.XPath("boolean(//*[namespace-uri()] | //@*[namespace-uri()])")
+
+Tree = etree._ElementTree
 
 
-class Node:
-    """Any node; ``order`` is the document order."""
-
-    __slots__ = ("parent", "order")
-
-    def __init__(self, parent: Element | None, order: float) -> None:
-        self.parent = parent
-        self.order = order
-
-
-class Element(Node):
-    __slots__ = ("ns", "local", "prefix", "attrs", "children")
-
-    def __init__(self, parent: Element | None, order: float, ns: str, local: str, prefix: str):
-        super().__init__(parent, order)
-        self.ns = ns
-        self.local = local
-        self.prefix = prefix
-        self.attrs: list[Attr] = []
-        self.children: list[Node] = []
-
-    @property
-    def name(self) -> str:
-        return f"{self.prefix}:{self.local}" if self.prefix else self.local
-
-    def string_value(self) -> str:
-        return "".join(
-            child.value if isinstance(child, Text) else child.string_value()
-            for child in self.children
-            if isinstance(child, Text | Element)
-        )
-
-
-class Text(Node):
-    __slots__ = ("value", "cdata")
-
-    def __init__(self, parent: Element, order: float, value: str, cdata: bool) -> None:
-        super().__init__(parent, order)
-        self.value = value
-        self.cdata = cdata
-
-
-class Attr(Node):
-    __slots__ = ("ns", "local", "prefix", "value")
-
-    def __init__(self, parent: Element, order: float, ns: str, local: str, prefix: str, value: str):
-        super().__init__(parent, order)
-        self.ns = ns
-        self.local = local
-        self.prefix = prefix
-        self.value = value
-
-    @property
-    def name(self) -> str:
-        return f"{self.prefix}:{self.local}" if self.prefix else self.local
-
-
-class Root(Element):
-    """The document node: its one element child is the document element."""
-
-    def __init__(self) -> None:
-        super().__init__(None, 0, "", "", "")
-
-
-class _Refused(Exception):
-    pass
-
-
-def _split(name: str) -> tuple[str, str, str]:
-    parts = name.split(" ")
-    if len(parts) == 1:
-        return "", parts[0], ""
-    if len(parts) == 2:
-        return parts[0], parts[1], ""
-    return parts[0], parts[1], parts[2]
-
-
-def parse_xml(data: str | bytes) -> Root | None:
-    """The document, or None when it is not well-formed or not safe to read."""
-    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    parser.namespace_prefixes = True
-    parser.ordered_attributes = True
-    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    root = Root()
-    stack: list[Element] = [root]
-    state: dict[str, Any] = {"order": 0, "cdata": False}
-
-    def next_order() -> int:
-        state["order"] += 1
-        return int(state["order"])
-
-    def start(name: str, attributes: list[str]) -> None:
-        if len(stack) > MAX_DEPTH:
-            raise _Refused
-        parent = stack[-1]
-        element = Element(parent, next_order(), *_split(name))
-        for i in range(0, len(attributes), 2):
-            ns, local, prefix = _split(attributes[i])
-            element.attrs.append(
-                Attr(element, element.order + 0.5, ns, local, prefix, attributes[i + 1])
-            )
-        parent.children.append(element)
-        stack.append(element)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def text(data: str) -> None:
-        parent = stack[-1]
-        last = parent.children[-1] if parent.children else None
-        if isinstance(last, Text) and last.cdata == state["cdata"]:
-            last.value += data
-        else:
-            parent.children.append(Text(parent, next_order(), data, bool(state["cdata"])))
-
-    def cdata(on: bool) -> None:
-        state["cdata"] = on
-
-    def entity(_name: str, _pe: bool, value: str | None, *_rest: Any) -> None:
-        if value is not None:
-            raise _Refused  # an internal entity: the door to entity expansion bombs
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.StartCdataSectionHandler = lambda: cdata(True)
-    parser.EndCdataSectionHandler = lambda: cdata(False)
-    parser.EntityDeclHandler = entity
-    parser.ExternalEntityRefHandler = lambda *_args: 1  # read as nothing, never fetched
-    try:
-        if isinstance(data, str):
-            parser.Parse(data, True)
-        else:
-            parser.Parse(data, True)
-    except (xml.parsers.expat.ExpatError, _Refused, RecursionError, ValueError):
-        return None
-    if not any(isinstance(child, Element) for child in root.children):
-        return None
-    return root
-
-
-def _escape(text: str, quote: bool = False) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;") if quote else text
-
-
-def serialize(node: Node) -> str:
-    """An element as markup (how WireMock shows a selected element), else its text."""
-    if isinstance(node, Attr):
-        return node.value
-    if isinstance(node, Text):
-        return node.value
-    assert isinstance(node, Element)
-    return _markup(node, set())
-
-
-def _markup(element: Element, declared: set[tuple[str, str]]) -> str:
-    attrs = []
-    mine = set(declared)
-    if element.ns and (element.prefix, element.ns) not in declared:
-        key = f"xmlns:{element.prefix}" if element.prefix else "xmlns"
-        attrs.append(f'{key}="{_escape(element.ns, True)}"')
-        mine.add((element.prefix, element.ns))
-    attrs += [f'{a.name}="{_escape(a.value, True)}"' for a in element.attrs]
-    head = " ".join([element.name, *attrs])
-    if not element.children:
-        return f"<{head}/>"
-    inner = "".join(
-        _markup(child, mine) if isinstance(child, Element) else _escape(child.value)
-        for child in element.children
-        if isinstance(child, Element | Text)
+def _parser(text: bool, compare: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        dtd_validation=False,
+        encoding="utf-8" if text else None,  # a str was decoded already: ignore the prolog
+        strip_cdata=not compare,
+        remove_comments=compare,
+        remove_pis=compare,
     )
-    return f"<{head}>{inner}</{element.name}>"
+
+
+class _Parsers(threading.local):
+    def __init__(self) -> None:
+        self.by_kind = {(t, c): _parser(t, c) for t in (False, True) for c in (False, True)}
+
+
+_PARSERS = _Parsers()
+
+
+def _internal_entities(tree: Tree) -> bool:
+    dtd: Any = tree.docinfo.internalDTD  # the stubs lack ``iterentities``
+    return dtd is not None and any(e.system_url is None for e in dtd.iterentities())
+
+
+def _parse(data: str | bytes, compare: bool) -> Tree | None:
+    if len(data) > MAX_XML_BYTES:
+        return None
+    text = isinstance(data, str)
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        root = etree.fromstring(raw, _PARSERS.by_kind[text, compare])
+    except (etree.XMLSyntaxError, ValueError):  # UnicodeError is a ValueError
+        return None
+    tree = root.getroottree()
+    return None if _internal_entities(tree) else tree
+
+
+def parse_xml(data: str | bytes) -> XmlDocument | None:
+    """The document for XPath (CDATA is text), or None: not well-formed or not safe."""
+    tree = _parse(data, compare=False)
+    return None if tree is None else XmlDocument(tree)
+
+
+def parse_for_compare(data: str | bytes) -> etree._Element | None:
+    """The root element for ``equals_xml``: comments and PIs dropped, each CDATA section
+    an element ``CDATA_TAG`` (lxml keeps CDATA but cannot tell it from text)."""
+    tree = _parse(data, compare=True)
+    if tree is None:
+        return None
+    if (b"<![CDATA[" not in data) if isinstance(data, bytes) else ("<![CDATA[" not in data):
+        return tree.getroot()
+    # Serialized without comments or PIs, and with text and attributes escaped, the only
+    # ``<![CDATA[`` left are the sections themselves.
+    marked = _CDATA.sub(_cdata_element, etree.tostring(tree, encoding="unicode"))
+    again = _parse(marked, compare=True)
+    return None if again is None else again.getroot()
+
+
+def _cdata_element(found: re.Match[str]) -> str:
+    text = found.group(1).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c:cdata xmlns:c="urn:x-apidouble:cdata">{text}</c:cdata>'
+
+
+class XmlDocument:
+    """A parsed document, and (made when first asked for) its namespace-free copy."""
+
+    __slots__ = ("tree", "_local", "_back")
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self._local: Tree | None = None
+        self._back: dict[Any, etree._Element] | None = None
+
+    def local_names(self) -> Tree:
+        """The document with every name reduced to its local part: XPath without
+        namespaces (as WireMock does) then matches ``/env`` on ``<s:env>``."""
+        if self._local is None:
+            self._local = _strip(self.tree) if _HAS_NAMESPACES(self.tree) else self.tree
+        return self._local
+
+    def original(self, node: etree._Element) -> etree._Element:
+        """The node of the parsed document that ``node`` (of ``local_names``) copies."""
+        if self._local is None or self._local is self.tree:
+            return node
+        if self._back is None:
+            self._back = dict(zip(self._local.iter(), self.tree.iter(), strict=True))
+        return self._back.get(node, node)
+
+
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _strip(tree: Tree) -> Tree:
+    local = copy.deepcopy(tree)
+    for element in local.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment, PI or entity reference
+        element.tag = _local(element.tag)
+        for name in [str(n) for n in element.attrib if str(n).startswith("{")]:
+            value = element.attrib.pop(name)
+            element.attrib[_local(name)] = value
+    etree.cleanup_namespaces(local)
+    return local

@@ -64,6 +64,11 @@ class Now:
         return Now(self._moment.astimezone(zone(name)))
 
     @property
+    def moment(self) -> datetime:
+        """The aware ``datetime`` itself (for helpers written in Python)."""
+        return self._moment
+
+    @property
     def iso(self) -> str:
         """ISO 8601 with milliseconds and the UTC offset."""
         return self._moment.isoformat(timespec="milliseconds")

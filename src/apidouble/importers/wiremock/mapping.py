@@ -20,11 +20,17 @@ from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
 from apidouble.config.ids import Place, StubIds, content_id
 from apidouble.config.positions import Lines, child, line_of
 from apidouble.errors import ConfigProblem
-from apidouble.importers.wiremock.problems import MappingError, at
+from apidouble.importers.wiremock.problems import MappingError, at, unknown
 from apidouble.importers.wiremock.request import request_pattern
 from apidouble.importers.wiremock.response import response_spec
 from apidouble.model import Scenario, Source, Stub
 
+MAPPING_KEYS = frozenset({
+    "id", "uuid", "name", "request", "response", "priority", "persistent", "metadata",
+    "scenarioName", "requiredScenarioState", "newScenarioState", "postServeActions",
+    "serveEventListeners", "insertionIndex",
+})  # fmt: skip
+"""What WireMock reads in a mapping; anything else makes it refuse the file."""
 DEFAULT_PRIORITY = 5
 FILES_FOLDER = "__files"
 MAPPINGS_FOLDER = "mappings"
@@ -76,13 +82,15 @@ class MappingDocument:
         else:
             mappings, prefix = [data], ()
         stubs: list[Stub] = []
+        failed = False
         for index, raw in enumerate(mappings):
             parts = (*prefix, index) if prefix else ()
             try:
                 stubs.append(self._stub(raw, parts, first_order + len(stubs)))
             except MappingError as exc:
                 self._problem(exc.under(*parts), raw)
-        return stubs
+                failed = True
+        return [] if failed else stubs  # WireMock refuses a file with any bad mapping
 
     def _problem(self, error: MappingError, raw: Any) -> None:
         line = line_of(self.lines, error.pointer)
@@ -93,6 +101,7 @@ class MappingDocument:
     def _stub(self, raw: Any, parts: tuple[str | int, ...], order: int) -> Stub:
         if not isinstance(raw, Mapping):
             raise MappingError("a mapping must be an object with 'request' and 'response'")
+        unknown(raw, MAPPING_KEYS, "a mapping")
         try:
             pattern = request_pattern(raw.get("request", {}))
         except MappingError as exc:

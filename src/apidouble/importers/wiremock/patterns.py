@@ -169,8 +169,34 @@ def body_spec(raw: Any) -> BodySpec:
             return BodySpec("equals_xml", _xml_options(raw))
         case "binaryEqualTo":
             return BodySpec("binary_equals", _text(raw, op))
+        case "and" | "or" if not _all_values(raw[op]):
+            parts = []
+            for index, item in enumerate(raw[op] if isinstance(raw[op], list) else ()):
+                try:
+                    parts.append(body_spec(item))
+                except MappingError as exc:
+                    raise exc.under(op, index) from None
+            if not parts:
+                raise at(f"{op} takes a non-empty list of matchers", op)
+            return BodySpec("all_of" if op == "and" else "any_of", tuple(parts))
         case _:
             return BodySpec("text", value=value_spec(raw))
+
+
+_BODY_ONLY = ("matchesJsonPath", "matchesJsonSchema")
+
+
+def _all_values(items: Any) -> bool:
+    """Whether every pattern of a body ``and``/``or`` also reads a plain value (then the
+    whole is one value condition on the body text)."""
+    if not isinstance(items, list):
+        return True  # value_spec reports the mistake
+    return all(
+        isinstance(item, Mapping)
+        and not any(key in item for key in _BODY_ONLY)
+        and all(_all_values(item[k]) for k in ("and", "or") if k in item)
+        for item in items
+    )
 
 
 def _selector(raw: Mapping[str, Any], op: str) -> tuple[str, ValueSpec | None]:

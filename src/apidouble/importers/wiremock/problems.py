@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from apidouble.config.positions import child
 
 
@@ -25,3 +28,10 @@ class MappingError(ValueError):
 def at(message: str, *parts: str | int) -> MappingError:
     """A ``MappingError`` at the pointer made of ``parts``."""
     return MappingError(message).under(*parts)
+
+
+def unknown(raw: Mapping[str, Any], known: Collection[str], what: str) -> None:
+    """Raise for the first key of ``raw`` WireMock would not read (it refuses those)."""
+    for key in raw:
+        if key not in known:
+            raise at(f"unknown key {key!r} in {what} (WireMock refuses the file)", key)

@@ -19,18 +19,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from apidouble.importers.wiremock.patterns import body_spec, value_spec
-from apidouble.importers.wiremock.problems import MappingError, at
+from apidouble.importers.wiremock.problems import MappingError, at, unknown
 from apidouble.model import ANY_METHOD, BodySpec, RequestPattern, ValueSpec
 
+REQUEST_KEYS = frozenset({
+    "method", "url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate",
+    "pathParameters", "queryParameters", "formParameters", "headers", "cookies",
+    "basicAuthCredentials", "bodyPatterns", "multipartPatterns", "host", "scheme", "port",
+    "clientIp", "customMatcher",
+})  # fmt: skip
 _URL_KEYS = ("url", "urlPattern", "urlPath", "urlPathPattern", "urlPathTemplate")
 _TEMPLATE_SYNTAX = re.compile(r"[{}*]")
-_NO_QUERY = ValueSpec("regex", r"[^?]*")
+NO_QUERY = ValueSpec("present", False)
+"""Stands for "no query string" until ``request_pattern`` turns it into ``no_query``."""
 
 
 def request_pattern(raw: Any) -> RequestPattern:
     """Convert ``request``; raises ``MappingError`` pointing inside it."""
     if not isinstance(raw, Mapping):
         raise MappingError("'request' must be an object")
+    unknown(raw, REQUEST_KEYS, "request")
     method = raw.get("method", "ANY")
     if not isinstance(method, str) or not method:
         raise at(f"method must be a method name or ANY, got {method!r}", "method")
@@ -54,8 +62,21 @@ def request_pattern(raw: Any) -> RequestPattern:
     params = _values(raw, "pathParameters")
     if params and "urlPathTemplate" not in raw:
         raise at("pathParameters need a urlPathTemplate", "pathParameters")
+    host = raw.get("host")
+    port, scheme = raw.get("port"), raw.get("scheme")
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
+        raise at(f"port must be a number, got {port!r}", "port")
+    if scheme is not None and not isinstance(scheme, str):
+        raise at(f"scheme must be http or https, got {scheme!r}", "scheme")
+    try:
+        host_spec = value_spec(host) if host is not None else None
+    except MappingError as exc:
+        raise exc.under("host") from None
     return RequestPattern(
         methods=methods,
+        host=host_spec,
+        port=port,
+        scheme=scheme,
         path=path,
         path_regex=path_regex,
         query=_values(raw, "queryParameters"),
@@ -63,7 +84,8 @@ def request_pattern(raw: Any) -> RequestPattern:
         cookies=tuple((name, _cookie(spec)) for name, spec in _values(raw, "cookies")),
         body=tuple(body),
         params=params,
-        url=url,
+        url=None if url is NO_QUERY else url,
+        no_query=url is NO_QUERY,
     )
 
 
@@ -82,7 +104,7 @@ def _url(raw: Mapping[str, Any]) -> tuple[str | None, str | None, ValueSpec | No
         case "url":
             path, mark, _ = value.partition("?")
             literal_path, regex = _literal(path)
-            return literal_path, regex, ValueSpec("equals", value) if mark else _NO_QUERY
+            return literal_path, regex, ValueSpec("equals", value) if mark else NO_QUERY
         case "urlPattern":
             return None, None, ValueSpec("regex", value)
         case "urlPath":
@@ -131,7 +153,7 @@ def _basic_auth(auth: Any) -> ValueSpec:
     ):
         raise at("basicAuthCredentials needs username and password strings", "basicAuthCredentials")
     token = base64.b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
-    return ValueSpec("equals", f"Basic {token}")
+    return ValueSpec("regex", f"(?i:basic) {re.escape(token)}")  # the scheme in any case
 
 
 def _multipart(given: Any) -> list[BodySpec]:

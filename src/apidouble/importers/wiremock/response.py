@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apidouble.importers.wiremock.problems import MappingError, at
+from apidouble.importers.wiremock.problems import MappingError, at, unknown
 from apidouble.model import Latency, ResponseSpec
 from apidouble.templating.files import resolve_response_file
 
+RESPONSE_KEYS = frozenset({
+    "status", "statusMessage", "headers", "body", "jsonBody", "base64Body", "bodyFileName",
+    "fixedDelayMilliseconds", "delayDistribution", "chunkedDribbleDelay", "fault",
+    "proxyBaseUrl", "proxyUrlPrefixToRemove", "additionalProxyRequestHeaders",
+    "removeProxyRequestHeaders", "transformers", "transformerParameters",
+    "fromConfiguredStub",
+})  # fmt: skip
 TEMPLATE_TRANSFORMER = "response-template"
 FAULTS = {
     "CONNECTION_RESET_BY_PEER": "connection_reset",
@@ -43,6 +50,7 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
         raw = {}
     if not isinstance(raw, Mapping):
         raise MappingError("'response' must be an object")
+    unknown(raw, RESPONSE_KEYS, "response")
     transformers = raw.get("transformers") or []
     if not isinstance(transformers, list):
         raise at("transformers must be a list of names", "transformers")
@@ -76,7 +84,11 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
             infer_type=False,
         )
         return Converted(spec, latency, trouble)
-    kind, body, file_template, base_dir = _body(raw, files, templated)
+    try:
+        kind, body, file_template, base_dir = _body(raw, files, templated)
+    except _MissingFile as missing:  # WireMock loads the mapping and answers 500
+        text = ResponseSpec(500, (), "text", str(missing), templating="none", infer_type=False)
+        return Converted(text, latency, trouble)
     spec = ResponseSpec(
         status=status,
         headers=headers,
@@ -89,6 +101,10 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
         infer_type=False,
     )
     return Converted(spec, latency, trouble)
+
+
+class _MissingFile(Exception):
+    """A ``bodyFileName`` that does not exist (inside the root)."""
 
 
 def _headers(given: Any) -> tuple[tuple[str, str], ...]:
@@ -134,7 +150,9 @@ def _body(
     try:
         found = resolve_response_file(files, value)
     except ValueError as exc:
-        raise at(f"bodyFileName: {exc}", key) from None
+        if not (files / value).resolve().is_relative_to(files.resolve()):
+            raise at(f"bodyFileName: {exc}", key) from None
+        raise _MissingFile(f"bodyFileName {value!r}: {exc}") from None
     if templated:  # the file's text is a template too (WireMock renders it)
         try:
             return "text", Path(found).read_text(encoding="utf-8"), None, None

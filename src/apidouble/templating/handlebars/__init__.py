@@ -1,0 +1,20 @@
+"""WireMock-flavoured Handlebars templates, compiled at load time onto our Jinja2 sandbox.
+
+``compile_handlebars(env, source)`` returns the same ``Template`` as ``compile_template``
+(so responses render it unchanged); ``WIREMOCK_HELPERS`` is the helper set, and another
+dialect passes its own ``helpers=``. See ``docs/handlebars.md``.
+"""
+
+from .compiler import compile_handlebars, handlebars_cache, is_handlebars
+from .helpers import WIREMOCK_HELPERS, Helper, HelperSet
+from .parser import HandlebarsSyntaxError
+
+__all__ = [
+    "WIREMOCK_HELPERS",
+    "HandlebarsSyntaxError",
+    "Helper",
+    "HelperSet",
+    "compile_handlebars",
+    "handlebars_cache",
+    "is_handlebars",
+]

@@ -1,0 +1,62 @@
+"""What a Handlebars helper is, and small argument readers the helper modules share.
+
+A helper is a plain function ``(params, hash, root) -> value``; ``Helper`` says how it
+behaves as a block (``{{#name}}``) and which per-response names it needs (the clock, the
+seeded random source), so a template that uses neither pays for neither. A helper set
+is a mapping of names to ``Helper``s: WireMock's is ``WIREMOCK_HELPERS``; another
+dialect (Mockoon's) brings its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from .request import Root
+from .values import text
+
+__all__ = ["BODY", "Helper", "HelperFn", "HelperSet", "arg", "number", "opt_bool"]
+
+HelperFn = Callable[[tuple[Any, ...], dict[str, Any], Root], Any]
+BlockKind = Literal["cond", "body_if", "capture"]
+BODY = "fn()"
+"""The hash key a ``capture`` block helper finds its rendered body under."""
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    """``block``: ``cond`` renders the body when the result is truthy, else the
+    ``{{else}}`` part; ``body_if`` renders the body or nothing (WireMock's ``contains``,
+    ``matches``, ``isOdd``); ``capture`` renders the body first and hands it in
+    (``assign``, ``trim``). ``needs``: ``"now"`` (the response's moment), ``"random"``."""
+
+    fn: HelperFn
+    block: BlockKind = "cond"
+    needs: frozenset[str] = frozenset()
+
+
+HelperSet = Mapping[str, Helper]
+
+
+def arg(params: tuple[Any, ...], index: int, default: Any = None) -> Any:
+    return params[index] if index < len(params) else default
+
+
+def number(value: Any) -> Decimal:
+    """A number or numeric text as an exact decimal (Java's ``BigDecimal``)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not a number: {text(value)!r}")
+    try:
+        return Decimal(str(value) if isinstance(value, int | float) else text(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {text(value)!r}") from exc
+
+
+def opt_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)

@@ -1,0 +1,201 @@
+"""The Handlebars AST -> Jinja2 source, run in our sandbox (load time only).
+
+Handlebars scopes are static, so each block that changes ``this`` (``each``, ``with``,
+a section) gets its own Jinja variable (``hb_s1``...) and a path compiles to a lookup
+along the chain of scopes it can see (Handlebars.java falls back to outer contexts).
+Everything runs through filters (``chain|hb_path(parts)``, ``hb_h3|hb_call(params,
+hash, root)``), which Jinja calls directly, without its per-call sandbox dispatch; they
+are our own functions, and no template value is ever an attribute or call target.
+Literal strings and text become constants (``hb_c2``), never parsed as Jinja.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .helpers import BUILT_IN_BLOCKS
+from .parser import Block, Call, HandlebarsSyntaxError, Literal, Mustache, Node, Path, Text
+from .registry import BODY, Helper, HelperSet
+
+__all__ = ["Translation", "translate"]
+
+
+@dataclass
+class Translation:
+    """Jinja source plus the values its names stand for, and what the helpers need."""
+
+    source: str
+    constants: dict[str, Any] = field(default_factory=dict)
+    helpers: dict[str, Helper] = field(default_factory=dict)
+    needs: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Scope:
+    var: str
+    loop: int | None = None  # the each-loop number that made this scope, for @data
+
+
+class _Translator:
+    def __init__(self, helpers: HelperSet) -> None:
+        self.helpers = helpers
+        self.result = Translation("")
+        self.counter = 0
+        self.helper_vars: dict[str, str] = {}
+
+    def fresh(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def constant(self, value: Any) -> str:
+        name = f"hb_c{len(self.result.constants)}"
+        self.result.constants[name] = value
+        return name
+
+    def helper(self, name: str) -> str:
+        var = self.helper_vars.get(name)
+        if var is None:
+            spec = self.helpers[name]
+            var = self.helper_vars[name] = f"hb_h{len(self.helper_vars)}"
+            self.result.helpers[var] = spec
+            self.result.needs.update(spec.needs)
+        return var
+
+    # ---- expressions
+
+    def expr(self, node: Any, scopes: list[_Scope]) -> str:
+        if isinstance(node, Literal):
+            return self.literal(node.value)
+        if isinstance(node, Path):
+            return self.path(node, scopes, node_line=1)
+        assert isinstance(node, Call)
+        return self.call(node, scopes)
+
+    def literal(self, value: Any) -> str:
+        if value is None:
+            return "none"
+        if value is True or value is False:
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return repr(value)
+        return self.constant(value)
+
+    def is_helper(self, target: Path) -> bool:
+        simple = len(target.parts) == 1 and not (target.this or target.data or target.up)
+        return simple and target.parts[0] in self.helpers
+
+    def call(self, node: Call, scopes: list[_Scope], body: str | None = None) -> str:
+        target = node.target
+        if self.is_helper(target):
+            params = "".join(self.expr(p, scopes) + ", " for p in node.params)
+            pairs = [f"{key!r}: {self.expr(value, scopes)}" for key, value in node.hash]
+            if body is not None:
+                pairs.append(f"{BODY!r}: {body}")
+            var = self.helper(target.parts[0])
+            return f"({var}|hb_call(({params}), {{{', '.join(pairs)}}}, hb_s0))"
+        if node.params or node.hash or body is not None:
+            name = ".".join(target.parts)
+            raise HandlebarsSyntaxError(f"could not find helper: {name!r}", node.line)
+        return self.path(target, scopes, node.line)
+
+    def path(self, path: Path, scopes: list[_Scope], node_line: int) -> str:
+        if path.up >= len(scopes) and not path.data:
+            return "none"
+        if path.data:
+            return self.data(path, scopes)
+        visible = scopes[: len(scopes) - path.up]
+        if path.this:
+            if not path.parts:
+                return visible[-1].var
+            return f"({visible[-1].var}|hb_path({path.parts!r}))"
+        if len(visible) == 1:
+            return f"(hb_s0|hb_path({path.parts!r}))"
+        chain = ", ".join(s.var for s in reversed(visible))
+        return f"(({chain})|hb_chain({path.parts!r}))"
+
+    def data(self, path: Path, scopes: list[_Scope]) -> str:
+        name = path.parts[0] if path.parts else ""
+        if name == "root":
+            return f"(hb_s0|hb_path({path.parts[1:]!r}))" if len(path.parts) > 1 else "hb_s0"
+        loops = [s.loop for s in reversed(scopes) if s.loop is not None]
+        if path.up >= len(loops):
+            return "none"
+        loop = loops[path.up]
+        value = {
+            "index": f"hb_i{loop}",
+            "first": f"hb_f{loop}",
+            "last": f"hb_z{loop}",
+            "key": f"hb_k{loop}",
+        }.get(name)
+        return value or "none"
+
+    # ---- nodes
+
+    def nodes(self, nodes: list[Node], scopes: list[_Scope]) -> str:
+        return "".join(self.node(n, scopes) for n in nodes)
+
+    def node(self, node: Node, scopes: list[_Scope]) -> str:
+        if isinstance(node, Text):
+            value = node.value
+            if "{" in value or "\r" in value or "}" in value[-1:]:
+                return "{{ " + self.constant(value) + " }}"
+            return value
+        if isinstance(node, Mustache):
+            return "{{ " + self.expr(node.expr, scopes) + "|hb_out }}"
+        return self.block(node, scopes)
+
+    def block(self, block: Block, scopes: list[_Scope]) -> str:
+        call, target = block.call, block.call.target
+        simple = len(target.parts) == 1 and not (target.this or target.data or target.up)
+        name = target.parts[0] if simple else ""
+        inverse = self.nodes(block.inverse, scopes) if block.inverse is not None else ""
+        first = self.expr(call.params[0], scopes) if call.params else "none"
+        if block.inverted:
+            value = self.call(call, scopes) if not (simple and name in BUILT_IN_BLOCKS) else first
+            return self.if_(f"not {value}|hb_truthy", self.nodes(block.body, scopes), inverse)
+        if name in ("if", "unless"):
+            test = f"{first}|hb_truthy" if name == "if" else f"not {first}|hb_truthy"
+            return self.if_(test, self.nodes(block.body, scopes), inverse)
+        if name == "each":
+            return self.loop(f"{first}|hb_items", block, scopes, inverse)
+        if name == "with":
+            number = self.fresh()
+            inner = [*scopes, _Scope(f"hb_s{number}")]
+            body = self.nodes(block.body, inner)
+            setter = f"{{% set hb_s{number} = {first} %}}"
+            return setter + self.if_(f"hb_s{number}|hb_truthy", body, inverse)
+        if simple and name in self.helpers:
+            spec = self.helpers[name]
+            if spec.block == "capture":
+                number = self.fresh()
+                body = self.nodes(block.body, scopes)
+                captured = f"{{% set hb_t{number} %}}{body}{{% endset %}}"
+                return captured + "{{ " + self.call(call, scopes, f"hb_t{number}") + "|hb_out }}"
+            test = f"{self.call(call, scopes)}|hb_truthy"
+            if spec.block == "body_if":
+                inverse = ""
+            return self.if_(test, self.nodes(block.body, scopes), inverse)
+        return self.loop(f"{self.call(call, scopes)}|hb_section", block, scopes, inverse)
+
+    def loop(self, items: str, block: Block, scopes: list[_Scope], inverse: str) -> str:
+        number = self.fresh()
+        inner = [*scopes, _Scope(f"hb_s{number}", loop=number)]
+        body = self.nodes(block.body, inner)
+        names = f"hb_k{number}, hb_s{number}, hb_i{number}, hb_f{number}, hb_z{number}"
+        head = f"{{% for {names} in {items} %}}"
+        tail = f"{{% else %}}{inverse}{{% endfor %}}" if inverse else "{% endfor %}"
+        return head + body + tail
+
+    @staticmethod
+    def if_(test: str, body: str, inverse: str) -> str:
+        if inverse:
+            return f"{{% if {test} %}}{body}{{% else %}}{inverse}{{% endif %}}"
+        return f"{{% if {test} %}}{body}{{% endif %}}"
+
+
+def translate(nodes: list[Node], helpers: HelperSet) -> Translation:
+    """Jinja source for a parsed template, with the helpers and constants it uses."""
+    translator = _Translator(helpers)
+    translator.result.source = translator.nodes(nodes, [_Scope("hb_s0")])
+    return translator.result

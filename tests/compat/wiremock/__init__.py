@@ -1,0 +1,1 @@
+"""Differential tests: the same WireMock roots and requests against WireMock and apidouble."""
