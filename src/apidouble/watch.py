@@ -72,7 +72,7 @@ def build(
             log.error("skipped: %s", problem)
         chosen_seed = seed if seed is not None else config.seed
         faker = config.faker
-        wiremock = formats.wiremock_404 and any(s.ordering == "insertion" for s in config.stubs)
+        wiremock = formats.wiremock_404 and config.wiremock
         compiled = compile_config(
             config.stubs,
             (*config.files, *config.data_files),

@@ -68,6 +68,8 @@ class Config:
     cannot be read: WireMock folders are served as they are, typos and all)."""
     file_roots: tuple[Path, ...] = ()
     """WireMock ``__files`` folders: unmatched GETs are served from them."""
+    wiremock: bool = False
+    """Some path is a WireMock root or mapping folder (even one with no mappings yet)."""
 
 
 def load_config(
@@ -95,6 +97,7 @@ def load_config(
     data_files: list[Path] = []
     skipped: list[ConfigProblem] = []
     roots: dict[Path, None] = {}
+    wiremock_found = False
     for path in files:
         key = path.absolute().as_posix()
         text = _text(path) if cache is not None else None
@@ -123,6 +126,7 @@ def load_config(
             skipped.append(ConfigProblem(doc.display, message, 1 if doc.lines else None))
             continue
         if is_wiremock(doc.data):
+            wiremock_found = True
             folder = files_folder(path)
             if folder is not None:
                 roots[folder] = None
@@ -175,7 +179,13 @@ def load_config(
         {name: value for name, (value, _) in server.items()},
         tuple(skipped),
         tuple(roots),
+        wiremock_found or any(_is_wiremock_root(Path(p)) for p in paths),
     )
+
+
+def _is_wiremock_root(path: Path) -> bool:
+    """A folder laid out the WireMock way (``mappings/`` inside), or that folder itself."""
+    return path.is_dir() and (path.name == "mappings" or (path / "mappings").is_dir())
 
 
 def _text(path: Path) -> str | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from apidouble.matching.index import Entry
 from apidouble.matching.paths import path_segments, similarity
-from apidouble.matching.pattern import CONDITION_WEIGHT, METHOD_WEIGHT, PATH_WEIGHT
+from apidouble.matching.pattern import METHOD_WEIGHT, PATH_WEIGHT
 from apidouble.matching.result import MatchResult
 from apidouble.model import Request, Stub
 
@@ -67,7 +67,8 @@ class NearMiss:
 class _Bounded:
     """What the bound needs of one entry, flattened at load time."""
 
-    __slots__ = ("entry", "literals", "count", "rest", "kind", "weights", "conditions")
+    __slots__ = ("entry", "literals", "count", "rest", "kind", "weights", "conditions",
+                 "condition_weights")  # fmt: skip
 
     def __init__(self, entry: Entry) -> None:
         pattern = entry.pattern
@@ -91,8 +92,9 @@ class _Bounded:
             weights += METHOD_WEIGHT
         if path is not None:
             weights += PATH_WEIGHT
-        for _ in range(pattern.condition_count):
-            weights += CONDITION_WEIGHT
+        self.condition_weights = pattern.condition_weights
+        for weight in self.condition_weights:
+            weights += weight
         self.weights = weights
         self.conditions = pattern.condition_count > 0
 
@@ -295,8 +297,9 @@ class NearIndex:
                 found = bounded.entry.pattern.test_path(path)
                 total += PATH_WEIGHT * (0.0 if found is not None else 1.0)
             if bounded.conditions:
-                for bound in bounded.entry.pattern.condition_bounds(request):
-                    total += CONDITION_WEIGHT * bound
+                bounds_of = bounded.entry.pattern.condition_bounds(request)
+                for weight, bound in zip(bounded.condition_weights, bounds_of, strict=True):
+                    total += weight * bound
             bounds.append((total / bounded.weights if bounded.weights else 0.0, rank))
         bounds.sort()
         return bounds

@@ -33,17 +33,21 @@ class Condition:
     scenario gate): a test, an explanation, and a cheap lower bound of the explanation's
     distance (for the near-miss index)."""
 
-    __slots__ = ("test", "explain", "bound")
+    __slots__ = ("test", "explain", "bound", "weight")
 
     def __init__(
         self,
         test: Callable[[Request], bool],
         explain: Callable[[Request], MatchResult],
         bound: Callable[[Request], float] | None = None,
+        weight: float = 1.0,
     ) -> None:
         self.test = test
         self.explain = explain
         self.bound = bound or (lambda request: 0.0 if test(request) else FAILED_FLOOR)
+        self.weight = weight
+        """How much the condition counts in a near-miss distance (``CONDITION_WEIGHT``;
+        a URL condition standing in for the path counts as the path does)."""
 
 
 class CompiledPattern:
@@ -72,7 +76,7 @@ class CompiledPattern:
         self.specificity = _ANY_PATH if self.path is None else self.path.specificity
         conditions = [
             *((_NO_QUERY,) if pattern.no_query else ()),
-            *((_url(pattern.url),) if pattern.url is not None else ()),
+            *((_url(pattern.url, self.path is None),) if pattern.url is not None else ()),
             *((_host(pattern.host),) if pattern.host is not None else ()),
             *((_port(pattern.port),) if pattern.port is not None else ()),
             *((_scheme(pattern.scheme),) if pattern.scheme is not None else ()),
@@ -105,6 +109,11 @@ class CompiledPattern:
     def condition_bounds(self, request: Request) -> list[float]:
         """Per condition, a cheap value never above its ``explain`` distance."""
         return [condition.bound(request) for condition in self._conditions]
+
+    @property
+    def condition_weights(self) -> tuple[float, ...]:
+        """Per condition, its weight in ``explain`` (same order as ``condition_bounds``)."""
+        return tuple(condition.weight for condition in self._conditions)
 
     def test_conditions(self, request: Request) -> bool:
         """Whether every query, header, cookie and body condition holds (short-circuits)."""
@@ -142,7 +151,7 @@ class CompiledPattern:
         if self.path is not None:
             weighted.append((PATH_WEIGHT, self.path.explain(request.path)))
         for condition in self._conditions:
-            weighted.append((CONDITION_WEIGHT, condition.explain(request)))
+            weighted.append((condition.weight, condition.explain(request)))
         return MatchResult.aggregate(weighted) if weighted else EXACT
 
     def _method_check(self, request: Request, head_via_get: bool = False) -> Check:
@@ -180,8 +189,11 @@ router's index knows it (``index.Entry.bare``), so a stub with only this conditi
 answered as cheaply as one with none."""
 
 
-def _url(spec: ValueSpec) -> Condition:
-    return _values(compile_value(spec, "url"), lambda r: (r.url,))
+def _url(spec: ValueSpec, is_the_path: bool) -> Condition:
+    condition = _values(compile_value(spec, "url"), lambda r: (r.url,))
+    if is_the_path:  # a URL pattern with no path: it weighs what a path weighs
+        condition.weight = PATH_WEIGHT
+    return condition
 
 
 def _authority(request: Request) -> tuple[str, str]:
