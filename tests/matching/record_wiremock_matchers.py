@@ -24,10 +24,10 @@ from urllib.parse import quote
 
 import httpx
 
+from tests.compat.wiremock.peers import find_jar
+
 RECORDED_AT = 0.0
-JAR = Path(
-    "/root/.cache/apidouble-bench/npm/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar"
-)
+JAR = find_jar() or Path("wiremock-standalone-3.13.2.jar")  # scripts/peers/wiremock.sh
 OUT = Path(__file__).with_name("wiremock_cases.json")
 
 Case = dict[str, Any]

@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.compat.wiremock.peers import find_jar
 
-JAR = Path(
-    "/root/.cache/apidouble-bench/npm/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar"
-)
+JAR = find_jar() or Path("wiremock-standalone-3.13.2.jar")  # scripts/peers/wiremock.sh
 OUT = Path(__file__).with_name("recorded.json")
 
 Case = dict[str, Any]
