@@ -192,3 +192,13 @@ def test_nothing_sent_reads_back_as_no_response(sent: Response | None) -> None:
     journal = Journal()
     journal.record(event(status=0, response=sent))
     assert journal.newest()[0]["response"] is None
+
+
+@pytest.mark.parametrize("cap", [0, 3])
+def test_an_entry_cap_keeps_the_newest_and_the_counts_stay_exact(cap: int) -> None:
+    journal = Journal(JournalLimits(max_entries=cap))
+    kept = stub("s1")
+    for index in range(5):
+        journal.record(event(f"/p{index}", stub=kept))
+    assert [e["path"] for e in journal.newest()] == [f"/p{i}" for i in (4, 3, 2)][:cap]
+    assert journal.evicted("s1") == 5 - cap

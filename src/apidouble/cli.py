@@ -1,4 +1,5 @@
-"""The ``apidouble`` command: ``run`` serves stubs, ``validate`` checks config files."""
+"""The ``apidouble`` command: ``run`` serves stubs, ``validate`` checks config files,
+``import``/``export`` convert other tools' stubs to native config and back."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ConfigError
-from .options import Options, option_fields
+from .options import Options, option_fields, option_kind
 from .runtime import Runtime, run_workers, serve_until_signal
 from .transport.server import install_event_loop_policy
 from .watch import build
 
 DEFAULT_CONFIG = Path("apidouble.yaml")
+IMPORT_FORMATS = ("wiremock",)
+"""``apidouble import FORMAT SOURCE``: one converter per format (openapi, mockoon, har and
+postman are to come)."""
+EXPORT_FORMATS = ("wiremock",)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,13 +35,84 @@ def _parser() -> argparse.ArgumentParser:
             action = "store_false" if default else "store_true"
             run.add_argument(flag, dest=name, action=action, help=help_text)
         else:
-            kind = type(default) if default is not None else (int if name == "seed" else str)
-            run.add_argument(flag, dest=name, type=kind, default=default, help=help_text)
+            run.add_argument(
+                flag, dest=name, type=option_kind(name), default=default, help=help_text
+            )
+    run.add_argument(
+        "--root-dir",
+        dest="root_dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="a WireMock root to serve (WireMock's flag; the same as giving it as a PATH)",
+    )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log more (WireMock's flag; the same as --log-level debug)",
+    )
     validate = commands.add_parser(
         "validate", help="check config files; exit 1 listing every error"
     )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imports = commands.add_parser("import", help="convert another tool's stubs to a native config")
+    imports.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT", help="wiremock")
+    imports.add_argument("source", type=Path, metavar="SOURCE", help="a WireMock root or folder")
+    imports.add_argument(
+        "-o", "--output", type=Path, help="the YAML file to write (default: stdout)"
+    )
+    imports.add_argument(
+        "--global-response-templating",
+        action="store_true",
+        help="every response is a template (as WireMock's flag of that name)",
+    )
+    exports = commands.add_parser("export", help="write a config in another tool's format")
+    exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock")
+    exports.add_argument("paths", nargs="+", type=Path, metavar="CONFIG")
+    exports.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
     return parser
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importers.wiremock.native import ImportFailed, import_wiremock, to_yaml
+
+    out_dir = args.output.parent if args.output is not None else Path.cwd()
+    try:
+        document = import_wiremock(args.source, out_dir, args.global_response_templating)
+    except ImportFailed as exc:
+        print(f"apidouble import: {exc}", file=sys.stderr)
+        return 1
+    text = to_yaml(document)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        count = len(document["endpoints"])
+        print(f"wrote {count} endpoint(s) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .config.load import load_config
+    from .importers.wiremock.export import export_wiremock
+
+    try:
+        config = load_config(*args.paths)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    if config.skipped:
+        for problem in config.skipped:
+            print(problem, file=sys.stderr)
+        print("apidouble export: fix the mappings above first", file=sys.stderr)
+        return 1
+    written = export_wiremock(config.stubs, args.output)
+    for key in (*config.server, *(["data"] if config.data else [])):
+        print(f"apidouble export: top-level {key!r} has no WireMock equivalent", file=sys.stderr)
+    print(f"wrote {len(written)} mapping(s) to {args.output / 'mappings'}", file=sys.stderr)
+    return 0
 
 
 def _validate(paths: Sequence[Path]) -> int:
@@ -57,7 +133,9 @@ def _validate(paths: Sequence[Path]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    paths: list[Path] = args.paths or ([DEFAULT_CONFIG] if DEFAULT_CONFIG.exists() else [])
+    paths: list[Path] = [*args.paths, *args.root_dirs]
+    if not paths and DEFAULT_CONFIG.exists():
+        paths = [DEFAULT_CONFIG]
     if not paths:
         print(
             "apidouble run: give a config file or folder (no ./apidouble.yaml here)",
@@ -65,6 +143,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 2
     values = {name: getattr(args, name) for name, *_ in option_fields()}
+    if args.verbose:
+        values["log_level"] = "debug"
     options = Options(**values)
     if options.workers < 1:
         print("apidouble run: --workers must be 1 or more", file=sys.stderr)
@@ -94,4 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args.paths)
+    if args.command == "import":
+        return _import(args)
+    if args.command == "export":
+        return _export(args)
     return _run(args)

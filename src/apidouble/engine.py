@@ -367,8 +367,10 @@ class Engine:
 
 def _miss_key(request: Request) -> tuple[object, ...]:
     """Everything a near-miss explanation can read: the same request gets the same one."""
-    raw = request.raw_headers
-    headers = tuple(raw) if raw is not None else request.headers
+    headers: object = request.head  # the head as received, when that is what was kept
+    if headers is None:
+        raw = request.raw_headers
+        headers = tuple(raw) if raw is not None else request.headers
     return (request.method, request.path, request.query_string, headers, request.body)
 
 

@@ -6,9 +6,10 @@ server with GC pauses nor grows past its budget. Queries parse the blobs lazily.
 
 The blob is a ``marshal`` dump of a flat tuple of atoms (under 0.5 us, where ``json.dumps``
 of the same dict took 12 us): the journal lives in memory only, so marshal's
-per-Python-version format is no constraint. Request headers are kept as the request's own
-tuple of pairs and the response's head as the bytes that were sent; both are decoded only
-when someone reads the entry (layout and views: ``journal_entries``).
+per-Python-version format is no constraint. Request headers are kept as the transport
+handed them over (the head's bytes, or its header lines) and the response's head as the
+bytes that were sent; both are decoded only when someone reads the entry (layout and
+views: ``journal_entries``).
 
 Beside the blobs the journal keeps, per stub id (``None`` for unmatched requests), an
 index of that stub's blobs (a deque of the same bytes objects: one pointer per entry) and
@@ -23,6 +24,7 @@ record racing a clear lands wholly in the old state or wholly in the new one.
 from __future__ import annotations
 
 import marshal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,6 +52,9 @@ class JournalLimits:
 
     budget_bytes: int = DEFAULT_BUDGET_BYTES
     body_cap_bytes: int = DEFAULT_BODY_CAP_BYTES
+    max_entries: int | None = None
+    """At most this many entries (WireMock's ``--max-request-journal-entries``; 0 keeps
+    none, as ``--no-request-journal``: the per-stub counts stay exact either way)."""
 
 
 class Tally(NamedTuple):
@@ -67,6 +72,7 @@ class Journal:
     def __init__(self, limits: JournalLimits = JournalLimits()) -> None:
         self._limits = limits
         self._budget = limits.budget_bytes
+        self._max_entries = sys.maxsize if limits.max_entries is None else limits.max_entries
         self._cap = limits.body_cap_bytes
         self._state = State()
         self._seq = 0
@@ -83,7 +89,10 @@ class Journal:
         body = request.body
         size = len(body)
         client = request.client
-        raw = request.raw_headers  # as received: decoded only when someone reads the entry
+        # as received: split and decoded only when someone reads the entry
+        wire: bytes | list[tuple[bytes, bytes]] | None = request.head
+        if wire is None:
+            wire = request.raw_headers
         sent = event.response
         cap = self._cap
         state = self._state
@@ -109,7 +118,7 @@ class Journal:
                 request.method,
                 request.path,
                 request.query_string,
-                raw if raw is not None else request.headers,
+                wire if wire is not None else request.headers,
                 client[0] if client else None,
                 label,
                 key,
@@ -135,8 +144,8 @@ class Journal:
         state.entries.append(blob)
         state.rings.append(ring)
         state.bytes += ((len(blob) + BLOB_ROUNDING) & -16) + SLOT_BYTES
-        if state.bytes > self._budget:
-            state.evict(self._budget)
+        if state.bytes > self._budget or len(state.entries) > self._max_entries:
+            state.evict(self._budget, self._max_entries)
         if self._fanout.outlets:
             self._fanout.deliver(event, blob)
 

@@ -12,6 +12,7 @@ import base64
 from typing import Any
 
 from .model import Request
+from .transport.heads import head_fields
 
 # Positions in an entry's tuple (the order ``Journal.record`` writes them in).
 SEQ = 0
@@ -53,7 +54,10 @@ def body_fields(body: bytes, size: int) -> dict[str, Any]:
 
 
 def _headers(headers: Any) -> list[list[str]]:
-    """Request headers as kept: the transport's raw byte pairs or the model's str pairs."""
+    """Request headers as kept: the head's bytes, the transport's raw byte pairs or the
+    model's str pairs."""
+    if isinstance(headers, bytes):
+        headers = head_fields(headers)
     return [
         [name, value]
         if isinstance(name, str)
@@ -118,6 +122,10 @@ def rebuild_request(fields: Fields) -> Request:
     headers = fields[HEADERS]
     client = fields[CLIENT]
     peer = (client, 0) if client is not None else None
+    if isinstance(headers, bytes):
+        return Request(
+            fields[METHOD], fields[PATH], fields[QUERY], (), fields[BODY], peer, head=headers
+        )
     if headers and not isinstance(headers[0][0], str):
         return Request(
             fields[METHOD], fields[PATH], fields[QUERY], (), fields[BODY], peer, raw_headers=headers

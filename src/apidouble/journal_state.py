@@ -125,10 +125,11 @@ class State:
         self.bytes -= _RING_BYTES
         self._remeasure()
 
-    def evict(self, budget: int) -> None:
-        """Drop the oldest entries until the budget holds; the counters stay exact."""
+    def evict(self, budget: int, max_entries: int = sys.maxsize) -> None:
+        """Drop the oldest entries until the budget (and the entry cap) holds; the
+        counters stay exact."""
         entries, rings = self.entries, self.rings
-        while self.bytes > budget and entries:
+        while entries and (self.bytes > budget or len(entries) > max_entries):
             self.bytes -= entry_cost(entries.popleft())
             ring = rings.popleft()
             ring.popleft()

@@ -34,7 +34,8 @@ class Request:
         "path",
         "query_string",
         "_headers",
-        "raw_headers",
+        "_raw",
+        "head",
         "body",
         "client",
         "http_version",
@@ -54,14 +55,17 @@ class Request:
         client: tuple[str, int] | None = None,
         http_version: str = "1.1",
         raw_headers: list[tuple[bytes, bytes]] | None = None,
+        head: bytes | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
-        self._headers: tuple[tuple[str, str], ...] | None = headers if raw_headers is None else None
-        self.raw_headers = raw_headers
-        """The header lines as received (the transport's form); ``headers`` decodes them
-        on first use, so a request nobody inspects never pays for decoding."""
+        wire = raw_headers is not None or head is not None
+        self._headers: tuple[tuple[str, str], ...] | None = None if wire else headers
+        self._raw = raw_headers
+        self.head = head
+        """The whole head as received, when the transport kept only that (``raw_headers``
+        split from it on first use); None when it handed over the header lines."""
         self.body = body
         self.client = client
         self.http_version = http_version
@@ -69,6 +73,17 @@ class Request:
         self._query: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
         self._json: Any = _UNSET
+
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]] | None:
+        """The header lines as received (the transport's form); ``headers`` decodes them
+        on first use, so a request nobody inspects never pays for decoding."""
+        raw = self._raw
+        if raw is None and self.head is not None:
+            from .transport.heads import head_fields  # the wire's own parser, on demand
+
+            raw = self._raw = head_fields(self.head)
+        return raw
 
     @property
     def headers(self) -> tuple[tuple[str, str], ...]:

@@ -11,8 +11,9 @@ from .transport.server import DEFAULT_LIMITS, ServerLimits
 _L = DEFAULT_LIMITS
 
 
-def _opt(default: Any, help: str, flag: str | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "flag": flag})
+def _opt(default: Any, help: str, flag: str | None = None, kind: type | None = None) -> Any:
+    """An option: its default, help and flag; ``kind`` parses a flag whose default is None."""
+    return field(default=default, metadata={"help": help, "flag": flag, "kind": kind})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class Options:
     host: str = _opt("127.0.0.1", "address to bind; 0.0.0.0 exposes the mock to the network")
     port: int = _opt(8000, "port to listen on; 0 picks a free one")
     watch: bool = _opt(True, "do not reload when a config or body file changes", "--no-watch")
-    seed: int | None = _opt(None, "seed for every random choice, so runs repeat exactly")
+    seed: int | None = _opt(None, "seed for every random choice, so runs repeat exactly", kind=int)
     admin_token: str | None = _opt(
         None, "token the control routes require (Bearer or X-Admin-Token)"
     )
@@ -42,6 +43,12 @@ class Options:
     journal_budget_bytes: int = _opt(DEFAULT_BUDGET_BYTES, "memory the request journal may use")
     journal_body_cap_bytes: int = _opt(
         DEFAULT_BODY_CAP_BYTES, "bytes of each body the journal keeps"
+    )
+    request_journal: bool = _opt(
+        True, "keep no journal entries (the per-stub counts stay exact)", "--no-request-journal"
+    )
+    max_request_journal_entries: int | None = _opt(
+        None, "keep at most this many journal entries (the oldest go first)", kind=int
     )
     global_response_templating: bool = _opt(
         False, "render every WireMock response as a template (WireMock's flag)"
@@ -76,3 +83,10 @@ def option_fields() -> list[tuple[str, Any, str, str]]:
         )
         for f in fields(Options)
     ]
+
+
+def option_kind(name: str) -> type:
+    """How a flag's text becomes the option's value (``int`` for ``--port``)."""
+    found = next(f for f in fields(Options) if f.name == name)
+    kind: type | None = found.metadata["kind"]
+    return kind if kind is not None else type(found.default) if found.default is not None else str

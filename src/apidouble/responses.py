@@ -115,7 +115,8 @@ def _body_and_type(spec: ResponseSpec) -> tuple[Any, str | None]:
     if spec.body_kind == "json":
         return spec.body, JSON_TYPE
     if spec.body_kind == "text":
-        return spec.body, infer_text_type(spec.body) if not is_template(spec.body) else None
+        literal = spec.templating == "none" or not is_template(spec.body)
+        return spec.body, infer_text_type(spec.body) if literal else None
     if spec.body_kind == "base64":
         return base64.b64decode(spec.body), "application/octet-stream"
     if spec.body_kind == "file" and spec.file_template is None:

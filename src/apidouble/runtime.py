@@ -65,8 +65,9 @@ class Runtime:
         self.store = store if store is not None else MemoryStore()
         self.clock = clock
         self.server: HttpServer | None = None
+        kept = options.max_request_journal_entries if options.request_journal else 0
         self.journal = Journal(
-            JournalLimits(options.journal_budget_bytes, options.journal_body_cap_bytes)
+            JournalLimits(options.journal_budget_bytes, options.journal_body_cap_bytes, kept)
         )
         self.reloader: Reloader | None = None
         self._stop_watching = asyncio.Event()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .importers.wiremock.spelling import fragment, is_native_value, native_body_count
 from .model import ANY_METHOD, BodySpec, Latency, ResponseSpec, Stub, ValueSpec
 
 _FLAG_KEYS = ("case_insensitive", "negate")
@@ -26,16 +27,20 @@ def stub_to_config(stub: Stub) -> dict[str, Any]:
     )
     if pattern.path is not None:
         found["path"] = pattern.path
-    else:
+    elif pattern.path_regex is not None:
         found["path_regex"] = pattern.path_regex
     match: dict[str, Any] = {}
     for part in ("query", "headers", "cookies"):
         values = getattr(pattern, part)
-        if values:
+        if values and all(is_native_value(spec) for _, spec in values):
             match[part] = {name: value_to_config(spec) for name, spec in values}
-    if pattern.body:
-        bodies = [body_to_config(spec) for spec in pattern.body]
+    native_body = native_body_count(pattern)
+    if native_body:
+        bodies = [body_to_config(spec) for spec in pattern.body[:native_body]]
         match["body"] = bodies[0] if len(bodies) == 1 else bodies
+    wiremock = fragment(pattern, native_body)
+    if wiremock or (pattern.path is None and pattern.path_regex is None):
+        match["wiremock"] = wiremock  # WireMock's own conditions, as WireMock spells them
     if match:
         found["match"] = match
     if stub.priority is not None:
@@ -97,8 +102,16 @@ def response_to_config(spec: ResponseSpec) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if spec.status != 200:
         found["status"] = spec.status
+    if spec.reason is not None:
+        found["status_message"] = spec.reason
+    if spec.templating != "jinja":
+        found["templating"] = spec.templating
     if spec.headers:
-        found["headers"] = dict(spec.headers)
+        headers: dict[str, Any] = {}
+        for name, value in spec.headers:  # a repeated header as a list of its values
+            given = headers.get(name)
+            headers[name] = value if given is None else [*_listed(given), value]
+        found["headers"] = headers
     if spec.body_kind in ("json", "text"):
         found["response"] = spec.body
     elif spec.body_kind == "base64":
@@ -108,6 +121,10 @@ def response_to_config(spec: ResponseSpec) -> dict[str, Any]:
     if spec.latency is not None:
         found.update(latency_to_config(spec.latency, per_response=True))
     return found
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def latency_to_config(latency: Latency, per_response: bool = False) -> dict[str, Any]:

@@ -72,3 +72,31 @@ def test_run_refuses_a_broken_config(write_config: Callable[[str, str], Path]) -
     )
     assert result.returncode == 1
     assert "apidouble.yaml:1" in result.stderr
+
+
+def _serving(args: list[str]) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [*APIDOUBLE, "run", *args, "--port", "0", "--no-watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process
+
+
+def test_wiremock_flags_root_dir_and_journal_limits(tmp_path: Path) -> None:
+    (tmp_path / "mappings").mkdir()
+    mapping = '{"request": {"method": "GET", "url": "/hi"}, "response": {"body": "hello"}}'
+    (tmp_path / "mappings" / "hi.json").write_text(mapping)
+    for flags, kept in ((["--no-request-journal"], 0), (["--max-request-journal-entries", "2"], 2)):
+        with _serving(["--root-dir", str(tmp_path), "--verbose", *flags]) as process:
+            try:
+                assert process.stdout is not None
+                url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+                for _ in range(3):
+                    assert httpx.get(url + "/hi").text == "hello"
+                logs = httpx.get(url + "/__admin/logs").json()
+                assert len(logs["logs"]) == kept
+            finally:
+                process.kill()
+                process.wait(timeout=10)

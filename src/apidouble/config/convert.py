@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from apidouble.config.matchers import BodyMatcher, ValueMatcher
+from apidouble.config.matchers import (
+    BodyMatcher,
+    ValueMatcher,
+    as_value_matcher,
+    fragment_pattern,
+)
 from apidouble.config.schema import ConfigFile, Endpoint
 from apidouble.model import ANY_METHOD, BodySpec, RequestPattern, ValueSpec
 
@@ -61,16 +68,21 @@ def server_settings(top: ConfigFile) -> dict[str, Any]:
 
 
 def request_pattern(ep: Endpoint) -> RequestPattern:
-    """What a request must look like to match the endpoint."""
+    """What a request must look like to match the endpoint: its own conditions, then
+    those of its ``match.wiremock`` fragment."""
     match = ep.match
-    return RequestPattern(
+    extra = RequestPattern()
+    if match is not None and match.wiremock is not None:
+        extra = fragment_pattern(match.wiremock, ep.path)
+    return replace(  # the fragment's other conditions (url, host, params...) as they are
+        extra,
         methods=ANY_METHOD if "ANY" in ep.method else frozenset(ep.method),
         path=ep.path,
         path_regex=ep.path_regex,
-        query=_values(match.query) if match else (),
-        headers=_values(match.headers) if match else (),
-        cookies=_values(match.cookies) if match else (),
-        body=tuple(_body(b) for b in match.body) if match else (),
+        query=(_values(match.query) if match else ()) + extra.query,
+        headers=(_values(match.headers) if match else ()) + extra.headers,
+        cookies=(_values(match.cookies) if match else ()) + extra.cookies,
+        body=tuple(_body(b) for b in match.body) + extra.body if match else (),
     )
 
 
@@ -93,3 +105,50 @@ def _body(m: BodyMatcher) -> BodySpec:
         return BodySpec("jsonpath", expression=m.jsonpath, value=absent)
     op = next(n for n in ("equals", "contains", "regex", "json_", "schema_") if m.given(n))
     return BodySpec(op.rstrip("_"), getattr(m, op))
+
+
+def header_lines(name: str, value: str | list[str]) -> list[tuple[str, str]]:
+    """One header line per value (a list value sends the header once per item)."""
+    return [(name, item) for item in value] if isinstance(value, list) else [(name, value)]
+
+
+def file_text(path: str) -> tuple[Any, str]:
+    """A handlebars-templated file is a template itself (as in WireMock), unless binary."""
+    try:
+        return "text", Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "file", path
+
+
+_RESPONSE_TEXT = ("status", "headers", "content_type", "response", "response_file")
+
+
+def jinja_parts(raw: Any, default: str) -> Any:
+    """The endpoint as written, without the responses that are not Jinja templates
+    (``templating: handlebars`` or ``none``, or the file's default), for the Jinja check."""
+    if not isinstance(raw, dict):
+        return raw
+    own = raw.get("templating", default)
+
+    def strip(item: Any, inherited: Any) -> Any:
+        if not isinstance(item, dict) or item.get("templating", inherited) == "jinja":
+            return item
+        return {k: v for k, v in item.items() if k not in _RESPONSE_TEXT}
+
+    found = strip(raw, default)
+    if isinstance(raw.get("responses"), list):
+        found = {**found, "responses": [strip(item, own) for item in raw["responses"]]}
+    if isinstance(raw.get("failure"), dict):
+        found = {**found, "failure": strip(raw["failure"], default)}
+    return found
+
+
+def native_value_spec(raw: Any) -> ValueSpec:
+    """The ``ValueSpec`` a native value matcher (as written) loads into; raises
+    ``ValueError`` (pydantic's ``ValidationError`` included) when it is not one."""
+    return _value_spec(ValueMatcher.model_validate(as_value_matcher(raw)))
+
+
+def native_body_spec(raw: Any) -> BodySpec:
+    """The ``BodySpec`` a native body matcher (as written) loads into; raises ``ValueError``."""
+    return _body(BodyMatcher.model_validate(raw))

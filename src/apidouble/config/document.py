@@ -21,6 +21,9 @@ from apidouble.behaviours.ratelimit import RateLimiter
 from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
 from apidouble.config.convert import (
     behaviour_key,
+    file_text,
+    header_lines,
+    jinja_parts,
     plain,
     request_pattern,
     server_settings,
@@ -40,10 +43,13 @@ from apidouble.config.schema import (
 )
 from apidouble.config.templates import template_problems
 from apidouble.errors import ConfigProblem
-from apidouble.model import Latency, ResponseSpec, Scenario, Source, Stub
+from apidouble.model import Latency, ResponseSpec, Scenario, Source, Stub, Templating
 from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
+
+WIREMOCK_PRIORITY = 5
+"""An endpoint's priority under ``compat: wiremock`` when it gives none (WireMock's)."""
 
 
 @dataclass
@@ -70,6 +76,10 @@ class Document:
     skip: set[str] = field(default_factory=set)
     server: dict[str, Any] = field(default_factory=dict)
     default_latency: Latency | None = None
+    compat: str | None = None
+    """``wiremock``: the file's endpoints select and answer as WireMock's do."""
+    file_roots: list[Path] = field(default_factory=list)
+    """``document_root``: the folder unmatched GETs are served from."""
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
@@ -125,7 +135,7 @@ class Document:
             return []
         top = self._check(ConfigFile, {**data, "endpoints": []}, ())
         if isinstance(top, ConfigFile):
-            self.seed, self.faker = top.seed, top.faker
+            self.seed, self.faker, self.compat = top.seed, top.faker, top.compat
             self.server = server_settings(top)
             self._check_server(self.server)
             if top.defaults is not None:
@@ -133,6 +143,8 @@ class Document:
                 latency = self._latency(top.defaults.latency_ms, top.defaults.latency, where)
                 self.default_latency = latency
             self._read_data(top.data)
+            if top.document_root is not None:
+                self._document_root(top.document_root)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -162,6 +174,16 @@ class Document:
             else:
                 self.data_files.append(path)
 
+    def _document_root(self, relative: str) -> None:
+        root = self.folder.resolve()
+        folder = (root / relative).resolve()
+        if Path(relative).is_absolute() or not folder.is_relative_to(root):
+            self.problem(f"document_root {relative!r} leads outside {root}", "/document_root")
+        elif not folder.is_dir():
+            self.problem(f"document_root {relative!r}: no folder {folder}", "/document_root")
+        else:
+            self.file_roots.append(folder)
+
     def _check(self, model: type[BaseModel], raw: Any, prefix: tuple[str | int, ...]) -> Any:
         try:
             return model.model_validate(raw)
@@ -177,6 +199,7 @@ class Document:
     def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
         ptr = pointer("endpoints", index)
         before = len(self.problems)
+        wiremock = self.compat == "wiremock"
         faults = [(ep.fault, "fault")]
         if ep.failure is not None:
             faults.append((ep.failure.fault, "failure/fault"))
@@ -214,7 +237,7 @@ class Document:
             pattern=request_pattern(ep),
             responses=tuple(r for r in responses if r is not None),
             name=ep.name,
-            priority=ep.priority,
+            priority=ep.priority if ep.priority is not None or not wiremock else WIREMOCK_PRIORITY,
             response_mode=ep.mode or "sequence",
             latency=latency,
             failure_rate=ep.failure_rate,
@@ -223,6 +246,7 @@ class Document:
             source=Source(self.display, line_of(self.lines, ptr), ptr),
             order=order,
             behaviours=behaviours,
+            ordering="insertion" if wiremock else "specific",
             scenario=Scenario(ep.scenario.name, ep.scenario.when, ep.scenario.then)
             if ep.scenario is not None
             else None,
@@ -242,14 +266,15 @@ class Document:
             return None
 
     def _check_templates(self, index: int) -> None:
-        """Every template of endpoint ``index``, at its own key (see ``templates``); a key
-        that already has a problem (a status that is no template at all) is not
-        reported twice."""
+        """Every Jinja template of endpoint ``index``, at its own key (see ``templates``);
+        a key that already has a problem (a status that is no template at all) is not
+        reported twice. Responses templated otherwise (or not at all) are left out."""
         endpoints = self.data.get("endpoints") if isinstance(self.data, dict) else None
         if not isinstance(endpoints, list) or index >= len(endpoints):
             return
+        raw = jinja_parts(endpoints[index], self._default_templating())
         reported = {p.pointer for p in self.problems if p.file == self.display}
-        for where, message in template_problems(endpoints[index], pointer("endpoints", index)):
+        for where, message in template_problems(raw, pointer("endpoints", index)):
             if where not in reported:
                 self.problem(message, where)
 
@@ -271,39 +296,54 @@ class Document:
         """A response object (with the endpoint's status/headers as defaults) -> ResponseSpec."""
         base = defaults or keys
         status = keys.status if "status" in keys.model_fields_set or not defaults else base.status
-        headers = {name.lower(): (name, value) for name, value in base.headers.items()}
+        headers = {name.lower(): header_lines(name, value) for name, value in base.headers.items()}
         if defaults is not None:
-            headers.update({name.lower(): (name, value) for name, value in keys.headers.items()})
+            headers.update(
+                {name.lower(): header_lines(name, value) for name, value in keys.headers.items()}
+            )
         content_type = keys.content_type or base.content_type
         if content_type and "content-type" not in headers:
-            headers["content-type"] = ("content-type", content_type)
+            headers["content-type"] = [("content-type", content_type)]
         latency = keys.latency_ms if isinstance(keys, ResponseItem) else None
+        templating = keys.templating or base.templating or self._default_templating()
+        reason = keys.status_message if keys.status_message is not None else base.status_message
         kind: Any = "empty"
         body: Any = None
         file_template = None
         if keys.response_file is not None:
-            found = self._file(keys.response_file, f"{ptr}/response_file")
+            found = self._file(keys.response_file, f"{ptr}/response_file", templating)
             if found is None:
                 return None
             kind, (body, file_template) = "file", found
+            if templating == "handlebars" and body is not None:
+                kind, body = file_text(body)
         elif keys.response_base64 is not None:
             kind, body = "base64", keys.response_base64
         elif "response" in keys.model_fields_set:
             kind, body = ("text" if isinstance(keys.response, str) else "json"), keys.response
         return ResponseSpec(
             status=status,
-            headers=tuple(headers.values()),
+            headers=tuple(line for lines in headers.values() for line in lines),
             body_kind=kind,
             body=body,
             latency=Latency("fixed", {"ms": latency}) if latency is not None else None,
             file_template=file_template,
             base_dir=str(self.folder.resolve()) if file_template else None,
+            reason=reason,
+            templating=templating,
+            infer_type=self.compat != "wiremock",
         )
 
-    def _file(self, name: str, ptr: str) -> tuple[str | None, str | None] | None:
+    def _default_templating(self) -> Templating:
+        return "none" if self.compat == "wiremock" else "jinja"
+
+    def _file(
+        self, name: str, ptr: str, templating: Templating = "jinja"
+    ) -> tuple[str | None, str | None] | None:
         """``response_file`` -> (resolved literal path, template); confined to the folder."""
+        templated = is_template(name) if templating == "jinja" else "{{" in name
         try:
-            if is_template(name):
+            if templated and templating != "none":
                 candidate_folder(str(self.folder), name)
                 return None, name
             return resolve_response_file(self.folder, name), None

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 NOT_YET = frozenset({"auth", "proxy", "webhooks", "server", "addons", "scenario"})
 """Keys reserved for features that later issues add: rejected as "not supported yet"
-(``scenario`` is also an endpoint key, refused when the endpoint converts)."""
+(``scenario`` only at the top of a file: in an endpoint it is supported)."""
 
 
 def unknown_key_message(root: type[BaseModel], loc: Sequence[str | int]) -> str:

@@ -136,6 +136,10 @@ def load_config(
             stubs.extend(mappings.load(doc.data, first_order=len(stubs)))
             continue
         stubs.extend(doc.load(env, first_order=len(stubs)))
+        if doc.compat == "wiremock":
+            wiremock_found = True  # its unmatched requests get WireMock's report
+        for folder in doc.file_roots:
+            roots[folder] = None  # document_root: unmatched GETs are served from it
         for name, value in doc.datasets.items():
             if name in data:
                 doc.problem(f"data {name!r} is also defined in {data[name][1]}", f"/data/{name}")
@@ -153,6 +157,8 @@ def load_config(
             and text is not None
             and len(problems) == start
             and stamped is not None
+            and not doc.file_roots
+            and doc.compat is None
         ):
             loaded = LoadedDocument(
                 text,
@@ -245,6 +251,8 @@ def load_data(
         tuple(doc.data_files),
         doc.faker,
         doc.server,
+        file_roots=tuple(doc.file_roots),
+        wiremock=doc.compat == "wiremock",
     )
 
 

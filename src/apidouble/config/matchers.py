@@ -6,14 +6,16 @@ where a list goes means a list of one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from apidouble.config.fields import ConfigModel, JsonSchema, Regex, Text
+from apidouble.model import RequestPattern
 
 
-def _as_value_matcher(value: Any) -> Any:
+def as_value_matcher(value: Any) -> Any:
     if value is None:
         raise ValueError("null is not a matcher; use {present: false} to require absence")
     if isinstance(value, str | int | float | bool):
@@ -97,7 +99,7 @@ class BodyMatcher(ConfigModel):
 ValueMatcherField = Annotated[
     ValueMatcher,
     BeforeValidator(
-        _as_value_matcher, json_schema_input_type=str | int | float | bool | ValueMatcher
+        as_value_matcher, json_schema_input_type=str | int | float | bool | ValueMatcher
     ),
 ]
 BodyMatchers = Annotated[
@@ -121,3 +123,39 @@ class Match(ConfigModel):
     body: BodyMatchers = Field(
         default_factory=list, description="A body matcher, or a list that must all hold."
     )
+    wiremock: dict[str, Any] | None = Field(
+        None,
+        description="A WireMock request-pattern fragment, as WireMock writes it (headers,"
+        " bodyPatterns, cookies, queryParameters, formParameters, multipartPatterns,"
+        " basicAuthCredentials, pathParameters, url, urlPattern, host, port, scheme);"
+        " its conditions are added to the others.",
+    )
+
+    @field_validator("wiremock")
+    @classmethod
+    def _wiremock_fragment(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:  # its mistakes are this key's problems
+            fragment_pattern(value)
+        return value
+
+
+def fragment_pattern(fragment: Mapping[str, Any], path: str | None = None) -> RequestPattern:
+    """A ``match.wiremock`` fragment compiled by WireMock's own request-pattern reader
+    (``pathParameters`` name the parameters of the endpoint's ``path``); ValueError
+    naming the fragment's key at fault."""
+    from apidouble.importers.wiremock import MappingError
+    from apidouble.importers.wiremock.request import request_pattern
+
+    if any(key in fragment for key in _NOT_IN_FRAGMENT):
+        given = ", ".join(k for k in _NOT_IN_FRAGMENT if k in fragment)
+        raise ValueError(f"wiremock: {given} go in the endpoint's own keys (method, path)")
+    if "pathParameters" in fragment:
+        fragment = {**fragment, "urlPathTemplate": path or "/"}
+    try:
+        return request_pattern(fragment)
+    except MappingError as exc:
+        where = f" (at {exc.pointer})" if exc.pointer else ""
+        raise ValueError(f"{exc.message}{where}") from None
+
+
+_NOT_IN_FRAGMENT = ("method", "urlPath", "urlPathPattern", "urlPathTemplate")

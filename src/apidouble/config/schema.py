@@ -37,6 +37,7 @@ from apidouble.config.trouble import (
     RateLimit,
     Scenario,
 )
+from apidouble.model import Templating
 
 __all__ = [
     "HTTP_METHODS",
@@ -82,8 +83,10 @@ class ResponseKeys(ConfigModel):
     """The keys that describe one response, shared by endpoints, responses and failures."""
 
     status: Status = Field(200, description="HTTP status: an integer or a template string.")
-    headers: dict[str, Text] = Field(
-        default_factory=dict, description="Response headers; values may be templates."
+    headers: dict[str, Text | list[Text]] = Field(
+        default_factory=dict,
+        description="Response headers; values may be templates; a list sends one header"
+        " line per value.",
     )
     response: Any = Field(
         None, description="Body: a JSON value (sent as JSON) or a string (sent as text)."
@@ -95,6 +98,15 @@ class ResponseKeys(ConfigModel):
     )
     response_base64: Base64Text | None = Field(None, description="Binary body, base64-encoded.")
     content_type: str | None = Field(None, description="Shorthand for a Content-Type header.")
+    status_message: str | None = Field(
+        None, description="The status line's reason phrase (default: the standard one)."
+    )
+    templating: Templating | None = Field(
+        None,
+        description="How strings of this response are templates: jinja (the default),"
+        " handlebars (WireMock's response-template) or none (sent as written); with"
+        " compat: wiremock the default is none.",
+    )
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:
@@ -180,8 +192,13 @@ class Endpoint(ResponseKeys):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if (self.path is None) == (self.path_regex is None):
+        if self.path is not None and self.path_regex is not None:
             raise ValueError("give exactly one of path and path_regex")
+        if self.path is None and self.path_regex is None and not self._wiremock_url():
+            raise ValueError("give exactly one of path and path_regex")
+        fragment = self.match.wiremock if self.match is not None else None
+        if fragment and "pathParameters" in fragment and self.path is None:
+            raise ValueError("match.wiremock.pathParameters need a path with {name} parameters")
         if self.latency_ms is not None and self.latency is not None:
             raise ValueError("give latency_ms or latency, not both")
         if self.mode is not None and self.responses is None:
@@ -189,6 +206,11 @@ class Endpoint(ResponseKeys):
         if self.dribble is not None and self.bandwidth_kbps is not None:
             raise ValueError("give dribble or bandwidth_kbps, not both")
         return self
+
+    def _wiremock_url(self) -> bool:
+        """Whether ``match.wiremock`` is given: then neither path nor path_regex means what
+        a WireMock request without a URL (or with only ``urlPattern``) means."""
+        return self.match is not None and self.match.wiremock is not None
 
 
 class Defaults(ConfigModel):
@@ -217,7 +239,18 @@ class ConfigFile(ConfigModel):
     schema_ref: str | None = Field(
         None, alias="$schema", description="The JSON Schema of this file, for editors."
     )
+    compat: Literal["wiremock"] | None = Field(
+        None,
+        description="wiremock: endpoints select and answer as WireMock's do (priority"
+        " default 5, then the later endpoint first; no implied content type; no"
+        " templating unless a response says templating: handlebars).",
+    )
     endpoints: list[Endpoint] = Field(description="The stubs, in file order.")
+    document_root: str | None = Field(
+        None,
+        description="A folder (relative to this file) that answers GETs no endpoint"
+        " matches with its files, as WireMock's __files does.",
+    )
     seed: int | None = Field(
         None, description="Seed for random choices (failures, latency, uuid, random_*, faker)."
     )

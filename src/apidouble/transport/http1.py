@@ -26,6 +26,7 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 from ..model import Request
 from ..outcome import Respond, Response, Upgrade
 from .connection import MAX_QUEUE, Connection, UpgradeRequest
+from .heads import END_OF_HEAD, V11_LINE_END, HeadOnly
 from .replies import (
     BAD_REQUEST,
     BODY_TOO_LARGE,
@@ -57,6 +58,11 @@ class _Halt(Exception):
 
 def split_target(url: bytes) -> tuple[str, str]:
     """Raw path and query of a request target; absolute-form is reduced to its path."""
+    if url[:1] == b"/" and b"#" not in url:  # origin-form: the common case, first
+        mark = url.find(b"?")
+        if mark < 0:
+            return url.decode("latin-1"), ""
+        return url[:mark].decode("latin-1"), url[mark + 1 :].decode("latin-1")
     if url[:1] != b"/":
         match = _ABSOLUTE.match(url)
         if match is not None:
@@ -83,7 +89,7 @@ class HttpProtocol(Connection):
 
     __slots__ = tuple(
         """_parser _client _max_body _max_head _url _headers _body _chunk_len _head_raw _chunk_done
-        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading""".split()
+        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading _whole""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -103,6 +109,9 @@ class HttpProtocol(Connection):
         self._keep = True
         self._version = "1.1"
         self._upgrading: Request | None = None
+        self._whole: HeadOnly | None = HeadOnly()
+        """Takes reads that hold one whole bodyless request (``heads.py``); dropped for
+        good once it refuses one it could not leave in a clean state."""
 
     # --- asyncio callbacks ---------------------------------------------------------
 
@@ -120,6 +129,7 @@ class HttpProtocol(Connection):
         self._lost = self._closing = self._no_more = True
         self._queue.clear()
         del self._parser  # the parser holds our bound methods: break the cycle for refcounting
+        self._drop_whole()
         self._state.forget(self)
         if self._cancel_pacing is not None:
             self._cancel_pacing()
@@ -138,6 +148,18 @@ class HttpProtocol(Connection):
         if self._no_more:
             return
         size = len(data)
+        whole = self._whole
+        if (
+            whole is not None
+            and self._pstate == _IDLE
+            and data[-4:] == END_OF_HEAD
+            and size <= self._max_head
+        ):
+            url = whole.feed(data)
+            if url is None:
+                self._drop_whole()  # its state is unknown now: the full parser goes on
+            elif self._serve_whole(whole, data, url):
+                return
         if self._pstate == _HEAD:
             self._head_raw += size
         self._chunk_len = size
@@ -156,6 +178,43 @@ class HttpProtocol(Connection):
                 self._head_raw = self._counted_head()
             if self._head_raw > self._max_head:
                 self._reject(HEAD_TOO_LARGE)
+
+    def _serve_whole(self, whole: HeadOnly, data: bytes, url: bytes) -> bool:
+        """Serve the bodyless request ``whole`` took from ``data`` (the head as received);
+        False leaves it to the full parser (anything but a plain HTTP/1.1 request line)."""
+        method: bytes = whole.parser.get_method()
+        start = len(method) + len(url) + 2
+        if data[start : start + 10] != V11_LINE_END:
+            return False
+        path, query = split_target(url)
+        request = Request(
+            _METHODS.get(method) or method.decode("latin-1"),
+            path,
+            query,
+            (),
+            b"",
+            self._client,
+            "1.1",
+            None,
+            data,
+        )
+        self._deadline = 0.0
+        keep = whole.keep
+        if not keep:
+            self._no_more = True
+        if self._busy:
+            self._queue.append((request, keep))
+            if len(self._queue) >= MAX_QUEUE:
+                self._flow()
+        else:
+            self._dispatch(request, keep)
+        return True
+
+    def _drop_whole(self) -> None:
+        whole = self._whole
+        if whole is not None:
+            self._whole = None
+            whole.close()
 
     def _counted_head(self) -> int:
         """Head bytes seen by the callbacks: the slow path, taken only when the cheap
@@ -209,6 +268,7 @@ class HttpProtocol(Connection):
         self.transport = None
         self._queue.clear()
         del self._parser  # the parser holds our bound methods: break the cycle
+        self._drop_whole()
         self._state.hand_over(self, transport)
         if self._held or self._read_paused:
             transport.resume_reading()
@@ -309,15 +369,7 @@ class HttpProtocol(Connection):
         self._continue_pending = False
         parser = self._parser
         method = parser.get_method()
-        url = self._url
-        if url[:1] == b"/" and b"#" not in url:  # origin-form: the common case, inlined
-            mark = url.find(b"?")
-            if mark < 0:
-                path, query = url.decode("latin-1"), ""
-            else:
-                path, query = url[:mark].decode("latin-1"), url[mark + 1 :].decode("latin-1")
-        else:
-            path, query = split_target(url)
+        path, query = split_target(self._url)
         body = self._body
         request = Request(
             _METHODS.get(method) or method.decode("latin-1"),

@@ -593,3 +593,278 @@ for index, template in enumerate(
     case(f"ws-probe-{index}", template)
 case("corpus-path-bare-index", "{{request.path.1}}/{{request.path.0}}")
 case("corpus-greet", "Hello {{request.query.name}}", {"method": "GET", "url": "/greet?name=Ram"})
+
+# ---- block parameters (`as |item index|`), and contexts opened inside them, which
+# Handlebars.java makes "parent first" (this, names and @data come from the parent)
+for name, template in [
+    ("bp-each-item", "{{#each (jsonPath request.body '$.items') as |item|}}{{item.id}};{{/each}}"),
+    (
+        "bp-each-index",
+        "{{#each (jsonPath request.body '$.items') as |item idx|}}{{idx}}={{item.sku}};{{/each}}",
+    ),
+    ("bp-each-map", "{{#each (jsonPath request.body '$.nested.a') as |v k|}}{{k}}={{v}};{{/each}}"),
+    ("bp-with", "{{#with (jsonPath request.body '$.nested') as |n|}}{{n.a.b}}{{/with}}"),
+    (
+        "bp-nested",
+        "{{#each (array 'a' 'b') as |x|}}{{#each (array 1 2) as |y|}}{{x}}{{y}} {{/each}}{{/each}}",
+    ),
+    ("bp-this-and-index", "{{#each (array 'a' 'b') as |x|}}{{this}}{{@index}}{{x}}{{/each}}"),
+    ("bp-shadows-field", "{{#each (jsonPath request.body '$.items') as |id|}}{{id}};{{/each}}"),
+    ("bp-this-dot", "{{#each (jsonPath request.body '$.items') as |sku|}}{{this.sku}};{{/each}}"),
+    ("bp-field-fallback", "{{#each (jsonPath request.body '$.items') as |it|}}{{sku}}{{/each}}"),
+    ("bp-shadows-request", "{{#each (array 'a' 'b') as |request|}}{{request}}{{/each}}"),
+    (
+        "bp-root-lookup",
+        "{{#each (array 'a') as |x|}}{{request.method}}{{@root.request.method}}{{/each}}",
+    ),
+    (
+        "bp-parent-first-with",
+        "{{#each (array 'a' 'b') as |x|}}{{#with 'q'}}{{x}}{{this}}{{/with}}{{/each}}",
+    ),
+    (
+        "bp-parent-first-each",
+        "{{#each (array 'a' 'b') as |x|}}{{#each (array 1 2)}}{{this}}{{x}}{{@index}};{{/each}}"
+        "{{/each}}",
+    ),
+    (
+        "bp-parent-first-key",
+        "{{#each (jsonPath request.body '$.nested.a') as |x|}}{{#each (array 1 2)}}{{@key}}"
+        "{{/each}}{{/each}}",
+    ),
+    (
+        "bp-parent-first-deeper",
+        "{{#each (array 'a' 'b') as |x|}}{{#with 'q'}}{{#with 'r'}}{{this}}{{/with}}{{/with}}"
+        "{{/each}}",
+    ),
+    (
+        "bp-parent-first-own-field",
+        "{{#with (jsonPath request.body '$.nested') as |n|}}{{#with n.a}}{{b}}|{{this}}{{/with}}"
+        "{{/with}}",
+    ),
+    (
+        "bp-parent-first-data-own",
+        "{{#with (jsonPath request.body '$.nested') as |n|}}{{#each (array 1 2)}}{{@index}}"
+        "{{@first}};{{/each}}{{/with}}",
+    ),
+    (
+        "bp-inside-parent-first",
+        "{{#each (array 'a' 'b') as |x|}}{{#with 'q'}}{{#each (array 1 2) as |y|}}{{this}}{{y}}"
+        "{{x}}{{@index}};{{/each}}{{/with}}{{/each}}",
+    ),
+    (
+        "bp-parent-path",
+        "{{#each (array 'a' 'b') as |x|}}{{#each (array 1)}}{{../x}}|{{x}}|{{@../index}} {{/each}}"
+        "{{/each}}",
+    ),
+    (
+        "bp-section",
+        "{{#each (array 'a' 'b') as |x|}}{{#request.query.q}}{{this}}{{/request.query.q}}{{/each}}",
+    ),
+    ("bp-helpers", "{{#each (array 'a' 'b') as |x|}}{{upper x}}{{#if x}}!{{/if}}{{/each}}"),
+    ("bp-spacing", "{{#each (array 'a' 'b')as|x| }}{{x}}{{/each}}"),
+    ("bp-spacing-inner", "{{#each (array 'a' 'b') as | x |~}}  {{x}}{{/each}}"),
+    ("bp-dash-name", "{{#each (array 'a' 'b') as |x-y|}}{{x-y}}{{/each}}"),
+    ("bp-three", "{{#each (array 'a' 'b') as |x y z|}}{{x}}{{y}}[{{z}}]{{/each}}"),
+    ("bp-else", "{{#each (array) as |x|}}{{x}}{{else}}empty{{/each}}"),
+    ("bp-with-else", "{{#with request.query.nope as |x|}}{{x}}{{else}}none{{/with}}"),
+    ("bp-with-this", "{{#with 'abc' as |x|}}{{x}}-{{this}}{{/with}}"),
+    ("bp-query-map", "{{#each request.query as |v k|}}{{k}}={{v}};{{/each}}"),
+    (
+        "bp-list-of-lists",
+        "{{#each (array (array 1 2)) as |x|}}{{#each x as |y|}}{{y}}{{/each}}{{/each}}",
+    ),
+    ("bp-if", "{{#if true as |x|}}{{x.request.method}}{{/if}}"),
+    ("bp-empty", "{{#each (array 'a' 'b') as ||}}{{this}}{{/each}}"),
+    (
+        "each-data-strings",
+        "{{#each (array 'a' 'b' 'c')}}{{@first}}/{{@last}}/{{@odd}}/{{@even}};{{/each}}",
+    ),
+    ("each-data-map", "{{#each (jsonPath request.body '$.nested')}}{{@first}}{{@last}}{{/each}}"),
+    (
+        "bp-data-strings",
+        "{{#each (array 'a' 'b') as |x|}}{{@first}}/{{@last}}/{{@index}}/{{@odd}}/{{@even}};"
+        "{{/each}}",
+    ),
+]:
+    case(name, template)
+
+# ---- helpers as blocks: most print their value and ignore the body and {{else}}; trim,
+# base64, assign, parseJson, formatJson, jsonMerge and jsonArrayAdd read the body
+for name, template in [
+    ("block-join", "{{#join (array 'x' 'y') '-'}}<{{this}}|{{@index}}>{{else}}no{{/join}}"),
+    ("block-join-prefix", "{{#join (array 'x' 'y') '-' prefix='[' suffix=']'}}<{{this}}>{{/join}}"),
+    ("block-join-empty", "[{{#join (array) '-'}}<{{this}}>{{else}}none{{/join}}]"),
+    ("block-join-objects", "{{#join (jsonPath request.body '$.items') ', '}}{{sku}}{{/join}}"),
+    ("join-varargs", "{{join 'a' 'b' 'c' '-'}}"),
+    ("join-one-item", "{{join 'a' '-'}}"),
+    ("join-no-separator", "{{join (array 'a' 'b')}}"),
+    ("block-upper", "{{#upper 'abc'}}B{{this}}{{/upper}}"),
+    ("block-lower", "{{#lower 'ABC'}}B{{else}}E{{/lower}}"),
+    ("block-capitalize", "{{#capitalize 'ab cd'}}B{{/capitalize}}"),
+    ("block-capitalize-first", "{{#capitalizeFirst 'ab'}}B{{/capitalizeFirst}}"),
+    ("block-abbreviate", "{{#abbreviate 'abcdefghij' 5}}B{{/abbreviate}}"),
+    ("block-center", "[{{#center 'ab' size=6}}B{{/center}}]"),
+    ("block-rjust", "[{{#rjust 'ab' size=6}}B{{/rjust}}]"),
+    ("block-cut", "{{#cut 'a b' ' '}}B{{/cut}}"),
+    ("block-default-if-empty", "{{#defaultIfEmpty '' 'x'}}B{{/defaultIfEmpty}}"),
+    ("block-replace", "{{#replace 'a-b' '-' '+'}}B{{/replace}}"),
+    ("block-slugify", "{{#slugify 'A B'}}B{{/slugify}}"),
+    ("block-strip-tags", "{{#stripTags '<b>x</b>'}}B{{/stripTags}}"),
+    ("block-substring", "{{#substring 'abcdef' 2}}B{{/substring}}"),
+    ("block-word-wrap", "{{#wordWrap 'a b c' 1}}B{{/wordWrap}}"),
+    ("block-yesno", "{{#yesno true}}B{{/yesno}}"),
+    ("block-url-encode", "{{#urlEncode 'a b'}}B{{/urlEncode}}"),
+    ("block-regex-extract", "{{#regexExtract 'a1' '[0-9]'}}B{{/regexExtract}}"),
+    (
+        "block-regex-extract-var",
+        "{{#regexExtract 'a1' '([a-z])([0-9])' 'p'}}B{{/regexExtract}}[{{p.0}}{{p.1}}]",
+    ),
+    ("block-number-format", "{{#numberFormat 1.5}}B{{/numberFormat}}"),
+    ("block-math", "{{#math 1 '+' 2}}B{{/math}}"),
+    ("block-size", "{{#size 'abc'}}B{{this}}{{/size}}"),
+    ("block-size-empty", "{{#size (array)}}B{{else}}E{{/size}}"),
+    ("block-range", "{{#range 1 3}}<{{this}}>{{/range}}"),
+    ("block-array", "{{#array 1 2}}<{{this}}>{{/array}}"),
+    ("block-array-add", "{{#arrayAdd (array 1 2) 3}}<{{this}}>{{/arrayAdd}}"),
+    ("block-array-remove", "{{#arrayRemove (array 1 2 3) position=1}}<{{this}}>{{/arrayRemove}}"),
+    ("block-val", "{{#val 'x'}}B{{this}}{{/val}}"),
+    ("block-val-missing", "[{{#val request.query.nope}}B{{else}}E{{/val}}]"),
+    ("block-lookup", "{{#lookup request.query 'q'}}B{{this}}{{/lookup}}"),
+    ("block-pick-random-one", "{{#pickRandom 'a'}}B{{this}}{{/pickRandom}}"),
+    ("block-json-path", "{{#jsonPath request.body '$.name'}}B{{this}}{{/jsonPath}}"),
+    ("block-json-path-object", "{{#jsonPath request.body '$.nested'}}B{{a.b}}{{/jsonPath}}"),
+    ("block-json-path-missing", "[{{#jsonPath request.body '$.nope'}}B{{else}}E{{/jsonPath}}]"),
+    ("block-to-json", "{{#toJson (array 1)}}B{{/toJson}}"),
+    ("block-json-remove", "{{#jsonRemove '{\"a\":1}' '$.a'}}B{{/jsonRemove}}"),
+    ("block-form-data", "{{#formData 'a=1' 'f'}}B{{/formData}}[{{f.a}}]"),
+    ("block-date", "{{#date (parseDate '2024-03-15T10:20:30Z')}}B{{/date}}"),
+    ("block-parse-date", "{{#parseDate '2024-03-15T10:20:30Z'}}B{{/parseDate}}"),
+    (
+        "block-truncate-date",
+        "{{#truncateDate (parseDate '2024-03-15T10:20:30Z') 'first day of month'}}B"
+        "{{/truncateDate}}",
+    ),
+    (
+        "block-date-format",
+        "{{#dateFormat (parseDate '2024-03-15T10:20:30Z') format='yyyy'}}B{{/dateFormat}}",
+    ),
+    ("block-system-value", "{{#systemValue key='X'}}B{{/systemValue}}"),
+    ("block-is-odd", "{{#isOdd 3}}B{{this}}{{/isOdd}}"),
+    ("block-is-even", "{{#isEven 4}}X{{/isEven}}"),
+    ("block-is-odd-else", "[{{#isOdd 4}}X{{else}}Y{{/isOdd}}]"),
+    ("block-eq", "{{#eq 1 1}}B{{/eq}}"),
+    ("block-trim-param", "[{{#trim '  x  '}} B {{/trim}}]"),
+    ("block-base64-param", "{{#base64 'hi'}}B{{/base64}}"),
+    ("block-base64-decode", "{{#base64 decode=true}}aGk={{/base64}}"),
+    ("block-assign-trims", "{{#assign 'v'}}  x {{request.method}} {{/assign}}[{{v}}]"),
+    ("block-assign-no-name", "{{#assign}}x{{/assign}}"),
+    ("block-parse-json", '{{#parseJson}}{"a":1}{{/parseJson}}'),
+    ("block-parse-json-list", "{{#parseJson}}[1,2]{{/parseJson}}"),
+    (
+        "block-parse-json-var",
+        '{{#parseJson \'doc\'}}{"a":1,"b":[1,2]}{{/parseJson}}[{{doc.a}}][{{doc.b}}]',
+    ),
+    ("block-parse-json-two", "{{#parseJson 'doc' 'x'}}{\"a\":1}{{/parseJson}}[{{doc.a}}][{{x.a}}]"),
+    ("block-parse-json-bad", "{{#parseJson}}B{{/parseJson}}"),
+    ("block-format-json", '{{#formatJson}}{"a":1,"b":[1,2]}{{/formatJson}}'),
+    ("block-format-json-compact", "{{#formatJson format='compact'}}{\"a\": 1}{{/formatJson}}"),
+    ("block-format-json-empty", "{{#formatJson '{\"x\":1}'}}{{/formatJson}}"),
+    ("block-json-merge", '{{#jsonMerge \'{"a":1}\' \'{"c":3}\'}}{"b":2}{{/jsonMerge}}'),
+    ("block-json-array-add", "{{#jsonArrayAdd '[1]'}}{\"a\":1}{{/jsonArrayAdd}}"),
+    ("block-json-array-add-flatten", "{{#jsonArrayAdd '[1]' flatten=true}}[2,3]{{/jsonArrayAdd}}"),
+    ("json-merge-invalid", "{{jsonMerge '{\"a\":1}' 'B'}}"),
+    ("json-merge-invalid-base", "{{#jsonMerge 'B'}}{\"b\":2}{{/jsonMerge}}"),
+    ("json-array-add-invalid-item", "{{jsonArrayAdd '[1]' 'B'}}"),
+    ("json-array-add-invalid-base", "{{jsonArrayAdd 'B' '1'}}"),
+    ("json-array-add-not-array", "{{jsonArrayAdd '{}' '1'}}"),
+    ("json-remove-no-path", '{{#jsonRemove \'{"a":1,"b":2}\'}}$.a{{/jsonRemove}}'),
+]:
+    case(name, template)
+case("block-random-value", "{{#randomValue length=3}}B{{/randomValue}}", shape=r"[a-z0-9]{3}")
+case("block-now", "{{#now}}B{{/now}}", shape=ISO)
+
+# ---- xPath on lxml: full XPath 1.0, nodes printed as WireMock prints them
+XML_MIXED: dict[str, Any] = {
+    "method": "POST",
+    "url": "/xml",
+    "body": '<?xml version="1.0"?>\n<root xmlns="urn:d" xmlns:p="urn:p">\n    <p:a k="1 &amp; 2">'
+    "text &lt; <b>bold</b> tail</p:a>\n    <empty/>\n    <!-- c -->\n    <n><m>1</m><m>2</m></n>"
+    '\n    <z b="&quot;x&quot;" a="&lt;"/><?pi x?>\n</root>',
+}
+for name, template in [
+    ("xpath-element-markup", "{{xPath request.body '/order/item'}}"),
+    ("xpath-root-markup", "{{xPath request.body '/order'}}"),
+    ("xpath-attrs", "{{xPath request.body '//item/@sku'}}"),
+    ("xpath-count", "{{xPath request.body 'count(/order/item)'}}"),
+    ("xpath-boolean", "{{xPath request.body 'count(//item) > 1'}}"),
+    ("xpath-sum", "{{xPath request.body 'sum(/order/total)'}}"),
+    ("xpath-string-fn", "{{xPath request.body 'string(/order/item[2])'}}"),
+    ("xpath-name-fn", "{{xPath request.body 'name(/order/*[1])'}}"),
+    ("xpath-local-name", "{{xPath request.body 'local-name(/*)'}}"),
+    ("xpath-predicate", "{{xPath request.body '//item[@sku=\"b\"]/text()'}}"),
+    ("xpath-last", "{{xPath request.body '//item[last()]/@sku'}}"),
+    ("xpath-concat", "{{xPath request.body 'concat(//item[1], \"+\", //item[2])'}}"),
+    ("xpath-div", "{{xPath request.body 'count(/order/item) div 3'}}"),
+    ("xpath-arithmetic", "{{xPath request.body '/order/total * 2'}}"),
+    ("xpath-true", "{{xPath request.body 'true()'}}"),
+    ("xpath-all-text", "{{xPath request.body '//text()'}}"),
+    ("xpath-default-ignored", "[{{xPath request.body '/order/nope' default='d'}}]"),
+    ("xpath-unknown-function", "{{xPath request.body 'foo(1)'}}"),
+    ("xpath-each-elements", "{{#each (xPath request.body '/order/item')}}[{{this}}]{{/each}}"),
+    ("xpath-each-attrs", "{{#each (xPath request.body '/order/item/@sku')}}[{{this}}]{{/each}}"),
+    ("xpath-size", "{{size (xPath request.body '/order/item')}}"),
+    ("xpath-eq-string", "{{#eq (xPath request.body '/order/@id') '7'}}y{{else}}n{{/eq}}"),
+    (
+        "xpath-each-eq-text",
+        "{{#each (xPath request.body '/order/item/text()')}}{{#eq this 'Tea'}}y{{else}}n{{/eq}}"
+        "{{/each}}",
+    ),
+    ("xpath-math", "{{math (xPath request.body 'count(/order/item)') '+' 1}}"),
+    ("xpath-if-missing", "{{#if (xPath request.body '/nope')}}y{{else}}n{{/if}}"),
+    (
+        "xpath-with-node",
+        "{{#with (xPath request.body '/order/item[1]')}}{{this}}|{{name}}|{{/with}}",
+    ),
+    ("xpath-not-xml", "{{xPath 'not xml' '/a'}}"),
+    ("xpath-empty-input", "{{xPath '' '/a'}}"),
+    ("xpath-null-input", "{{xPath request.query.nope '/a'}}"),
+    ("xpath-on-json-body", "{{xPath request.body '/a'}}"),
+    ("xpath-block", "{{#xPath '<a>x</a>' '/a/text()'}}B{{/xPath}}"),
+    ("soap-xpath-invalid", "{{soapXPath '<a/>' '///'}}"),
+]:
+    case(name, template, None if name in ("xpath-on-json-body",) else XML_REQUEST)
+for name, template in [
+    ("xpath-mixed-element", "{{xPath request.body '/root/a'}}"),
+    ("xpath-mixed-root", "{{xPath request.body '/root'}}"),
+    ("xpath-mixed-nested", "{{xPath request.body '/root/n'}}"),
+    ("xpath-mixed-empty", "{{xPath request.body '/root/empty'}}"),
+    ("xpath-mixed-attr-escape", "{{xPath request.body '/root/z'}}"),
+    ("xpath-mixed-text", "{{xPath request.body '/root/a/text()'}}"),
+    ("xpath-mixed-string", "{{xPath request.body 'string(/root/a)'}}"),
+    ("xpath-mixed-prefixed-step", "[{{xPath request.body '/root/p:a'}}]"),
+    ("xpath-mixed-local-name", "{{xPath request.body '//*[local-name()=\"a\"]/@k'}}"),
+    ("xpath-mixed-comment", "{{xPath request.body '/root/comment()'}}"),
+    ("xpath-mixed-each", "{{#each (xPath request.body '/root/n/m')}}{{this}};{{/each}}"),
+]:
+    case(name, template, XML_MIXED)
+for index, body in enumerate(
+    [
+        "<r><a>\n  <b>1</b>\n</a></r>",
+        "<r><a>   <b>1</b>   </a></r>",
+        "<r><a>\n\n  <b>1</b>\n\t</a></r>",
+        "<r><a><b>1</b>x\n  y<c/></a></r>",
+        "<r><a><b><c>deep</c></b></a></r>",
+        "<r><a/><a></a><?pi x?></r>",
+    ]
+):
+    case(
+        f"xpath-indent-{index}",
+        "{{xPath request.body '/r'}}",
+        {"method": "POST", "url": "/x", "body": body},
+    )
+OUTSIDE = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+case(
+    "xpath-external-entity-unread",
+    "{{xPath request.body 'string(/l)'}}",
+    {"method": "POST", "url": "/x", "body": OUTSIDE + "<l>[&x;]</l>"},
+)

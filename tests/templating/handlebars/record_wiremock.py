@@ -100,7 +100,8 @@ def main() -> None:
             print(f"{answer['name']}: {answer['status']} {answer['answer']!r}")
         return
     out = HERE / "wiremock_answers.json"
-    out.write_text(json.dumps({"wiremock": "3.13.2", "cases": answers}, indent=1) + "\n")
+    recorded = {"wiremock": "3.13.2", "port": options.port, "cases": answers}
+    out.write_text(json.dumps(recorded, indent=1) + "\n")
     print(f"wrote {len(answers)} answers to {out}")
 
 

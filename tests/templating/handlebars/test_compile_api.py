@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from apidouble.matching.xmltree import XmlDocument
 from apidouble.model import Request
 from apidouble.templating import TemplateEnvironment
 from apidouble.templating.handlebars import (
@@ -16,6 +17,7 @@ from apidouble.templating.handlebars import (
     Helper,
     compile_handlebars,
     handlebars_cache,
+    helpers_xml,
     is_handlebars,
 )
 
@@ -144,9 +146,9 @@ def test_helpers_are_registered_for_blocks() -> None:
     assert all(re.fullmatch(r"[a-z][A-Za-z0-9]*", name) for name in WIREMOCK_HELPERS)
 
 
-def _xml_render(body: str) -> str:
+def _xml_render(body: str, expression: str = "/l/text()") -> str:
     env = TemplateEnvironment()
-    template = compile_handlebars(env, "{{xPath request.body '/l/text()'}}")
+    template = compile_handlebars(env, f"{{{{xPath request.body '{expression}'}}}}")
     request = Request("POST", "/x", "", (), body.encode())
     result = template.run(env.context_maker(template.names)(request, {}))
     assert isinstance(result, str)
@@ -154,13 +156,33 @@ def _xml_render(body: str) -> str:
 
 
 def test_xpath_reads_no_external_entity_and_refuses_entity_bombs() -> None:
+    """The matchers' safe parser: an external entity stays unread (``string()`` would
+    show its text), and a document with internal entities (a bomb) is not XML, printed
+    as WireMock prints that (both checked against the jar)."""
     assert _xml_render("<l>plain</l>") == "plain"
     outside = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
-    with pytest.raises(ValueError, match="not XML"):
-        _xml_render(outside + "<l>&x;</l>")
+    assert _xml_render(outside + "<l>[&x;]</l>", "string(/l)") == "[]"
     levels = ['<!ENTITY a "aaaaaaaaaa">'] + [
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(7)
     ]
     bomb = f'<?xml version="1.0"?><!DOCTYPE l [{"".join(levels)}]><l>&h;</l>'
-    with pytest.raises(ValueError, match="not XML"):
-        _xml_render(bomb)
+    assert _xml_render(bomb, "string(/l)") == f"[ERROR: {bomb} is not valid XML]"
+    small = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "in">]><l>[&a;]</l>'
+    assert _xml_render(small, "string(/l)") == f"[ERROR: {small} is not valid XML]"
+
+
+def test_xpath_parses_each_text_once_per_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = TemplateEnvironment()
+    source = "{{xPath request.body '/l/@a'}}{{xPath request.body 'count(/l)'}}"
+    template = compile_handlebars(env, source)
+    request = Request("POST", "/x", "", (), b'<l a="1"/>')
+    calls: list[str | bytes] = []
+    real = helpers_xml.parse_xml
+
+    def spied(data: str | bytes) -> XmlDocument | None:
+        calls.append(data)
+        return real(data)
+
+    monkeypatch.setattr(helpers_xml, "parse_xml", spied)
+    assert template.run(env.context_maker(template.names)(request, {})) == "11"
+    assert calls == ['<l a="1"/>']

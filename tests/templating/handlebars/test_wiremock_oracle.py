@@ -22,7 +22,8 @@ from apidouble.templating.handlebars import compile_handlebars
 
 ANSWERS = json.loads((Path(__file__).parent / "wiremock_answers.json").read_text())
 CASES: list[dict[str, Any]] = ANSWERS["cases"]
-PORT = 18100
+PORT: int = ANSWERS.get("port", 18100)
+"""WireMock's port when recorded: ``request.port`` and ``request.baseUrl`` name it."""
 
 
 def request_of(case: dict[str, Any]) -> tuple[Request, dict[str, str]]:

@@ -73,11 +73,11 @@ def _root_path(value: Any, parts: tuple[str, ...]) -> Any:
     return value
 
 
-def _section(value: Any) -> Iterable[tuple[Any, Any, int, bool, bool]]:
+def _section(value: Any) -> Iterable[tuple[Any, Any, int, str, str]]:
     """A ``{{#path}}`` block: once per item of a list, once for any other truthy value."""
     if isinstance(value, list | tuple):
         return items(value)
-    return [(None, value, 0, True, True)] if truthy(value) else ()
+    return [(None, value, 0, "first", "last")] if truthy(value) else ()
 
 
 def _call(helper: HelperFn, params: tuple[Any, ...], hash_: dict[str, Any], root: Root) -> Any:

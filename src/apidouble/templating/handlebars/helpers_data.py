@@ -1,5 +1,8 @@
 """JSON, XML and form helpers: ``jsonPath``, ``parseJson``, ``toJson``, ``formatJson``,
-``jsonMerge``, ``jsonArrayAdd``, ``jsonRemove``, ``xPath``, ``soapXPath``, ``formData``."""
+``jsonMerge``, ``jsonArrayAdd``, ``jsonRemove``, ``formData``, and (from ``helpers_xml``)
+``xPath``, ``soapXPath``. As blocks, ``parseJson``, ``formatJson``, ``jsonMerge`` and
+``jsonArrayAdd`` read their JSON (the document, the one to merge, the item to add) from
+the body, as WireMock does."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
-from xml.etree import ElementTree
 
 import jsonpath as jsonpath_module
 
-from .registry import Helper, arg, opt_bool
+from .helpers_xml import XML_HELPERS
+from .registry import BODY, Helper, arg, opt_bool
 from .request import Root
 from .values import JavaMap, JsonList, JsonMap, ListOrSingle, pretty_json, text
 
@@ -99,10 +102,11 @@ def _json_path(p: P, h: H, r: Root) -> Any:
 
 
 def _parse_json(p: P, h: H, r: Root) -> Any:
-    value = _document(arg(p, 0))
+    block = BODY in h  # {{#parseJson 'name'}}json{{/parseJson}}
+    value = _document(h[BODY] if block else arg(p, 0))
     if value is None:  # an empty body parses as an empty object in WireMock
         value = {}
-    name = arg(p, 1)
+    name = arg(p, 0 if block else 1)
     if name is not None:
         r[text(name)] = value
         return ""
@@ -121,7 +125,13 @@ def _compact(value: Any) -> str:
 
 
 def _format_json(p: P, h: H, r: Root) -> Any:
-    value = _document(arg(p, 0))
+    source = h[BODY] if BODY in h else arg(p, 0)
+    if BODY in h and not text(source).strip():
+        return (
+            "[ERROR: formatJson should take a block of JSON to format or a single"
+            " parameter of type String]"
+        )
+    value = _document(source)
     if text(h.get("format", "pretty")) == "compact":
         return _compact(value)
     return pretty_json(value)
@@ -136,15 +146,34 @@ def _merge(base: Any, extra: Any) -> Any:
     return extra
 
 
+class _NotJson(ValueError):
+    """A helper argument that is not JSON: WireMock prints ``[ERROR: ...]``."""
+
+
+def _json_arg(value: Any, what: str) -> Any:
+    try:
+        return _document(value)
+    except ValueError:  # json.JSONDecodeError
+        raise _NotJson(f"[ERROR: {what} is not valid JSON ('{text(value)}')]") from None
+
+
 def _json_merge(p: P, h: H, r: Root) -> Any:
-    return _compact(_merge(_document(arg(p, 0)), _document(arg(p, 1))))
+    try:
+        base = _json_arg(arg(p, 0), "Base JSON")
+        extra = _json_arg(h[BODY] if BODY in h else arg(p, 1), "JSON to merge")
+    except _NotJson as refused:
+        return str(refused)
+    return _compact(_merge(base, extra))
 
 
 def _json_array_add(p: P, h: H, r: Root) -> Any:
-    items = _document(arg(p, 0))
+    try:
+        items = _json_arg(arg(p, 0), "Base JSON")
+        item = _json_arg(h[BODY] if BODY in h else arg(p, 1), "Item-to-add JSON")
+    except _NotJson as refused:
+        return str(refused)
     if not isinstance(items, list):
-        raise ValueError("jsonArrayAdd needs a JSON array")
-    item = _document(arg(p, 1))
+        return f"[ERROR: Target JSON is not a JSON array ('{text(arg(p, 0))}')]"
     items = list(items)
     if opt_bool(h.get("flatten", False)) and isinstance(item, list):
         items.extend(item)
@@ -156,6 +185,8 @@ def _json_array_add(p: P, h: H, r: Root) -> Any:
 
 
 def _json_remove(p: P, h: H, r: Root) -> Any:
+    if len(p) != 2:
+        return "[ERROR: A single JSONPath expression parameter must be supplied]"
     document = copy.deepcopy(_document(arg(p, 0)))
     matches = list(_compiled(text(arg(p, 1))).finditer(document))
     for match in reversed(matches):
@@ -171,53 +202,6 @@ def _json_remove(p: P, h: H, r: Root) -> Any:
         elif isinstance(parent, dict):
             parent.pop(last, None)
     return _compact(document)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _xml(source: str) -> ElementTree.Element:
-    try:
-        root = ElementTree.fromstring(source)
-    except ElementTree.ParseError as exc:
-        raise ValueError(f"xPath: the body is not XML ({exc})") from exc
-    for element in root.iter():  # match by local name: ElementTree's paths know no prefixes
-        element.tag = _local(element.tag)
-    return root
-
-
-def _select(root: ElementTree.Element, expression: str) -> str | None:
-    """A subset of XPath 1.0: absolute element paths with ``[n]``/``[@a='v']``
-    predicates, ending in ``/text()``, ``/@attr`` or an element (its text)."""
-    steps = expression.strip().lstrip("/")
-    attribute = None
-    if steps.endswith("/text()"):
-        steps = steps[: -len("/text()")]
-    head, _, tail = steps.rpartition("/")
-    if tail.startswith("@"):
-        attribute, steps = tail[1:], head
-    first, _, rest = steps.partition("/")
-    if ":" in steps or re.sub(r"\[.*\]$", "", first) != root.tag:
-        return None
-    elements = root.findall("./" + rest) if rest else [root]
-    if not elements:
-        return None
-    element = elements[0]
-    if attribute is not None:
-        return element.get(attribute)
-    return "".join(element.itertext())
-
-
-def _x_path(p: P, h: H, r: Root) -> Any:
-    found = _select(_xml(text(arg(p, 0))), text(arg(p, 1)))
-    return h.get("default") if found is None else found
-
-
-def _soap_x_path(p: P, h: H, r: Root) -> Any:
-    path = "/Envelope/Body/" + text(arg(p, 1)).lstrip("/")
-    found = _select(_xml(text(arg(p, 0))), path)
-    return "" if found is None else found
 
 
 def _form_data(p: P, h: H, r: Root) -> Any:
@@ -240,13 +224,12 @@ def _form_data(p: P, h: H, r: Root) -> Any:
 
 DATA_HELPERS: dict[str, Helper] = {
     "jsonPath": Helper(_json_path),
-    "parseJson": Helper(_parse_json),
+    "parseJson": Helper(_parse_json, block="capture"),
     "toJson": Helper(_to_json),
-    "formatJson": Helper(_format_json),
-    "jsonMerge": Helper(_json_merge),
-    "jsonArrayAdd": Helper(_json_array_add),
+    "formatJson": Helper(_format_json, block="capture"),
+    "jsonMerge": Helper(_json_merge, block="capture"),
+    "jsonArrayAdd": Helper(_json_array_add, block="capture"),
     "jsonRemove": Helper(_json_remove),
-    "xPath": Helper(_x_path),
-    "soapXPath": Helper(_soap_x_path),
     "formData": Helper(_form_data),
+    **XML_HELPERS,
 }

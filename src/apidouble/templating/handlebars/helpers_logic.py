@@ -168,7 +168,10 @@ def _val(p: P, h: H, r: Root) -> Any:
 
 
 def _assign(p: P, h: H, r: Root) -> Any:
-    r[text(arg(p, 0))] = h.get(BODY, "")
+    name = arg(p, 0)
+    if not isinstance(name, str):  # WireMock: a ClassCastException, a 500
+        raise ValueError("assign needs a variable name")
+    r[name] = text(h.get(BODY, "")).strip()
     return ""
 
 
@@ -238,19 +241,19 @@ def _system_value(p: P, h: H, r: Root) -> Any:
 
 RANDOM = frozenset({"random"})
 LOGIC_HELPERS: dict[str, Helper] = {
-    "eq": Helper(_eq),
-    "neq": Helper(_neq),
-    "gt": Helper(_gt),
-    "gte": Helper(_gte),
-    "lt": Helper(_lt),
-    "lte": Helper(_lte),
-    "and": Helper(_and),
-    "or": Helper(_or),
-    "not": Helper(_not),
+    "eq": Helper(_eq, block="cond"),
+    "neq": Helper(_neq, block="cond"),
+    "gt": Helper(_gt, block="cond"),
+    "gte": Helper(_gte, block="cond"),
+    "lt": Helper(_lt, block="cond"),
+    "lte": Helper(_lte, block="cond"),
+    "and": Helper(_and, block="cond"),
+    "or": Helper(_or, block="cond"),
+    "not": Helper(_not, block="cond"),
     "contains": Helper(_contains, block="body_if"),
     "matches": Helper(_matches, block="body_if"),
-    "isOdd": Helper(_is_odd, block="body_if"),
-    "isEven": Helper(_is_even, block="body_if"),
+    "isOdd": Helper(_is_odd),
+    "isEven": Helper(_is_even),
     "math": Helper(_math),
     "size": Helper(_size),
     "range": Helper(_range),

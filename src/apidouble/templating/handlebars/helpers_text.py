@@ -90,9 +90,12 @@ def _default_if_empty(p: P, h: H, r: Root) -> Any:
 
 
 def _join(p: P, h: H, r: Root) -> Any:
-    if not p or not isinstance(p[0], list | tuple):
-        raise ValueError("join needs a list, then a separator")
-    items, separator = p[0], text(arg(p, 1, ","))
+    """The last parameter is the separator; the items are a list or the parameters
+    before it (``join 'a' 'b' '-'``)."""
+    if len(p) < 2 or not isinstance(p[-1], str):
+        raise ValueError("join needs items, then a separator")
+    first, separator = p[0], p[-1]
+    items = [*first, *p[1:-1]] if isinstance(first, list | tuple) else list(p[:-1])
     joined = separator.join(text(item) for item in items)
     return f"{text(h.get('prefix', ''))}{joined}{text(h.get('suffix', ''))}"
 

@@ -1,11 +1,12 @@
 """Handlebars source -> a small AST (load time only).
 
 Covers what WireMock templates use: ``{{expr}}``, ``{{{raw}}}``/``{{&raw}}``, comments,
-blocks (``{{#name ...}}``, ``{{^name}}``, ``{{else}}``, ``{{else if ...}}``), paths with
-``this``, ``../``, ``@data`` and ``[bracket]`` segments, literals, subexpressions and hash
-arguments. Whitespace control is WireMock 3.13's (checked against the jar): no Mustache
-standalone-line rule, ``~`` ignored on plain mustaches, and on blocks only the inner side
-counts: ``{{#if x~}}`` strips the start of the body, ``{{~/if}}``/``{{~else}}`` the end.
+blocks (``{{#name ...}}``, ``{{^name}}``, ``{{else}}``, ``{{else if ...}}``), block
+parameters (``{{#each xs as |x i|}}``), paths with ``this``, ``../``, ``@data`` and
+``[bracket]`` segments, literals, subexpressions and hash arguments. Whitespace control
+is WireMock 3.13's (checked against the jar): no Mustache standalone-line rule, ``~``
+ignored on plain mustaches, and on blocks only the inner side counts: ``{{#if x~}}``
+strips the start of the body, ``{{~/if}}``/``{{~else}}`` the end.
 """
 
 from __future__ import annotations
@@ -76,12 +77,14 @@ class Mustache:
 @dataclass(slots=True)
 class Block:
     """``{{#call}}body{{else}}inverse{{/name}}``; ``inverted`` for ``{{^name}}``. An
-    ``{{else if ...}}`` chain is an inverse holding one nested Block."""
+    ``{{else if ...}}`` chain is an inverse holding one nested Block. ``params`` are the
+    block parameters' names (``as |item index|``)."""
 
     call: Call
     body: list[Node] = field(default_factory=list)
     inverse: list[Node] | None = None
     inverted: bool = False
+    params: tuple[str, ...] = ()
 
 
 Node = Text | Mustache | Block
@@ -99,6 +102,10 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+
+
+_BLOCK_PARAMS = re.compile(r"(?<=[\s)])as\s*\|([^|]*)\|\s*$")
+_PARAM_NAME = re.compile(r"[^\s()=.\[\]/|'\"]+")
 
 
 @dataclass(slots=True)
@@ -236,6 +243,22 @@ def _parse_expr_tokens(content: str, line: int) -> Call | Literal:
     return sequence(inner=False)
 
 
+def _block_head(content: str, line: int) -> tuple[Call, tuple[str, ...]]:
+    """A block's opening expression and its block parameters (``as |x y|``, as
+    Handlebars.java reads them: the last thing in the tag)."""
+    params: tuple[str, ...] = ()
+    found = _BLOCK_PARAMS.search(content)
+    if found is not None:
+        names = found.group(1).split()
+        if not names or not all(_PARAM_NAME.fullmatch(n) for n in names):
+            raise HandlebarsSyntaxError(f"bad block parameters |{found.group(1)}|", line)
+        params, content = tuple(names), content[: found.start()]
+    call = _parse_expr_tokens(content, line)
+    if not isinstance(call, Call):
+        raise HandlebarsSyntaxError("a block needs a helper or path", line)
+    return call, params
+
+
 def _unquote(text: str) -> str:
     """Handlebars.java unescapes only the quote itself (``'it\\'s'``); ``\\w`` stays."""
     quote = text[0]
@@ -290,10 +313,8 @@ def parse(source: str) -> list[Node]:
         if item.kind in ("", "&", "{"):
             current.append(Mustache(_parse_expr_tokens(item.content, item.line)))
         elif item.kind in ("#", "^"):
-            call = _parse_expr_tokens(item.content, item.line)
-            if not isinstance(call, Call):
-                raise HandlebarsSyntaxError("a block needs a helper or path", item.line)
-            block = Block(call, inverted=item.kind == "^")
+            call, params = _block_head(item.content, item.line)
+            block = Block(call, inverted=item.kind == "^", params=params)
             current.append(block)
             stack.append((block, current, _name(call), 0))
             current = block.body
@@ -305,10 +326,8 @@ def parse(source: str) -> list[Node]:
                 raise HandlebarsSyntaxError("a second 'else'", item.line)
             block.inverse = []
             if item.content.strip():  # else if ... : a nested block sharing the close tag
-                call = _parse_expr_tokens(item.content, item.line)
-                if not isinstance(call, Call):
-                    raise HandlebarsSyntaxError("bad 'else' expression", item.line)
-                nested = Block(call)
+                call, params = _block_head(item.content, item.line)
+                nested = Block(call, params=params)
                 block.inverse.append(nested)
                 stack.append((nested, block.inverse, name, depth + 1))
                 current = nested.body

@@ -20,20 +20,23 @@ from .values import text
 __all__ = ["BODY", "Helper", "HelperFn", "HelperSet", "arg", "number", "opt_bool"]
 
 HelperFn = Callable[[tuple[Any, ...], dict[str, Any], Root], Any]
-BlockKind = Literal["cond", "body_if", "capture"]
+BlockKind = Literal["value", "cond", "body_if", "capture"]
 BODY = "fn()"
 """The hash key a ``capture`` block helper finds its rendered body under."""
 
 
 @dataclass(frozen=True, slots=True)
 class Helper:
-    """``block``: ``cond`` renders the body when the result is truthy, else the
-    ``{{else}}`` part; ``body_if`` renders the body or nothing (WireMock's ``contains``,
-    ``matches``, ``isOdd``); ``capture`` renders the body first and hands it in
-    (``assign``, ``trim``). ``needs``: ``"now"`` (the response's moment), ``"random"``."""
+    """``block``, what ``{{#name ...}}body{{/name}}`` does: ``value`` prints the result
+    and ignores the body and ``{{else}}`` (most WireMock helpers, ``join`` included);
+    ``cond`` renders the body when the result is truthy, else the ``{{else}}`` part (the
+    comparisons); ``body_if`` renders the body or nothing (``contains``, ``matches``);
+    ``capture`` renders the body first and hands it in under ``BODY`` (``assign``,
+    ``trim``, ``jsonMerge``...). ``needs``: ``"now"`` (the response's moment),
+    ``"random"``."""
 
     fn: HelperFn
-    block: BlockKind = "cond"
+    block: BlockKind = "value"
     needs: frozenset[str] = frozenset()
 
 

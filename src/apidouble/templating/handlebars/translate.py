@@ -3,6 +3,10 @@
 Handlebars scopes are static, so each block that changes ``this`` (``each``, ``with``,
 a section) gets its own Jinja variable (``hb_s1``...) and a path compiles to a lookup
 along the chain of scopes it can see (Handlebars.java falls back to outer contexts).
+Block parameters (``as |item i|``) are a dict per scope (``hb_p3``), looked up before
+its ``this``. Handlebars.java makes a context opened inside a block-parameter scope
+"parent first": its ``this``, names and ``@data`` come from the parent when it has
+them, which the scope chain copies (checked against WireMock 3.13.2).
 Everything runs through filters (``chain|hb_path(parts)``, ``hb_h3|hb_call(params,
 hash, root)``), which Jinja calls directly, without its per-call sandbox dispatch; they
 are our own functions, and no template value is ever an attribute or call target.
@@ -35,6 +39,46 @@ class Translation:
 class _Scope:
     var: str
     loop: int | None = None  # the each-loop number that made this scope, for @data
+    params: str | None = None  # the Jinja dict of its block parameters
+    parent_first: bool = False
+
+
+def _chain(scopes: list[_Scope]) -> list[str]:
+    """Where a name is looked up, in order: block parameters, ``this``, then outward
+    (a parent-first scope asks its parent before its own ``this``)."""
+    *outer, scope = scopes
+    rest = _chain(outer) if outer else []
+    if scope.parent_first:
+        return [*rest, scope.var]
+    return [*_own(scope), *rest]
+
+
+def _own(scope: _Scope) -> list[str]:
+    return [scope.params, scope.var] if scope.params else [scope.var]
+
+
+def _this_chain(scopes: list[_Scope]) -> list[str]:
+    """Where ``this.name`` is looked up: the current context only (with its block
+    parameters, which Handlebars.java finds there too)."""
+    *outer, scope = scopes
+    if scope.parent_first and outer:
+        return [*_this_chain(outer), scope.var]
+    return _own(scope)
+
+
+def _this(scopes: list[_Scope]) -> str:
+    index = len(scopes) - 1
+    while index > 0 and scopes[index].parent_first:
+        index -= 1
+    return scopes[index].var
+
+
+def _loops(scopes: list[_Scope]) -> list[int]:
+    """Each loops whose ``@index`` a plain ``@index`` may mean, nearest first."""
+    *outer, scope = scopes
+    rest = _loops(outer) if outer else []
+    own = [scope.loop] if scope.loop is not None else []
+    return [*rest, *own] if scope.parent_first else [*own, *rest]
 
 
 class _Translator:
@@ -105,20 +149,21 @@ class _Translator:
         if path.data:
             return self.data(path, scopes)
         visible = scopes[: len(scopes) - path.up]
-        if path.this:
-            if not path.parts:
-                return visible[-1].var
-            return f"({visible[-1].var}|hb_path({path.parts!r}))"
-        if len(visible) == 1:
-            return f"(hb_s0|hb_path({path.parts!r}))"
-        chain = ", ".join(s.var for s in reversed(visible))
-        return f"(({chain})|hb_chain({path.parts!r}))"
+        if path.this and not path.parts:
+            return _this(visible)
+        chain = _this_chain(visible) if path.this else _chain(visible)
+        if len(chain) == 1:
+            return f"({chain[0]}|hb_path({path.parts!r}))"
+        return f"(({', '.join(chain)},)|hb_chain({path.parts!r}))"
 
     def data(self, path: Path, scopes: list[_Scope]) -> str:
         name = path.parts[0] if path.parts else ""
         if name == "root":
             return f"(hb_s0|hb_path({path.parts[1:]!r}))" if len(path.parts) > 1 else "hb_s0"
-        loops = [s.loop for s in reversed(scopes) if s.loop is not None]
+        if path.up:
+            loops = [s.loop for s in reversed(scopes) if s.loop is not None]
+        else:
+            loops = _loops(scopes)
         if path.up >= len(loops):
             return "none"
         loop = loops[path.up]
@@ -127,6 +172,8 @@ class _Translator:
             "first": f"hb_f{loop}",
             "last": f"hb_z{loop}",
             "key": f"hb_k{loop}",
+            "odd": f"('odd' if hb_i{loop} is odd else '')",
+            "even": f"('even' if hb_i{loop} is even else '')",
         }.get(name)
         return value or "none"
 
@@ -154,36 +201,71 @@ class _Translator:
         if block.inverted:
             value = self.call(call, scopes) if not (simple and name in BUILT_IN_BLOCKS) else first
             return self.if_(f"not {value}|hb_truthy", self.nodes(block.body, scopes), inverse)
-        if name in ("if", "unless"):
-            test = f"{first}|hb_truthy" if name == "if" else f"not {first}|hb_truthy"
-            return self.if_(test, self.nodes(block.body, scopes), inverse)
         if name == "each":
             return self.loop(f"{first}|hb_items", block, scopes, inverse)
         if name == "with":
+            return self.with_(first, block, scopes, inverse)
+        spec = self.helpers.get(name) if simple and name not in BUILT_IN_BLOCKS else None
+        if spec is not None and spec.block == "value":  # WireMock prints it, body unused
+            return "{{ " + self.call(call, scopes) + "|hb_out }}"
+        if not (name in ("if", "unless") or spec is not None):
+            return self.loop(f"{self.call(call, scopes)}|hb_section", block, scopes, inverse)
+        setter, inner = self.same_context(block, scopes)
+        body = self.nodes(block.body, inner)
+        if spec is not None and spec.block == "capture":
             number = self.fresh()
-            inner = [*scopes, _Scope(f"hb_s{number}")]
-            body = self.nodes(block.body, inner)
-            setter = f"{{% set hb_s{number} = {first} %}}"
-            return setter + self.if_(f"hb_s{number}|hb_truthy", body, inverse)
-        if simple and name in self.helpers:
-            spec = self.helpers[name]
-            if spec.block == "capture":
-                number = self.fresh()
-                body = self.nodes(block.body, scopes)
-                captured = f"{{% set hb_t{number} %}}{body}{{% endset %}}"
-                return captured + "{{ " + self.call(call, scopes, f"hb_t{number}") + "|hb_out }}"
+            captured = f"{{% set hb_t{number} %}}{body}{{% endset %}}"
+            return (
+                setter + captured + "{{ " + self.call(call, scopes, f"hb_t{number}") + "|hb_out }}"
+            )
+        if name in ("if", "unless"):
+            test = f"{first}|hb_truthy" if name == "if" else f"not {first}|hb_truthy"
+        else:
             test = f"{self.call(call, scopes)}|hb_truthy"
-            if spec.block == "body_if":
+            if spec is not None and spec.block == "body_if":
                 inverse = ""
-            return self.if_(test, self.nodes(block.body, scopes), inverse)
-        return self.loop(f"{self.call(call, scopes)}|hb_section", block, scopes, inverse)
+        return setter + self.if_(test, body, inverse)
+
+    def child(self, block: Block, scopes: list[_Scope], loop: bool) -> tuple[_Scope, str]:
+        """The scope a block opens (``each``, ``with``, a section) and, when it has block
+        parameters, the Jinja that binds them (``item``, then the key or index)."""
+        number = self.fresh()
+        parent = scopes[-1]
+        scope = _Scope(
+            f"hb_s{number}",
+            loop=number if loop else None,
+            parent_first=not block.params and (parent.params is not None or parent.parent_first),
+        )
+        if not block.params:
+            return scope, ""
+        scope.params = f"hb_p{number}"
+        values = [scope.var, f"hb_k{number}"] if loop else [scope.var]
+        bound = zip(block.params, values, strict=False)  # a third name is bound to nothing
+        pairs = ", ".join(f"{self.constant(name)}: {value}" for name, value in bound)
+        return scope, f"{{% set {scope.params} = {{{pairs}}} %}}"
+
+    def same_context(self, block: Block, scopes: list[_Scope]) -> tuple[str, list[_Scope]]:
+        """Block parameters on a block that keeps ``this`` (``if``, a helper's block):
+        Handlebars.java binds the first one to ``this``."""
+        if not block.params:
+            return "", scopes
+        number = self.fresh()
+        scope = _Scope(_this(scopes), params=f"hb_p{number}")
+        pair = f"{self.constant(block.params[0])}: {scope.var}"
+        return f"{{% set {scope.params} = {{{pair}}} %}}", [*scopes, scope]
+
+    def with_(self, value: str, block: Block, scopes: list[_Scope], inverse: str) -> str:
+        scope, bind = self.child(block, scopes, loop=False)
+        body = self.nodes(block.body, [*scopes, scope])
+        setter = f"{{% set {scope.var} = {value} %}}{bind}"
+        return setter + self.if_(f"{scope.var}|hb_truthy", body, inverse)
 
     def loop(self, items: str, block: Block, scopes: list[_Scope], inverse: str) -> str:
-        number = self.fresh()
-        inner = [*scopes, _Scope(f"hb_s{number}", loop=number)]
-        body = self.nodes(block.body, inner)
+        scope, bind = self.child(block, scopes, loop=True)
+        number = scope.loop
+        body = self.nodes(block.body, [*scopes, scope])
         names = f"hb_k{number}, hb_s{number}, hb_i{number}, hb_f{number}, hb_z{number}"
-        head = f"{{% for {names} in {items} %}}"
+        head = f"{{% for {names} in {items} %}}{bind}"
         tail = f"{{% else %}}{inverse}{{% endfor %}}" if inverse else "{% endfor %}"
         return head + body + tail
 

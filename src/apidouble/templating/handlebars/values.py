@@ -225,9 +225,13 @@ def _pairs(value: Any) -> list[tuple[Any, Any]]:
     return [(0, value)] if truthy(value) else []
 
 
-def items(value: Any) -> list[tuple[Any, Any, int, bool, bool]]:
+def items(value: Any) -> list[tuple[Any, Any, int, str, str]]:
     """What ``{{#each}}`` walks: (key, item, @index, @first, @last) for each entry of a
-    map or a list."""
+    map or a list. ``@first`` is ``"first"`` or ``""`` (``@last`` likewise), as
+    Handlebars.java prints them."""
     pairs = _pairs(value)
     last = len(pairs) - 1
-    return [(key, item, i, i == 0, i == last) for i, (key, item) in enumerate(pairs)]
+    return [
+        (key, item, i, "first" if i == 0 else "", "last" if i == last else "")
+        for i, (key, item) in enumerate(pairs)
+    ]
