@@ -129,11 +129,12 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
     rounds = Rounds(bench, settings)
     figures = targets.Figures()
     try:
-        nginx, bare, ours, notfound, held, fresh = bench.start_sets(
+        nginx, bare, ours, mapped, notfound, held, fresh = bench.start_sets(
             [
                 ("nginx", "base"),
                 ("bare", "base"),
                 ("apidouble", "base"),
+                ("apidouble", "wiremock-base"),
                 ("apidouble", "notfound"),
                 ("apidouble", "base"),  # holds the idle connections
                 ("apidouble", "base"),  # the memory scenario's fresh process
@@ -143,6 +144,7 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
             ("nginx", Row("static", nginx)),
             ("bare", Row("static", bare)),
             ("static", Row("static", ours)),
+            ("wiremock", Row("static", mapped)),
             ("conditions", Row("conditions", ours)),
             ("templated", Row("templated", ours)),
             ("notfound", Row("notfound", notfound)),
@@ -161,6 +163,7 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
         figures.nginx_rps, figures.nginx_p99_ms = _rate(rows, "nginx")
         figures.bare_rps, figures.bare_p99_ms = _rate(rows, "bare")
         figures.static_rps, figures.static_p99_ms = _rate(rows, "static")
+        figures.wiremock_rps, figures.wiremock_p99_ms = _rate(rows, "wiremock")
         figures.conditions_rps, figures.conditions_p99_ms = _rate(rows, "conditions")
         figures.templated_rps, figures.templated_p99_ms = _rate(rows, "templated")
         figures.notfound_rps, figures.notfound_p99_ms = _rate(rows, "notfound")

@@ -187,7 +187,8 @@ def make_server(name: str, stubs: str, folder: Path, cache: Path) -> Server:
     large = stubs == "large"
     if name in ("apidouble", "apidouble-w2"):
         workers = "2" if name == "apidouble-w2" else "1"
-        config = folder / f"apidouble-{stubs}.yaml"
+        # a WireMock set ("wiremock-base") is served from its root as it is
+        config = folder / (stubs if stubs.startswith("wiremock-") else f"apidouble-{stubs}.yaml")
         command = [python, "-m", "apidouble", "run", str(config), "--port", str(port)]
         command += ["--no-watch", "--log-level", "warning", "--workers", workers]
         label = "apidouble, journal on" + (", --workers 2" if workers == "2" else "")

@@ -43,6 +43,9 @@ class Figures:
     bare_p99_ms: float | None = None
     static_rps: float | None = None
     static_p99_ms: float | None = None
+    wiremock_rps: float | None = None
+    """The same static stub, served from a WireMock root (a mapping with ``url``)."""
+    wiremock_p99_ms: float | None = None
     conditions_rps: float | None = None
     conditions_p99_ms: float | None = None
     templated_rps: float | None = None
@@ -137,6 +140,14 @@ def evaluate(f: Figures) -> dict[str, Verdict]:
             f.static_rps,
             f.static_p99_ms,
         )
+    made["wiremock/bare"] = _ratio(
+        "static stub, WireMock mapping",
+        f.wiremock_rps,
+        f.wiremock_p99_ms,
+        f.bare_rps,
+        STATIC_VS_BARE,
+        "bare",
+    )
     made["conditions"] = _ratio(
         "header + query condition",
         f.conditions_rps,

@@ -64,6 +64,7 @@ PASSING = targets.Figures(
     bare_p99_ms=1.0,
     static_rps=60_000.0,
     static_p99_ms=3.0,
+    wiremock_rps=60_000.0,
     conditions_rps=40_000.0,
     templated_rps=25_000.0,
     notfound_rps=10_000.0,
@@ -86,7 +87,7 @@ PASSING = targets.Figures(
 def test_figures_on_every_target_pass_and_exit_zero() -> None:
     verdicts = targets.evaluate(PASSING)
     assert {key: v.status for key, v in verdicts.items() if v.status != "PASS"} == {}
-    assert len(verdicts) == 13
+    assert len(verdicts) == 14
     assert targets.exit_code(verdicts.values()) == 0
 
 
@@ -102,7 +103,9 @@ SMALL_IDLE = {"idle/held": "N/A", "idle/cost": "N/A", "idle/neighbour": "N/A"}
         ),
         ({"static_rps": 49_999.0}, {"static/nginx": "FAIL", "static/bare": "FAIL"}),
         ({"static_rps": 59_999.0}, {"static/bare": "FAIL"}),
-        ({"bare_rps": None}, {"static/bare": "N/A"}),
+        ({"wiremock_rps": 59_999.0}, {"wiremock/bare": "FAIL"}),
+        ({"wiremock_rps": None}, {"wiremock/bare": "N/A"}),
+        ({"bare_rps": None}, {"static/bare": "N/A", "wiremock/bare": "N/A"}),
         ({"static_p99_ms": 3.01}, {"static/p99": "FAIL"}),
         ({"nginx_p99_ms": None}, {"static/p99": "N/A"}),
         ({"conditions_rps": 39_999.0}, {"conditions": "FAIL"}),
@@ -167,11 +170,11 @@ def test_check_exit_code_follows_the_verdicts(tmp_path: Path) -> None:
     out.write_text("# Benchmarks\n\nthe peer table\n")
     passing = _run("--check", "--figures", str(_saved(tmp_path, PASSING)), "--out", str(out))
     assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert "Not met (0 of 13): none." in passing.stdout
+    assert "Not met (0 of 14): none." in passing.stdout
     missed = dataclasses.replace(PASSING, reload_s=2.0)
     failing = _run("--check", "--figures", str(_saved(tmp_path, missed)), "--out", str(out))
     assert failing.returncode == 1, failing.stdout + failing.stderr
-    assert "Not met (1 of 13): hot reload" in failing.stdout
+    assert "Not met (1 of 14): hot reload" in failing.stdout
     written = out.read_text()
     assert written.startswith("# Benchmarks\n\nthe peer table\n"), written
     assert written.count("## Target check") == 1 and "**FAIL** 2.00 s" in written
