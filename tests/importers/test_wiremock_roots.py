@@ -204,3 +204,37 @@ def test_a_broken_mapping_file_is_skipped_and_named_while_the_rest_serve(tmp_pat
     with MockServer(root) as mock:
         assert httpx.get(mock.url + "/ok").text == "ok"
         assert httpx.get(mock.url + "/fine").status_code == 404
+
+
+def test_a_newer_regex_stub_wins_only_where_it_matches_and_costs_the_rest_nothing(
+    tmp_path: Path,
+) -> None:
+    from apidouble.model import Request
+    from apidouble.watch import build
+
+    root = _root(
+        tmp_path,
+        {
+            "mappings/a-static.json": _mapping({"method": "GET", "url": "/static"}, {"body": "s"}),
+            "mappings/b-static-too.json": _mapping(
+                {"method": "GET", "url": "/static/x"}, {"body": "literal x"}
+            ),
+            "mappings/c-regex.json": _mapping(
+                {"method": "GET", "urlPathPattern": "/static/[a-z]"}, {"body": "regex"}
+            ),
+        },
+    )
+    config = build([root])
+
+    def found(path: str) -> str | None:
+        match = config.router.find(Request("GET", path, "", (("host", "h"),), b""))
+        return match.stub.responses[0].body if match.stub else None
+
+    assert found("/static/x") == "regex"  # newest first: the regex outranks the literal
+    assert found("/static") == "s"
+    plain = Request("GET", "/static", "", (("host", "h"),), b"")
+    # the regex cannot match /static: decided at load time, the literal's prepared match
+    assert config.router.find(plain) is config.router.find(plain)
+    with MockServer(root) as mock:
+        assert httpx.get(mock.url + "/static/x").text == "regex"
+        assert httpx.get(mock.url + "/static").text == "s"

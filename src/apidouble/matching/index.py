@@ -53,7 +53,7 @@ class Entry:
 class Table:
     """The index over some entries (those of one method, say)."""
 
-    __slots__ = ("literal", "bare", "split", "prefixed")
+    __slots__ = ("literal", "bare", "full", "split", "prefixed")
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         literal: dict[str, list[Entry]] = {}
@@ -66,11 +66,19 @@ class Table:
                 prefix = path.literal_prefix if path is not None and not path.is_regex else ""
                 prefixed.setdefault(prefix, []).append(entry)
         self.prefixed = {key: tuple(found) for key, found in prefixed.items()}
-        self.bare = {
+        self.full = {
             key: merge([tuple(found), *self._buckets(key)]) for key, found in literal.items()
         }
-        """Exact decoded path -> candidates, for a request without a query string (every
-        entry; ``Entry.hit`` of the first one answers it)."""
+        """Exact decoded path -> every candidate (for lookups that test each, and for a
+        percent-encoded request path, which templates and regexes see as received)."""
+        self.bare = {
+            key: tuple(e for e in found if e.literal or e.pattern.test_path(key) is not None)
+            for key, found in self.full.items()
+        }
+        """The same for a plain request path without a query string, less the templates and
+        regexes that cannot match that path (decided here, once: a newer regex stub
+        does not make a literal one test it on every request); ``Entry.hit`` of the first
+        one answers the request."""
         self.split = any(e.pattern.pattern.no_query for found in literal.values() for e in found)
         self.literal = self.bare
         """The same for a request with a query string: entries that require none left out,
@@ -94,7 +102,7 @@ class Table:
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
         """Every candidate for a decoded path, in rank order; test each before use."""
-        found = self.bare.get(key)
+        found = self.full.get(key)
         return self.templates(key) if found is None else found
 
 

@@ -126,9 +126,13 @@ class Router:
         """The best full match: the first in the winning order among the candidates."""
         table = self._tables.get(request.method, self._any)
         path = request.path
-        key = decode(path) if "%" in path else path
-        literal = table.bare if not table.split or not request.query_string else table.literal
-        candidates = literal.get(key)
+        if "%" in path:
+            key = decode(path)
+            candidates = table.full.get(key)
+        else:
+            key = path
+            split = table.split and request.query_string
+            candidates = (table.literal if split else table.bare).get(key)
         if candidates is None:
             candidates = table.templates(key)
         elif (hit := candidates[0].hit) is not None:
