@@ -4,7 +4,7 @@ Feeds a keep-alive GET to one ``HttpProtocol`` over a fake transport, through th
 engine and journal, and prints microseconds per request. ``--profile`` writes a
 pyinstrument report of the same loop (when pyinstrument is importable).
 
-    .venv/bin/python bench/hotpath.py [--requests N] [--scenario static|templated|jsonpath|large]
+    .venv/bin/python bench/hotpath.py [--requests N] [--scenario static|conditions|...]
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class FakeTransport(asyncio.Transport):
 def request_bytes(scenario: str) -> bytes:
     if scenario == "templated":
         return b"GET /users/42 HTTP/1.1\r\n" + HEADERS + b"\r\n"
+    if scenario == "conditions":  # the header + query stub
+        return b"GET /search?kind=gold HTTP/1.1\r\n" + HEADERS + b"X-Client: bench\r\n\r\n"
     if scenario == "jsonpath":
         body = JSONPATH_BODY
         head = b"POST /orders HTTP/1.1\r\n" + HEADERS

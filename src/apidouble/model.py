@@ -26,6 +26,16 @@ INVALID_JSON: Any = object()
 """What ``Request.json`` is when the body is not JSON (compare with ``is``)."""
 
 
+def _split_head(head: bytes) -> list[tuple[bytes, bytes]]:
+    """``transport.heads.head_fields``, imported on first use (the transport imports this
+    module) and then called directly: this name is rebound to it."""
+    global _split_head
+    from .transport.heads import head_fields
+
+    _split_head = head_fields
+    return head_fields(head)
+
+
 class Request:
     """One parsed HTTP request, as the transport hands it to the engine."""
 
@@ -80,9 +90,7 @@ class Request:
         on first use, so a request nobody inspects never pays for decoding."""
         raw = self._raw
         if raw is None and self.head is not None:
-            from .transport.heads import head_fields  # the wire's own parser, on demand
-
-            raw = self._raw = head_fields(self.head)
+            raw = self._raw = _split_head(self.head)
         return raw
 
     @property

