@@ -68,8 +68,6 @@ def build(
     and the served config as ``previous``, only edited files and stubs are redone."""
     with collector_paused():
         config = load_config(*paths, cache=cache, templating=formats.global_templating)
-        for problem in config.skipped:
-            log.error("skipped: %s", problem)
         chosen_seed = seed if seed is not None else config.seed
         faker = config.faker
         wiremock = formats.wiremock_404 and config.wiremock
@@ -89,6 +87,12 @@ def build(
         )
         compiled.skipped = config.skipped
         return compiled
+
+
+def _log_skipped(config: CompiledConfig) -> None:
+    """The stubs left out of a served config (the rest serve), one line each."""
+    for problem in config.skipped:
+        log.error("skipped: %s", problem)
 
 
 class Reloader:
@@ -125,6 +129,7 @@ class Reloader:
         )
         self.served = config
         self.watched = config.files
+        _log_skipped(config)
         return config
 
     async def reload(self) -> ConfigError | None:
@@ -139,6 +144,7 @@ class Reloader:
                 return exc
             self.watched = config.files
             self.served = config
+            _log_skipped(config)
             self.install(config)
             self.on_error(None)
             log.info("reloaded: %d stubs", len(config.stubs))

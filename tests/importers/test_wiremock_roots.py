@@ -238,3 +238,20 @@ def test_a_newer_regex_stub_wins_only_where_it_matches_and_costs_the_rest_nothin
     with MockServer(root) as mock:
         assert httpx.get(mock.url + "/static/x").text == "regex"
         assert httpx.get(mock.url + "/static").text == "s"
+
+
+def test_a_broken_handlebars_template_skips_its_file_not_the_server(tmp_path: Path) -> None:
+    templated = {"body": "{{#if}}x", "transformers": ["response-template"]}
+    root = _root(
+        tmp_path,
+        {
+            "mappings/good.json": _mapping({"url": "/ok"}, {"body": "ok"}),
+            "mappings/bad.json": _mapping({"url": "/bad"}, templated),
+        },
+    )
+    config = load_config(root)
+    (problem,) = config.skipped
+    assert (Path(problem.file).name, problem.pointer) == ("bad.json", "/response/body")
+    assert "is not closed" in problem.message
+    with MockServer(root) as mock:
+        assert httpx.get(mock.url + "/ok").text == "ok"

@@ -16,6 +16,7 @@ from typing import Any
 from apidouble.importers.wiremock.problems import MappingError, at, unknown
 from apidouble.model import Latency, ResponseSpec
 from apidouble.templating.files import resolve_response_file
+from apidouble.templating.handlebars import check_handlebars
 
 RESPONSE_KEYS = frozenset({
     "status", "statusMessage", "headers", "body", "jsonBody", "base64Body", "bodyFileName",
@@ -100,7 +101,30 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
         templating="handlebars" if templated else "none",
         infer_type=False,
     )
+    if templated:
+        _check_templates(spec, raw)
     return Converted(spec, latency, trouble)
+
+
+def _check_templates(spec: ResponseSpec, raw: Mapping[str, Any]) -> None:
+    """Every Handlebars template of the response compiles, or a ``MappingError`` at its
+    key: a broken template skips its file at load, as a broken mapping does."""
+    body_key = next((k for k in ("body", "jsonBody", "bodyFileName") if k in raw), "body")
+    sources: list[tuple[str, tuple[str, ...]]] = [
+        (value, ("headers", name)) for name, value in spec.headers
+    ]
+    if spec.body_kind == "json":
+        sources.append((json.dumps(spec.body), (body_key,)))
+    elif spec.body_kind == "text" and isinstance(spec.body, str):
+        sources.append((spec.body, (body_key,)))
+    if spec.file_template is not None:
+        sources.append((spec.file_template, ("bodyFileName",)))
+    for source, where in sources:
+        if "{{" in source:
+            try:
+                check_handlebars(source)
+            except ValueError as exc:
+                raise at(str(exc), *where) from None
 
 
 class _MissingFile(Exception):

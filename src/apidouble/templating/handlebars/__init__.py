@@ -5,7 +5,7 @@
 dialect passes its own ``helpers=``. See ``docs/handlebars.md``.
 """
 
-from .compiler import compile_handlebars, handlebars_cache, is_handlebars
+from .compiler import check_handlebars, compile_handlebars, handlebars_cache, is_handlebars
 from .helpers import WIREMOCK_HELPERS, Helper, HelperSet
 from .parser import HandlebarsSyntaxError
 
@@ -14,6 +14,7 @@ __all__ = [
     "HandlebarsSyntaxError",
     "Helper",
     "HelperSet",
+    "check_handlebars",
     "compile_handlebars",
     "handlebars_cache",
     "is_handlebars",

@@ -47,6 +47,13 @@ def compile_handlebars(
     return _cached(source, id(helpers))
 
 
+def check_handlebars(source: str, helpers: HelperSet = WIREMOCK_HELPERS) -> None:
+    """Load time: raise ``ValueError`` when ``source`` does not compile; the compiled
+    template stays cached for the compile that follows."""
+    _HELPER_SETS.setdefault(id(helpers), helpers)
+    _cached(source, id(helpers))
+
+
 def handlebars_cache() -> functools._CacheInfo:
     """Hits and misses of the compile cache."""
     return _cached.cache_info()
