@@ -255,3 +255,15 @@ def test_a_broken_handlebars_template_skips_its_file_not_the_server(tmp_path: Pa
     assert "is not closed" in problem.message
     with MockServer(root) as mock:
         assert httpx.get(mock.url + "/ok").text == "ok"
+
+
+def test_a_reload_picks_up_an_edited_mapping_and_keeps_the_scenario_state(tmp_path: Path) -> None:
+    root = _root(tmp_path, SCENARIO | {"mappings/hi.json": _mapping({"url": "/hi"}, {"body": "1"})})
+    with MockServer(root) as mock, httpx.Client(base_url=mock.url) as http:
+        assert http.post("/todo").status_code == 201  # the scenario moves to "added"
+        (root / "mappings" / "hi.json").write_text(
+            json.dumps(_mapping({"url": "/hi"}, {"body": "2"}))
+        )
+        assert http.post("/__admin/reload").json()["reloaded"] is True
+        assert http.get("/hi").text == "2"
+        assert http.get("/todo").json() == {"items": ["milk"]}  # state kept across reloads
