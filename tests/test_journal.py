@@ -202,3 +202,15 @@ def test_an_entry_cap_keeps_the_newest_and_the_counts_stay_exact(cap: int) -> No
         journal.record(event(f"/p{index}", stub=kept))
     assert [e["path"] for e in journal.newest()] == [f"/p{i}" for i in (4, 3, 2)][:cap]
     assert journal.evicted("s1") == 5 - cap
+
+
+def test_an_entry_is_found_by_its_number_while_it_is_kept() -> None:
+    journal = Journal(JournalLimits(max_entries=4))
+    for index in range(7):
+        journal.record(event(f"/p{index}"))
+    kept = [e["id"] for e in journal.newest()]
+    assert kept == [7, 6, 5, 4]
+    for seq in kept:
+        found = journal.entry(seq)
+        assert found is not None and found["path"] == f"/p{seq - 1}"
+    assert journal.entry(3) is None and journal.entry(8) is None and journal.entry(0) is None

@@ -166,6 +166,23 @@ class Journal:
         """Forget every entry and reset the counters (entry ids keep increasing)."""
         self._state = State()
 
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        """The kept entry numbered ``seq``, parsed, or None (never kept, or evicted).
+
+        Entry numbers increase along the deque, so a binary search finds it."""
+        entries = self._state.entries
+        low, high = 0, len(entries)
+        while low < high:
+            middle = (low + high) // 2
+            found = marshal.loads(entries[middle])[SEQ]
+            if found == seq:
+                return parse(marshal.loads(entries[middle]))
+            if found < seq:
+                low = middle + 1
+            else:
+                high = middle
+        return None
+
     def newest(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries, newest first, parsed."""
         return [parse(marshal.loads(blob)) for blob in _newest_first(self._state.entries, limit)]

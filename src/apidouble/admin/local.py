@@ -13,10 +13,12 @@ from ..engine import Engine
 from ..errors import ConfigError
 from ..model import Stub
 from ..watch import Reloader
+from .wiremock_plane import WireMockPlane
 
 
-class LocalAdmin:
-    """Controls one engine; ``last_error`` is the failed reload, if the last one failed."""
+class LocalAdmin(WireMockPlane):
+    """Controls one engine; ``last_error`` is the failed reload, if the last one failed.
+    WireMock's admin reads come from ``WireMockPlane``."""
 
     def __init__(
         self, engine: Engine, reloader: Reloader | None = None, seed: int | None = None

@@ -8,15 +8,19 @@ Later capabilities (WireMock's admin API, the UI, metrics) add rows to the table
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from ..model import Request
 from ..outcome import Outcome, Respond
 from ..responses import json_response
 from .api import Admin
+from .wiremock_routes import add_wiremock_routes
 
 Route = Callable[[Request], "Outcome | Awaitable[Outcome]"]
+ParamRoute = Callable[[Request, Mapping[str, str]], "Outcome | Awaitable[Outcome]"]
+"""A route on a path template (``/__admin/mappings/{id}``), given the path's parameters."""
 
 _READ = ("GET", "HEAD")
 
@@ -34,6 +38,9 @@ class AdminRoutes:
         self._open: dict[tuple[str, str], Route] = {}
         self._guarded: dict[tuple[str, str], Route] = {}
         self._paths: set[str] = set()
+        self._templates: dict[tuple[str, int], list[tuple[tuple[str, ...], ParamRoute]]] = {}
+        """Guarded template routes by method and segment count: looked at only when no
+        exact path answers, so the exact lookups cost what they did."""
         self.add(_READ, "/__admin/health", self._health, open_=True)
         for path in ("/__logs", "/__admin/logs"):
             self.add(_READ, path, self._logs)
@@ -43,6 +50,7 @@ class AdminRoutes:
             self.add(("POST",), path, self._reload)
         self.add(("GET",), "/__admin/endpoints", self._endpoints)
         self.add(("POST",), "/__admin/reset", self._reset)
+        add_wiremock_routes(self)
 
     def add(
         self, methods: tuple[str, ...], path: str, route: Route, *, open_: bool = False
@@ -52,6 +60,26 @@ class AdminRoutes:
         for method in methods:
             table[(method, path)] = route
         self._paths.add(path)
+
+    def add_template(self, methods: tuple[str, ...], template: str, route: ParamRoute) -> None:
+        """Serve ``route`` on paths like ``template``, whose ``{name}`` segments match any
+        one non-empty segment (percent-decoded); exact paths added with ``add`` win."""
+        segments = tuple(template.split("/"))
+        for method in methods:
+            self._templates.setdefault((method, len(segments)), []).append((segments, route))
+
+    def _template(self, request: Request, path: str) -> Outcome | Awaitable[Outcome] | None:
+        segments = path.split("/")
+        for template, route in self._templates.get((request.method, len(segments)), ()):
+            params: dict[str, str] = {}
+            for want, got in zip(template, segments, strict=True):
+                if want.startswith("{") and want.endswith("}") and got:
+                    params[want[1:-1]] = unquote(got)
+                elif want != got:
+                    break
+            else:
+                return route(request, params)
+        return None
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` is a control path (unknown ones under /__admin answer 404)."""
@@ -71,6 +99,9 @@ class AdminRoutes:
             return _json(401, {"error": "admin token required"})
         route = self._guarded.get(key)
         if route is None:
+            answer = self._template(request, path) if self._templates else None
+            if answer is not None:
+                return answer
             return _json(404, {"error": f"no control route {request.method} {request.path}"})
         return route(request)
 

@@ -43,11 +43,11 @@ def export_wiremock(stubs: Sequence[Stub], out: Path) -> list[Path]:
     mappings_dir.mkdir(parents=True, exist_ok=True)
     files_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    ranks = _ranks(stubs)
+    priorities = native_priorities(stubs)
     for stub in stubs:
         mappings = _origin(stub, files_dir) if stub.origin is not None else None
         if mappings is None:
-            mappings = stub_mappings(stub, ranks.get(stub.id), _Files(stub, files_dir))
+            mappings = stub_mappings(stub, priorities.get(stub.id), _Files(stub, files_dir))
         for mapping in mappings:
             path = mappings_dir / f"{len(written) + 1:04d}-{_slug(stub)}.json"
             path.write_text(json.dumps(mapping, indent=2, ensure_ascii=False) + "\n")
@@ -66,7 +66,7 @@ def stub_mappings(
     native = _native(stub, files)
     found: list[dict[str, Any]] = []
     for method in methods:
-        mapping: dict[str, Any] = {"id": _uuid(stub.id, method if len(methods) > 1 else "")}
+        mapping: dict[str, Any] = {"id": mapping_uuid(stub.id, method if len(methods) > 1 else "")}
         if stub.name:
             mapping["name"] = stub.name
         mapping["request"] = {"method": method, **request}
@@ -272,7 +272,7 @@ class _Files:
         return template
 
 
-def _ranks(stubs: Iterable[Stub]) -> dict[str, int]:
+def native_priorities(stubs: Iterable[Stub]) -> dict[str, int]:
     """WireMock priorities for native stubs, in the order our router ranks them: their
     priority (unset last), the most specific path, then file order. They follow every
     priority the WireMock stubs of the same config use."""
@@ -296,7 +296,7 @@ def _ranks(stubs: Iterable[Stub]) -> dict[str, int]:
     return {stub.id: first + rank for rank, stub in enumerate(sorted(native, key=key))}
 
 
-def _uuid(stub_id: str, method: str) -> str:
+def mapping_uuid(stub_id: str, method: str) -> str:
     """WireMock ids are UUIDs: the stub's own when it is one (and names one method)."""
     if not method:
         try:

@@ -1,0 +1,1 @@
+"""Tests of the admin plane over real sockets."""
