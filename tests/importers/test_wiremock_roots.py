@@ -267,3 +267,15 @@ def test_a_reload_picks_up_an_edited_mapping_and_keeps_the_scenario_state(tmp_pa
         assert http.post("/__admin/reload").json()["reloaded"] is True
         assert http.get("/hi").text == "2"
         assert http.get("/todo").json() == {"items": ["milk"]}  # state kept across reloads
+
+
+def test_endpoints_added_at_runtime_keep_the_roots_document_root_and_404(tmp_path: Path) -> None:
+    root = _root(
+        tmp_path,
+        {"mappings/a.json": _mapping({"url": "/a"}, {"body": "a"}), "__files/f.txt": "file"},
+    )
+    with MockServer(root) as mock, httpx.Client(base_url=mock.url) as http:
+        mock.add_endpoints([{"path": "/added", "response": "added"}])
+        assert http.get("/added").text == "added"
+        assert http.get("/f.txt").text == "file"  # __files still answers
+        assert http.get("/nope").text.lstrip().startswith("Request was not matched")

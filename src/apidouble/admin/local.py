@@ -85,6 +85,9 @@ class LocalAdmin(WireMockPlane):
     def _install(self, stubs: Sequence[Stub]) -> None:
         served = self.engine.config
         config = compile_config(stubs, seed=self.seed, store=served.store, clock=served.clock)
+        # what the files said about serving, beyond the stubs, stays as it was
+        config.documents, config.not_found = served.documents, served.not_found
+        config.skipped = served.skipped
         self.engine.install(config)
 
     def on_reload(self, error: ConfigError | None) -> None:

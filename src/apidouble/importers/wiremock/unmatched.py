@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from apidouble.behaviours.keys import LruDict
+from apidouble.importers.wiremock.export import stub_mappings
 from apidouble.importers.wiremock.notfound import render_not_found
 from apidouble.model import Request, Stub
 from apidouble.outcome import Response
@@ -145,6 +146,9 @@ def _read(path: Path) -> tuple[bytes, float]:
 
 
 def wiremock_report(stub: Stub | None, request: Request, scenario_state: str | None) -> str:
-    """WireMock's plain-text "Request was not matched" report for the closest stub."""
-    mapping = stub.origin if stub is not None else None
+    """WireMock's plain-text "Request was not matched" report for the closest stub (a
+    native one, added beside the mappings, shown as its export would write it)."""
+    mapping = None
+    if stub is not None:
+        mapping = stub.origin if stub.origin is not None else stub_mappings(stub, None)[0]
     return render_not_found(mapping, request, scenario_state=scenario_state)
