@@ -22,6 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from apidouble.matching.assign import each_takes_one
 from apidouble.matching.body import BodyMatcher, json_text, register_body_operator
 from apidouble.matching.result import shown
 from apidouble.matching.values import ValueOperator, ValueOptions, register_value_operator
@@ -114,18 +115,7 @@ def _array(items: list[Compare], order_free: bool, extra: bool) -> Compare:
             return False
         if not order_free:
             return all(test(found) for test, found in zip(items, v, strict=False))
-        owner: dict[int, int] = {}
-
-        def place(index: int, seen: set[int]) -> bool:
-            for slot, found in enumerate(v):
-                if slot not in seen and items[index](found):
-                    seen.add(slot)
-                    if slot not in owner or place(owner[slot], seen):
-                        owner[slot] = index
-                        return True
-            return False
-
-        return all(place(index, set()) for index in range(len(items)))
+        return each_takes_one(items, v)
 
     return array
 

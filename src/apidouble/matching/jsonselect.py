@@ -81,6 +81,8 @@ def jackson_pretty(value: Any, nesting: int = 0) -> str:
         return "[ " + ", ".join(jackson_pretty(item, nesting) for item in value) + " ]"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):  # a number parsed as written (WireMock's reports)
+        return format(value, "f")  # never in E notation
     return java_text(value)
 
 

@@ -15,9 +15,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from apidouble.matching.assign import each_takes_one
 from apidouble.matching.values import (
     ValueMatcher,
     ValueOperator,
@@ -73,23 +74,6 @@ def _not(expected: Any, options: ValueOptions) -> ValueOperator:
     return ValueOperator(hit, f"not ({_shown([matcher], '')})", absent=not matcher.test(None))
 
 
-def _assign(matchers: list[ValueMatcher], values: Sequence[str]) -> bool:
-    """Whether each matcher can take a value of its own (bipartite matching)."""
-    owner: dict[int, int] = {}
-
-    def place(index: int, seen: set[int]) -> bool:
-        for slot, value in enumerate(values):
-            if slot in seen or not matchers[index].test((value,)):
-                continue
-            seen.add(slot)
-            if slot not in owner or place(owner[slot], seen):
-                owner[slot] = index
-                return True
-        return False
-
-    return all(place(index, set()) for index in range(len(matchers)))
-
-
 def _includes(expected: Any, options: ValueOptions) -> ValueOperator:
     matchers = _inner(expected, options, many=True)
 
@@ -102,14 +86,17 @@ def _includes(expected: Any, options: ValueOptions) -> ValueOperator:
 
 def _has_exactly(expected: Any, options: ValueOptions) -> ValueOperator:
     matchers = _inner(expected, options, many=True)
+    tests = [_one_value(m) for m in matchers]  # built once: whole() runs per request
 
     def whole(values: Sequence[str]) -> bool:
-        if len(values) != len(matchers):
-            return False
-        return _assign(matchers, values)
+        return len(values) == len(matchers) and each_takes_one(tests, values)
 
     return ValueOperator(lambda value: whole((value,)), _list_text(matchers, "exactly"),
                          whole=whole)  # fmt: skip
+
+
+def _one_value(matcher: ValueMatcher) -> Callable[[str], bool]:
+    return lambda value: matcher.test((value,))
 
 
 def _list_text(matchers: list[ValueMatcher], word: str) -> str:

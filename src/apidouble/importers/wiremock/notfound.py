@@ -24,13 +24,13 @@ from apidouble.importers.wiremock.notfound_select import selected_values
 from apidouble.importers.wiremock.notfound_text import (
     Row,
     load_json,
-    pretty_json,
     pretty_xml,
     render_table,
 )
 from apidouble.importers.wiremock.patterns import value_spec
 from apidouble.importers.wiremock.problems import MappingError
 from apidouble.importers.wiremock.request import request_pattern
+from apidouble.matching.jsonselect import jackson_pretty as pretty_json
 from apidouble.matching.multipart import split_parts
 from apidouble.matching.paths import compile_path
 from apidouble.matching.pattern import compile_pattern

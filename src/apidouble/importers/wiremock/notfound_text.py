@@ -15,8 +15,6 @@ from typing import Any
 
 from lxml import etree
 
-from apidouble.matching.jsonselect import java_text
-
 CONSOLE_WIDTH = 119
 _MIDDLE = CONSOLE_WIDTH // 2 - 1
 _COLUMN = CONSOLE_WIDTH // 2 - 2
@@ -108,31 +106,6 @@ def _word_wrap(text: str, width: int) -> str:
 def load_json(text: str | bytes) -> Any:
     """JSON as WireMock reads it: decimals kept as written (``1.50`` stays ``1.50``)."""
     return json.loads(text, parse_float=Decimal)
-
-
-def pretty_json(value: Any, nesting: int = 0) -> str:
-    """Jackson's default pretty printer: objects on indented lines, arrays inline."""
-    if isinstance(value, dict):
-        if not value:
-            return "{ }"
-        pad = "  " * (nesting + 1)
-        members = [
-            f"{pad}{_json_string(k)} : {pretty_json(v, nesting + 1)}" for k, v in value.items()
-        ]
-        return "{\n" + ",\n".join(members) + "\n" + "  " * nesting + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[ ]"
-        return "[ " + ", ".join(pretty_json(item, nesting) for item in value) + " ]"
-    if isinstance(value, str):
-        return _json_string(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")  # as written, never in E notation
-    return java_text(value)
-
-
-def _json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
 
 
 def pretty_xml(text: str) -> str | None:

@@ -18,8 +18,9 @@ from apidouble.model import BodySpec, ValueSpec
 ANYTHING = ValueSpec("present", True, negate=False)
 """WireMock's ``anything``: what a missing condition would allow, spelled as a check."""
 
-_DATE_OPS = {"before": "before", "after": "after", "equalToDateTime": "equals_datetime"}
-_DATE_OPTIONS = {
+DATE_OPS = {"before": "before", "after": "after", "equalToDateTime": "equals_datetime"}
+"""WireMock's date-time operators -> ours (``spelling`` reads them the other way)."""
+DATE_OPTIONS = {
     "expectedOffset": "offset_amount",
     "expectedOffsetUnit": "offset_unit",
     "actualFormat": "actual_format",
@@ -38,7 +39,7 @@ _OPERATORS = (
     "equalToXml",
     "matchesXPath",
     "binaryEqualTo",
-    *_DATE_OPS,
+    *DATE_OPS,
     "and",
     "or",
     "not",
@@ -75,7 +76,7 @@ def _json_options(raw: Mapping[str, Any], op: str) -> dict[str, Any]:
 
 def _date(raw: Mapping[str, Any], op: str) -> dict[str, Any]:
     expected: dict[str, Any] = {"value": _text(raw, op)}
-    for theirs, ours in _DATE_OPTIONS.items():
+    for theirs, ours in DATE_OPTIONS.items():
         expected[ours] = raw.get(theirs)
     expected["apply_truncation_last"] = bool(expected["apply_truncation_last"])
     return expected
@@ -135,7 +136,7 @@ def value_spec(raw: Any) -> ValueSpec:
             expected = {"expression": expression, "namespaces": namespaces, "value": sub}
             return ValueSpec("xpath", expected)
         case "before" | "after" | "equalToDateTime":
-            return ValueSpec(_DATE_OPS[op], _date(raw, op))
+            return ValueSpec(DATE_OPS[op], _date(raw, op))
         case "and" | "or":
             return ValueSpec("all_of" if op == "and" else "any_of", _many(raw, op))
         case "hasExactly" | "includes":

@@ -12,18 +12,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from apidouble.importers.wiremock.patterns import DATE_OPS, DATE_OPTIONS
 from apidouble.model import BodySpec, RequestPattern, ValueSpec
 
 NATIVE_VALUE_OPS = frozenset({"equals", "contains", "regex", "present", "one_of"})
 NATIVE_BODY_OPS = frozenset({"equals", "contains", "regex", "json", "jsonpath", "schema"})
 _TEXT = {"equals": "equalTo", "contains": "contains", "regex": "matches"}
-_DATES = {"before": "before", "after": "after", "equals_datetime": "equalToDateTime"}
-_DATE_OPTIONS = {
-    "offset_amount": "expectedOffset",
-    "offset_unit": "expectedOffsetUnit",
-    "actual_format": "actualFormat",
-    "truncate_expected": "truncateExpected",
-    "truncate_actual": "truncateActual",
+_DATES = {ours: theirs for theirs, ours in DATE_OPS.items()}
+_DATE_OPTIONS = {  # apply_truncation_last is written only when set: see _date
+    ours: theirs for theirs, ours in DATE_OPTIONS.items() if ours != "apply_truncation_last"
 }
 _LISTS = {"all_of": "and", "any_of": "or", "has_exactly": "hasExactly", "includes": "includes"}
 
