@@ -17,7 +17,7 @@ from .outcome import Outcome
 class Dispatcher:
     """Routes ``/__*`` to the admin routes when they own the path, the rest to the engine."""
 
-    __slots__ = ("engine", "routes", "served", "_engine_handle")
+    __slots__ = ("engine", "routes", "served", "express", "_engine_handle")
 
     def __init__(self, engine: Engine, routes: AdminRoutes) -> None:
         self.engine = engine
@@ -25,6 +25,8 @@ class Dispatcher:
         self._engine_handle = engine.handle
         self.served = engine.served
         """Journals engine outcomes; control answers carry no event and are skipped."""
+        self.express = engine.express
+        """Its table holds no control path: the transport may answer from it directly."""
 
     def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
         if request.path.startswith("/__"):

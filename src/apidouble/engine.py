@@ -23,6 +23,7 @@ from .behaviours.decision import Decision
 from .behaviours.pacing import Step
 from .behaviours.ratelimit import RateDecision
 from .compiled import CompiledConfig, CompiledStub
+from .express import ExpressLane
 from .journal import Journal
 from .matching.router import RouteMatch
 from .model import INVALID_JSON, Headers, Request, ServeEvent
@@ -45,11 +46,15 @@ class Engine:
     def __init__(self, config: CompiledConfig, journal: Journal | None = None) -> None:
         self.config = config
         self.journal = journal if journal is not None else Journal()
+        self.express = ExpressLane(self.journal)
+        """Static stubs the transport answers itself (see ``express``)."""
+        self.express.install(config)
 
     def install(self, config: CompiledConfig) -> None:
         """Serve ``config`` from the next request on (one reference swap), and let the state
         store forget what no stub of it uses any more."""
         self.config = config
+        self.express.install(config)
         config.store.retain(config.state_names)
 
     def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:

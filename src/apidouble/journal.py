@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .journal_entries import SEQ, Fields, parse
 from .journal_fanout import DEFAULT_MAX_PENDING, Fanout, Listener, Subscription
@@ -37,6 +37,9 @@ from .journal_query import Query
 from .journal_state import BLOB_ROUNDING, SLOT_BYTES, State
 from .matching.pattern import CompiledPattern
 from .model import RequestPattern, ServeEvent
+
+if TYPE_CHECKING:
+    from .express import ExpressRoute
 
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_CAP_BYTES = 64 * 1024
@@ -86,6 +89,17 @@ class Journal:
         """Serialize one exchange, index it, evict past the budget, tell the listeners."""
         request = event.request
         stub = event.stub
+        state = self._state
+        if stub is None:
+            key = label = None
+        else:
+            key = stub.id
+            label = stub.label
+            if state.labels.get(key) is not label and state.labels.get(key) != label:
+                state.see(key, label)
+        if not self._max_entries and not self._fanout.outlets:
+            self._tally(key)
+            return
         body = request.body
         size = len(body)
         client = request.client
@@ -95,14 +109,6 @@ class Journal:
             wire = request.raw_headers
         sent = event.response
         cap = self._cap
-        state = self._state
-        if stub is None:
-            key = label = None
-        else:
-            key = stub.id
-            label = stub.label
-            if state.labels.get(key) is not label and state.labels.get(key) != label:
-                state.see(key, label)
         if sent is None:
             head = None
             sent_body = b""
@@ -136,6 +142,66 @@ class Journal:
             ),
             _MARSHAL_FORMAT,
         )
+        self._store(key, blob)
+        if self._fanout.outlets:
+            self._fanout.deliver(event, blob)
+
+    def record_express(
+        self,
+        route: ExpressRoute,
+        head: bytes,
+        client: tuple[str, int] | None,
+        received_at: float,
+        elapsed_s: float,
+    ) -> None:
+        """``record`` for an exchange the express lane served: the same entry, written
+        from the route's constants without a ``Request`` or ``ServeEvent``."""
+        if self._fanout.outlets:  # listeners are handed the event: build it
+            self.record(route.event(head, client, received_at, elapsed_s))
+            return
+        stub = route.stub
+        key = stub.id
+        label = stub.label
+        state = self._state
+        if state.labels.get(key) is not label and state.labels.get(key) != label:
+            state.see(key, label)
+        if not self._max_entries:
+            self._tally(key)
+            return
+        sent = route.response
+        sent_body = sent.body
+        sent_size = len(sent_body)
+        self._seq = seq = self._seq + 1
+        blob = marshal.dumps(
+            (  # as ``record`` lays it out for a ready response to a bodyless request
+                seq,
+                received_at,
+                route.method,
+                route.path,
+                "",
+                head,
+                client[0] if client else None,
+                label,
+                key,
+                sent.status,
+                elapsed_s,
+                0.0,
+                False,
+                None,
+                b"",
+                0,
+                None,
+                sent.head,
+                sent_body if sent_size <= self._cap else sent_body[: self._cap],
+                sent_size,
+            ),
+            _MARSHAL_FORMAT,
+        )
+        self._store(key, blob)
+
+    def _store(self, key: str | None, blob: bytes) -> None:
+        """Keep one blob: in its stub's ring and in order, then evict past the limits."""
+        state = self._state
         ring = state.index.get(key)
         if ring is None:
             ring = state.open(key)
@@ -146,8 +212,16 @@ class Journal:
         state.bytes += ((len(blob) + BLOB_ROUNDING) & -16) + SLOT_BYTES
         if state.bytes > self._budget or len(state.entries) > self._max_entries:
             state.evict(self._budget, self._max_entries)
-        if self._fanout.outlets:
-            self._fanout.deliver(event, blob)
+
+    def _tally(self, key: str | None) -> None:
+        """Count an exchange a journal that keeps no entries saw (recorded and evicted at
+        once); its stub's ring stays open and empty, so nothing is allocated per request."""
+        state = self._state
+        ring = state.index.get(key)
+        if ring is None:
+            ring = state.open(key)
+        ring.recorded += 1
+        ring.evicted += 1
 
     def __len__(self) -> int:
         return len(self._state.entries)

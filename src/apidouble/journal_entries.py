@@ -3,7 +3,8 @@
 ``Journal.record`` builds the tuple inline (it is the hot path); everything here runs
 when someone reads: the JSON-ready entry (``parse``), the response summary parsed from
 the head bytes as they were sent, and a ``model.Request`` rebuilt for pattern queries.
-The positions below are the blob's layout; keep ``Journal.record`` in step with them.
+The positions below are the blob's layout; keep ``Journal.record`` and
+``Journal.record_express`` in step with them.
 """
 
 from __future__ import annotations

@@ -122,6 +122,15 @@ class Router:
             if entry.literal and (entry.conditions is None or entry.bare):
                 entry.hit = RouteMatch(entry.stub, {}, self, None)
 
+    def ready_hits(self) -> Iterator[tuple[str, str, Stub]]:
+        """(method, path, stub) wherever ``find`` answers a request of that method for
+        that plain path, with no query string, by ``Entry.hit``: whatever the request's
+        headers and body, that stub wins (the express lane's candidates)."""
+        for method, table in self._tables.items():
+            for path, found in table.bare.items():
+                if found and found[0].hit is not None:
+                    yield method, path, found[0].stub
+
     def find(self, request: Request) -> RouteMatch:
         """The best full match: the first in the winning order among the candidates."""
         table = self._tables.get(request.method, self._any)

@@ -37,6 +37,7 @@ from .replies import (
 )
 
 if TYPE_CHECKING:
+    from ..express import ExpressLane, ExpressRoute
     from .server import ServeState
 
 _log = logging.getLogger("apidouble.transport")
@@ -89,7 +90,7 @@ class HttpProtocol(Connection):
 
     __slots__ = tuple(
         """_parser _client _max_body _max_head _url _headers _body _chunk_len _head_raw _chunk_done
-        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading _whole""".split()
+        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading _whole _express""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -112,6 +113,8 @@ class HttpProtocol(Connection):
         self._whole: HeadOnly | None = HeadOnly()
         """Takes reads that hold one whole bodyless request (``heads.py``); dropped for
         good once it refuses one it could not leave in a clean state."""
+        self._express = state.express
+        """The handler's static answers by request line (``apidouble.express``), if any."""
 
     # --- asyncio callbacks ---------------------------------------------------------
 
@@ -186,6 +189,15 @@ class HttpProtocol(Connection):
         start = len(method) + len(url) + 2
         if data[start : start + 10] != V11_LINE_END:
             return False
+        keep = whole.keep
+        self._deadline = 0.0
+        express = self._express
+        if express is not None and keep and not self._busy:
+            routes = express.routes.get(method)
+            if routes is not None:
+                route = routes.get(url)
+                if route is not None and self._serve_express(express, route, data):
+                    return True
         path, query = split_target(url)
         request = Request(
             _METHODS.get(method) or method.decode("latin-1"),
@@ -198,8 +210,6 @@ class HttpProtocol(Connection):
             None,
             data,
         )
-        self._deadline = 0.0
-        keep = whole.keep
         if not keep:
             self._no_more = True
         if self._busy:
@@ -208,6 +218,34 @@ class HttpProtocol(Connection):
                 self._flow()
         else:
             self._dispatch(request, keep)
+        return True
+
+    def _serve_express(self, express: ExpressLane, route: ExpressRoute, head: bytes) -> bool:
+        """Answer from the express lane what ``_dispatch`` and ``_write`` would have
+        answered with the same bytes; False leaves the request to them (a connection
+        that is ending or holding back, where the general path decides)."""
+        transport = self.transport
+        if (
+            transport is None
+            or self._lost
+            or self._peer_eof
+            or self._state.closing
+            or self._read_paused
+            or self._continue_pending
+        ):
+            return False
+        self._fresh = False
+        clock = self._loop.time
+        started = clock()
+        try:  # journaled before the bytes leave, as ``_write`` does
+            express.served(route, head, self._client, clock() - started)
+        except Exception:
+            _log.exception("served() hook failed")
+        try:
+            transport.write(route.wire)
+        except RuntimeError:  # uvloop: the peer reset and the handle closed just now
+            return True
+        self._seen_body = self._body_size
         return True
 
     def _drop_whole(self) -> None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..outcome import Forwarder, Handler
 from .connection import Connection
 from .http1 import HttpProtocol
+
+if TYPE_CHECKING:
+    from ..express import ExpressLane
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class ServeState:
 
     __slots__ = (
         "handler",
+        "express",
         "forwarder",
         "limits",
         "loop",
@@ -63,6 +67,8 @@ class ServeState:
         forwarder: Forwarder | None = None,
     ) -> None:
         self.handler = handler
+        self.express: ExpressLane | None = getattr(handler, "express", None)
+        """Static answers the transport may write without asking the handler."""
         self.forwarder = forwarder
         self.limits = limits
         self.loop = loop
