@@ -30,3 +30,41 @@ def test_header_map_from_the_wire_form_equals_the_decoded_one() -> None:
     assert wire.header_map == decoded.header_map
     assert wire.header_map["x-key"] == ["a", "b"]
     assert wire.header("X-KEY") == "a"
+
+
+NAMES = ["Host", "X-Key", "x-key", "X-KEY", "Accept", "X-Keys", "Key", "Caf\xe9"]
+HEAD_CASES = [
+    b"GET / HTTP/1.1\r\nHost: h\r\nX-Key: a \t\r\nx-key:b\r\nX-Keys: no\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET /x-key: HTTP/1.1\r\nHost: h\r\n\r\n",  # the name in the request line: not a header
+    b"GET / HTTP/1.1\r\nX-Key:\r\nX-Key: \t\r\n\r\n",  # empty values
+    b"GET / HTTP/1.1\r\nCaf\xe9: \xff\r\n\r\n",
+    b"GET / HTTP/1.1\r\nX-Key: a\r\n folded\r\n\r\n",  # obs-fold: llhttp's reading
+    b"GET / HTTP/1.1\nX-Key: a\n\n",  # bare LFs: llhttp's reading
+]
+
+
+@pytest.mark.parametrize("head", HEAD_CASES)
+def test_header_values_from_the_head_are_the_header_map(head: bytes) -> None:
+    for name in NAMES:
+        key = name.lower()
+        searched = Request("GET", "/", head=head).header_values(key)
+        assert searched == Request("GET", "/", head=head).header_map.get(key), (head, name)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["X-Key", "x-key", "X-Other", "Host", "x-keyx"]),
+            st.text(alphabet="ab \t:x-", max_size=6),
+        ),
+        max_size=6,
+    )
+)
+def test_header_values_agree_for_any_headers(pairs: list[tuple[str, str]]) -> None:
+    lines = "".join(f"{name}:{value}\r\n" for name, value in pairs)
+    head = f"GET / HTTP/1.1\r\n{lines}\r\n".encode("latin-1")
+    for key in ("x-key", "host", "x-other", "absent"):
+        searched = Request("GET", "/", head=head).header_values(key)
+        expected = Request("GET", "/", head=head).header_map.get(key)
+        assert searched == expected, (head, key)

@@ -1,11 +1,10 @@
 """apidouble: a fast, Python-native HTTP API mock server."""
 
+from ._version import VERSION as __version__
 from .config.load import load_config
 from .errors import ApidoubleError, ConfigError
 from .model import Stub
 from .testing import MockServer
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ApidoubleError",

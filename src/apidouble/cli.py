@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,6 +133,10 @@ def _validate(paths: Sequence[Path]) -> int:
     return 0
 
 
+ADMIN_TOKEN_VARIABLE = "APIDOUBLE_ADMIN_TOKEN"
+"""Where ``--admin-token`` is read from when the flag is not given (keeps it out of ``ps``)."""
+
+
 def _run(args: argparse.Namespace) -> int:
     paths: list[Path] = [*args.paths, *args.root_dirs]
     if not paths and DEFAULT_CONFIG.exists():
@@ -145,6 +150,8 @@ def _run(args: argparse.Namespace) -> int:
     values = {name: getattr(args, name) for name, *_ in option_fields()}
     if args.verbose:
         values["log_level"] = "debug"
+    if values.get("admin_token") is None and os.environ.get(ADMIN_TOKEN_VARIABLE):
+        values["admin_token"] = os.environ[ADMIN_TOKEN_VARIABLE]
     options = Options(**values)
     if options.workers < 1:
         print("apidouble run: --workers must be 1 or more", file=sys.stderr)

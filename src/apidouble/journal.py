@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .journal_entries import SEQ, Fields, parse
 from .journal_fanout import DEFAULT_MAX_PENDING, Fanout, Listener, Subscription
-from .journal_query import Query
+from .journal_query import BodyJsonPath, Query
 from .journal_state import BLOB_ROUNDING, SLOT_BYTES, State
 from .matching.pattern import CompiledPattern
 from .model import RequestPattern, ServeEvent
@@ -271,6 +271,7 @@ class Journal:
         unmatched: bool | None = None,
         pattern: RequestPattern | CompiledPattern | None = None,
         since: float | None = None,
+        body_jsonpath: BodyJsonPath | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Kept entries meeting every given condition, newest first.
@@ -280,9 +281,12 @@ class Journal:
         history: a stub renamed on reload keeps its id). ``unmatched`` True keeps only the
         requests no stub answered, False only those some stub answered. ``pattern`` is
         tested as a stub's pattern would be (on the bodies as kept: capped). ``since`` is
-        a received time (``time.time()``), inclusive.
+        a received time (``time.time()``), inclusive. ``body_jsonpath`` keeps entries whose
+        body (as kept) is JSON and where ``"$.a"`` selects something, or each of
+        ``{"$.a": 1, ...}`` selects a value equal to the one given; ``ValueError`` for an
+        invalid expression.
         """
-        query = Query(method, path, stub, status, unmatched, pattern, since)
+        query = Query(method, path, stub, status, unmatched, pattern, since, body_jsonpath)
         return [parse(fields) for fields in self._select(query, limit)]
 
     def count(
@@ -295,6 +299,7 @@ class Journal:
         unmatched: bool | None = None,
         pattern: RequestPattern | CompiledPattern | None = None,
         since: float | None = None,
+        body_jsonpath: BodyJsonPath | None = None,
         limit: int | None = None,
     ) -> int:
         """How many exchanges match; the same conditions as ``find``.
@@ -304,7 +309,7 @@ class Journal:
         included, in O(1). Any other condition can only be checked against kept entries,
         so it counts those; ``evicted`` says how many a stub's count no longer sees.
         """
-        query = Query(method, path, stub, status, unmatched, pattern, since)
+        query = Query(method, path, stub, status, unmatched, pattern, since, body_jsonpath)
         if limit is None and query.by_counter:
             state = self._state
             if stub is not None:

@@ -128,6 +128,29 @@ class Request:
             self._header_map = found
         return self._header_map
 
+    def header_values(self, key: str) -> list[str] | None:
+        """Every value of the header ``key`` (lower-case), in order, or None: what
+        ``header_map.get(key)`` gives. A head kept as received is searched directly for
+        that one name, so a stub testing one header does not decode them all."""
+        head = self.head
+        if head is None or self._header_map is not None or self._headers is not None:
+            return self.header_map.get(key)
+        lowered = head.lower()
+        if b"\n " in lowered or b"\n\t" in lowered or head.count(b"\n") != head.count(b"\r\n"):
+            return self.header_map.get(key)  # folded lines or bare LFs: llhttp's reading
+        needle = b"\r\n" + key.encode("latin-1") + b":"
+        start = lowered.find(needle)
+        if start < 0:
+            return None
+        found: list[str] = []
+        size = len(needle)
+        while start >= 0:
+            begin = start + size
+            end = head.find(b"\r\n", begin)
+            found.append(head[begin:end].decode("latin-1").strip(" \t"))
+            start = lowered.find(needle, end)
+        return found
+
     def header(self, name: str) -> str | None:
         """The first value of a header, any case, or None."""
         values = self.header_map.get(name.lower())

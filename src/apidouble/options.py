@@ -27,6 +27,9 @@ class Options:
     admin_token: str | None = _opt(
         None, "token the control routes require (Bearer or X-Admin-Token)"
     )
+    persist_dir: str | None = _opt(
+        None, "folder for stubs made through the admin API (default: CONFIG/.apidouble)"
+    )
     log_level: str = _opt("info", "debug, info, warning or error")
     workers: int = _opt(1, "processes serving the same port")
     max_body_bytes: int = _opt(_L.max_body_bytes, "largest request body accepted (413 past it)")

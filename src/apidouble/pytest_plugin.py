@@ -3,6 +3,7 @@
 def test_client(apidouble):
     apidouble.set_endpoints([{"path": "/ping", "response": {"ok": True}}])
     assert httpx.get(apidouble.url + "/ping").json() == {"ok": True}
+    apidouble.verify(path="/ping", times=1)  # or apidouble.wait_for(...) for async clients
 
 ``apidouble_shared`` is the same API on one server started once per session and emptied
 before each test (no stubs, no journal, no state), as pytest-httpserver does: faster for
@@ -20,7 +21,8 @@ from .testing import MockServer
 
 @pytest.fixture
 def apidouble() -> Iterator[MockServer]:
-    """A running ``MockServer`` with no stubs; add them with ``set_endpoints``."""
+    """A running ``MockServer`` with no stubs; add them with ``set_endpoints``, check the
+    traffic with ``verify`` / ``wait_for``."""
     with MockServer(endpoints=[]) as server:
         yield server
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 import multiprocessing
 import signal
@@ -24,9 +25,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
+from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
+from .admin.persist import PersistDir
 from .admin.routes import AdminRoutes
-from .compiled import CompiledConfig, compile_config
+from .compiled import CompiledConfig
+from .compose import Composer, Formats
+from .config.load import Config
 from .dispatch import Dispatcher
 from .engine import Engine
 from .errors import ConfigError
@@ -37,7 +42,7 @@ from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemoryStore
 from .state.store import StateStore
 from .transport.server import HttpServer, http_url, start_server
-from .watch import Formats, Reloader
+from .watch import Reloader
 
 log = logging.getLogger("apidouble")
 
@@ -72,6 +77,12 @@ class Runtime:
         self.reloader: Reloader | None = None
         self._stop_watching = asyncio.Event()
         self._watch_task: asyncio.Task[None] | None = None
+        formats = Formats(options.global_response_templating, options.wiremock_404)
+        root = config_root(self.paths)
+        self.persist = persist_dir(options, root)
+        layer = StubLayer()
+        if self.persist is not None:
+            layer = load_layer(self.persist, files_root(root), formats.global_templating, root)
         initial: CompiledConfig
         if self.paths:
             self.reloader = Reloader(
@@ -81,13 +92,35 @@ class Runtime:
                 options.seed,
                 store=self.store,
                 clock=clock,
-                formats=Formats(options.global_response_templating, options.wiremock_404),
+                formats=formats,
+                layer=layer,
             )
+            self.composer = self.reloader.composer
             initial = self.reloader.load_now()
         else:
-            initial = compile_config(stubs, seed=options.seed, store=self.store, clock=clock)
+            self.composer = Composer(
+                Config(tuple(stubs), ()),
+                self._install,
+                options.seed,
+                store=self.store,
+                clock=clock,
+                formats=formats,
+                layer=layer,
+            )
+            initial = self.composer.compose()
+            self.composer.commit(initial, install=False)
         self.engine = Engine(initial, self.journal)
-        self.admin = LocalAdmin(self.engine, self.reloader, options.seed)
+        self.admin = LocalAdmin(
+            self.engine,
+            self.composer,
+            self.reloader,
+            self.persist,
+            base_dir=root,
+            templating=formats.global_templating,
+        )
+        self.shutdown_requested = asyncio.Event()
+        """Set by ``POST /__admin/shutdown`` where ``serve_until_signal`` serves (the CLI, a
+        worker), which then stops as on SIGTERM; an embedded server is stopped by its owner."""
         self.routes = AdminRoutes(self.admin, options.admin_token)
         self.dispatcher = Dispatcher(self.engine, self.routes)
 
@@ -107,6 +140,13 @@ class Runtime:
             server_limits(opts),
             reuse_port=opts.workers > 1,
         )
+        if opts.admin_token is None and not is_loopback(opts.host):
+            log.warning(
+                "the admin API (/__admin) is reachable on %s without a token: anyone who can "
+                "reach this port can change the stubs; set --admin-token or "
+                "APIDOUBLE_ADMIN_TOKEN",
+                opts.host,
+            )
         if opts.watch and self.reloader is not None:
             loop = asyncio.get_running_loop()
             self._watch_task = loop.create_task(self.reloader.watch(self._stop_watching))
@@ -130,6 +170,42 @@ class Runtime:
             await self.server.close()
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def config_root(paths: Sequence[Path]) -> Path | None:
+    """The folder of the first config path (itself when it is a folder)."""
+    if not paths:
+        return None
+    first = paths[0]
+    return first if first.is_dir() else first.parent
+
+
+def persist_dir(options: Options, root: Path | None) -> PersistDir | None:
+    """Where stubs made through the admin API are kept: ``--persist-dir``, else
+    ``.apidouble/`` in the config root; nowhere for a server given stubs in code."""
+    if options.persist_dir is not None:
+        return PersistDir(Path(options.persist_dir))
+    return PersistDir(root / ".apidouble") if root is not None else None
+
+
+def files_root(root: Path | None) -> Path | None:
+    """A WireMock ``__files`` folder beside the config, for persisted mappings' bodies."""
+    if root is None:
+        return None
+    for folder in (root / "__files", root.parent / "__files"):
+        if folder.is_dir():
+            return folder
+    return None
+
+
 # --- --workers N ---------------------------------------------------------------------------
 
 _READY = "ready"
@@ -137,17 +213,19 @@ _START_TIMEOUT_S = 60.0
 
 
 async def serve_until_signal(runtime: Runtime, started: Connection | None = None) -> None:
-    """Serve until SIGINT or SIGTERM, then stop gracefully. ``started`` (a worker's pipe to
-    its parent) hears "ready" once listening; without it the URL line is printed here."""
+    """Serve until SIGINT, SIGTERM or ``POST /__admin/shutdown``, then stop gracefully.
+    ``started`` (a worker's pipe to its parent) hears "ready" once listening; without it
+    the URL line is printed here."""
     server = await runtime.start()
     if started is None:
         print(f"apidouble listening on {server.url}", flush=True)
     else:
         started.send(_READY)
-    stop = asyncio.Event()
+    stop = runtime.shutdown_requested
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    runtime.routes.shutdown = stop.set  # POST /__admin/shutdown: as SIGTERM
     await stop.wait()
     log.info("shutting down")
     await runtime.stop()

@@ -3,12 +3,18 @@
 with MockServer("examples/apidouble.yaml") as mock:
     httpx.get(mock.url + "/api/users/42")
     assert mock.requests.count(method="GET", path="/api/users/42") == 1
+    mock.verify(method="GET", path="/api/users/42", times=1)
+
+``verify`` fails with an ``AssertionError`` listing the near misses (the kept requests
+closest to what was expected, and what differed); ``wait_for`` waits for a request an
+asynchronous client sends later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +26,7 @@ from .errors import ApidoubleError
 from .journal import Journal
 from .options import Options
 from .runtime import Runtime
+from .verify import Expectation, Times, failure, verify
 
 
 class RequestLog:
@@ -33,12 +40,61 @@ class RequestLog:
         return self._journal.newest(limit)
 
     def find(self, **conditions: Any) -> list[dict[str, Any]]:
-        """Entries matching ``method``, ``path``, ``stub`` and ``status`` where given."""
+        """Entries matching ``method``, ``path``, ``stub``, ``status`` and ``body_jsonpath``
+        where given (and the rest of ``Journal.find``'s conditions)."""
         return self._journal.find(**conditions)
 
     def count(self, **conditions: Any) -> int:
         """How many entries match (same conditions as ``find``)."""
         return self._journal.count(**conditions)
+
+    def verify(
+        self,
+        *,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **conditions: Any,
+    ) -> int:
+        """Assert how many requests match ``conditions`` (those of ``find``): exactly
+        ``times``, or ``at_least``/``at_most``; at least one when no count is given.
+
+        Returns the count. Raises ``AssertionError`` (``verify.VerificationError``) saying
+        what was expected and counted, with the nearest kept requests and what differed.
+        A ``stub``-only count comes from the exact counters, so evicted entries count.
+        """
+        return verify(self._journal, Expectation(**conditions), Times.of(times, at_least, at_most))
+
+    def wait_for(
+        self,
+        *,
+        timeout: float = 5.0,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **conditions: Any,
+    ) -> list[dict[str, Any]]:
+        """Wait until ``verify`` with the same arguments would pass, then return the
+        matching kept entries (newest first); after ``timeout`` seconds raise its error.
+
+        Woken by each recorded exchange (``Journal.listen``), not by polling."""
+        expectation = Expectation(**conditions)
+        expected = Times.of(times, at_least, at_most)
+        journal = self._journal
+        recorded = threading.Event()
+        stop = journal.listen(lambda event: recorded.set())
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                recorded.clear()  # before counting: a record after the count sets it again
+                counted = expectation.count(journal)
+                if expected.holds(counted):
+                    return expectation.find(journal)
+                left = deadline - time.monotonic()
+                if left <= 0 or not recorded.wait(left):
+                    raise failure(journal, expectation, expected, counted)
+        finally:
+            stop()
 
     def clear(self) -> None:
         """Forget every entry."""
@@ -148,6 +204,31 @@ class MockServer:
     def reset(self) -> None:
         """Forget the journal and every stub's state (sequences, counters, windows)."""
         self._runtime.admin.reset()
+
+    def verify(
+        self,
+        *,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **conditions: Any,
+    ) -> int:
+        """``requests.verify``: assert how many requests match, listing near misses if not."""
+        return self.requests.verify(times=times, at_least=at_least, at_most=at_most, **conditions)
+
+    def wait_for(
+        self,
+        *,
+        timeout: float = 5.0,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **conditions: Any,
+    ) -> list[dict[str, Any]]:
+        """``requests.wait_for``: wait until the requests are there, return their entries."""
+        return self.requests.wait_for(
+            timeout=timeout, times=times, at_least=at_least, at_most=at_most, **conditions
+        )
 
     def clear(self) -> None:
         """Back to an empty server: no stubs, no journal, no state (between tests)."""

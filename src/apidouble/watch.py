@@ -11,17 +11,17 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from watchfiles import Change, awatch
 
-from .compiled import CompiledConfig, compile_config
+from .admin.layer import StubLayer
+from .compiled import CompiledConfig
+from .compose import DEFAULT_FORMATS, Composer, Formats
 from .config.cache import DocumentCache
 from .config.discover import is_config_file
-from .config.load import load_config
+from .config.load import Config, load_config
 from .errors import ConfigError
-from .importers.wiremock.unmatched import wiremock_report
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.store import StateStore
 
@@ -43,14 +43,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True, slots=True)
-class Formats:
-    """How files of other tools' formats are served (WireMock's flags)."""
-
-    global_templating: bool = False
-    """Every WireMock response is a template (``--global-response-templating``)."""
-    wiremock_404: bool = True
-    """A WireMock root answers unmatched requests with WireMock's plain-text report."""
+def load_files(
+    paths: Sequence[Path], cache: DocumentCache | None = None, formats: Formats = DEFAULT_FORMATS
+) -> Config:
+    """Read and validate the files (stubs and settings); raises ``ConfigError``."""
+    with collector_paused():
+        return load_config(*paths, cache=cache, templating=formats.global_templating)
 
 
 def build(
@@ -61,32 +59,19 @@ def build(
     *,
     cache: DocumentCache | None = None,
     previous: CompiledConfig | None = None,
-    formats: Formats = Formats(),
+    formats: Formats = DEFAULT_FORMATS,
 ) -> CompiledConfig:
     """Load time, start to end: read the files, validate, compile, index. With the served
     config's ``store``, unchanged stubs keep their state; with the reloader's ``cache``
     and the served config as ``previous``, only edited files and stubs are redone."""
+    base = load_files(paths, cache, formats)
+    composer = Composer(base, _nowhere, seed, store=store, clock=clock, formats=formats)
     with collector_paused():
-        config = load_config(*paths, cache=cache, templating=formats.global_templating)
-        chosen_seed = seed if seed is not None else config.seed
-        faker = config.faker
-        wiremock = formats.wiremock_404 and config.wiremock
-        compiled = compile_config(
-            config.stubs,
-            (*config.files, *config.data_files),
-            chosen_seed,
-            data=config.data,
-            faker_locale=faker.locale if faker else None,
-            faker_seed=faker.seed if faker else None,
-            server=config.server,
-            store=store,
-            clock=clock,
-            previous=previous,
-            file_roots=config.file_roots,
-            not_found=wiremock_report if wiremock else None,
-        )
-        compiled.skipped = config.skipped
-        return compiled
+        return composer.compose(previous=previous)
+
+
+def _nowhere(config: CompiledConfig) -> None:
+    """``build`` installs nothing."""
 
 
 def _log_skipped(config: CompiledConfig) -> None:
@@ -107,59 +92,58 @@ class Reloader:
         *,
         store: StateStore | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        formats: Formats = Formats(),
+        formats: Formats = DEFAULT_FORMATS,
+        layer: StubLayer | None = None,
     ) -> None:
         self.paths = tuple(paths)
         self.formats = formats
-        self.store = store
-        self.clock = clock
         self.cache = DocumentCache()
-        self.served: CompiledConfig | None = None
-        """The last config this reloader built and installed (lends unchanged stubs)."""
-        self.install = install
+        self.composer = Composer(
+            Config((), ()), install, seed, store=store, clock=clock, formats=formats, layer=layer
+        )
+        """Puts the files' stubs under the runtime layer; admin writes share it."""
         self.on_error = on_error
-        self.seed = seed
         self.watched: tuple[Path, ...] = ()
-        self._lock = asyncio.Lock()
+
+    @property
+    def served(self) -> CompiledConfig | None:
+        """The last config installed (lends unchanged stubs to the next build)."""
+        return self.composer.served
 
     def load_now(self) -> CompiledConfig:
-        """The first load, before serving: errors propagate to the caller."""
-        config = build(
-            self.paths, self.seed, self.store, self.clock, cache=self.cache, formats=self.formats
-        )
-        self.served = config
+        """The first load, before serving: errors propagate to the caller. The config is
+        the composer's served one but not installed: the caller serves it first."""
+        base = load_files(self.paths, self.cache, self.formats)
+        with collector_paused():
+            config = self.composer.compose(base)
+        self.composer.commit(config, base=base, install=False)
         self.watched = config.files
         _log_skipped(config)
         return config
 
     async def reload(self) -> ConfigError | None:
         """Rebuild in a worker thread and swap; returns the error when the new config is bad."""
-        async with self._lock:
+        composer = self.composer
+        async with composer.lock:
             loop = asyncio.get_running_loop()
             try:
-                config = await loop.run_in_executor(None, self._build)
+                base, config = await loop.run_in_executor(None, self._build)
             except ConfigError as exc:
                 log.error("reload failed, still serving the last good config:\n%s", exc)
                 self.on_error(exc)
                 return exc
             self.watched = config.files
-            self.served = config
             _log_skipped(config)
-            self.install(config)
+            composer.commit(config, base=base)
             self.on_error(None)
             log.info("reloaded: %d stubs", len(config.stubs))
             return None
 
-    def _build(self) -> CompiledConfig:
-        return build(
-            self.paths,
-            self.seed,
-            self.store,
-            self.clock,
-            cache=self.cache,
-            previous=self.served,
-            formats=self.formats,
-        )
+    def _build(self) -> tuple[Config, CompiledConfig]:
+        """The files read afresh, composed with the layer (which the lock holds still)."""
+        base = load_files(self.paths, self.cache, self.formats)
+        with collector_paused():
+            return base, self.composer.compose(base)
 
     def _relevant(self, change: Change, path: str) -> bool:
         candidate = Path(path)

@@ -52,3 +52,40 @@ def test_resets_scenarios(wiremock: MockServer, client: httpx.Client) -> None:
     assert client.get("/flow").text == "one"
     Scenarios.reset_all_scenarios()
     assert client.get("/flow").text == "one"
+
+
+def test_creates_updates_and_deletes_mappings(wiremock: MockServer, client: httpx.Client) -> None:
+    from wiremock.resources.mappings import Mapping, MappingRequest, MappingResponse
+
+    made = Mappings.create_mapping(
+        Mapping(
+            request=MappingRequest(method="GET", url="/made"),
+            response=MappingResponse(status=200, body="made"),
+            persistent=False,
+            metadata={"owner": "tests"},
+        )
+    )
+    assert made.id and client.get("/made").text == "made"
+    made.response = MappingResponse(status=200, body="changed")
+    updated = Mappings.update_mapping(made)
+    assert updated.response.body == "changed" and client.get("/made").text == "changed"
+    Mappings.persist_mappings()
+    Mappings.delete_mapping(made.id)
+    assert client.get("/made").status_code == 404
+    Mappings.delete_all_mappings()
+    assert Mappings.retrieve_all_mappings().meta.total == 0
+    Mappings.reset_mappings()
+    assert Mappings.retrieve_all_mappings().meta.total == 4
+    again = Mappings.create_mapping(
+        Mapping(
+            request=MappingRequest(method="GET", url="/tagged"),
+            response=MappingResponse(status=204),
+            metadata={"owner": "tests"},
+        )
+    )
+    assert client.get("/tagged").status_code == 204
+    Mappings.delete_mapping_by_metadata(
+        {"matchesJsonPath": {"expression": "$.owner", "equalTo": "tests"}}
+    )
+    assert client.get("/tagged").status_code == 404
+    assert again.id not in [m.id for m in Mappings.retrieve_all_mappings().mappings]

@@ -100,3 +100,33 @@ def test_wiremock_flags_root_dir_and_journal_limits(tmp_path: Path) -> None:
             finally:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def test_the_admin_token_can_come_from_the_environment(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "apidouble.yaml").write_text("endpoints: [{path: /x}]\n")
+    env = {**os.environ, "APIDOUBLE_ADMIN_TOKEN": "from-env"}
+    with subprocess.Popen(
+        [*APIDOUBLE, "run", str(tmp_path), "--port", "0", "--no-watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+            assert httpx.get(url + "/__admin/mappings").status_code == 401
+            bearer = {"Authorization": "Bearer from-env"}
+            assert httpx.get(url + "/__admin/mappings", headers=bearer).status_code == 200
+        finally:
+            process.kill()
+
+
+def test_only_loopback_hosts_count_as_private() -> None:
+    from apidouble.runtime import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("10.1.2.3")
+    assert not is_loopback("example.test")

@@ -59,6 +59,91 @@ class Admin(Protocol):
         """One mapping by its WireMock id, or None."""
         ...
 
+    async def create_mapping(self, document: Any) -> dict[str, Any]:
+        """Serve a new WireMock mapping (persisted unless ``"persistent": false``); the
+        mapping as stored. Raises ``MappingError`` (with a pointer), ``DuplicateId``, or
+        ``OSError`` when it cannot be written (nothing changed then)."""
+        ...
+
+    async def replace_mapping(self, mapping_id: str, document: Any) -> dict[str, Any] | None:
+        """Replace a mapping (a file stub is replaced in the runtime layer, never in its
+        file); None when no mapping has that id. Raises as ``create_mapping``."""
+        ...
+
+    async def delete_mapping(self, mapping_id: str) -> bool:
+        """Remove a mapping (and its persisted file); False when no mapping has that id."""
+        ...
+
+    async def delete_mappings(self) -> None:
+        """Remove every mapping: runtime ones with their files, file ones until a reset."""
+        ...
+
+    async def reset_mappings(self) -> None:
+        """Back to the files' stubs and the persisted runtime ones."""
+        ...
+
+    async def save_mappings(self) -> None:
+        """Persist every runtime stub, ``persistent: false`` ones included."""
+        ...
+
+    async def import_mappings(
+        self, documents: Sequence[Any], overwrite: bool = True, delete_others: bool = False
+    ) -> None:
+        """Add many mappings at once (one bad one refuses them all): a taken id is
+        replaced (``overwrite``) or left alone; ``delete_others`` removes the rest."""
+        ...
+
+    def mappings_by_metadata(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Mappings whose ``metadata`` matches a WireMock value pattern (``ValueError``
+        when the pattern cannot be read)."""
+        ...
+
+    async def remove_mappings_by_metadata(self, pattern: Mapping[str, Any]) -> None:
+        """Remove the mappings ``mappings_by_metadata`` finds."""
+        ...
+
+    def unmatched_mappings(self) -> list[dict[str, Any]]:
+        """Mappings that no request was served by since the journal was last cleared."""
+        ...
+
+    async def delete_unmatched_mappings(self) -> None:
+        """Remove the mappings ``unmatched_mappings`` lists."""
+        ...
+
+    def settings(self) -> dict[str, Any]:
+        """WireMock's ``{"settings": {...}}``: the global settings as last set."""
+        ...
+
+    async def set_settings(self, document: Any) -> dict[str, Any]:
+        """Replace the global settings (``fixedDelay``, ``delayDistribution``,
+        ``extended``); the new ``settings``. Raises ``MappingError`` with a pointer."""
+        ...
+
+    async def extend_settings(self, document: Any) -> dict[str, Any]:
+        """Merge keys into ``extended``; the new ``settings``."""
+        ...
+
+    async def reset_all(self) -> None:
+        """Journal, state and mappings back to the start (WireMock's ``/__admin/reset``)."""
+        ...
+
+    def endpoint(self, stub_id: str) -> dict[str, Any] | None:
+        """One served stub as ``endpoints`` lists it, or None."""
+        ...
+
+    async def create_endpoint(self, document: Any) -> dict[str, Any]:
+        """Serve a new native endpoint (persisted unless ``persistent: false``); raises
+        ``ConfigError``, ``DuplicateEndpoint`` or ``OSError`` (nothing changed then)."""
+        ...
+
+    async def replace_endpoint(self, stub_id: str, document: Any) -> dict[str, Any] | None:
+        """Replace a stub with a native endpoint; None when no stub has that id."""
+        ...
+
+    async def delete_endpoint(self, stub_id: str) -> bool:
+        """Remove a stub; False when no stub has that id."""
+        ...
+
     def serve_events(
         self, limit: int | None = None, since: float | None = None, unmatched: bool = False
     ) -> dict[str, Any]:
@@ -82,6 +167,19 @@ class Admin(Protocol):
 
     def unmatched_requests(self) -> list[dict[str, Any]]:
         """Kept requests no stub matched, oldest first, as ``LoggedRequest``s."""
+        ...
+
+    def near_misses_for_request(self, logged: Mapping[str, Any]) -> dict[str, Any]:
+        """WireMock's ``{"nearMisses": [...]}``: the stubs nearest a ``LoggedRequest``;
+        raises ``MappingError`` (with a pointer) when it cannot be read."""
+        ...
+
+    def near_misses_for_pattern(self, pattern: Mapping[str, Any]) -> dict[str, Any]:
+        """The kept requests nearest a WireMock request pattern; raises as above."""
+        ...
+
+    def unmatched_near_misses(self) -> dict[str, Any]:
+        """For each unmatched kept request, its nearest stubs."""
         ...
 
     @property

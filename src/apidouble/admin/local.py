@@ -3,37 +3,62 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from ..compiled import compile_config
+from .._version import VERSION
+from ..compose import Composer
 from ..config.load import load_data
 from ..engine import Engine
 from ..errors import ConfigError
-from ..model import Stub
 from ..watch import Reloader
+from .layer import RuntimeStub, StubLayer, native_stub
+from .persist import PersistDir
 from .wiremock_plane import WireMockPlane
+from .wiremock_writes import WireMockWrites
+from .writes import DuplicateEndpoint, FileChange, Writer, removed, saved
 
 
-class LocalAdmin(WireMockPlane):
+class LocalAdmin(WireMockPlane, WireMockWrites):
     """Controls one engine; ``last_error`` is the failed reload, if the last one failed.
-    WireMock's admin reads come from ``WireMockPlane``."""
+    WireMock's admin reads come from ``WireMockPlane``, its mapping writes from
+    ``WireMockWrites``; every write goes through the composer the reloader shares."""
 
     def __init__(
-        self, engine: Engine, reloader: Reloader | None = None, seed: int | None = None
+        self,
+        engine: Engine,
+        composer: Composer,
+        reloader: Reloader | None = None,
+        persist: PersistDir | None = None,
+        *,
+        base_dir: Path | None = None,
+        templating: bool = False,
     ) -> None:
         self.engine = engine
+        self.composer = composer
         self.reloader = reloader
-        self.seed = seed
+        self.writer = Writer(composer, persist)
+        self.base_dir = base_dir
+        self.templating = templating
         self.last_error: ConfigError | None = None
+        self.started = time.monotonic()
 
     def health(self) -> dict[str, Any]:
         journal = self.engine.journal
+        status = "degraded" if self.last_error else "healthy"
         body: dict[str, Any] = {
-            "status": "degraded" if self.last_error else "healthy",
+            "status": status,
+            "message": "apidouble is ok" if status == "healthy" else "the last reload failed",
+            "version": VERSION,
+            "uptimeInSeconds": int(time.monotonic() - self.started),
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "pid": os.getpid(),
             "stubs": len(self.engine.config.stubs),
+            "runtime_stubs": len(self.composer.layer.entries),
             "journal": {"entries": len(journal), "bytes": journal.size_bytes},
         }
         if self.last_error is not None:
@@ -41,6 +66,7 @@ class LocalAdmin(WireMockPlane):
         return body
 
     def endpoints(self) -> list[dict[str, Any]]:
+        runtime = self.composer.layer.entries
         return [
             {
                 "id": compiled.stub.id,
@@ -52,6 +78,7 @@ class LocalAdmin(WireMockPlane):
                     "line": compiled.stub.source.line,
                     "pointer": compiled.stub.source.pointer,
                 },
+                "runtime": compiled.stub.id in runtime,
             }
             for compiled in self.engine.config.stubs.values()
         ]
@@ -68,27 +95,93 @@ class LocalAdmin(WireMockPlane):
             raise LookupError("this server has no config files to reload")
         return await self.reloader.reload()
 
+    # --- from Python: memory only (a test's stubs do not outlive its server) -----------
+
     def set_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
-        loaded = load_data({"endpoints": list(endpoints)})
-        self._install(loaded.stubs)
+        loaded = load_data({"endpoints": list(endpoints)}, base_dir=self.base_dir)
+        composer = self.composer
+        base = replace(composer.base, stubs=loaded.stubs)
+        layer = StubLayer(next_seq=composer.layer.next_seq)
+        composer.commit(composer.compose(base, layer), base=base, layer=layer)
 
     def add_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
-        current = [c.stub for c in self.engine.config.stubs.values()]
-        loaded = load_data({"endpoints": list(endpoints)}, existing=current)
-        added = [replace(stub, order=len(current) + n) for n, stub in enumerate(loaded.stubs)]
-        self._install([*current, *added])
+        composer = self.composer
+        current = self.writer.served_stubs()
+        loaded = load_data({"endpoints": list(endpoints)}, existing=current, base_dir=self.base_dir)
+        layer = composer.layer
+        for stub, document in zip(loaded.stubs, endpoints, strict=True):
+            layer = layer.with_entry(RuntimeStub("native", dict(document), stub, False))
+        composer.commit(composer.compose(layer=layer), layer=layer)
 
     def reset(self) -> None:
         self.engine.journal.clear()
         self.engine.config.store.reset()
 
-    def _install(self, stubs: Sequence[Stub]) -> None:
-        served = self.engine.config
-        config = compile_config(stubs, seed=self.seed, store=served.store, clock=served.clock)
-        # what the files said about serving, beyond the stubs, stays as it was
-        config.documents, config.not_found = served.documents, served.not_found
-        config.skipped = served.skipped
-        self.engine.install(config)
+    async def reset_all(self) -> None:
+        """WireMock's ``POST /__admin/reset``: the journal, the state, and the mappings
+        back to the files and the persisted stubs."""
+        await self.reset_mappings()
+        self.reset()
+
+    # --- native endpoints over HTTP: persisted like mappings -------------------------
+
+    def endpoint(self, stub_id: str) -> dict[str, Any] | None:
+        """One served stub in the native format (as ``endpoints`` lists it, plus the
+        document a runtime stub was made from)."""
+        for found in self.endpoints():
+            if found["id"] == stub_id:
+                entry = self.composer.layer.entries.get(stub_id)
+                if entry is not None and entry.kind == "native":
+                    found["endpoint"] = dict(entry.document)
+                return found
+        return None
+
+    def _runtime_endpoint(self, document: Any, stub_id: str | None = None) -> RuntimeStub:
+        if not isinstance(document, Mapping):
+            raise TypeError("an endpoint must be a JSON object")
+        raw = dict(document)
+        if stub_id is not None:
+            raw["id"] = stub_id
+        persistent = raw.pop("persistent", True) is not False
+        stub = native_stub(raw, self.base_dir)
+        return RuntimeStub("native", raw, stub, persistent)
+
+    async def create_endpoint(self, document: Any) -> dict[str, Any]:
+        """Serve a new native endpoint; raises ``ConfigError`` (bad endpoint),
+        ``DuplicateEndpoint`` (its id is taken) or ``OSError`` (not persisted)."""
+        entry = self._runtime_endpoint(document)
+        if any(stub.id == entry.stub.id for stub in self.writer.served_stubs()):
+            raise DuplicateEndpoint(f"a stub with id {entry.stub.id!r} is already served")
+        await self._put_endpoint(entry)
+        found = self.endpoint(entry.stub.id)
+        assert found is not None
+        return found
+
+    async def replace_endpoint(self, stub_id: str, document: Any) -> dict[str, Any] | None:
+        if not any(stub.id == stub_id for stub in self.writer.served_stubs()):
+            return None
+        entry = self._runtime_endpoint(document, stub_id)
+        await self._put_endpoint(entry)
+        return self.endpoint(stub_id)
+
+    async def _put_endpoint(self, entry: RuntimeStub) -> None:
+        def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            return layer.with_entry(entry), [saved(entry)]
+
+        await self.writer.change(make)
+
+    async def delete_endpoint(self, stub_id: str) -> bool:
+        if not any(stub.id == stub_id for stub in self.writer.served_stubs()):
+            return False
+        base = self.writer.base_ids()
+
+        def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            entry = layer.entries.get(stub_id)
+            files = [removed(entry)] if entry is not None else []
+            return layer.without([stub_id], base), files
+
+        await self.writer.change(make)
+        return True
 
     def on_reload(self, error: ConfigError | None) -> None:
         """The reloader's report: remember a failure until a reload succeeds."""

@@ -1,22 +1,28 @@
 """The control routes served next to the stubs: a route table over the ``Admin`` plane.
 
 Routes under ``/__admin/`` plus the seed's aliases ``/__logs`` and ``/__reload``. Requests
-here are not journaled. With an admin token set, every route but health asks for it.
-Later capabilities (WireMock's admin API, the UI, metrics) add rows to the table.
+here are not journaled. With an admin token set, every route asks for it (a 401 with
+``WWW-Authenticate``), but ``/__admin/health`` answers its status without one, for
+liveness probes, and its details only with it. Later capabilities add rows to the table.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from ..errors import ConfigError
 from ..model import Request
 from ..outcome import Outcome, Respond
 from ..responses import json_response
 from .api import Admin
+from .wiremock_nearmiss_routes import add_near_miss_routes
 from .wiremock_routes import add_wiremock_routes
+from .writes import DuplicateEndpoint
 
 Route = Callable[[Request], "Outcome | Awaitable[Outcome]"]
 ParamRoute = Callable[[Request, Mapping[str, str]], "Outcome | Awaitable[Outcome]"]
@@ -29,12 +35,30 @@ def _json(status: int, body: Any) -> Respond:
     return Respond(json_response(status, body))
 
 
+_UNAUTHORIZED = Respond(
+    json_response(401, {"error": "admin token required"}).with_headers(
+        [("WWW-Authenticate", 'Bearer realm="apidouble admin"')]
+    )
+)
+
+
+def _problems(error: ConfigError) -> list[dict[str, Any]]:
+    return [{"message": p.message, "pointer": p.pointer, "stub": p.stub} for p in error.problems]
+
+
 class AdminRoutes:
     """Answers control requests; returns None for paths it does not own."""
 
-    def __init__(self, admin: Admin, token: str | None = None) -> None:
+    def __init__(
+        self,
+        admin: Admin,
+        token: str | None = None,
+        shutdown: Callable[[], None] | None = None,
+    ) -> None:
         self.admin = admin
         self.token = token
+        self.shutdown = shutdown
+        """Asks the server to stop (``POST /__admin/shutdown``); None: it cannot."""
         self._open: dict[tuple[str, str], Route] = {}
         self._guarded: dict[tuple[str, str], Route] = {}
         self._paths: set[str] = set()
@@ -49,8 +73,14 @@ class AdminRoutes:
         for path in ("/__reload", "/__admin/reload"):
             self.add(("POST",), path, self._reload)
         self.add(("GET",), "/__admin/endpoints", self._endpoints)
+        self.add(("POST",), "/__admin/endpoints", self._create_endpoint)
+        self.add_template(("GET",), "/__admin/endpoints/{id}", self._endpoint)
+        self.add_template(("PUT",), "/__admin/endpoints/{id}", self._replace_endpoint)
+        self.add_template(("DELETE",), "/__admin/endpoints/{id}", self._delete_endpoint)
         self.add(("POST",), "/__admin/reset", self._reset)
+        self.add(("POST",), "/__admin/shutdown", self._shutdown)
         add_wiremock_routes(self)
+        add_near_miss_routes(self)
 
     def add(
         self, methods: tuple[str, ...], path: str, route: Route, *, open_: bool = False
@@ -96,7 +126,7 @@ class AdminRoutes:
         if route is not None:
             return route(request)
         if not self._authorized(request):
-            return _json(401, {"error": "admin token required"})
+            return _UNAUTHORIZED
         route = self._guarded.get(key)
         if route is None:
             answer = self._template(request, path) if self._templates else None
@@ -117,7 +147,10 @@ class AdminRoutes:
     # --- routes ---------------------------------------------------------------------
 
     def _health(self, request: Request) -> Outcome:
-        return _json(200, self.admin.health())
+        health = self.admin.health()
+        if not self._authorized(request):
+            return _json(200, {"status": health["status"]})
+        return _json(200, health)
 
     def _endpoints(self, request: Request) -> Outcome:
         return _json(200, {"endpoints": self.admin.endpoints()})
@@ -135,9 +168,60 @@ class AdminRoutes:
     def _logs_method(self, request: Request) -> Outcome:
         return _json(405, {"error": "use GET to read the logs, DELETE to clear them"})
 
-    def _reset(self, request: Request) -> Outcome:
-        self.admin.reset()
+    def _shutdown(self, request: Request) -> Outcome:
+        if self.shutdown is None:
+            return _json(409, {"error": "this server is stopped by its owner, not over HTTP"})
+        asyncio.get_running_loop().call_soon(self.shutdown)  # after this answer is written
+        return _json(200, {"shutdown": True})
+
+    async def _reset(self, request: Request) -> Outcome:
+        try:
+            await self.admin.reset_all()
+        except OSError as exc:
+            return _json(500, {"error": f"the runtime stubs could not be reset: {exc}"})
         return _json(200, {"reset": True})
+
+    # --- native endpoints (runtime stubs, persisted as WireMock mappings are) ---------
+
+    def _endpoint(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        found = self.admin.endpoint(params["id"])
+        if found is None:
+            return _json(404, {"error": f"no stub with id {params['id']!r}"})
+        return _json(200, found)
+
+    async def _create_endpoint(self, request: Request) -> Outcome:
+        return await self._write_endpoint(request, None)
+
+    async def _replace_endpoint(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        return await self._write_endpoint(request, params["id"])
+
+    async def _write_endpoint(self, request: Request, stub_id: str | None) -> Outcome:
+        try:
+            document = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _json(400, {"error": f"the body is not JSON: {exc}"})
+        try:
+            if stub_id is None:
+                return _json(201, await self.admin.create_endpoint(document))
+            found = await self.admin.replace_endpoint(stub_id, document)
+        except ConfigError as exc:
+            return _json(422, {"error": "invalid endpoint", "problems": _problems(exc)})
+        except (TypeError, ValueError) as exc:  # not an object; a duplicate id
+            return _json(409 if isinstance(exc, DuplicateEndpoint) else 422, {"error": str(exc)})
+        except OSError as exc:
+            return _json(500, {"error": f"the stub could not be written to disk: {exc}"})
+        if found is None:
+            return _json(404, {"error": f"no stub with id {stub_id!r}"})
+        return _json(200, found)
+
+    async def _delete_endpoint(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        try:
+            deleted = await self.admin.delete_endpoint(params["id"])
+        except OSError as exc:
+            return _json(500, {"error": f"the stub file could not be removed: {exc}"})
+        if not deleted:
+            return _json(404, {"error": f"no stub with id {params['id']!r}"})
+        return _json(200, {"deleted": params["id"]})
 
     async def _reload(self, request: Request) -> Outcome:
         try:

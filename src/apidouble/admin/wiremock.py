@@ -27,7 +27,7 @@ class MappingViews:
     """The mappings of one config generation, in WireMock's order (newest first), by id
     and by the stub they came from. Built on first use, reused until a reload."""
 
-    __slots__ = ("config", "ordered", "by_id", "by_stub")
+    __slots__ = ("config", "ordered", "by_id", "by_stub", "stub_of")
 
     def __init__(self, config: CompiledConfig) -> None:
         self.config = config
@@ -38,6 +38,8 @@ class MappingViews:
         }
         self.ordered = [m for stub in reversed(stubs) for m in self.by_stub[stub.id]]
         self.by_id = {str(m["id"]): m for m in self.ordered}
+        self.stub_of = {str(m["id"]): key for key, found in self.by_stub.items() for m in found}
+        """Mapping id -> the id of the stub it came from."""
 
     def for_event(self, stub_id: str | None, method: str) -> dict[str, Any] | None:
         """The mapping that served a request: the one for its method when a native stub

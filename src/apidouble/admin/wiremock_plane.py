@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import nearmiss_journal
 from ..engine import Engine
 from ..importers.wiremock.request import request_pattern
 from ..model import SCENARIO_START
@@ -83,6 +84,15 @@ class WireMockPlane:
     def unmatched_requests(self) -> list[dict[str, Any]]:
         found = self.engine.journal.find(unmatched=True)
         return [logged_request(entry) for entry in reversed(found)]
+
+    def near_misses_for_request(self, logged: Mapping[str, Any]) -> dict[str, Any]:
+        return nearmiss_journal.near_misses_for_request(self.engine, logged)
+
+    def near_misses_for_pattern(self, pattern: Mapping[str, Any]) -> dict[str, Any]:
+        return nearmiss_journal.near_misses_for_pattern(self.engine, pattern)
+
+    def unmatched_near_misses(self) -> dict[str, Any]:
+        return nearmiss_journal.unmatched_near_misses(self.engine)
 
     # --- scenarios ------------------------------------------------------------------
 

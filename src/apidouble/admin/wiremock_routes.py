@@ -9,25 +9,35 @@ spelling, kept because python-wiremock still calls it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from .._version import VERSION
+from ..importers.wiremock.problems import MappingError
 from ..model import SCENARIO_START, Request
-from ..outcome import Outcome, Respond
+from ..outcome import Outcome, Respond, Response
 from ..responses import json_response
 from .api import Admin
+from .wiremock_writes import DuplicateId
 
 if TYPE_CHECKING:
     from .routes import AdminRoutes
 
 _PARSE_TITLE = "Error parsing JSON"
+WIREMOCK_VERSION = "wiremock 3.13"
+"""The WireMock admin API these routes answer as."""
 _ParamRoute = Callable[[Request, Mapping[str, str]], Outcome]
 
 
-def _json(status: int, body: Any) -> Respond:
+def json_answer(status: int, body: Any) -> Respond:
     return Respond(json_response(status, body))
+
+
+def _empty(status: int) -> Respond:
+    """WireMock's bodiless answers (a 404 for an unknown mapping, a 200 for save)."""
+    return Respond(Response.build(status, [], b""))
 
 
 def _error(
@@ -40,7 +50,7 @@ def _error(
     error["title"] = title
     if detail is not None:
         error["detail"] = detail
-    return _json(status, {"errors": [error]})
+    return json_answer(status, {"errors": [error]})
 
 
 class BadInput(ValueError):
@@ -73,7 +83,7 @@ def _since(request: Request) -> float | None:
     return moment.timestamp()
 
 
-def _document(request: Request) -> Any:
+def document_of(request: Request) -> Any:
     """The JSON body, or a 422 as WireMock gives for what it cannot parse."""
     if not request.body.strip():
         detail = "No content to map due to end-of-input"
@@ -81,7 +91,7 @@ def _document(request: Request) -> Any:
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput(_json(422, {"errors": [_parse_error(str(exc))]})) from None
+        raise BadInput(json_answer(422, {"errors": [_parse_error(str(exc))]})) from None
 
 
 def _parse_error(detail: str) -> dict[str, Any]:
@@ -89,7 +99,7 @@ def _parse_error(detail: str) -> dict[str, Any]:
 
 
 def _pattern(request: Request) -> Mapping[str, Any]:
-    document = _document(request)
+    document = document_of(request)
     if not isinstance(document, Mapping):
         detail = "a request pattern must be a JSON object"
         raise BadInput(_error(422, _PARSE_TITLE, pointer="/", detail=detail))
@@ -113,7 +123,18 @@ class WireMockRoutes:
     def register(self, routes: AdminRoutes) -> None:
         add, template = routes.add, routes.add_template
         add(("GET",), "/__admin/mappings", self._guard(self.mappings))
+        add(("POST",), "/__admin/mappings", self._write(self.create))
+        add(("DELETE",), "/__admin/mappings", self._write(self.delete_all))
+        add(("POST",), "/__admin/mappings/reset", self._write(self.reset_mappings))
+        add(("POST",), "/__admin/mappings/save", self._write(self.save))
+        add(("POST",), "/__admin/mappings/import", self._write(self.import_))
+        add(("POST",), "/__admin/mappings/find-by-metadata", self._guard(self.by_metadata))
+        add(("POST",), "/__admin/mappings/remove-by-metadata", self._write(self.remove_by_metadata))
+        add(("GET",), "/__admin/mappings/unmatched", self._guard(self.unmatched_mappings))
+        add(("DELETE",), "/__admin/mappings/unmatched", self._write(self.delete_unmatched))
         template(("GET",), "/__admin/mappings/{id}", self._guard_params(self.mapping))
+        template(("PUT",), "/__admin/mappings/{id}", self._write_params(self.replace))
+        template(("DELETE",), "/__admin/mappings/{id}", self._write_params(self.delete))
         add(("GET",), "/__admin/requests", self._guard(self.requests))
         add(("DELETE",), "/__admin/requests", self._guard(self.clear))
         add(("POST",), "/__admin/requests/reset", self._guard(self.clear))
@@ -121,6 +142,10 @@ class WireMockRoutes:
         add(("POST",), "/__admin/requests/find", self._guard(self.find))
         add(("GET",), "/__admin/requests/unmatched", self._guard(self.unmatched))
         template(("GET",), "/__admin/requests/{id}", self._guard_params(self.request))
+        add(("GET",), "/__admin/settings", self._guard(self.settings))
+        add(("POST", "PUT"), "/__admin/settings", self._write(self.set_settings))
+        add(("PATCH",), "/__admin/settings/extended", self._write(self.extend_settings))
+        add(("GET",), "/__admin/version", self._guard(self.version))
         add(("GET",), "/__admin/scenarios", self._guard(self.scenarios))
         add(("POST",), "/__admin/scenarios/reset", self._guard(self.reset_scenarios))
         template(("PUT",), "/__admin/scenarios/{name}/state", self._guard_params(self.state))
@@ -145,72 +170,203 @@ class WireMockRoutes:
 
         return guarded
 
+    @staticmethod
+    def _write(
+        route: Callable[[Request], Awaitable[Outcome]],
+    ) -> Callable[[Request], Awaitable[Outcome]]:
+        async def guarded(request: Request) -> Outcome:
+            try:
+                return await route(request)
+            except BadInput as bad:
+                return bad.answer
+            except OSError as exc:  # not persisted: nothing changed
+                return _error(500, "the stub could not be written to disk", detail=str(exc))
+
+        return guarded
+
+    @staticmethod
+    def _write_params(
+        route: Callable[[Request, Mapping[str, str]], Awaitable[Outcome]],
+    ) -> Callable[[Request, Mapping[str, str]], Awaitable[Outcome]]:
+        async def guarded(request: Request, params: Mapping[str, str]) -> Outcome:
+            try:
+                return await route(request, params)
+            except BadInput as bad:
+                return bad.answer
+            except OSError as exc:
+                return _error(500, "the stub could not be written to disk", detail=str(exc))
+
+        return guarded
+
     # --- mappings -------------------------------------------------------------------
 
     def mappings(self, request: Request) -> Outcome:
         limit, offset = _number(request, "limit"), _number(request, "offset") or 0
-        return _json(200, self.admin.mappings(limit, offset))
+        return json_answer(200, self.admin.mappings(limit, offset))
 
     def mapping(self, request: Request, params: Mapping[str, str]) -> Outcome:
         _uuid_id(params["id"])
         found = self.admin.mapping(params["id"])
         if found is None:
             return _error(404, f"No stub mapping with id {params['id']}", code=404)
-        return _json(200, found)
+        return json_answer(200, found)
+
+    async def create(self, request: Request) -> Outcome:
+        document = document_of(request)
+        try:
+            created = await self.admin.create_mapping(document)
+        except MappingError as exc:
+            return pattern_error(exc)
+        except DuplicateId as exc:
+            return _error(422, "Duplicate stub mapping ID", code=109, detail=str(exc))
+        return json_answer(201, created)
+
+    async def replace(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        _uuid_id(params["id"])
+        document = document_of(request)
+        try:
+            replaced = await self.admin.replace_mapping(params["id"], document)
+        except MappingError as exc:
+            return pattern_error(exc)
+        if replaced is None:
+            return _empty(404)
+        return json_answer(200, replaced)
+
+    async def delete(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        _uuid_id(params["id"])
+        if not await self.admin.delete_mapping(params["id"]):
+            return _empty(404)
+        return json_answer(200, {})
+
+    async def delete_all(self, request: Request) -> Outcome:
+        await self.admin.delete_mappings()
+        return json_answer(200, {})
+
+    async def reset_mappings(self, request: Request) -> Outcome:
+        await self.admin.reset_mappings()
+        return _empty(200)
+
+    async def save(self, request: Request) -> Outcome:
+        await self.admin.save_mappings()
+        return _empty(200)
+
+    async def import_(self, request: Request) -> Outcome:
+        document = document_of(request)
+        mappings = document.get("mappings") if isinstance(document, Mapping) else None
+        if not isinstance(mappings, list):
+            detail = "an import is an object with a 'mappings' list"
+            raise BadInput(_error(422, _PARSE_TITLE, pointer="/mappings", detail=detail))
+        options = document.get("importOptions") or {}
+        if not isinstance(options, Mapping):
+            options = {}
+        policy = str(options.get("duplicatePolicy", "OVERWRITE")).upper()
+        if policy not in ("OVERWRITE", "IGNORE"):
+            detail = f"duplicatePolicy must be OVERWRITE or IGNORE, not {policy}"
+            raise BadInput(_error(422, _PARSE_TITLE, pointer="/importOptions", detail=detail))
+        delete_others = options.get("deleteAllNotInImport") is True
+        try:
+            await self.admin.import_mappings(mappings, policy == "OVERWRITE", delete_others)
+        except MappingError as exc:
+            return pattern_error(exc)
+        return _empty(200)
+
+    def by_metadata(self, request: Request) -> Outcome:
+        pattern = _pattern(request)
+        try:
+            found = self.admin.mappings_by_metadata(pattern)
+        except ValueError as exc:
+            return pattern_error(exc)
+        return json_answer(200, {"mappings": found, "meta": {"total": len(found)}})
+
+    async def remove_by_metadata(self, request: Request) -> Outcome:
+        pattern = _pattern(request)
+        try:
+            await self.admin.remove_mappings_by_metadata(pattern)
+        except ValueError as exc:
+            return pattern_error(exc)
+        return json_answer(200, {})
+
+    def unmatched_mappings(self, request: Request) -> Outcome:
+        found = self.admin.unmatched_mappings()
+        return json_answer(200, {"mappings": found, "meta": {"total": len(found)}})
+
+    async def delete_unmatched(self, request: Request) -> Outcome:
+        await self.admin.delete_unmatched_mappings()
+        return json_answer(200, {})
+
+    # --- settings and version -------------------------------------------------------
+
+    def settings(self, request: Request) -> Outcome:
+        return json_answer(200, self.admin.settings())
+
+    async def set_settings(self, request: Request) -> Outcome:
+        try:
+            return json_answer(200, await self.admin.set_settings(document_of(request)))
+        except MappingError as exc:
+            return pattern_error(exc)
+
+    async def extend_settings(self, request: Request) -> Outcome:
+        try:
+            return json_answer(200, await self.admin.extend_settings(document_of(request)))
+        except MappingError as exc:
+            return pattern_error(exc)
+
+    def version(self, request: Request) -> Outcome:
+        return json_answer(200, {"version": VERSION, "compatibility": WIREMOCK_VERSION})
 
     # --- the journal ----------------------------------------------------------------
 
     def requests(self, request: Request) -> Outcome:
         limit, since = _number(request, "limit"), _since(request)
         unmatched = request.query.get("unmatched", [""])[0].lower() == "true"
-        return _json(200, self.admin.serve_events(limit, since, unmatched))
+        return json_answer(200, self.admin.serve_events(limit, since, unmatched))
 
     def request(self, request: Request, params: Mapping[str, str]) -> Outcome:
         _uuid_id(params["id"])
         found = self.admin.serve_event(params["id"])
         if found is None:
             return _error(404, f"No request with id {params['id']}", code=404)
-        return _json(200, found)
+        return json_answer(200, found)
 
     def clear(self, request: Request) -> Outcome:
         self.admin.clear_logs()
-        return _json(200, {})
+        return json_answer(200, {})
 
     def count(self, request: Request) -> Outcome:
         pattern = _pattern(request)
         try:
             count = self.admin.count_requests(pattern)
         except ValueError as exc:
-            return _pattern_error(exc)
+            return pattern_error(exc)
         disabled = self.admin.journal_disabled
-        return _json(200, {"count": count, "requestJournalDisabled": disabled})
+        return json_answer(200, {"count": count, "requestJournalDisabled": disabled})
 
     def find(self, request: Request) -> Outcome:
         pattern = _pattern(request)
         try:
             found = self.admin.find_requests(pattern)
         except ValueError as exc:
-            return _pattern_error(exc)
+            return pattern_error(exc)
         disabled = self.admin.journal_disabled
-        return _json(200, {"requests": found, "requestJournalDisabled": disabled})
+        return json_answer(200, {"requests": found, "requestJournalDisabled": disabled})
 
     def unmatched(self, request: Request) -> Outcome:
         found = self.admin.unmatched_requests()
         disabled = self.admin.journal_disabled
-        return _json(200, {"requests": found, "requestJournalDisabled": disabled})
+        return json_answer(200, {"requests": found, "requestJournalDisabled": disabled})
 
     # --- scenarios ------------------------------------------------------------------
 
     def scenarios(self, request: Request) -> Outcome:
-        return _json(200, {"scenarios": self.admin.scenarios()})
+        return json_answer(200, {"scenarios": self.admin.scenarios()})
 
     def reset_scenarios(self, request: Request) -> Outcome:
         self.admin.reset_scenarios()
-        return _json(200, {})
+        return json_answer(200, {})
 
     def state(self, request: Request, params: Mapping[str, str]) -> Outcome:
         if request.body.strip():  # WireMock: no body puts the scenario back to Started
-            document = _document(request)
+            document = document_of(request)
             state = document.get("state") if isinstance(document, Mapping) else None
         else:
             state = SCENARIO_START
@@ -220,10 +376,10 @@ class WireMockRoutes:
             return _error(404, str(exc), code=404)
         except ValueError as exc:
             return _error(422, str(exc), code=11)
-        return _json(200, {})
+        return json_answer(200, {})
 
 
-def _pattern_error(exc: ValueError) -> Outcome:
+def pattern_error(exc: ValueError) -> Outcome:
     """A pattern ``request_pattern`` refused, as WireMock reports one it cannot read."""
     pointer = getattr(exc, "pointer", "") or "/"
     return _error(422, _PARSE_TITLE, pointer=pointer, detail=str(exc))

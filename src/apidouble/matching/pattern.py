@@ -238,7 +238,7 @@ def _query(name: str, spec: ValueSpec) -> Condition:
 
 def _header(name: str, spec: ValueSpec) -> Condition:
     key = name.lower()
-    return _values(compile_value(spec, f"header {name}"), lambda r: r.header_map.get(key))
+    return _values(compile_value(spec, f"header {name}"), lambda r: r.header_values(key))
 
 
 def _cookie(name: str, spec: ValueSpec) -> Condition:

@@ -70,7 +70,7 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
         trouble["fault"] = FAULTS[fault]
     if (dribble := raw.get("chunkedDribbleDelay")) is not None:
         trouble["dribble"] = _dribble(dribble)
-    latency = _latency(raw)
+    latency = delay_latency(raw)
     if raw.get("proxyBaseUrl") is not None:
         body = {
             "error": "proxying is not available yet",
@@ -198,7 +198,7 @@ def _dribble(given: Any) -> dict[str, Any]:
     return {"chunks": chunks, "over_ms": total}
 
 
-def _latency(raw: Mapping[str, Any]) -> Latency | None:
+def delay_latency(raw: Mapping[str, Any]) -> Latency | None:
     """``fixedDelayMilliseconds`` or ``delayDistribution`` (the distribution wins)."""
     distribution = raw.get("delayDistribution")
     if distribution is not None:

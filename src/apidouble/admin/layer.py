@@ -1,0 +1,159 @@
+"""The runtime layer: stubs made, replaced or removed through the admin API, over the files.
+
+The served stubs are the files' stubs (or those given in code) with the layer applied:
+a runtime stub whose id is a file stub's replaces it (an edit through the API never
+touches the user's file), removed file stubs are hidden, and runtime stubs come after
+every file stub in order, newest last (WireMock's newest-first precedence follows from
+``Stub.order``). A file reload replaces the files' stubs and keeps the layer, so runtime
+stubs survive reloads; persistent ones also survive restarts (``persist.py``).
+
+The layer is changed copy-on-write (``with_entry``, ``without``...), so a change that
+fails to persist or compile leaves the served one as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..config.ids import StubIds
+from ..config.load import load_data
+from ..errors import ConfigError, ConfigProblem
+from ..importers.wiremock.mapping import MappingDocument
+from ..importers.wiremock.problems import MappingError
+from ..model import Stub
+from .persist import Kind, PersistDir, safe_id
+
+log = logging.getLogger("apidouble")
+
+ADMIN_SOURCE = "<admin>"
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeStub:
+    """One stub made through the API: its document as sent and what it compiled to."""
+
+    kind: Kind
+    document: Mapping[str, Any]
+    stub: Stub
+    persistent: bool = True
+    seq: int = 0
+    """When it was first made (its rank among runtime stubs; kept when replaced)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StubLayer:
+    """Runtime stubs by id (in the order made) and the file stubs hidden by a delete."""
+
+    entries: Mapping[str, RuntimeStub] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+    next_seq: int = 0
+
+    def apply(self, base: Sequence[Stub]) -> list[Stub]:
+        """The stubs to serve: ``base`` less what is hidden or replaced, then the layer."""
+        shadowed = self.hidden | self.entries.keys()
+        served = [stub for stub in base if stub.id not in shadowed]
+        first = max((stub.order for stub in base), default=-1) + 1
+        served.extend(replace(e.stub, order=first + e.seq) for e in self.entries.values())
+        return served
+
+    def with_entry(self, entry: RuntimeStub) -> StubLayer:
+        """The layer with ``entry`` added, or replacing the runtime stub of its id (which
+        keeps its rank)."""
+        old = self.entries.get(entry.stub.id)
+        seq = old.seq if old is not None else self.next_seq
+        entries = dict(self.entries)
+        entries[entry.stub.id] = replace(entry, seq=seq)
+        next_seq = self.next_seq if old is not None else self.next_seq + 1
+        return StubLayer(entries, self.hidden, next_seq)
+
+    def without(self, ids: Iterable[str], base_ids: Iterable[str]) -> StubLayer:
+        """The layer with the stubs ``ids`` gone: runtime ones dropped, file ones hidden."""
+        gone = set(ids)
+        entries = {key: e for key, e in self.entries.items() if key not in gone}
+        hidden = self.hidden | (gone & set(base_ids))
+        return StubLayer(entries, frozenset(hidden), self.next_seq)
+
+    def reset(self) -> StubLayer:
+        """Back to what is kept on disk: non-persistent stubs dropped, file stubs shown."""
+        kept = {key: e for key, e in self.entries.items() if e.persistent}
+        return StubLayer(kept, frozenset(), self.next_seq)
+
+
+def wiremock_stub(
+    document: Mapping[str, Any],
+    files: Path | None = None,
+    templating: bool = False,
+    source: str = ADMIN_SOURCE,
+) -> tuple[dict[str, Any], Stub]:
+    """A WireMock mapping as the API received it -> (the mapping with its id, the stub).
+
+    A mapping without ``id`` (or ``uuid``) gets a random UUID, as WireMock gives it; a
+    UUID id is written in WireMock's lower-case form. Raises ``MappingError`` with the
+    pointer to blame."""
+    if not isinstance(document, Mapping):
+        raise MappingError("a mapping must be a JSON object with 'request' and 'response'")
+    mapping = dict(document)
+    given = mapping.get("id") or mapping.get("uuid")
+    if given is None:
+        mapping_id = str(uuid.uuid4())
+    elif not isinstance(given, str):
+        raise MappingError("id must be a string (a UUID)", "/id")
+    else:
+        try:
+            mapping_id = str(uuid.UUID(given))
+        except ValueError:
+            mapping_id = given
+    try:
+        safe_id(mapping_id)
+    except ValueError as exc:
+        raise MappingError(str(exc), "/id") from None
+    mapping["id"] = mapping_id
+    mapping.pop("uuid", None)
+    problems: list[ConfigProblem] = []
+    converter = MappingDocument(source, source, {}, problems, StubIds(), files, templating)
+    stubs = converter.load(mapping)
+    if problems or not stubs:
+        problem = problems[0]
+        raise MappingError(problem.message, problem.pointer or "")
+    return mapping, stubs[0]
+
+
+def native_stub(document: Mapping[str, Any], base_dir: Path | None = None) -> Stub:
+    """One native endpoint as the API received it; raises ``ConfigError`` (each problem
+    with its pointer)."""
+    loaded = load_data({"endpoints": [dict(document)]}, source=ADMIN_SOURCE, base_dir=base_dir)
+    stub = loaded.stubs[0]
+    try:
+        safe_id(stub.id)
+    except ValueError as exc:
+        problem = ConfigProblem(ADMIN_SOURCE, str(exc), None, "/id", stub.label)
+        raise ConfigError([problem]) from None
+    return stub
+
+
+def load_layer(
+    persist: PersistDir,
+    files: Path | None = None,
+    templating: bool = False,
+    base_dir: Path | None = None,
+) -> StubLayer:
+    """The runtime stubs a previous run persisted, oldest first. A file that no longer
+    reads as a stub is skipped with a log line naming it (the rest serve)."""
+    layer = StubLayer()
+    for found in persist.read_all():
+        source = str(found.path)
+        try:
+            if found.kind == "wiremock":
+                document, stub = wiremock_stub(found.document, files, templating, source)
+            else:
+                document, stub = found.document, native_stub(found.document, base_dir)
+        except (MappingError, ConfigError) as exc:
+            log.error("persisted stub %s skipped: %s", source, exc)
+            continue
+        layer = layer.with_entry(RuntimeStub(found.kind, document, stub))
+    return layer

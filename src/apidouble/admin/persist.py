@@ -1,0 +1,129 @@
+"""Stubs made through the admin API, on disk: one file per stub, written atomically.
+
+A write goes to a temporary file in the same folder, is flushed and fsynced, renamed
+over the stub's file, and the folder is fsynced: after a crash or a ``kill -9`` the
+file is either the old one or the new one, never a torn mix, and an acknowledged write
+is on disk. One file per stub means concurrent writes never touch the same bytes.
+
+Layout under the persist folder: ``mappings/ID.json`` holds a WireMock mapping as the
+client sent it, ``endpoints/ID.json`` a native endpoint. File names come from ids that
+``safe_id`` accepted, so no id can name a path outside the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+log = logging.getLogger("apidouble")
+
+Kind = Literal["wiremock", "native"]
+_FOLDERS: dict[Kind, str] = {"wiremock": "mappings", "native": "endpoints"}
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class UnsafeId(ValueError):
+    """An id that cannot name a file (path separators, dots first, too long)."""
+
+
+def safe_id(stub_id: str) -> str:
+    """``stub_id`` when it can be a file name as it is; raises ``UnsafeId`` otherwise."""
+    if not _SAFE_ID.fullmatch(stub_id):
+        raise UnsafeId(
+            f"id {stub_id!r} must be 1-128 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        )
+    return stub_id
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One stub document read back from the persist folder."""
+
+    kind: Kind
+    stub_id: str
+    document: dict[str, Any]
+    path: Path
+
+
+class PersistDir:
+    """The folder runtime stubs are kept in (created on the first write)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, kind: Kind, stub_id: str) -> Path:
+        return self.root / _FOLDERS[kind] / f"{safe_id(stub_id)}.json"
+
+    def write(self, kind: Kind, stub_id: str, document: Mapping[str, Any]) -> None:
+        """Replace the stub's file atomically (see the module docstring)."""
+        target = self.path(kind, stub_id)
+        folder = target.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        _sync_folder(folder)
+
+    def delete(self, kind: Kind, stub_id: str) -> None:
+        """Remove the stub's file, if there is one."""
+        target = self.path(kind, stub_id)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return
+        _sync_folder(target.parent)
+
+    def read_all(self) -> Iterator[Saved]:
+        """Every stub file, oldest first (by modification time, then name). A file that is
+        not a JSON object is skipped with a log line, never served half-read."""
+        found: list[tuple[float, str, Kind, Path]] = []
+        for kind, name in _FOLDERS.items():
+            folder = self.root / name
+            if not folder.is_dir():
+                continue
+            for path in folder.glob("*.json"):
+                if path.name.startswith("."):
+                    continue  # a temporary file a crash left behind
+                found.append((path.stat().st_mtime, path.name, kind, path))
+        for _, _, kind, path in sorted(found):
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                log.error("persisted stub %s skipped: %s", path, exc)
+                continue
+            if not isinstance(document, dict):
+                log.error("persisted stub %s skipped: not a JSON object", path)
+                continue
+            yield Saved(kind, path.stem, document, path)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync the folder so the rename or unlink itself survives a crash (POSIX only)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,93 @@
+"""Changing what is served from the admin API: the runtime layer, persisted, then composed.
+
+Every write follows the same steps, under the composer's lock: build the new layer
+(copy-on-write) and compile it, so a bad stub fails before anything changes; write the
+persistent files (off the event loop: they are fsynced); then serve the new config. A
+step that fails leaves the served config and the files as they were, so a client that
+got an answer can rely on it: a 201 means the stub is served and, unless it said
+``persistent: false``, on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..compose import Composer
+from ..model import Stub
+from .layer import RuntimeStub, StubLayer
+from .persist import Kind, PersistDir
+
+log = logging.getLogger("apidouble")
+
+
+class DuplicateEndpoint(ValueError):
+    """A create named an id another stub already has."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file to write (``document``) or delete (None) once the change is valid."""
+
+    kind: Kind
+    stub_id: str
+    document: Mapping[str, Any] | None
+
+
+class Writer:
+    """Applies layer changes through one composer, persisting them in ``persist``."""
+
+    def __init__(self, composer: Composer, persist: PersistDir | None) -> None:
+        self.composer = composer
+        self.persist = persist
+
+    @property
+    def layer(self) -> StubLayer:
+        return self.composer.layer
+
+    def base_ids(self) -> set[str]:
+        return {stub.id for stub in self.composer.base.stubs}
+
+    def served_stubs(self) -> list[Stub]:
+        served = self.composer.served
+        return [] if served is None else [c.stub for c in served.stubs.values()]
+
+    async def change(
+        self, make: Callable[[StubLayer], tuple[StubLayer, list[FileChange]]]
+    ) -> StubLayer:
+        """Serve the layer ``make`` derives from the current one, after writing its files.
+
+        ``make`` runs under the lock on the current layer, so concurrent writes never
+        lose each other's changes. Raises whatever ``make`` or compiling raises
+        (nothing changed then), or ``OSError`` when a file cannot be written."""
+        composer = self.composer
+        async with composer.lock:
+            layer, files = make(composer.layer)
+            config = composer.compose(layer=layer)
+            if files and self.persist is not None:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, self._write_files, files)
+            composer.commit(config, layer=layer)
+            return layer
+
+    def _write_files(self, files: Iterable[FileChange]) -> None:
+        persist = self.persist
+        assert persist is not None
+        for change in files:
+            if change.document is None:
+                persist.delete(change.kind, change.stub_id)
+            else:
+                persist.write(change.kind, change.stub_id, change.document)
+
+
+def saved(entry: RuntimeStub) -> FileChange:
+    """The file that keeps ``entry`` (a delete when it is not persistent)."""
+    document = entry.document if entry.persistent else None
+    return FileChange(entry.kind, entry.stub.id, document)
+
+
+def removed(entry: RuntimeStub) -> FileChange:
+    return FileChange(entry.kind, entry.stub.id, None)

@@ -1,0 +1,120 @@
+"""What is served, composed: the last good load of the files, under the runtime layer.
+
+Two things change the served config: a reload of the files (``watch.Reloader``) and a
+write through the admin API (``admin.local``). Both go through one ``Composer``, under
+one lock, so neither can install a config that lacks the other's latest change, and
+both keep the server-wide settings the files gave (CORS, rate limit, data, faker, the
+WireMock 404 and ``__files``), which a config rebuilt from stubs alone would lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .admin.layer import StubLayer
+from .admin.settings import GlobalSettings
+from .compiled import CompiledConfig, compile_config
+from .config.load import Config
+from .importers.wiremock.unmatched import wiremock_report
+from .state.clock import SYSTEM_CLOCK, Clock
+from .state.store import StateStore
+
+
+@dataclass(frozen=True, slots=True)
+class Formats:
+    """How files of other tools' formats are served (WireMock's flags)."""
+
+    global_templating: bool = False
+    """Every WireMock response is a template (``--global-response-templating``)."""
+    wiremock_404: bool = True
+    """A WireMock root answers unmatched requests with WireMock's plain-text report."""
+
+
+DEFAULT_FORMATS = Formats()
+
+
+class Composer:
+    """Compiles ``base`` (the files' stubs and settings) with ``layer`` and installs it."""
+
+    def __init__(
+        self,
+        base: Config,
+        install: Callable[[CompiledConfig], None],
+        seed: int | None = None,
+        *,
+        store: StateStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        formats: Formats = DEFAULT_FORMATS,
+        layer: StubLayer | None = None,
+    ) -> None:
+        self.base = base
+        self.layer = layer or StubLayer()
+        self.settings = GlobalSettings()
+        """WireMock's global settings (a delay for stubs that set none)."""
+        self.seed = seed
+        self.store = store
+        self.clock = clock
+        self.formats = formats
+        self.served: CompiledConfig | None = None
+        """The last config installed (lends its unchanged compiled stubs)."""
+        self._install = install
+        self.lock = asyncio.Lock()
+        """Held while a new config is built and installed: reloads and admin writes."""
+
+    def compose(
+        self,
+        base: Config | None = None,
+        layer: StubLayer | None = None,
+        previous: CompiledConfig | None = None,
+        settings: GlobalSettings | None = None,
+    ) -> CompiledConfig:
+        """Compile ``base`` under ``layer`` (default: the current ones); raises
+        ``ConfigError``. Nothing is installed: see ``commit``."""
+        base = self.base if base is None else base
+        layer = self.layer if layer is None else layer
+        settings = self.settings if settings is None else settings
+        seed = self.seed if self.seed is not None else base.seed
+        faker = base.faker
+        wiremock = self.formats.wiremock_404 and base.wiremock
+        compiled = compile_config(
+            settings.apply(layer.apply(base.stubs)),
+            (*base.files, *base.data_files),
+            seed,
+            data=base.data,
+            faker_locale=faker.locale if faker else None,
+            faker_seed=faker.seed if faker else None,
+            server=base.server,
+            store=self.store,
+            clock=self.clock,
+            previous=previous if previous is not None else self.served,
+            file_roots=base.file_roots,
+            not_found=wiremock_report if wiremock else None,
+        )
+        compiled.skipped = base.skipped
+        return compiled
+
+    def commit(
+        self,
+        config: CompiledConfig,
+        base: Config | None = None,
+        layer: StubLayer | None = None,
+        *,
+        install: bool = True,
+    ) -> None:
+        """Serve ``config``, built from ``base`` and ``layer``, which become the current ones
+        (``install=False``: the first config, which the engine is made with)."""
+        if base is not None:
+            self.base = base
+        if layer is not None:
+            self.layer = layer
+        self.served = config
+        if install:
+            self._install(config)
+
+    def change_settings(self, settings: GlobalSettings) -> None:
+        """Serve the same stubs under new global settings (hold ``lock``)."""
+        config = self.compose(settings=settings)
+        self.settings = settings
+        self.commit(config)
