@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from bisect import bisect_left
 from collections.abc import Awaitable
 
 from . import serving_trouble as trouble
@@ -26,6 +27,7 @@ from .compiled import CompiledConfig, CompiledStub
 from .express import ExpressLane
 from .journal import Journal
 from .matching.router import RouteMatch
+from .metrics import BUCKETS, Counters
 from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
 from .outcome import Fail, Outcome, Respond, Response
@@ -36,6 +38,7 @@ from .templating import TemplateRenderError
 log = logging.getLogger("apidouble")
 
 _PROBLEM = "application/problem+json"
+_FIRST_BUCKET = BUCKETS[0]
 _MISS_BODY_CAP = 4096
 """Unmatched requests with larger bodies are explained afresh (their reports not kept)."""
 
@@ -43,10 +46,17 @@ _MISS_BODY_CAP = 4096
 class Engine:
     """Serves requests from the installed config and records them in the journal."""
 
-    def __init__(self, config: CompiledConfig, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        config: CompiledConfig,
+        journal: Journal | None = None,
+        counters: Counters | None = None,
+    ) -> None:
         self.config = config
         self.journal = journal if journal is not None else Journal()
-        self.express = ExpressLane(self.journal)
+        self.counters = counters if counters is not None else Counters()
+        """Per-exchange counts for the metrics, across every installed config."""
+        self.express = ExpressLane(self.journal, self.counters)
         """Static stubs the transport answers itself (see ``express``)."""
         self.express.install(config)
 
@@ -363,11 +373,32 @@ class Engine:
         return self._sent(Respond(response, 0.0, event))
 
     def served(self, outcome: Outcome, elapsed_s: float) -> None:
-        """Journal the exchange once the transport is done with it."""
+        """Journal and count the exchange once the transport is done with it (plain
+        numbers: ``metrics_export`` reads them when scraped)."""
         event = outcome.event
         if event is not None:
             event.duration_s = elapsed_s
             self.journal.record(event)
+            counters = self.counters
+            stub = event.stub
+            label = stub.label if stub is not None else ""
+            key = (label, event.request.method, event.status)
+            cell = counters.requests.get(key)
+            if cell is None:
+                cell = counters.cell(key)
+            cell.hits += 1
+            delay = event.delay_s
+            processing = elapsed_s - delay  # our own time: the injected delay is apart
+            if processing <= _FIRST_BUCKET:  # almost always: no search
+                counters.duration[0] += 1
+            else:
+                counters.duration[bisect_left(BUCKETS, processing)] += 1
+            counters.duration_sum += processing
+            if delay:
+                counters.delay[bisect_left(BUCKETS, delay)] += 1
+                counters.delay_sum += delay
+            if event.decision:
+                counters.trouble(label, event.decision)
 
 
 def _miss_key(request: Request) -> tuple[object, ...]:

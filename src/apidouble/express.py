@@ -10,7 +10,8 @@ percent escape, HEAD, a control path, anything the engine would have to decide) 
 the general path, so the lane changes how fast an answer comes, never which answer.
 
 The table is rebuilt with every installed config (``Engine.install``); a feature that
-must see every request (metrics, addons) clears it at load time by not being inert.
+must see every request (addons) clears it at load time by not being inert. Metrics need
+no such thing: each route holds its ``metrics.Cell`` and adds one to it per exchange.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .metrics import Cell, Counters
 from .model import Request, ServeEvent, Stub
 from .outcome import Response
 from .transport.replies import END_KEEP
@@ -35,13 +37,17 @@ _BODYLESS = frozenset({204, 304})
 class ExpressRoute:
     """One (method, path) and the bytes that answer it on a persistent HTTP/1.1 connection."""
 
-    __slots__ = ("stub", "method", "path", "response", "wire")
+    __slots__ = ("stub", "method", "path", "response", "wire", "cell")
 
-    def __init__(self, stub: Stub, method: str, path: str, response: Response) -> None:
+    def __init__(
+        self, stub: Stub, method: str, path: str, response: Response, cell: Cell | None = None
+    ) -> None:
         self.stub = stub
         self.method = method
         self.path = path
         self.response = response
+        self.cell = cell if cell is not None else Cell()
+        """Exchanges served from this route (kept across installs by ``Counters``)."""
         bodyless = response.status in _BODYLESS or response.status < 200
         self.wire = response.head + END_KEEP + (b"" if bodyless else response.body)
         """Exactly what the general path writes for this response (``connection._write``)."""
@@ -68,21 +74,24 @@ class ExpressLane:
     ``routes`` and ``clock`` change, each with one assignment, on install.
     """
 
-    __slots__ = ("routes", "clock", "journal")
+    __slots__ = ("routes", "clock", "journal", "counters")
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, counters: Counters | None = None) -> None:
         self.routes: Routes = {}
         self.journal = journal
+        self.counters = counters if counters is not None else Counters()
         self.clock: Callable[[], float] = _no_clock
 
     def install(self, config: CompiledConfig) -> None:
         self.clock = config.clock.time
-        self.routes = express_routes(config)
+        self.routes = express_routes(config, self.counters)
 
     def served(
         self, route: ExpressRoute, head: bytes, client: tuple[str, int] | None, elapsed_s: float
     ) -> None:
-        """Journal one exchange served from ``route`` (``head``: the request as received)."""
+        """Journal and count one exchange served from ``route`` (``head``: the request as
+        received)."""
+        route.cell.hits += 1
         self.journal.record_express(route, head, client, self.clock(), elapsed_s)
 
 
@@ -90,9 +99,10 @@ def _no_clock() -> float:
     return 0.0
 
 
-def express_routes(config: CompiledConfig) -> Routes:
+def express_routes(config: CompiledConfig, counters: Counters | None = None) -> Routes:
     """Every (method, target) the engine would answer with ready bytes whatever else the
-    request holds (the conditions of ``Engine.handle``'s ready path, decided once)."""
+    request holds (the conditions of ``Engine.handle``'s ready path, decided once), each
+    with its cell in ``counters``."""
     server = config.server
     if server.active or config.any_cors or not server.plain:
         return {}
@@ -104,7 +114,8 @@ def express_routes(config: CompiledConfig) -> Routes:
         if ready is None or len(ready.body) >= MAX_EXPRESS_BODY:
             continue
         target = path.encode("latin-1")  # the transport decodes targets as latin-1
-        route = ExpressRoute(stub, method, path, ready)
+        cell = counters.cell((stub.label, method, ready.status)) if counters is not None else None
+        route = ExpressRoute(stub, method, path, ready, cell)
         routes.setdefault(method.encode("latin-1"), {})[target] = route
     return routes
 

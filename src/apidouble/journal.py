@@ -80,6 +80,7 @@ class Journal:
         self._state = State()
         self._seq = 0
         self._fanout = Fanout()
+        self._evicted_before_clear = 0
 
     @property
     def limits(self) -> JournalLimits:
@@ -236,8 +237,14 @@ class Journal:
         """Entries evicted since the last clear."""
         return sum(evicted for _, evicted in self._state.all_counts().values())
 
+    @property
+    def evicted_total(self) -> int:
+        """Entries evicted since the journal was made (a clear does not reset it)."""
+        return self._evicted_before_clear + self.dropped
+
     def clear(self) -> None:
         """Forget every entry and reset the counters (entry ids keep increasing)."""
+        self._evicted_before_clear += self.dropped
         self._state = State()
 
     def entry(self, seq: int) -> dict[str, Any] | None:

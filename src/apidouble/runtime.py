@@ -36,6 +36,8 @@ from .dispatch import Dispatcher
 from .engine import Engine
 from .errors import ConfigError
 from .journal import Journal, JournalLimits
+from .metrics import Counters
+from .metrics_export import METRICS_PATH, MetricsRoute, ServerCollector
 from .model import Stub
 from .options import Options, server_limits
 from .state.clock import SYSTEM_CLOCK, Clock
@@ -109,7 +111,8 @@ class Runtime:
             )
             initial = self.composer.compose()
             self.composer.commit(initial, install=False)
-        self.engine = Engine(initial, self.journal)
+        self.counters = Counters()
+        self.engine = Engine(initial, self.journal, self.counters)
         self.admin = LocalAdmin(
             self.engine,
             self.composer,
@@ -122,13 +125,20 @@ class Runtime:
         """Set by ``POST /__admin/shutdown`` where ``serve_until_signal`` serves (the CLI, a
         worker), which then stops as on SIGTERM; an embedded server is stopped by its owner."""
         self.routes = AdminRoutes(self.admin, options.admin_token)
+        self.metrics = MetricsRoute(ServerCollector(self.engine, self._open_connections))
+        self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
         self.dispatcher = Dispatcher(self.engine, self.routes)
 
     def _install(self, config: CompiledConfig) -> None:
         self.engine.install(config)
 
     def _on_error(self, error: ConfigError | None) -> None:
+        self.counters.reloaded(error is not None)
         self.admin.on_reload(error)
+
+    def _open_connections(self) -> int:
+        server = self.server
+        return 0 if server is None else server.connections
 
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""

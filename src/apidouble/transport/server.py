@@ -153,6 +153,11 @@ class HttpServer:
     def url(self) -> str:
         return http_url(self.host, self.port)
 
+    @property
+    def connections(self) -> int:
+        """HTTP connections open now."""
+        return len(self._state.connections)
+
     async def close(self) -> None:
         """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
         if self._state.closing:

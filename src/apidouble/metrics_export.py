@@ -1,0 +1,157 @@
+"""``GET /__admin/metrics``: the server's counts as Prometheus text, built when scraped.
+
+A custom collector reads the plain numbers ``metrics.Counters`` holds, the journal and
+the open connections at scrape time, so serving a request never calls
+prometheus-client. Each server has its own ``CollectorRegistry`` (never the global
+one): two servers in one process report apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+from .engine import Engine
+from .metrics import BUCKETS, Key
+from .model import Request
+from .outcome import Outcome, Respond, Response
+
+METRICS_PATH = "/__admin/metrics"
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+"""The classic text format (``text/plain; version=0.0.4; charset=utf-8``)."""
+
+_LE = (*(f"{bound:g}" for bound in BUCKETS), "+Inf")
+
+
+class ServerCollector:
+    """One server's metric families, from its engine's counters and journal."""
+
+    def __init__(self, engine: Engine, connections: Callable[[], int]) -> None:
+        self.engine = engine
+        self.connections = connections
+        """Evictions counted before the journal's last clear (its own count restarts)."""
+
+    def collect(self) -> Iterator[Metric]:
+        counters = self.engine.counters
+        totals = {key: cell.hits for key, cell in counters.requests.copy().items()}
+        yield _requests(totals)
+        served = sum(totals.values())
+        general = sum(counters.duration)
+        yield _histogram(
+            "apidouble_request_duration_seconds",
+            "Our own time per exchange: arrival to answer, less any injected delay. "
+            "Static stubs served from the express lane count in the lowest bucket.",
+            counters.duration,
+            counters.duration_sum,
+            served - general,
+        )
+        yield _histogram(
+            "apidouble_response_delay_seconds",
+            "Latency injected before answering (0 for most stubs: the lowest bucket).",
+            counters.delay,
+            counters.delay_sum,
+            served - sum(counters.delay),
+        )
+        yield _by_stub(
+            "apidouble_failures_injected", "Injected failures, by stub.", counters.failures
+        )
+        faults = CounterMetricFamily(
+            "apidouble_faults",
+            "Connection faults carried out, by stub and fault.",
+            labels=["stub", "fault"],
+        )
+        for (stub, fault), value in sorted(counters.faults.copy().items()):
+            faults.add_metric([stub, fault], value)
+        yield faults
+        yield _by_stub(
+            "apidouble_rate_limited",
+            "Requests refused by a rate limit (the stub's or the server's), by stub.",
+            counters.rate_limited,
+        )
+        yield from self._journal()
+        yield CounterMetricFamily(
+            "apidouble_reloads",
+            "Reloads of the config files, failed ones included.",
+            value=counters.reloads,
+        )
+        yield CounterMetricFamily(
+            "apidouble_reload_errors",
+            "Reloads that failed (the last good config kept serving).",
+            value=counters.reload_errors,
+        )
+        yield GaugeMetricFamily(
+            "apidouble_connections_open", "HTTP connections open now.", value=self.connections()
+        )
+        yield GaugeMetricFamily(
+            "apidouble_stubs", "Stubs served now.", value=len(self.engine.config.stubs)
+        )
+
+    def _journal(self) -> Iterator[Metric]:
+        journal = self.engine.journal
+        yield GaugeMetricFamily(
+            "apidouble_journal_entries", "Entries the journal keeps.", value=len(journal)
+        )
+        yield GaugeMetricFamily(
+            "apidouble_journal_bytes",
+            "Memory the journal's entries take, as counted against its budget.",
+            value=journal.size_bytes,
+        )
+        yield CounterMetricFamily(
+            "apidouble_journal_evicted",
+            "Entries the journal dropped to stay within its limits.",
+            value=journal.evicted_total,
+        )
+
+
+def _requests(totals: dict[Key, int]) -> Metric:
+    family = CounterMetricFamily(
+        "apidouble_requests",
+        "Exchanges served and journaled, by stub (empty: unmatched), method and status.",
+        labels=["stub", "method", "status"],
+    )
+    for (stub, method, status), value in sorted(totals.items()):
+        if value:
+            family.add_metric([stub, method, str(status)], value)
+    return family
+
+
+def _histogram(name: str, help_: str, buckets: list[int], total: float, lowest: int) -> Metric:
+    """Cumulative buckets from per-bucket counts, with ``lowest`` more in the first."""
+    counts = list(buckets)
+    counts[0] += lowest
+    running = 0
+    cumulative: list[tuple[str, float]] = []
+    for le, count in zip(_LE, counts, strict=True):
+        running += count
+        cumulative.append((le, running))
+    return HistogramMetricFamily(name, help_, buckets=cumulative, sum_value=total)
+
+
+def _by_stub(name: str, help_: str, counts: dict[str, int]) -> Metric:
+    family = CounterMetricFamily(name, help_, labels=["stub"])
+    for stub, value in sorted(counts.copy().items()):
+        family.add_metric([stub], value)
+    return family
+
+
+class MetricsRoute:
+    """The control route: a private registry holding one ``ServerCollector``."""
+
+    def __init__(self, collector: ServerCollector) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(collector)
+
+    def text(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def __call__(self, request: Request) -> Outcome:
+        headers = [("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")]
+        return Respond(Response.build(200, headers, self.text()))
