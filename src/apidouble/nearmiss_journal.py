@@ -16,7 +16,7 @@ import binascii
 import weakref
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .admin.wiremock import MappingViews, logged_date_string, logged_request
 from .compiled import CompiledConfig
@@ -176,14 +176,26 @@ def read_logged_request(raw: Any) -> tuple[Request, dict[str, Any]]:
     if target is not None and target.hostname:
         shown["scheme"] = target.scheme or "http"
         shown["host"] = target.hostname
-        shown["port"] = target.port or (443 if target.scheme == "https" else 80)
+        shown["port"] = _port(target)
     else:
         shown["port"] = -1
     if "loggedDate" in shown:
-        shown["loggedDateString"] = logged_date_string(shown["loggedDate"] / 1000)
+        try:
+            shown["loggedDateString"] = logged_date_string(shown["loggedDate"] / 1000)
+        except (OverflowError, ValueError, OSError):
+            raise MappingError("loggedDate is out of range", "/loggedDate") from None
     shown["queryParams"] = {k: {"key": k, "values": v} for k, v in request.query.items()}
     shown["formParams"] = {}
     return request, shown
+
+
+def _port(target: SplitResult) -> int:
+    """The URL's port, its scheme's default, or -1 when it is not a port (WireMock's)."""
+    try:
+        port = target.port
+    except ValueError:
+        return -1
+    return port or (443 if target.scheme == "https" else 80)
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str | None:
@@ -214,7 +226,7 @@ def _body(raw: Mapping[str, Any]) -> bytes:
             raise MappingError("bodyAsBase64 must be a string", "/bodyAsBase64")
         try:
             return base64.b64decode(encoded, validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # not base64, or not ASCII at all
             raise MappingError("bodyAsBase64 is not base64", "/bodyAsBase64") from None
     text = raw.get("body")  # WireMock ignores it; matching on it is what a sender means
     return text.encode("utf-8") if isinstance(text, str) else b""

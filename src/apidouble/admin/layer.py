@@ -114,6 +114,7 @@ def wiremock_stub(
         raise MappingError(str(exc), "/id") from None
     mapping["id"] = mapping_id
     mapping.pop("uuid", None)
+    mapping = _as_wiremock_keeps(mapping)
     problems: list[ConfigProblem] = []
     converter = MappingDocument(source, source, {}, problems, StubIds(), files, templating)
     stubs = converter.load(mapping)
@@ -121,6 +122,19 @@ def wiremock_stub(
         problem = problems[0]
         raise MappingError(problem.message, problem.pointer or "")
     return mapping, stubs[0]
+
+
+def _as_wiremock_keeps(mapping: dict[str, Any]) -> dict[str, Any]:
+    """The mapping as WireMock stores it: null fields left out (at the top, in ``request``
+    and ``response``; a JSON body or metadata is kept as written), ``method`` ``ANY`` and
+    ``status`` 200 when not given."""
+    kept = {key: value for key, value in mapping.items() if value is not None}
+    for part, defaults in (("request", {"method": "ANY"}), ("response", {"status": 200})):
+        given = kept.get(part)
+        if isinstance(given, Mapping):
+            fields = {key: value for key, value in given.items() if value is not None}
+            kept[part] = {**fields, **{k: v for k, v in defaults.items() if k not in fields}}
+    return kept
 
 
 def native_stub(document: Mapping[str, Any], base_dir: Path | None = None) -> Stub:

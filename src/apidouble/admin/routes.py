@@ -20,8 +20,9 @@ from ..model import Request
 from ..outcome import Outcome, Respond
 from ..responses import json_response
 from .api import Admin
+from .openapi_route import add_openapi_route
 from .wiremock_nearmiss_routes import add_near_miss_routes
-from .wiremock_routes import add_wiremock_routes
+from .wiremock_routes import add_wiremock_routes, whole_number
 from .writes import DuplicateEndpoint
 
 Route = Callable[[Request], "Outcome | Awaitable[Outcome]"]
@@ -81,6 +82,7 @@ class AdminRoutes:
         self.add(("POST",), "/__admin/shutdown", self._shutdown)
         add_wiremock_routes(self)
         add_near_miss_routes(self)
+        add_openapi_route(self)
 
     def add(
         self, methods: tuple[str, ...], path: str, route: Route, *, open_: bool = False
@@ -157,9 +159,10 @@ class AdminRoutes:
 
     def _logs(self, request: Request) -> Outcome:
         raw = request.query.get("limit", [""])[0]
-        if raw and not raw.isdigit():
+        limit = whole_number(raw) if raw else None
+        if raw and limit is None:
             return _json(400, {"error": "limit must be a non-negative integer"})
-        return _json(200, self.admin.logs(int(raw) if raw else None))
+        return _json(200, self.admin.logs(limit))
 
     def _clear(self, request: Request) -> Outcome:
         self.admin.clear_logs()

@@ -51,6 +51,16 @@ def read_settings(document: Any) -> GlobalSettings:
     fixed = document.get("fixedDelay")
     if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 0):
         raise at("fixedDelay must be a whole number of milliseconds >= 0", "fixedDelay")
+    passthrough = document.get("proxyPassThrough")
+    if passthrough is not None and not isinstance(passthrough, bool | int | float):
+        raise at("proxyPassThrough must be true or false", "proxyPassThrough")
+    distribution = document.get("delayDistribution")
+    if isinstance(distribution, Mapping):
+        for key, value in distribution.items():
+            if key == "type":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise at(f"{key} must be a number >= 0", "delayDistribution", key)
     extended = document.get("extended")
     if extended is not None and not isinstance(extended, Mapping):
         raise at("extended must be a JSON object", "extended")
@@ -60,6 +70,8 @@ def read_settings(document: Any) -> GlobalSettings:
     if latency is not None and latency.distribution == "fixed" and not latency.params.get("ms"):
         latency = None  # a delay of 0 is none: static stubs stay static
     kept = {key: value for key, value in document.items() if value is not None}
+    if passthrough is not None:
+        kept["proxyPassThrough"] = bool(passthrough)  # WireMock reads a number as a boolean
     return GlobalSettings(kept, latency)
 
 

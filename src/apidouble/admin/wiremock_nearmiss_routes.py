@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..importers.wiremock.problems import MappingError
 from ..model import Request
 from ..outcome import Outcome
 from .wiremock_routes import WireMockRoutes, document_of, json_answer, pattern_error
@@ -31,7 +30,7 @@ def add_near_miss_routes(routes: AdminRoutes) -> None:
             document = document_of(request)
             try:
                 return json_answer(200, build(document))
-            except MappingError as exc:
+            except ValueError as exc:  # MappingError, or a pattern that does not compile
                 return pattern_error(exc)
 
         return guard(route)

@@ -9,12 +9,14 @@ spelling, kept because python-wiremock still calls it.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from .._version import VERSION
+from ..errors import ConfigError
 from ..importers.wiremock.problems import MappingError
 from ..model import SCENARIO_START, Request
 from ..outcome import Outcome, Respond, Response
@@ -65,9 +67,18 @@ def _number(request: Request, name: str) -> int | None:
     raw = request.query.get(name, [""])[0]
     if not raw:
         return None
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise BadInput(_error(400, f"{raw} is not a whole number", pointer=name))
-    return int(raw)
+    return number
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as a count (ASCII digits, at most ``sys.maxsize``), or None."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None  # "²" is a digit to ``isdigit`` and not to ``int``
+    number = int(raw)
+    return number if number <= sys.maxsize else None
 
 
 def _since(request: Request) -> float | None:
@@ -179,6 +190,8 @@ class WireMockRoutes:
                 return await route(request)
             except BadInput as bad:
                 return bad.answer
+            except ConfigError as exc:  # compiling refused it: nothing changed
+                return config_error(exc)
             except OSError as exc:  # not persisted: nothing changed
                 return _error(500, "the stub could not be written to disk", detail=str(exc))
 
@@ -193,6 +206,8 @@ class WireMockRoutes:
                 return await route(request, params)
             except BadInput as bad:
                 return bad.answer
+            except ConfigError as exc:
+                return config_error(exc)
             except OSError as exc:
                 return _error(500, "the stub could not be written to disk", detail=str(exc))
 
@@ -377,6 +392,13 @@ class WireMockRoutes:
         except ValueError as exc:
             return _error(422, str(exc), code=11)
         return json_answer(200, {})
+
+
+def config_error(error: ConfigError) -> Outcome:
+    """A stub the compiler refused (a pattern or a delay it cannot use), as WireMock
+    reports a mapping it cannot read."""
+    problem = error.problems[0]
+    return _error(422, _PARSE_TITLE, pointer=problem.pointer or "/", detail=problem.message)
 
 
 def pattern_error(exc: ValueError) -> Outcome:
