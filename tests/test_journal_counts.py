@@ -144,3 +144,32 @@ def test_newest_with_a_limit_reads_only_what_it_returns(loads_counter: Callable[
     before = loads_counter()
     assert [e["path"] for e in journal.find(limit=2)] == ["/499", "/498"]
     assert loads_counter() - before == 2
+
+
+def test_removed_entries_go_with_their_counts_and_bytes() -> None:
+    journal = Journal()
+    kept_only = Journal()
+    for n in range(30):
+        chosen = (A, B, None)[n % 3]
+        journal.record(event(f"/p{n}", stub=chosen))
+        if n % 5:
+            kept_only.record(event(f"/p{n}", stub=chosen))
+    doomed = [entry["id"] for entry in journal.newest() if int(entry["path"][2:]) % 5 == 0]
+    assert journal.remove(doomed) == 6
+    assert journal.remove(doomed) == 0  # gone already
+    assert len(journal) == 24
+    assert [e["path"] for e in journal.newest()] == [e["path"] for e in kept_only.newest()]
+    assert journal.count(stub="alpha") == kept_only.count(stub="alpha") == 8
+    assert journal.count(unmatched=True) == kept_only.count(unmatched=True) == 8
+    assert journal.size_bytes == kept_only.size_bytes
+    journal.record(event("/after", stub=A))
+    assert journal.count(stub="alpha") == 9 and journal.newest(1)[0]["path"] == "/after"
+
+
+def test_removal_keeps_eviction_counts() -> None:
+    journal = evicting_journal()
+    evicted = journal.evicted(stub="alpha")
+    kept = journal.find(stub="alpha")
+    journal.remove([kept[0]["id"]])
+    assert journal.count(stub="alpha") == 299
+    assert journal.evicted(stub="alpha") == evicted

@@ -26,7 +26,7 @@ from __future__ import annotations
 import marshal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -241,6 +241,15 @@ class Journal:
     def evicted_total(self) -> int:
         """Entries evicted since the journal was made (a clear does not reset it)."""
         return self._evicted_before_clear + self.dropped
+
+    def remove(self, seqs: Collection[int]) -> int:
+        """Forget the kept entries numbered ``seqs`` (WireMock's request removal): their
+        stubs' counts drop with them. How many were removed."""
+        if not seqs:
+            return 0
+        wanted = set(seqs)
+        self._state, removed = self._state.without(lambda blob: marshal.loads(blob)[SEQ] in wanted)
+        return removed
 
     def clear(self) -> None:
         """Forget every entry and reset the counters (entry ids keep increasing)."""

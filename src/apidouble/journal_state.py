@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from collections.abc import Callable
 
 BLOB_ROUNDING = sys.getsizeof(b"") + 8 + 15
 """``(len(blob) + BLOB_ROUNDING) & -16`` is what a blob takes from the allocator: the
@@ -136,6 +137,40 @@ class State:
             ring.evicted += 1
             if not ring:
                 self.close(ring)
+
+    def without(self, drop: Callable[[bytes], bool]) -> tuple[State, int]:
+        """A copy without the kept entries ``drop`` picks, and how many those were. Their
+        stubs' counts go down by as many, as if they had never been recorded (a removal,
+        not an eviction); everything else, byte count included, is as ``record`` built it.
+        """
+        gone: dict[str | None, int] = {}
+        kept: list[tuple[bytes, str | None]] = []
+        for blob, ring in zip(self.entries, self.rings, strict=True):
+            if drop(blob):
+                gone[ring.key] = gone.get(ring.key, 0) + 1
+            else:
+                kept.append((blob, ring.key))
+        if not gone:
+            return self, 0
+        fresh = State()
+        for stub_id, label in self.labels.items():
+            fresh.see(stub_id, label)
+        counts = {key: (recorded - gone.get(key, 0), evicted)
+                  for key, (recorded, evicted) in self.all_counts().items()}  # fmt: skip
+        for blob, owner in kept:
+            into = fresh.index.get(owner)
+            if into is None:
+                into = fresh.open(owner)
+                into.recorded, into.evicted = counts.pop(owner)
+            into.append(blob)
+            fresh.entries.append(blob)
+            fresh.rings.append(into)
+            fresh.bytes += entry_cost(blob)
+        for key, left in counts.items():  # stubs with no kept entry: counts only
+            fresh.closed[key] = left
+            fresh.bytes += _counts_bytes(left)
+        fresh._remeasure()
+        return fresh, sum(gone.values())
 
     def counts(self, key: str | None) -> tuple[int, int]:
         """(recorded, evicted) for one stub id."""

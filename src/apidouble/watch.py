@@ -46,9 +46,10 @@ def collector_paused() -> Iterator[None]:
 def load_files(
     paths: Sequence[Path], cache: DocumentCache | None = None, formats: Formats = DEFAULT_FORMATS
 ) -> Config:
-    """Read and validate the files (stubs and settings); raises ``ConfigError``."""
-    with collector_paused():
-        return load_config(*paths, cache=cache, templating=formats.global_templating)
+    """Read and validate the files (stubs and settings); raises ``ConfigError``. Call it
+    inside ``collector_paused`` with the compile that follows: a collection between the
+    two would walk everything just loaded."""
+    return load_config(*paths, cache=cache, templating=formats.global_templating)
 
 
 def build(
@@ -64,9 +65,9 @@ def build(
     """Load time, start to end: read the files, validate, compile, index. With the served
     config's ``store``, unchanged stubs keep their state; with the reloader's ``cache``
     and the served config as ``previous``, only edited files and stubs are redone."""
-    base = load_files(paths, cache, formats)
-    composer = Composer(base, _nowhere, seed, store=store, clock=clock, formats=formats)
     with collector_paused():
+        base = load_files(paths, cache, formats)
+        composer = Composer(base, _nowhere, seed, store=store, clock=clock, formats=formats)
         return composer.compose(previous=previous)
 
 
@@ -113,8 +114,8 @@ class Reloader:
     def load_now(self) -> CompiledConfig:
         """The first load, before serving: errors propagate to the caller. The config is
         the composer's served one but not installed: the caller serves it first."""
-        base = load_files(self.paths, self.cache, self.formats)
         with collector_paused():
+            base = load_files(self.paths, self.cache, self.formats)
             config = self.composer.compose(base)
         self.composer.commit(config, base=base, install=False)
         self.watched = config.files
@@ -141,8 +142,8 @@ class Reloader:
 
     def _build(self) -> tuple[Config, CompiledConfig]:
         """The files read afresh, composed with the layer (which the lock holds still)."""
-        base = load_files(self.paths, self.cache, self.formats)
         with collector_paused():
+            base = load_files(self.paths, self.cache, self.formats)
             return base, self.composer.compose(base)
 
     def _relevant(self, change: Change, path: str) -> bool:

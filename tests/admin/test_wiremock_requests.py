@@ -171,3 +171,31 @@ def test_a_disabled_journal_says_so() -> None:
         assert (
             client.post("/__admin/requests/count", json={}).json()["requestJournalDisabled"] is True
         )
+
+
+def test_requests_are_removed_by_id_and_by_pattern(client: httpx.Client) -> None:
+    traffic(client)
+    listed = client.get("/__admin/requests").json()["requests"]
+    flow = next(e for e in listed if e["request"]["url"] == "/flow")
+    assert client.delete(f"/__admin/requests/{flow['id']}").json() == {}
+    assert client.delete(f"/__admin/requests/{flow['id']}").status_code == 200  # as WireMock
+    assert client.delete("/__admin/requests/zzz").status_code == 400
+    removed = client.post("/__admin/requests/remove", json={"url": "/nope"}).json()
+    assert [e["request"]["url"] for e in removed["serveEvents"]] == ["/nope"]
+    left = [e["request"]["url"] for e in client.get("/__admin/requests").json()["requests"]]
+    assert left == ["/things", "/hello?x=1"]
+    counted = client.post("/__admin/requests/count", json={"url": "/nope"}).json()
+    assert counted["count"] == 0
+
+
+def test_requests_matching_one_stub(client: httpx.Client) -> None:
+    traffic(client)
+    client.get("/hello")
+    served = client.get("/__admin/requests", params={"matchingStub": HELLO_ID}).json()
+    assert [e["request"]["url"] for e in served["requests"]] == ["/hello", "/hello?x=1"]
+    unknown = "99999999-9999-9999-9999-999999999999"
+    assert (
+        client.get("/__admin/requests", params={"matchingStub": unknown}).json()["requests"] == []
+    )
+    bad = client.get("/__admin/requests", params={"matchingStub": "nope"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == 15

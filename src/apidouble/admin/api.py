@@ -145,10 +145,14 @@ class Admin(Protocol):
         ...
 
     def serve_events(
-        self, limit: int | None = None, since: float | None = None, unmatched: bool = False
+        self,
+        limit: int | None = None,
+        since: float | None = None,
+        unmatched: bool = False,
+        matching_stub: str | None = None,
     ) -> dict[str, Any]:
         """WireMock's ``GET /__admin/requests``: serve events, newest first; ``since`` is a
-        received time (``time.time()``), inclusive."""
+        received time (``time.time()``), inclusive; ``matching_stub`` a mapping id."""
         ...
 
     def serve_event(self, event_id: str) -> dict[str, Any] | None:
@@ -163,6 +167,15 @@ class Admin(Protocol):
     def find_requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Kept requests matching a WireMock request pattern, oldest first, as
         ``LoggedRequest``s; raises as ``count_requests``."""
+        ...
+
+    def remove_request(self, event_id: str) -> bool:
+        """Forget one journal entry (its stub's counts drop with it); False if not kept."""
+        ...
+
+    def remove_requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Forget the kept requests matching a WireMock request pattern; their serve
+        events, newest first. Raises as ``count_requests``."""
         ...
 
     def unmatched_requests(self) -> list[dict[str, Any]]:

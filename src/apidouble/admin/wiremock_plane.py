@@ -58,11 +58,22 @@ class WireMockPlane:
         return self.engine.journal.limits.max_entries == 0
 
     def serve_events(
-        self, limit: int | None = None, since: float | None = None, unmatched: bool = False
+        self,
+        limit: int | None = None,
+        since: float | None = None,
+        unmatched: bool = False,
+        matching_stub: str | None = None,
     ) -> dict[str, Any]:
         journal = self.engine.journal
         views = self._mapping_views()
-        entries = journal.find(unmatched=unmatched or None, since=since, limit=limit)
+        if matching_stub is not None:
+            stub_id = views.stub_of.get(matching_stub)
+            if stub_id is None:
+                entries: list[dict[str, Any]] = []
+            else:
+                entries = journal.find(stub=stub_id, since=since, limit=limit)
+        else:
+            entries = journal.find(unmatched=unmatched or None, since=since, limit=limit)
         return {
             "requests": [serve_event(entry, views) for entry in entries],
             "meta": {"total": len(journal)},
@@ -80,6 +91,18 @@ class WireMockPlane:
     def find_requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = self.engine.journal.find(pattern=request_pattern(pattern))
         return [logged_request(entry) for entry in reversed(found)]  # oldest first
+
+    def remove_request(self, event_id: str) -> bool:
+        seq = entry_seq(event_id)
+        return seq is not None and self.engine.journal.remove([seq]) > 0
+
+    def remove_requests(self, pattern: Mapping[str, Any]) -> list[dict[str, Any]]:
+        journal = self.engine.journal
+        found = journal.find(pattern=request_pattern(pattern))
+        views = self._mapping_views()
+        removed = [serve_event(entry, views) for entry in found]
+        journal.remove([entry["id"] for entry in found])
+        return removed
 
     def unmatched_requests(self) -> list[dict[str, Any]]:
         found = self.engine.journal.find(unmatched=True)

@@ -152,7 +152,9 @@ class WireMockRoutes:
         add(("POST",), "/__admin/requests/count", self._guard(self.count))
         add(("POST",), "/__admin/requests/find", self._guard(self.find))
         add(("GET",), "/__admin/requests/unmatched", self._guard(self.unmatched))
+        add(("POST",), "/__admin/requests/remove", self._guard(self.remove))
         template(("GET",), "/__admin/requests/{id}", self._guard_params(self.request))
+        template(("DELETE",), "/__admin/requests/{id}", self._guard_params(self.remove_one))
         add(("GET",), "/__admin/settings", self._guard(self.settings))
         add(("POST", "PUT"), "/__admin/settings", self._write(self.set_settings))
         add(("PATCH",), "/__admin/settings/extended", self._write(self.extend_settings))
@@ -334,7 +336,27 @@ class WireMockRoutes:
     def requests(self, request: Request) -> Outcome:
         limit, since = _number(request, "limit"), _since(request)
         unmatched = request.query.get("unmatched", [""])[0].lower() == "true"
-        return json_answer(200, self.admin.serve_events(limit, since, unmatched))
+        stub = request.query.get("matchingStub", [""])[0] or None
+        if stub is not None:
+            try:
+                UUID(stub)
+            except ValueError:
+                title = f"Query parameter matchingStub value '{stub}' is not a valid UUID"
+                raise BadInput(_error(400, title, code=15)) from None
+        return json_answer(200, self.admin.serve_events(limit, since, unmatched, stub))
+
+    def remove(self, request: Request) -> Outcome:
+        pattern = _pattern(request)
+        try:
+            removed = self.admin.remove_requests(pattern)
+        except ValueError as exc:
+            return pattern_error(exc)
+        return json_answer(200, {"serveEvents": removed})
+
+    def remove_one(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        _uuid_id(params["id"])
+        self.admin.remove_request(params["id"])  # WireMock answers 200 either way
+        return json_answer(200, {})
 
     def request(self, request: Request, params: Mapping[str, str]) -> Outcome:
         _uuid_id(params["id"])
