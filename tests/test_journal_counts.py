@@ -173,3 +173,11 @@ def test_removal_keeps_eviction_counts() -> None:
     journal.remove([kept[0]["id"]])
     assert journal.count(stub="alpha") == 299
     assert journal.evicted(stub="alpha") == evicted
+
+
+def test_removal_keeps_every_label_a_stub_was_recorded_under() -> None:
+    journal = Journal()
+    for label in ("a", "a", "b", "b"):
+        journal.record(event("/p", stub=stub("s1", label, "/p")))
+    journal.remove([journal.newest(1)[0]["id"]])
+    assert journal.count(stub="a") == journal.count(stub="s1") == 3

@@ -68,3 +68,10 @@ def test_header_values_agree_for_any_headers(pairs: list[tuple[str, str]]) -> No
         searched = Request("GET", "/", head=head).header_values(key)
         expected = Request("GET", "/", head=head).header_map.get(key)
         assert searched == expected, (head, key)
+
+
+def test_header_values_for_names_no_header_can_have() -> None:
+    head = b"GET / HTTP/1.1\r\nX-A:b: c\r\nHost: h\r\n\r\n"
+    for key in ("x-\u043a\u043b\u044e\u0447", "x-a:b"):
+        request = Request("GET", "/", head=head)
+        assert request.header_values(key) is None is request.header_map.get(key)

@@ -153,8 +153,9 @@ class State:
         if not gone:
             return self, 0
         fresh = State()
-        for stub_id, label in self.labels.items():
-            fresh.see(stub_id, label)
+        fresh.labels = dict(self.labels)  # every label a stub was recorded under stays
+        fresh.ids = dict(self.ids)
+        fresh.bytes += sum(sys.getsizeof(ids) for ids in fresh.ids.values())
         counts = {key: (recorded - gone.get(key, 0), evicted)
                   for key, (recorded, evicted) in self.all_counts().items()}  # fmt: skip
         for blob, owner in kept:

@@ -138,7 +138,13 @@ class Request:
         lowered = head.lower()
         if b"\n " in lowered or b"\n\t" in lowered or head.count(b"\n") != head.count(b"\r\n"):
             return self.header_map.get(key)  # folded lines or bare LFs: llhttp's reading
-        needle = b"\r\n" + key.encode("latin-1") + b":"
+        try:
+            name = key.encode("latin-1")
+        except UnicodeEncodeError:
+            return self.header_map.get(key)  # no header sent can have this name
+        if b":" in name:
+            return self.header_map.get(key)
+        needle = b"\r\n" + name + b":"
         start = lowered.find(needle)
         if start < 0:
             return None

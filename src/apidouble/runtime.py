@@ -96,6 +96,7 @@ class Runtime:
                 clock=clock,
                 formats=formats,
                 layer=layer,
+                ignore=self.persist.root if self.persist is not None else None,
             )
             self.composer = self.reloader.composer
             initial = self.reloader.load_now()

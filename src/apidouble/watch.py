@@ -95,8 +95,11 @@ class Reloader:
         clock: Clock = SYSTEM_CLOCK,
         formats: Formats = DEFAULT_FORMATS,
         layer: StubLayer | None = None,
+        ignore: Path | None = None,
     ) -> None:
         self.paths = tuple(paths)
+        self.ignore = ignore.absolute() if ignore is not None else None
+        """A folder whose changes are ours (the persisted runtime stubs): never a reload."""
         self.formats = formats
         self.cache = DocumentCache()
         self.composer = Composer(
@@ -148,6 +151,8 @@ class Reloader:
 
     def _relevant(self, change: Change, path: str) -> bool:
         candidate = Path(path)
+        if self.ignore is not None and candidate.absolute().is_relative_to(self.ignore):
+            return False
         return is_config_file(candidate) or candidate in self.watched
 
     async def watch(self, stop: asyncio.Event) -> None:

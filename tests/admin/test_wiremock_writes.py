@@ -222,3 +222,61 @@ def test_an_oversized_admin_body_is_refused_before_it_is_read(root: Path) -> Non
         assert answer.status_code == 413
         assert httpx.get(mock.url + "/__admin/mappings").json()["meta"]["total"] == 4
     assert persisted(root) == []
+
+
+def test_concurrent_creates_of_one_id_let_one_through(
+    client: httpx.Client, mock: MockServer
+) -> None:
+    def create(url: str) -> int:
+        body = {"id": NEW_ID, **mapping(url)}
+        return httpx.post(mock.url + "/__admin/mappings", json=body).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(create, [f"/same/{n}" for n in range(8)]))
+    assert statuses == [201] + [422] * 7
+
+
+def test_a_mappings_list_is_not_one_mapping(client: httpx.Client) -> None:
+    for body in ({"mappings": []}, {"mappings": 5}, {"mappings": [mapping("/x")]}):
+        answer = client.post("/__admin/mappings", json=body)
+        assert answer.status_code == 422, body
+        assert answer.json()["errors"][0]["source"]["pointer"] == "/mappings"
+
+
+def test_replacing_a_native_stubs_mapping_replaces_the_stub(tmp_path: Path) -> None:
+    (tmp_path / "apidouble.yaml").write_text("endpoints:\n  - {name: users, path: /users}\n")
+    with MockServer(tmp_path / "apidouble.yaml") as mock, httpx.Client(base_url=mock.url) as c:
+        mapping_id = c.get("/__admin/mappings").json()["mappings"][0]["id"]
+        assert (
+            c.put(f"/__admin/mappings/{mapping_id}", json=mapping("/people", 201)).status_code
+            == 200
+        )
+        assert c.get("/people").status_code == 201
+        assert c.get("/users").status_code == 404
+        assert c.get("/__admin/mappings").json()["meta"]["total"] == 1
+
+
+def test_a_stub_changing_kind_keeps_one_file(tmp_path: Path) -> None:
+    (tmp_path / "apidouble.yaml").write_text("endpoints: []\n")
+    folder = tmp_path / ".apidouble"
+    with MockServer(tmp_path / "apidouble.yaml") as mock, httpx.Client(base_url=mock.url) as c:
+        assert c.post("/__admin/mappings", json={"id": NEW_ID, **mapping("/wm")}).status_code == 201
+        native = {"path": "/native", "response": "n"}
+        assert c.put(f"/__admin/endpoints/{NEW_ID}", json=native).status_code == 200
+        assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.json")) == [
+            f"endpoints/{NEW_ID}.json"
+        ]
+        assert c.delete(f"/__admin/endpoints/{NEW_ID}").status_code == 200
+        assert list(folder.rglob("*.json")) == []
+    with MockServer(tmp_path / "apidouble.yaml") as mock:
+        assert httpx.get(mock.url + "/wm").status_code == 404
+
+
+def test_persisted_writes_do_not_trigger_reloads(root: Path, mock: MockServer) -> None:
+    reloader = mock._runtime.reloader
+    assert reloader is not None
+    from watchfiles import Change
+
+    persisted_file = root / "mappings" / ".apidouble" / "mappings" / f"{NEW_ID}.json"
+    assert not reloader._relevant(Change.added, str(persisted_file))
+    assert reloader._relevant(Change.added, str(root / "mappings" / "more.json"))

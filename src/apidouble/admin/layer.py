@@ -98,6 +98,10 @@ def wiremock_stub(
     if not isinstance(document, Mapping):
         raise MappingError("a mapping must be a JSON object with 'request' and 'response'")
     mapping = dict(document)
+    if "mappings" in mapping:
+        raise MappingError(
+            "one mapping here: a 'mappings' list goes to mappings/import", "/mappings"
+        )
     given = mapping.get("id") or mapping.get("uuid")
     if given is None:
         mapping_id = str(uuid.uuid4())

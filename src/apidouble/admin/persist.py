@@ -64,7 +64,8 @@ class PersistDir:
         return self.root / _FOLDERS[kind] / f"{safe_id(stub_id)}.json"
 
     def write(self, kind: Kind, stub_id: str, document: Mapping[str, Any]) -> None:
-        """Replace the stub's file atomically (see the module docstring)."""
+        """Replace the stub's file atomically (see the module docstring); a file of the
+        other kind for the same id goes (one file per stub, whatever it was before)."""
         target = self.path(kind, stub_id)
         folder = target.parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -81,9 +82,21 @@ class PersistDir:
                 os.unlink(temporary)
             raise
         _sync_folder(folder)
+        for other in _FOLDERS:
+            if other != kind:
+                self._unlink(other, stub_id)
 
     def delete(self, kind: Kind, stub_id: str) -> None:
-        """Remove the stub's file, if there is one."""
+        """Remove the stub's files (of either kind), if there are any. An id no file can
+        have has none."""
+        try:
+            safe_id(stub_id)
+        except UnsafeId:
+            return
+        for each in _FOLDERS:
+            self._unlink(each, stub_id)
+
+    def _unlink(self, kind: Kind, stub_id: str) -> None:
         target = self.path(kind, stub_id)
         try:
             target.unlink()

@@ -22,6 +22,7 @@ from ..model import SCENARIO_START, Request
 from ..outcome import Outcome, Respond, Response
 from ..responses import json_response
 from .api import Admin
+from .persist import UnsafeId
 from .wiremock_writes import DuplicateId
 
 if TYPE_CHECKING:
@@ -194,6 +195,8 @@ class WireMockRoutes:
                 return bad.answer
             except ConfigError as exc:  # compiling refused it: nothing changed
                 return config_error(exc)
+            except UnsafeId as exc:  # an id no file can be named after (made from Python)
+                return _error(422, _PARSE_TITLE, pointer="/id", detail=str(exc))
             except OSError as exc:  # not persisted: nothing changed
                 return _error(500, "the stub could not be written to disk", detail=str(exc))
 
@@ -210,6 +213,8 @@ class WireMockRoutes:
                 return bad.answer
             except ConfigError as exc:
                 return config_error(exc)
+            except UnsafeId as exc:
+                return _error(422, _PARSE_TITLE, pointer="/id", detail=str(exc))
             except OSError as exc:
                 return _error(500, "the stub could not be written to disk", detail=str(exc))
 

@@ -31,6 +31,10 @@ class DuplicateId(ValueError):
     """A create named an id another stub already has."""
 
 
+class _Missing(LookupError):
+    """No served mapping has the id a replace names (raised under the lock)."""
+
+
 class WireMockWrites:
     """The mapping writes of WireMock's admin API (see ``Admin`` for each answer)."""
 
@@ -71,27 +75,38 @@ class WireMockWrites:
     async def create_mapping(self, document: Any) -> dict[str, Any]:
         entry = self._runtime_mapping(document)
         stub_id = entry.stub.id
-        if self._stub_id(stub_id) is not None or stub_id in self.writer.layer.entries:
-            raise DuplicateId(
-                f"ID of the provided stub mapping '{stub_id}' is already taken by another "
-                "stub mapping"
-            )
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            # under the lock: two creates of one id cannot both pass this
+            if self._stub_id(stub_id) is not None or stub_id in layer.entries:
+                raise DuplicateId(
+                    f"ID of the provided stub mapping '{stub_id}' is already taken by another "
+                    "stub mapping"
+                )
             return layer.with_entry(entry), [saved(entry)]
 
         await self.writer.change(make)
         return self._mapping_views().by_id.get(stub_id) or dict(entry.document)
 
     async def replace_mapping(self, mapping_id: str, document: Any) -> dict[str, Any] | None:
-        if self._stub_id(mapping_id) is None:
-            return None
         entry = self._runtime_mapping(document, mapping_id)
+        base = self.writer.base_ids()
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
-            return layer.with_entry(entry), [saved(entry)]
+            old = self._stub_id(mapping_id)
+            if old is None:
+                raise _Missing
+            files = [saved(entry)]
+            if old != entry.stub.id:  # a native stub's mapping, or an id in another case
+                if old in layer.entries:
+                    files.insert(0, removed(layer.entries[old]))
+                layer = layer.without([old], base)
+            return layer.with_entry(entry), files
 
-        await self.writer.change(make)
+        try:
+            await self.writer.change(make)
+        except _Missing:
+            return None
         return self._mapping_views().by_id.get(entry.stub.id) or dict(entry.document)
 
     async def delete_mapping(self, mapping_id: str) -> bool:
@@ -149,19 +164,25 @@ class WireMockWrites:
                 entries.append(self._runtime_mapping(document))
             except MappingError as exc:
                 raise exc.under("mappings", index) from None
-        taken = {stub.id for stub in self.writer.served_stubs()}
-        named = {entry.stub.id for entry in entries}
         base = self.writer.base_ids()
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            stub_of = self._mapping_views().stub_of  # mapping id -> the stub it stands for
+            served = {stub.id for stub in self.writer.served_stubs()}
+            named = {stub_of.get(e.stub.id, e.stub.id) for e in entries}
             files: list[FileChange] = []
             if delete_others:
-                others = [i for i in taken if i not in named]
+                others = [i for i in served if i not in named]
                 files.extend(removed(layer.entries[i]) for i in others if i in layer.entries)
                 layer = layer.without(others, base)
             for entry in entries:
-                if entry.stub.id in taken and not overwrite:
+                old = stub_of.get(entry.stub.id)
+                if old is not None and not overwrite:
                     continue
+                if old is not None and old != entry.stub.id:
+                    if old in layer.entries:
+                        files.append(removed(layer.entries[old]))
+                    layer = layer.without([old], base)
                 layer = layer.with_entry(entry)
                 files.append(saved(entry))
             return layer, files
