@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -163,6 +163,7 @@ class MockServer:
         if self._thread is not None:
             self._thread.join(30)
         self._thread = None
+        self._loop = None
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -195,11 +196,24 @@ class MockServer:
 
     def set_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
         """Replace every stub with ``endpoints`` (the config's ``endpoints:`` form)."""
-        self._runtime.admin.set_endpoints(endpoints)
+        self._change(self._runtime.admin.set_endpoints, endpoints)
 
     def add_endpoints(self, endpoints: Sequence[Mapping[str, Any]]) -> None:
         """Add stubs after the ones already served; those keep their state."""
-        self._runtime.admin.add_endpoints(endpoints)
+        self._change(self._runtime.admin.add_endpoints, endpoints)
+
+    def _change(
+        self,
+        change: Callable[[Sequence[Mapping[str, Any]]], None],
+        endpoints: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Run a change of the served stubs on the server's loop, under the lock its
+        admin writes and reloads hold (so none of them can undo it); directly when the
+        server is not running."""
+        if self._loop is None:
+            change(endpoints)
+        else:
+            self._call(self._runtime.admin.locked(change, endpoints))
 
     def reset(self) -> None:
         """Forget the journal and every stub's state (sequences, counters, windows)."""
@@ -232,5 +246,5 @@ class MockServer:
 
     def clear(self) -> None:
         """Back to an empty server: no stubs, no journal, no state (between tests)."""
-        self._runtime.admin.set_endpoints([])
+        self.set_endpoints([])
         self._runtime.admin.reset()

@@ -280,3 +280,27 @@ def test_persisted_writes_do_not_trigger_reloads(root: Path, mock: MockServer) -
     persisted_file = root / "mappings" / ".apidouble" / "mappings" / f"{NEW_ID}.json"
     assert not reloader._relevant(Change.added, str(persisted_file))
     assert reloader._relevant(Change.added, str(root / "mappings" / "more.json"))
+
+
+def test_a_replaced_mapping_keeps_its_precedence_across_a_restart(root: Path) -> None:
+    first, second = NEW_ID, "33333333-3333-3333-3333-333333333333"
+    with MockServer(root / "mappings") as mock, httpx.Client(base_url=mock.url) as c:
+        c.post("/__admin/mappings", json={"id": first, **mapping("/x", 200)})
+        c.post("/__admin/mappings", json={"id": second, **mapping("/x", 201)})
+        c.put(f"/__admin/mappings/{first}", json=mapping("/x", 202))
+        assert c.get("/x").status_code == 201  # the newest mapping wins; a replace keeps rank
+    with MockServer(root / "mappings") as mock:
+        assert httpx.get(mock.url + "/x").status_code == 201
+
+
+def test_a_write_that_fails_part_way_leaves_the_files_as_they_were(root: Path) -> None:
+    first, second = NEW_ID, "33333333-3333-3333-3333-333333333333"
+    blocked = root / "mappings" / ".apidouble" / "mappings" / f"{second}.json"
+    blocked.mkdir(parents=True)  # a folder where the second file must go: that write fails
+    with MockServer(root / "mappings") as mock, httpx.Client(base_url=mock.url) as c:
+        body = {"mappings": [{"id": first, **mapping("/i1")}, {"id": second, **mapping("/i2")}]}
+        assert c.post("/__admin/mappings/import", json=body).status_code == 500
+        assert c.get("/i1").status_code == 404
+    assert [p.name for p in blocked.parent.iterdir() if p.is_file()] == []
+    with MockServer(root / "mappings") as mock:
+        assert httpx.get(mock.url + "/i1").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +112,15 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         for stub, document in zip(loaded.stubs, endpoints, strict=True):
             layer = layer.with_entry(RuntimeStub("native", dict(document), stub, False))
         composer.commit(composer.compose(layer=layer), layer=layer)
+
+    async def locked(
+        self,
+        change: Callable[[Sequence[Mapping[str, Any]]], None],
+        endpoints: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """``change(endpoints)`` under the composer's lock, on the loop (``MockServer``)."""
+        async with self.composer.lock:
+            change(endpoints)
 
     def reset(self) -> None:
         self.engine.journal.clear()

@@ -65,23 +65,14 @@ class PersistDir:
 
     def write(self, kind: Kind, stub_id: str, document: Mapping[str, Any]) -> None:
         """Replace the stub's file atomically (see the module docstring); a file of the
-        other kind for the same id goes (one file per stub, whatever it was before)."""
+        other kind for the same id goes (one file per stub, whatever it was before). A
+        replaced stub keeps its file's time, which orders the stubs when they are read
+        back, so it keeps its precedence across a restart, as it does in memory."""
         target = self.path(kind, stub_id)
-        folder = target.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        kept = self.snapshot(stub_id)
+        since = min((mtime for _, mtime in kept.values()), default=None)
         data = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        _sync_folder(folder)
+        _put(target, data, since)
         for other in _FOLDERS:
             if other != kind:
                 self._unlink(other, stub_id)
@@ -96,6 +87,34 @@ class PersistDir:
         for each in _FOLDERS:
             self._unlink(each, stub_id)
 
+    def snapshot(self, stub_id: str) -> dict[Path, tuple[bytes, int]]:
+        """The stub's files as they are (bytes and time), to ``restore`` after a failed
+        change; none for an id no file can have."""
+        try:
+            safe_id(stub_id)
+        except UnsafeId:
+            return {}
+        found: dict[Path, tuple[bytes, int]] = {}
+        for kind in _FOLDERS:
+            path = self.path(kind, stub_id)
+            try:
+                found[path] = (path.read_bytes(), path.stat().st_mtime_ns)
+            except FileNotFoundError:
+                continue
+        return found
+
+    def restore(self, stub_id: str, files: Mapping[Path, tuple[bytes, int]]) -> None:
+        """Put the stub's files back as ``snapshot`` saw them."""
+        if not self.snapshot(stub_id) and not files:
+            return
+        for kind in _FOLDERS:
+            path = self.path(kind, stub_id)
+            if path in files:
+                data, mtime = files[path]
+                _put(path, data, mtime)
+            else:
+                self._unlink(kind, stub_id)
+
     def _unlink(self, kind: Kind, stub_id: str) -> None:
         target = self.path(kind, stub_id)
         try:
@@ -107,7 +126,7 @@ class PersistDir:
     def read_all(self) -> Iterator[Saved]:
         """Every stub file, oldest first (by modification time, then name). A file that is
         not a JSON object is skipped with a log line, never served half-read."""
-        found: list[tuple[float, str, Kind, Path]] = []
+        found: list[tuple[int, str, Kind, Path]] = []
         for kind, name in _FOLDERS.items():
             folder = self.root / name
             if not folder.is_dir():
@@ -115,7 +134,7 @@ class PersistDir:
             for path in folder.glob("*.json"):
                 if path.name.startswith("."):
                     continue  # a temporary file a crash left behind
-                found.append((path.stat().st_mtime, path.name, kind, path))
+                found.append((path.stat().st_mtime_ns, path.name, kind, path))
         for _, _, kind, path in sorted(found):
             try:
                 document = json.loads(path.read_text(encoding="utf-8"))
@@ -126,6 +145,27 @@ class PersistDir:
                 log.error("persisted stub %s skipped: not a JSON object", path)
                 continue
             yield Saved(kind, path.stem, document, path)
+
+
+def _put(target: Path, data: bytes, mtime_ns: int | None = None) -> None:
+    """``data`` as ``target``, atomically: a temporary file, fsync, rename, fsync of the
+    folder; with ``mtime_ns``, the file keeps that time."""
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if mtime_ns is not None:
+            os.utime(temporary, ns=(mtime_ns, mtime_ns))
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..compose import Composer
@@ -74,13 +75,25 @@ class Writer:
             return layer
 
     def _write_files(self, files: Iterable[FileChange]) -> None:
+        """Every file change, or none: a failure part way puts back the files already
+        changed (as they were, times included) before it propagates."""
         persist = self.persist
         assert persist is not None
-        for change in files:
-            if change.document is None:
-                persist.delete(change.kind, change.stub_id)
-            else:
-                persist.write(change.kind, change.stub_id, change.document)
+        done: list[tuple[str, dict[Path, tuple[bytes, int]]]] = []
+        try:
+            for change in files:
+                done.append((change.stub_id, persist.snapshot(change.stub_id)))
+                if change.document is None:
+                    persist.delete(change.kind, change.stub_id)
+                else:
+                    persist.write(change.kind, change.stub_id, change.document)
+        except BaseException:
+            for stub_id, before in reversed(done):
+                try:
+                    persist.restore(stub_id, before)
+                except OSError:
+                    log.exception("could not put back the persisted stub %s", stub_id)
+            raise
 
 
 def saved(entry: RuntimeStub) -> FileChange:
