@@ -212,13 +212,18 @@ class HttpProtocol(Connection):
         )
         if not keep:
             self._no_more = True
+        self._take(request, keep)
+        return True
+
+    def _take(self, request: Request, keep: bool) -> None:
+        """Serve ``request`` now, or queue it behind the one being served (reading pauses
+        when the queue fills)."""
         if self._busy:
             self._queue.append((request, keep))
             if len(self._queue) >= MAX_QUEUE:
                 self._flow()
         else:
             self._dispatch(request, keep)
-        return True
 
     def _serve_express(self, express: ExpressLane, route: ExpressRoute, head: bytes) -> bool:
         """Answer from the express lane what ``_dispatch`` and ``_write`` would have
@@ -425,12 +430,7 @@ class HttpProtocol(Connection):
             if self._parser.should_upgrade():
                 self._upgrading = request
                 return  # llhttp pauses next: data_received learns what followed the head
-        if self._busy:
-            self._queue.append((request, keep))
-            if len(self._queue) >= MAX_QUEUE:
-                self._flow()
-        else:
-            self._dispatch(request, keep)
+        self._take(request, keep)
         if not keep:
             raise _Halt  # whatever follows a last request is never parsed
 
