@@ -52,15 +52,17 @@ def test_header_values_from_the_head_are_the_header_map(head: bytes) -> None:
         assert searched == Request("GET", "/", head=head).header_map.get(key), (head, name)
 
 
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["X-Key", "x-key", "X-Other", "Host", "x-keyx"]),
-            st.text(alphabet="ab \t:x-", max_size=6),
-        ),
-        max_size=6,
-    )
+HEADER_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["X-Key", "x-key", "X-Other", "Host", "x-keyx"]),
+        st.text(alphabet="ab \t:x-", max_size=6),
+    ),
+    max_size=6,
 )
+"""Header (name, value) lists, names that share prefixes with the searched ones."""
+
+
+@given(HEADER_LINES)
 def test_header_values_agree_for_any_headers(pairs: list[tuple[str, str]]) -> None:
     lines = "".join(f"{name}:{value}\r\n" for name, value in pairs)
     head = f"GET / HTTP/1.1\r\n{lines}\r\n".encode("latin-1")
@@ -75,3 +77,15 @@ def test_header_values_for_names_no_header_can_have() -> None:
     for key in ("x-\u043a\u043b\u044e\u0447", "x-a:b"):
         request = Request("GET", "/", head=head)
         assert request.header_values(key) is None is request.header_map.get(key)
+
+
+@given(HEADER_LINES)
+def test_a_strict_head_is_searched_without_the_looseness_checks(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """The transport vouches for heads its strict parser accepted (``strict_head``)."""
+    lines = "".join(f"{name}:{value.strip()}\r\n" for name, value in pairs)
+    head = f"GET / HTTP/1.1\r\n{lines}\r\n".encode("latin-1")
+    for key in ("x-key", "host", "x-other", "absent", "x-a:b", "x-\u043a"):
+        searched = Request("GET", "/", head=head, strict_head=True).header_values(key)
+        assert searched == Request("GET", "/", head=head).header_map.get(key), (head, key)

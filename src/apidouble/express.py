@@ -1,16 +1,25 @@
-"""The express lane: static stubs answered before a ``Request`` exists.
+"""The express lane: static stubs answered without the engine's general machinery.
 
 A stub found by method and literal path alone, with no condition to test, no trouble,
 one static response and nothing server-wide around it, answers every request for that
 method and path with the same bytes. Load time lists those (method, target) pairs in
 ``ExpressLane.routes``; the HTTP/1 transport looks a whole head's request line up there
 first, writes the route's bytes and journals the exchange through ``Journal.record_express``
-(the same entry the general path writes). Whatever the table does not hold (a query, a
-percent escape, HEAD, a control path, anything the engine would have to decide) takes
-the general path, so the lane changes how fast an answer comes, never which answer.
+(the same entry the general path writes).
 
-The table is rebuilt with every installed config (``Engine.install``); a feature that
-must see every request (addons) clears it at load time by not being inert. Metrics need
+A literal path whose candidates all answer with ready bytes but test conditions first
+(a header, a query parameter, a cookie) is a guarded path: ``ExpressLane.guards`` (for a
+request without a query string) and ``query_guards`` (with one) list its candidates in
+the router's winning order, each with the router's own compiled test. The transport
+builds the ``Request``, takes the first candidate that passes (``pick``) and answers with
+its bytes; when none passes, the general path decides (a 404 with its near misses).
+
+Whatever the tables do not hold (a percent escape, HEAD, a control path, a template,
+anything the engine would have to decide) takes the general path, so the lane changes
+how fast an answer comes, never which answer.
+
+The tables are rebuilt with every installed config (``Engine.install``); a feature that
+must see every request (addons) clears them at load time by not being inert. Metrics need
 no such thing: each route holds its ``metrics.Cell`` and adds one to it per exchange.
 """
 
@@ -19,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .matching.index import Entry
 from .metrics import Cell, Counters
 from .model import Request, ServeEvent, Stub
 from .outcome import Response
@@ -53,10 +63,15 @@ class ExpressRoute:
         """Exactly what the general path writes for this response (``connection._write``)."""
 
     def event(
-        self, head: bytes, client: tuple[str, int] | None, received_at: float, elapsed_s: float
+        self,
+        head: bytes,
+        client: tuple[str, int] | None,
+        received_at: float,
+        elapsed_s: float,
+        query: str = "",
     ) -> ServeEvent:
         """The ``ServeEvent`` the general path would have journaled for this exchange."""
-        request = Request(self.method, self.path, "", (), b"", client, "1.1", None, head)
+        request = Request(self.method, self.path, query, (), b"", client, "1.1", None, head)
         event = ServeEvent(request, received_at, self.stub, self.response.status)
         event.duration_s = elapsed_s
         event.response = self.response
@@ -66,6 +81,22 @@ class ExpressRoute:
 Routes = dict[bytes, dict[bytes, ExpressRoute]]
 """Method as sent -> request target as sent -> route."""
 
+Test = Callable[[Request], bool]
+Guard = tuple[Test | None, ExpressRoute]
+"""A guarded path's candidate: the router's test of its conditions (None: it always
+passes) and the route that answers when it does."""
+Guards = dict[bytes, dict[str, tuple[Guard, ...]]]
+"""Method as sent -> raw request path -> candidates in the router's winning order."""
+
+
+def pick(guards: tuple[Guard, ...], request: Request) -> ExpressRoute | None:
+    """The route of the first candidate whose conditions ``request`` meets, as
+    ``Router.find`` would choose it; None when none does (the general path decides)."""
+    for test, route in guards:
+        if test is None or test(request):
+            return route
+    return None
+
 
 class ExpressLane:
     """The engine's table of express routes, and how their exchanges are journaled.
@@ -74,25 +105,34 @@ class ExpressLane:
     ``routes`` and ``clock`` change, each with one assignment, on install.
     """
 
-    __slots__ = ("routes", "clock", "journal", "counters")
+    __slots__ = ("routes", "guards", "query_guards", "clock", "journal", "counters")
 
     def __init__(self, journal: Journal, counters: Counters | None = None) -> None:
         self.routes: Routes = {}
+        self.guards: Guards = {}
+        self.query_guards: Guards = {}
         self.journal = journal
         self.counters = counters if counters is not None else Counters()
         self.clock: Callable[[], float] = _no_clock
 
     def install(self, config: CompiledConfig) -> None:
         self.clock = config.clock.time
-        self.routes = express_routes(config, self.counters)
+        lanes = Lanes(config, self.counters)
+        self.routes = lanes.routes()
+        self.guards, self.query_guards = lanes.guards()
 
     def served(
-        self, route: ExpressRoute, head: bytes, client: tuple[str, int] | None, elapsed_s: float
+        self,
+        route: ExpressRoute,
+        head: bytes,
+        client: tuple[str, int] | None,
+        elapsed_s: float,
+        query: str = "",
     ) -> None:
         """Journal and count one exchange served from ``route`` (``head``: the request as
-        received)."""
+        received, ``query``: its query string)."""
         route.cell.hits += 1
-        self.journal.record_express(route, head, client, self.clock(), elapsed_s)
+        self.journal.record_express(route, head, client, self.clock(), elapsed_s, query)
 
 
 def _no_clock() -> float:
@@ -103,21 +143,89 @@ def express_routes(config: CompiledConfig, counters: Counters | None = None) -> 
     """Every (method, target) the engine would answer with ready bytes whatever else the
     request holds (the conditions of ``Engine.handle``'s ready path, decided once), each
     with its cell in ``counters``."""
-    server = config.server
-    if server.active or config.any_cors or not server.plain:
-        return {}
-    routes: Routes = {}
-    for method, path, stub in config.router.ready_hits():
-        if method == "HEAD" or path.startswith("/__") or not _plain_target(path):
-            continue  # HEAD has its own rules; control paths may belong to the admin plane
-        ready = config.stubs[stub.id].ready
-        if ready is None or len(ready.body) >= MAX_EXPRESS_BODY:
-            continue
-        target = path.encode("latin-1")  # the transport decodes targets as latin-1
-        cell = counters.cell((stub.label, method, ready.status)) if counters is not None else None
-        route = ExpressRoute(stub, method, path, ready, cell)
-        routes.setdefault(method.encode("latin-1"), {})[target] = route
-    return routes
+    return Lanes(config, counters).routes()
+
+
+class Lanes:
+    """Builds one config's tables; one ``ExpressRoute`` per (method, stub) shared by both,
+    so an exchange counts in one cell whichever table served it."""
+
+    __slots__ = ("config", "counters", "open", "_made")
+
+    def __init__(self, config: CompiledConfig, counters: Counters | None) -> None:
+        server = config.server
+        self.config = config
+        self.counters = counters
+        self.open = not (server.active or config.any_cors or not server.plain)
+        """Nothing server-wide stands around the stubs (else both tables stay empty)."""
+        self._made: dict[tuple[str, str], ExpressRoute | None] = {}
+
+    def routes(self) -> Routes:
+        made: Routes = {}
+        if not self.open:
+            return made
+        for method, path, stub in self.config.router.ready_hits():
+            if not _lane_path(method, path):
+                continue
+            route = self.route(method, path, stub)
+            if route is not None:  # the transport decodes targets as latin-1
+                made.setdefault(method.encode("latin-1"), {})[path.encode("latin-1")] = route
+        return made
+
+    def guards(self) -> tuple[Guards, Guards]:
+        """The guarded paths for requests without and with a query string."""
+        plain: Guards = {}
+        queried: Guards = {}
+        if not self.open:
+            return plain, queried
+        for method, path, with_query, entries in self.config.router.literal_candidates():
+            if not entries or not _lane_path(method, path):
+                continue
+            if not with_query and entries[0].hit is not None:
+                continue  # the routes table answers it (or, not ready, the engine does)
+            found = self._guards(method, path, entries, with_query)
+            if found is not None:
+                table = queried if with_query else plain
+                table.setdefault(method.encode("latin-1"), {})[path] = found
+        return plain, queried
+
+    def _guards(
+        self, method: str, path: str, entries: tuple[Entry, ...], with_query: bool
+    ) -> tuple[Guard, ...] | None:
+        """Each candidate's test and route; None unless every one is a literal path
+        answered with ready bytes (else the engine may have more to decide)."""
+        made: list[Guard] = []
+        for entry in entries:
+            route = self.route(method, path, entry.stub) if entry.literal else None
+            if route is None:
+                return None
+            test = entry.conditions
+            if test is not None and not with_query and entry.bare:
+                test = None  # its one condition, "no query string", holds here
+            made.append((test, route))
+            if test is None:
+                break  # it always answers: nothing after it is ever reached
+        return tuple(made)
+
+    def route(self, method: str, path: str, stub: Stub) -> ExpressRoute | None:
+        """The route answering ``stub``'s ready bytes to ``method`` for its literal
+        ``path``; None when the engine has to decide its answer."""
+        key = (method, stub.id)
+        if key in self._made:
+            return self._made[key]
+        ready = self.config.stubs[stub.id].ready
+        route = None
+        if ready is not None and len(ready.body) < MAX_EXPRESS_BODY:
+            counters = self.counters
+            cell = counters.cell((stub.label, method, ready.status)) if counters else None
+            route = ExpressRoute(stub, method, path, ready, cell)
+        self._made[key] = route
+        return route
+
+
+def _lane_path(method: str, path: str) -> bool:
+    """HEAD has its own rules and control paths may belong to the admin plane."""
+    return method != "HEAD" and not path.startswith("/__") and _plain_target(path)
 
 
 def _plain_target(path: str) -> bool:

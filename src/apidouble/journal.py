@@ -154,11 +154,13 @@ class Journal:
         client: tuple[str, int] | None,
         received_at: float,
         elapsed_s: float,
+        query: str = "",
     ) -> None:
         """``record`` for an exchange the express lane served: the same entry, written
-        from the route's constants without a ``Request`` or ``ServeEvent``."""
+        from the route's constants and the request's ``head`` and ``query`` string,
+        without a ``ServeEvent``."""
         if self._fanout.outlets:  # listeners are handed the event: build it
-            self.record(route.event(head, client, received_at, elapsed_s))
+            self.record(route.event(head, client, received_at, elapsed_s, query))
             return
         stub = route.stub
         key = stub.id
@@ -179,7 +181,7 @@ class Journal:
                 received_at,
                 route.method,
                 route.path,
-                "",
+                query,
                 head,
                 client[0] if client else None,
                 label,

@@ -36,6 +36,28 @@ def _split_head(head: bytes) -> list[tuple[bytes, bytes]]:
     return head_fields(head)
 
 
+_NEEDLES: dict[str, bytes] = {}
+"""Lower-case header name -> what precedes its value in a head (b"" when no header sent
+can have that name); bounded by ``_MAX_NEEDLES``."""
+_MAX_NEEDLES = 1024
+
+
+def _needle(key: str) -> bytes:
+    try:
+        name = key.encode("latin-1")
+    except UnicodeEncodeError:
+        name = b""  # no header sent can have this name
+    needle = b"" if not name or b":" in name else b"\r\n" + name + b":"
+    if len(_NEEDLES) < _MAX_NEEDLES:
+        _NEEDLES[key] = needle
+    return needle
+
+
+def _loose(head: bytes) -> bool:
+    """Whether a head has folded lines or bare LFs (a strict parser refuses both)."""
+    return b"\n " in head or b"\n\t" in head or head.count(b"\n") != head.count(b"\r\n")
+
+
 class Request:
     """One parsed HTTP request, as the transport hands it to the engine."""
 
@@ -46,6 +68,7 @@ class Request:
         "_headers",
         "_raw",
         "head",
+        "strict_head",
         "body",
         "client",
         "http_version",
@@ -66,6 +89,7 @@ class Request:
         http_version: str = "1.1",
         raw_headers: list[tuple[bytes, bytes]] | None = None,
         head: bytes | None = None,
+        strict_head: bool = False,
     ) -> None:
         self.method = method
         self.path = path
@@ -76,6 +100,9 @@ class Request:
         self.head = head
         """The whole head as received, when the transport kept only that (``raw_headers``
         split from it on first use); None when it handed over the header lines."""
+        self.strict_head = strict_head
+        """``head`` passed the transport's strict parser: CRLF line ends and no folded
+        lines, so one header can be searched for in it without splitting it."""
         self.body = body
         self.client = client
         self.http_version = http_version
@@ -135,16 +162,14 @@ class Request:
         head = self.head
         if head is None or self._header_map is not None or self._headers is not None:
             return self.header_map.get(key)
-        lowered = head.lower()
-        if b"\n " in lowered or b"\n\t" in lowered or head.count(b"\n") != head.count(b"\r\n"):
+        if not self.strict_head and _loose(head):
             return self.header_map.get(key)  # folded lines or bare LFs: llhttp's reading
-        try:
-            name = key.encode("latin-1")
-        except UnicodeEncodeError:
-            return self.header_map.get(key)  # no header sent can have this name
-        if b":" in name:
-            return self.header_map.get(key)
-        needle = b"\r\n" + name + b":"
+        needle = _NEEDLES.get(key)
+        if needle is None:
+            needle = _needle(key)
+        if not needle:
+            return self.header_map.get(key)  # not a name this search can spell
+        lowered = head.lower()
         start = lowered.find(needle)
         if start < 0:
             return None

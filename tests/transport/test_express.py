@@ -148,3 +148,128 @@ def test_a_reload_changes_what_the_lane_answers(tmp_path: Any) -> None:
         config.write_text("endpoints:\n  - {path: /static, response: {v: 2}}\n")
         mock.reload()
         assert exchange(mock.port, [HEAD]).endswith(b'{"v":2}')
+
+
+GOLD = {
+    "name": "gold",
+    "path": "/search",
+    "match": {"headers": {"X-Client": "bench"}, "query": {"kind": "gold"}},
+    "response": {"tier": "gold"},
+}
+SILVER = {"name": "silver", "path": "/search", "match": {"query": {"kind": "silver"}},
+          "response": {"tier": "silver"}}  # fmt: skip
+
+
+def guards_for(
+    *endpoints: dict[str, Any], **server: Any
+) -> dict[tuple[bytes, str, bool], list[str]]:
+    """(method, path, with a query string) -> the labels of its guarded candidates."""
+    loaded = load_data({"endpoints": list(endpoints), **server})
+    lane = Engine(compile_config(loaded.stubs, seed=1, server=loaded.server)).express
+    found: dict[tuple[bytes, str, bool], list[str]] = {}
+    for with_query, guards in ((False, lane.guards), (True, lane.query_guards)):
+        for method, table in guards.items():
+            for path, candidates in table.items():
+                labels = [route.stub.label or "" for _, route in candidates]
+                found[(method, path, with_query)] = labels
+    return found
+
+
+def test_ready_stubs_with_conditions_on_a_literal_path_are_guarded() -> None:
+    assert guards_for(GOLD, SILVER) == {
+        (b"GET", "/search", False): ["gold", "silver"],
+        (b"GET", "/search", True): ["gold", "silver"],
+    }
+
+
+def test_a_stub_without_conditions_ends_the_candidates() -> None:
+    """It always answers: a query string does not stop it, and nothing after it is tried."""
+    fallback = {"name": "fallback", "path": "/search", "response": {"tier": "none"}}
+    later = {**SILVER, "name": "later"}
+    assert guards_for(GOLD, fallback, later) == {
+        (b"GET", "/search", False): ["gold", "fallback"],
+        (b"GET", "/search", True): ["gold", "fallback"],
+    }
+    # without a query string the routes table answers it; with one, the guards do
+    assert guards_for(STATIC) == {(b"GET", "/static", True): ["static"]}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"response": {"at": "{{ now() }}"}},
+        {"latency_ms": 5},
+        {"path": "/{page}"},
+        {"scenario": {"name": "flow", "when": "started", "then": "done"}},
+        {"rate_limit": {"requests": 5, "per": "1s"}},
+    ],
+    ids=lambda extra: next(iter(extra)),
+)
+def test_a_candidate_the_engine_must_decide_keeps_its_path_unguarded(
+    extra: dict[str, Any],
+) -> None:
+    assert guards_for(GOLD, {**SILVER, **extra}) == {}
+
+
+def test_server_wide_behaviour_empties_the_guards() -> None:
+    assert guards_for(GOLD, cors=True) == {}
+
+
+def send(port: int, target: str, *headers: str) -> bytes:
+    lines = "".join(f"{line}\r\n" for line in headers)
+    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(head)
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+
+
+def split_send(port: int, target: str, *headers: str) -> bytes:
+    """The same request in two reads: the full parser's path, never the lane."""
+    lines = "".join(f"{line}\r\n" for line in headers)
+    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode()
+    return exchange(port, [head[:10], head[10:]])
+
+
+@pytest.mark.parametrize(
+    ("target", "headers", "answer"),
+    [
+        ("/search?kind=gold", ["X-Client: bench"], b'{"tier":"gold"}'),
+        ("/search?kind=gold", ["x-client:  bench "], b'{"tier":"gold"}'),
+        ("/search?kind=silver", ["X-Client: bench"], b'{"tier":"silver"}'),
+        ("/search?kind=silver&kind=gold", [], b'{"tier":"silver"}'),
+        ("/search?kind=gold", ["X-Client: other"], b"404"),
+        ("/search?kind=gold", [], b"404"),
+        ("/search", ["X-Client: bench"], b"404"),
+    ],
+)
+def test_guarded_answers_and_journal_entries_are_the_general_paths(
+    target: str, headers: list[str], answer: bytes
+) -> None:
+    with MockServer(endpoints=[GOLD, SILVER]) as mock:
+        fast = send(mock.port, target, *headers)
+        slow = split_send(mock.port, target, *headers)
+        newer, older = mock.requests.all()
+    if answer == b"404":
+        assert fast.startswith(b"HTTP/1.1 404 ")
+    else:
+        assert fast.startswith(b"HTTP/1.1 200 OK\r\n") and fast.endswith(answer)
+    assert fast == slow
+    assert comparable(newer) == comparable(older)
+    assert older["query"] == target.partition("?")[2]
+
+
+def test_guarded_exchanges_count_in_their_stubs_cell() -> None:
+    with MockServer(endpoints=[GOLD, SILVER]) as mock:
+        send(mock.port, "/search?kind=silver")
+        split_send(mock.port, "/search?kind=silver")
+        assert mock.requests.count(stub="silver") == 2
+        metrics = httpx.get(mock.url + "/__admin/metrics").text
+    assert 'stub="silver"' in metrics
+    line = next(x for x in metrics.splitlines() if 'stub="silver"' in x and "_total" in x)
+    assert line.endswith(" 2.0")

@@ -131,6 +131,16 @@ class Router:
                 if found and found[0].hit is not None:
                     yield method, path, found[0].stub
 
+    def literal_candidates(self) -> Iterator[tuple[str, str, bool, tuple[Entry, ...]]]:
+        """(method, path, with_query, entries): for a plain request of that method for that
+        literal path, without (``with_query`` False) or with a query string, the entries
+        ``find`` tests in that order (the express lane's guarded candidates)."""
+        for method, table in self._tables.items():
+            for path, found in table.bare.items():
+                yield method, path, False, found
+            for path, found in table.literal.items():
+                yield method, path, True, found
+
     def find(self, request: Request) -> RouteMatch:
         """The best full match: the first in the winning order among the candidates."""
         table = self._tables.get(request.method, self._any)

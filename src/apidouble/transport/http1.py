@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
+from ..express import pick
 from ..model import Request
 from ..outcome import Respond, Response, Upgrade
 from .connection import MAX_QUEUE, Connection, UpgradeRequest
@@ -209,7 +210,16 @@ class HttpProtocol(Connection):
             "1.1",
             None,
             data,
+            True,  # ``whole`` parsed it strictly
         )
+        if express is not None and keep and not self._busy:
+            guarded = (express.query_guards if query else express.guards).get(method)
+            if guarded is not None:
+                guards = guarded.get(path)
+                if guards is not None:
+                    route = pick(guards, request)
+                    if route is not None and self._serve_express(express, route, data, query):
+                        return True
         if not keep:
             self._no_more = True
         self._take(request, keep)
@@ -225,7 +235,9 @@ class HttpProtocol(Connection):
         else:
             self._dispatch(request, keep)
 
-    def _serve_express(self, express: ExpressLane, route: ExpressRoute, head: bytes) -> bool:
+    def _serve_express(
+        self, express: ExpressLane, route: ExpressRoute, head: bytes, query: str = ""
+    ) -> bool:
         """Answer from the express lane what ``_dispatch`` and ``_write`` would have
         answered with the same bytes; False leaves the request to them (a connection
         that is ending or holding back, where the general path decides)."""
@@ -243,7 +255,7 @@ class HttpProtocol(Connection):
         clock = self._loop.time
         started = clock()
         try:  # journaled before the bytes leave, as ``_write`` does
-            express.served(route, head, self._client, clock() - started)
+            express.served(route, head, self._client, clock() - started, query)
         except Exception:
             _log.exception("served() hook failed")
         try:
