@@ -4,7 +4,7 @@ Feeds a keep-alive GET to one ``HttpProtocol`` over a fake transport, through th
 engine and journal, and prints microseconds per request. ``--profile`` writes a
 pyinstrument report of the same loop (when pyinstrument is importable).
 
-    .venv/bin/python bench/hotpath.py [--requests N] [--scenario static|conditions|...]
+    .venv/bin/python bench/hotpath.py [--requests N] [--scenario static|conditions|addon|...]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stubsets import JSONPATH_BODY, apidouble_config
+from stubsets import JSONPATH_BODY, apidouble_config, write_addon
 
 from apidouble.options import Options
 from apidouble.runtime import Runtime
@@ -53,6 +53,8 @@ def request_bytes(scenario: str) -> bytes:
         return b"GET /users/42 HTTP/1.1\r\n" + HEADERS + b"\r\n"
     if scenario == "conditions":  # the header + query stub
         return b"GET /search?kind=gold HTTP/1.1\r\n" + HEADERS + b"X-Client: bench\r\n\r\n"
+    if scenario == "addon":  # a static stub with one trivial ``response`` hook
+        return b"GET /touched HTTP/1.1\r\n" + HEADERS + b"\r\n"
     if scenario == "jsonpath":
         body = JSONPATH_BODY
         head = b"POST /orders HTTP/1.1\r\n" + HEADERS
@@ -65,6 +67,7 @@ async def run(scenario: str, count: int, profile: bool) -> float:
     folder = Path("/tmp") / f"apidouble-hotpath-{scenario}"
     folder.mkdir(exist_ok=True)
     config = folder / "apidouble.yaml"
+    write_addon(folder)
     config.write_text(apidouble_config(1000 if scenario == "large" else 10))
     runtime = Runtime([config], Options(port=0, watch=False))
     state = ServeState(runtime.dispatcher, DEFAULT_LIMITS, asyncio.get_running_loop())

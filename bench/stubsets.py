@@ -102,10 +102,30 @@ def apidouble_config(stubs: int) -> str:
             "status": 201,
             "response": {"accepted": True},
         },
+        {  # an addon touches this one stub: the rest must not pay for it
+            "name": "touched",
+            "path": "/touched",
+            "addons": ["touch"],
+            "response": STATIC_BODY,
+        },
     ]
     for n in range(stubs - len(endpoints)):
         endpoints.append({"name": f"s{n}", "path": _filler(n), "response": {"n": n}})
-    return json.dumps({"endpoints": endpoints}, indent=1)
+    addon = {"use": ADDON_FILE, "name": "touch", "scope": "listed"}
+    return json.dumps({"addons": [addon], "endpoints": endpoints}, indent=1)
+
+
+ADDON_FILE = "bench_addon.py"
+"""Written beside every apidouble config that names it (``write_addon``)."""
+ADDON_SOURCE = """\
+def response(flow):
+    flow.response.set_header("X-Touched", "1")
+"""
+"""One trivial ``response`` hook: what an addon costs the stub it touches."""
+
+
+def write_addon(folder: Path) -> None:
+    (folder / ADDON_FILE).write_text(ADDON_SOURCE)
 
 
 def many_endpoints(first: int, count: int, edited: str | None = None) -> list[dict[str, Any]]:
@@ -372,6 +392,7 @@ def json_server_db() -> dict[str, Any]:
 def write_all(folder: Path) -> None:
     """Write every set into ``folder`` (the per-port files are written at start)."""
     folder.mkdir(parents=True, exist_ok=True)
+    write_addon(folder)
     (folder / "apidouble-base.yaml").write_text(apidouble_config(10))
     (folder / "apidouble-large.yaml").write_text(apidouble_config(LARGE_COUNT))
     (folder / "apidouble-notfound.yaml").write_text(notfound_config())

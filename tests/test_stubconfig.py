@@ -30,6 +30,9 @@ ENDPOINTS: list[dict[str, Any]] = [
      "cors": True, "dribble": {"chunks": 2, "over_ms": 10}},
     {"path": "/g", "failure": {"fault": "connection_reset"}, "failure_rate": 0.1},
     {"path": "/h", "validate": {"schema": {"type": "object"}}, "response": "ok"},
+    {"path": "/i", "addons": ["signer"], "response": "ok",
+     "callbacks": [{"url": "http://127.0.0.1:9/{{ request.path }}", "body": {"a": 1},
+                    "delay_ms": 5, "retries": 1}]},
 ]  # fmt: skip
 
 

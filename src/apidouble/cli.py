@@ -10,18 +10,20 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import ConfigError
 from .options import Options, option_fields, option_kind
+from .plugins import NATIVE_IMPORT_FORMATS, PluginError, load_plugins
 from .runtime import Runtime, run_workers, serve_until_signal
 from .transport.server import install_event_loop_policy
 from .watch import build
 
 DEFAULT_CONFIG = Path("apidouble.yaml")
-IMPORT_FORMATS = ("wiremock",)
+IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
 """``apidouble import FORMAT SOURCE``: one converter per format (openapi, mockoon, har and
-postman are to come)."""
+postman are to come), plus each installed importer's (``plugins``)."""
 EXPORT_FORMATS = ("wiremock",)
 
 
@@ -35,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         if isinstance(default, bool):
             action = "store_false" if default else "store_true"
             run.add_argument(flag, dest=name, action=action, help=help_text)
+        elif isinstance(default, tuple):  # repeatable: each use adds one
+            run.add_argument(flag, dest=name, action="append", default=[], help=help_text)
         else:
             run.add_argument(
                 flag, dest=name, type=option_kind(name), default=default, help=help_text
@@ -58,8 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imports = commands.add_parser("import", help="convert another tool's stubs to a native config")
-    imports.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT", help="wiremock")
-    imports.add_argument("source", type=Path, metavar="SOURCE", help="a WireMock root or folder")
+    imports.add_argument(
+        "format", metavar="FORMAT", help="wiremock, or the format of an installed importer"
+    )
+    imports.add_argument(
+        "source", type=Path, metavar="SOURCE", help="a WireMock root or folder, or a file"
+    )
     imports.add_argument(
         "-o", "--output", type=Path, help="the YAML file to write (default: stdout)"
     )
@@ -76,22 +84,59 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers.wiremock.native import ImportFailed, import_wiremock, to_yaml
+    from .importers.wiremock.native import ImportFailed, import_wiremock
 
+    if args.format not in IMPORT_FORMATS:
+        return _import_plugin(args)
     out_dir = args.output.parent if args.output is not None else Path.cwd()
     try:
         document = import_wiremock(args.source, out_dir, args.global_response_templating)
     except ImportFailed as exc:
         print(f"apidouble import: {exc}", file=sys.stderr)
         return 1
+    return _write_document(document, args.output)
+
+
+def _write_document(document: dict[str, Any], output: Path | None) -> int:
+    """An imported document as YAML, to ``output`` or stdout."""
+    from .importers.wiremock.native import to_yaml
+
     text = to_yaml(document)
-    if args.output is None:
+    if output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8")
         count = len(document["endpoints"])
-        print(f"wrote {count} endpoint(s) to {args.output}", file=sys.stderr)
+        print(f"wrote {count} endpoint(s) to {output}", file=sys.stderr)
     return 0
+
+
+def _import_plugin(args: argparse.Namespace) -> int:
+    """``apidouble import NAME FILE`` with an installed importer: its document as YAML."""
+    from .config.positions import SyntaxProblem, parse
+    from .plugins import converted, importer, importer_names
+
+    plugin = importer(args.format)
+    if plugin is None:
+        known = ", ".join((*IMPORT_FORMATS, *importer_names()))
+        print(f"apidouble import: unknown format {args.format!r} (known: {known})", file=sys.stderr)
+        return 2
+    source: Path = args.source
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+        data = parse(text, as_json=source.suffix.lower() == ".json").data
+        document = converted(args.format, plugin, data, source)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"apidouble import: cannot read {source}: {exc}", file=sys.stderr)
+        return 1
+    except SyntaxProblem as exc:
+        line = f":{exc.line}" if exc.line else ""
+        print(f"apidouble import: {source}{line}: {exc.message}", file=sys.stderr)
+        return 1
+    except PluginError as exc:
+        print(f"apidouble import: {exc}", file=sys.stderr)
+        return 1
+    return _write_document(document, args.output)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -117,6 +162,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _validate(paths: Sequence[Path]) -> int:
+    load_plugins()  # a broken plugin is logged (to stderr) before the config's problems
     try:
         config = build(paths)
     except ConfigError as exc:
@@ -148,6 +194,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 2
     values = {name: getattr(args, name) for name, *_ in option_fields()}
+    values["addons"] = tuple(values["addons"])
     if args.verbose:
         values["log_level"] = "debug"
     if values.get("admin_token") is None and os.environ.get(ADMIN_TOKEN_VARIABLE):
@@ -161,6 +208,7 @@ def _run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    load_plugins()  # once, before the config: a broken plugin is logged at start-up
     try:
         runtime = Runtime(paths, options, freeze_gc=True)
     except ConfigError as exc:

@@ -22,6 +22,10 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 
+from .addons.assembly import AddonSet, BoundAddons
+from .addons.callback_log import CallbackSender
+from .addons.hooks import Chain, Hook
+from .addons.webhooks import Webhooks
 from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
 from .behaviours.keys import LruDict
@@ -133,13 +137,15 @@ class CompiledStub:
     """The compiled request pattern, handed to the router (compiled once)."""
     state_names: tuple[str, ...] = ()
     """The store spaces this stub uses."""
+    hooks: Chain | None = None
+    """The addons' hooks this stub runs (None: no addon touches it)."""
     plain: bool = field(init=False)
-    """No trouble and no validation: the engine's short path (decided once, here)."""
+    """No trouble, no validation, no addon: the engine's short path (decided once, here)."""
     ready: Response | None = field(init=False)
     """Plain, one static response, no latency: the answer is these bytes, every time."""
 
     def __post_init__(self) -> None:
-        self.plain = self.trouble.inert and self.validator is None
+        self.plain = self.trouble.inert and self.validator is None and self.hooks is None
         self.ready = None
         only = self.picker.only
         if self.plain and self.latency is None and only is not None and only.latency is None:
@@ -198,6 +204,12 @@ class CompiledConfig:
     """Some stub has a scenario: a report depends on state, so it is not kept."""
     skipped: tuple[ConfigProblem, ...] = ()
     """Problems that skipped a stub while the rest serve (unreadable WireMock mappings)."""
+    addons: BoundAddons | None = None
+    """The addons' hooks (None: no addon is loaded)."""
+    detour: bool = False
+    """Something looks at every request before routing (server-wide CORS or rate limit,
+    a stub's CORS, an addon's server-wide hooks): ``Engine.handle`` leaves its short
+    path. Decided by ``compile_config``."""
 
 
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
@@ -326,6 +338,24 @@ def _compile_stub(
     return CompiledStub(stub, picker, failure, validator, trouble, latency, pattern, tuple(names))
 
 
+def _with_webhooks(
+    hooks: Chain | None,
+    stub: Stub,
+    env: TemplateEnvironment,
+    sender: CallbackSender | None,
+    problems: list[ConfigProblem],
+) -> Chain | None:
+    """``hooks`` and, last of the served ones, the stub's callbacks."""
+    try:
+        webhooks = Webhooks(stub.callbacks, env, sender or CallbackSender(), stub.label)
+    except ValueError as exc:
+        problems.append(problem_at(stub, str(exc), "/callbacks"))
+        return hooks
+    base = hooks or Chain()
+    served = Hook(webhooks.name, "served", webhooks.served, False)
+    return Chain(base.matched, base.response, (*base.served, served), (*base.names, "webhooks"))
+
+
 def _gate_condition(gate: ScenarioGate) -> Condition:
     """A scenario gate as one more condition of the stub's pattern (so near-miss reports
     say "scenario checkout: expected paid, is Started")."""
@@ -373,11 +403,15 @@ def compile_config(
     previous: CompiledConfig | None = None,
     file_roots: Sequence[Path] = (),
     not_found: NotFound | None = None,
+    addons: AddonSet | None = None,
+    sender: CallbackSender | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
     ``file_roots`` (WireMock ``__files`` folders) answer unmatched GETs; ``not_found``
-    renders the 404 body instead of the JSON near-miss report.
+    renders the 404 body instead of the JSON near-miss report. ``addons`` (loaded with
+    the files) give each stub its chain of hooks; stubs with ``callbacks`` hand them to
+    ``sender`` (the runtime's, shared by every generation; a fresh one when None).
 
     ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
     ``store`` keeps the state (a fresh in-memory one when None): pass the served
@@ -398,11 +432,27 @@ def compile_config(
     compiled = {}
     names: list[str] = []
     patterns: list[CompiledPattern] = []
+    bound = addons.bind(store) if addons else None
+    if bound is not None:
+        names.extend(bound.state_names)
     for stub in stubs:
         result = _reusable(reuse, stub, store, clock)
         if result is None:
             result = _compile_stub(stub, env, problems, store, clock)
         if result is not None:
+            hooks = None
+            if bound is not None:
+                try:
+                    hooks = bound.chain_for(stub)
+                except LookupError as exc:
+                    problems.append(problem_at(stub, str(exc), "/addons"))
+            elif stub.addons:
+                message = f"addons: no addon named {stub.addons[0]!r} is loaded (loaded: none)"
+                problems.append(problem_at(stub, message, "/addons"))
+            if stub.callbacks:
+                hooks = _with_webhooks(hooks, stub, env, sender, problems)
+            if result.hooks is not hooks:
+                result = replace(result, hooks=hooks)
             compiled[stub.id] = result
             patterns.append(_pattern_of(result))
             names.extend(result.state_names)
@@ -415,6 +465,7 @@ def compile_config(
     any_cors = any(c.trouble.cors is not None for c in compiled.values())
     server_trouble = compile_server(server or {}, store)
     names.extend(server_trouble.state_names)
+    watched.update(addons.files if addons else ())
     return CompiledConfig(
         Router(
             stubs,
@@ -432,4 +483,8 @@ def compile_config(
         documents=DocumentRoot(file_roots) if file_roots else None,
         not_found=not_found,
         stateful_misses=any(stub.scenario is not None for stub in stubs),
+        addons=bound,
+        detour=(
+            server_trouble.active or any_cors or (bound is not None and bound.server is not None)
+        ),
     )

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .addons.callback_log import CallbackSender
 from .admin.layer import StubLayer
 from .admin.settings import GlobalSettings
 from .compiled import CompiledConfig, compile_config
@@ -48,8 +49,11 @@ class Composer:
         clock: Clock = SYSTEM_CLOCK,
         formats: Formats = DEFAULT_FORMATS,
         layer: StubLayer | None = None,
+        sender: CallbackSender | None = None,
     ) -> None:
         self.base = base
+        self.sender = sender
+        """Sends the stubs' callbacks (the runtime's, for every generation)."""
         self.layer = layer or StubLayer()
         self.settings = GlobalSettings()
         """WireMock's global settings (a delay for stubs that set none)."""
@@ -91,6 +95,8 @@ class Composer:
             previous=previous if previous is not None else self.served,
             file_roots=base.file_roots,
             not_found=wiremock_report if wiremock else None,
+            addons=base.addon_set,
+            sender=self.sender,
         )
         compiled.skipped = base.skipped
         return compiled

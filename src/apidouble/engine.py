@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections.abc import Awaitable
 
 from . import serving_trouble as trouble
+from .addons.pipeline import run_request, run_served, run_stub
 from .behaviours.cors import CorsPolicy
 from .behaviours.decision import Decision
 from .behaviours.pacing import Step
@@ -71,9 +72,12 @@ class Engine:
         """Decide the outcome for one request."""
         config = self.config
         event = ServeEvent(request, config.clock.time())
-        server = config.server
-        if server.active or config.any_cors:
+        if config.detour:
+            addons = config.addons
+            if addons is not None and addons.server is not None:
+                return run_request(self, config, request, event)
             return self._handle_with_server_trouble(config, request, event)
+        server = config.server
         found = config.router.find(request)
         stub = found.stub
         if stub is None:
@@ -89,6 +93,26 @@ class Engine:
             if compiled.plain:
                 return self._respond_plainly(config, compiled, request, found.params, event)
         return self._respond(config, compiled, request, found.params, event, [], None)
+
+    def answer(
+        self, config: CompiledConfig, request: Request, event: ServeEvent
+    ) -> Outcome | Awaitable[Outcome]:
+        """Route and answer: ``handle`` once the addons' request phase is past."""
+        if config.server.active or config.any_cors:
+            return self._handle_with_server_trouble(config, request, event)
+        found = config.router.find(request)
+        stub = found.stub
+        if stub is None:
+            return self._unmatched(config, request, found, event, None, [])
+        event.stub = stub
+        compiled = config.stubs[stub.id]
+        return self._respond(config, compiled, request, found.params, event, [], None)
+
+    def unmatched(
+        self, config: CompiledConfig, request: Request, found: RouteMatch, event: ServeEvent
+    ) -> Respond | Awaitable[Respond]:
+        """The answer to a request no stub takes (an addon vetoed the one that did)."""
+        return self._unmatched(config, request, found, event, None, [])
 
     def _handle_with_server_trouble(
         self, config: CompiledConfig, request: Request, event: ServeEvent
@@ -142,7 +166,27 @@ class Engine:
         extra: Headers,
         admitted: RateDecision | None,
         decision: Decision | None = None,
+    ) -> Outcome | Awaitable[Outcome]:
+        if compiled.hooks is not None:
+            return run_stub(
+                self, config, compiled, request, params, event, extra, admitted, decision
+            )
+        return self.respond_core(
+            config, compiled, request, params, event, extra, admitted, decision
+        )
+
+    def respond_core(
+        self,
+        config: CompiledConfig,
+        compiled: CompiledStub,
+        request: Request,
+        params: dict[str, str],
+        event: ServeEvent,
+        extra: Headers,
+        admitted: RateDecision | None,
+        decision: Decision | None = None,
     ) -> Outcome:
+        """The stub's own answer: trouble, validation, render, caching, delay."""
         rules = compiled.trouble
         if compiled.plain and not extra and config.server.plain:
             return self._respond_plainly(config, compiled, request, params, event)
@@ -379,6 +423,8 @@ class Engine:
         if event is not None:
             event.duration_s = elapsed_s
             self.journal.record(event)
+            if event.flow is not None:
+                run_served(event.flow)
             counters = self.counters
             stub = event.stub
             label = stub.label if stub is not None else ""

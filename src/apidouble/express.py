@@ -156,8 +156,9 @@ class Lanes:
         server = config.server
         self.config = config
         self.counters = counters
-        self.open = not (server.active or config.any_cors or not server.plain)
-        """Nothing server-wide stands around the stubs (else both tables stay empty)."""
+        self.open = not (config.detour or not server.plain)
+        """Nothing server-wide stands around the stubs (no CORS, rate limit, decision
+        header or addon that sees every request), else both tables stay empty."""
         self._made: dict[tuple[str, str], ExpressRoute | None] = {}
 
     def routes(self) -> Routes:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
+    from .addons.webhooks import CallbackSpec
     from .behaviours.spec import Behaviours
 
 Headers = list[tuple[str, str]]
@@ -392,6 +393,12 @@ class Stub:
     """Flaky rules, fault, rate limit, cache, CORS, pacing (and room for scenario, auth,
     metadata) as typed specs (``behaviours.spec.build_behaviours``), validated once by
     the loader; None: none of them."""
+    addons: tuple[str, ...] = ()
+    """Addons this stub runs besides the server-wide ones: names of loaded addons, or
+    specs of its own (``hooks.py``, ``module:Attr``, an entry-point name)."""
+    callbacks: tuple[CallbackSpec, ...] = ()
+    """HTTP requests to make after each answer (native ``callbacks``, WireMock's webhook
+    ``serveEventListeners``), validated by the loader."""
 
     @property
     def response_specs(self) -> tuple[ResponseSpec, ...]:
@@ -439,6 +446,8 @@ class ServeEvent:
     response: Any
     """The ``outcome.Response`` sent (status, encoded head, body), or None when nothing
     was sent (a fault); the journal keeps a summary of it."""
+    flow: Any
+    """The addons' ``Flow`` of this exchange, when some addon looks at it (else None)."""
 
     def __init__(
         self,
@@ -461,3 +470,4 @@ class ServeEvent:
         self.notes = notes
         self.decision = None
         self.response = None
+        self.flow = None

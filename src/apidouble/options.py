@@ -56,6 +56,12 @@ class Options:
     global_response_templating: bool = _opt(
         False, "render every WireMock response as a template (WireMock's flag)"
     )
+    addons: tuple[Any, ...] = _opt(
+        (),
+        "a Python addon over every request: a file, module:Attr or an installed entry"
+        " point's name; repeatable",
+        "--addons",
+    )
     wiremock_404: bool = _opt(
         True,
         "answer unmatched requests in a WireMock root with the JSON near-miss report"

@@ -24,13 +24,12 @@ from .behaviours.faults import FaultPlan
 from .behaviours.pacing import Step
 from .model import Request, ServeEvent
 
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+
 
 def reason_phrase(status: int) -> str:
     """The standard reason phrase, or a neutral one for codes HTTP does not name."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Status"
+    return _PHRASES.get(status, "Status")
 
 
 @dataclass(slots=True)

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
+from .addons.callback_log import CallbackLog, CallbackSender
+from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
 from .admin.persist import PersistDir
@@ -44,7 +46,7 @@ from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemoryStore
 from .state.store import StateStore
 from .transport.server import HttpServer, http_url, start_server
-from .watch import Reloader
+from .watch import Reloader, addon_specs, with_addons
 
 log = logging.getLogger("apidouble")
 
@@ -80,6 +82,8 @@ class Runtime:
         self._stop_watching = asyncio.Event()
         self._watch_task: asyncio.Task[None] | None = None
         formats = Formats(options.global_response_templating, options.wiremock_404)
+        self.callbacks = CallbackSender(CallbackLog())
+        """Sends the stubs' callbacks, off the request path; its log is the admin's."""
         root = config_root(self.paths)
         self.persist = persist_dir(options, root)
         layer = StubLayer()
@@ -97,18 +101,21 @@ class Runtime:
                 formats=formats,
                 layer=layer,
                 ignore=self.persist.root if self.persist is not None else None,
+                addons=addon_specs(options.addons),
+                sender=self.callbacks,
             )
             self.composer = self.reloader.composer
             initial = self.reloader.load_now()
         else:
             self.composer = Composer(
-                Config(tuple(stubs), ()),
+                with_addons(Config(tuple(stubs), ()), addon_specs(options.addons)),
                 self._install,
                 options.seed,
                 store=self.store,
                 clock=clock,
                 formats=formats,
                 layer=layer,
+                sender=self.callbacks,
             )
             initial = self.composer.compose()
             self.composer.commit(initial, install=False)
@@ -128,6 +135,8 @@ class Runtime:
         self.routes = AdminRoutes(self.admin, options.admin_token)
         self.metrics = MetricsRoute(ServerCollector(self.engine, self._open_connections))
         self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
+        callbacks = CallbacksRoute(self.callbacks.log)
+        self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
         self.dispatcher = Dispatcher(self.engine, self.routes)
 
     def _install(self, config: CompiledConfig) -> None:
@@ -179,6 +188,7 @@ class Runtime:
                 await asyncio.wait_for(self._watch_task, timeout=5)
         if self.server is not None:
             await self.server.close()
+        await self.callbacks.aclose()
 
 
 def is_loopback(host: str) -> bool:

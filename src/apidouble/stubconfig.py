@@ -6,6 +6,7 @@ responses, latency, failure and behaviours); where a stub came from is not part 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,6 +71,11 @@ def stub_to_config(stub: Stub) -> dict[str, Any]:
         found["scenario"] = {"name": scenario.name} | {
             key: value for key, value in (("when", scenario.when), ("then", scenario.then)) if value
         }
+    if stub.addons:
+        found["addons"] = list(stub.addons)
+    callbacks = [json.loads(spec.config) for spec in stub.callbacks if spec.config]
+    if callbacks:
+        found["callbacks"] = callbacks
     return found
 
 

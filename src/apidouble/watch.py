@@ -11,17 +11,22 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from watchfiles import Change, awatch
 
+from .addons.assembly import load_addons
+from .addons.callback_log import CallbackSender
+from .addons.loading import AddonLoader, AddonSpec
 from .admin.layer import StubLayer
 from .compiled import CompiledConfig
 from .compose import DEFAULT_FORMATS, Composer, Formats
 from .config.cache import DocumentCache
 from .config.discover import is_config_file
 from .config.load import Config, load_config
-from .errors import ConfigError
+from .errors import ConfigError, ConfigProblem
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.store import StateStore
 
@@ -44,12 +49,39 @@ def collector_paused() -> Iterator[None]:
 
 
 def load_files(
-    paths: Sequence[Path], cache: DocumentCache | None = None, formats: Formats = DEFAULT_FORMATS
+    paths: Sequence[Path],
+    cache: DocumentCache | None = None,
+    formats: Formats = DEFAULT_FORMATS,
+    addons: Sequence[AddonSpec] = (),
+    loader: AddonLoader | None = None,
 ) -> Config:
-    """Read and validate the files (stubs and settings); raises ``ConfigError``. Call it
-    inside ``collector_paused`` with the compile that follows: a collection between the
-    two would walk everything just loaded."""
-    return load_config(*paths, cache=cache, templating=formats.global_templating)
+    """Read and validate the files (stubs and settings) and load their addons (after
+    ``addons``, the command line's); raises ``ConfigError``. Call it inside
+    ``collector_paused`` with the compile that follows: a collection between the two
+    would walk everything just loaded."""
+    config = load_config(*paths, cache=cache, templating=formats.global_templating)
+    return with_addons(config, (*addons, *config.addons), loader)
+
+
+def with_addons(
+    config: Config, specs: Sequence[AddonSpec], loader: AddonLoader | None = None
+) -> Config:
+    """``config`` with its addons loaded (``loader`` keeps unchanged addon files' objects
+    from one load to the next); raises ``ConfigError`` naming the file and line."""
+    if not specs and not any(stub.addons for stub in config.stubs):
+        return config
+    problems: list[ConfigProblem] = []
+    loaded = load_addons(specs, config.stubs, loader or AddonLoader(), problems)
+    if problems:
+        raise ConfigError(problems)
+    return replace(config, addon_set=loaded)
+
+
+def addon_specs(given: Sequence[Any], base: Path | None = None) -> tuple[AddonSpec, ...]:
+    """``--addons`` values (or objects handed to ``MockServer``) as specs, files relative
+    to ``base`` (the working directory by default)."""
+    folder = base if base is not None else Path.cwd()
+    return tuple(AddonSpec(use, folder, pointer=f"--addons {use}") for use in given)
 
 
 def build(
@@ -61,12 +93,13 @@ def build(
     cache: DocumentCache | None = None,
     previous: CompiledConfig | None = None,
     formats: Formats = DEFAULT_FORMATS,
+    addons: Sequence[AddonSpec] = (),
 ) -> CompiledConfig:
     """Load time, start to end: read the files, validate, compile, index. With the served
     config's ``store``, unchanged stubs keep their state; with the reloader's ``cache``
     and the served config as ``previous``, only edited files and stubs are redone."""
     with collector_paused():
-        base = load_files(paths, cache, formats)
+        base = load_files(paths, cache, formats, addons)
         composer = Composer(base, _nowhere, seed, store=store, clock=clock, formats=formats)
         return composer.compose(previous=previous)
 
@@ -96,14 +129,27 @@ class Reloader:
         formats: Formats = DEFAULT_FORMATS,
         layer: StubLayer | None = None,
         ignore: Path | None = None,
+        addons: Sequence[AddonSpec] = (),
+        sender: CallbackSender | None = None,
     ) -> None:
         self.paths = tuple(paths)
+        self.addons = tuple(addons)
+        """Addons given besides the files' (``--addons``), loaded first."""
+        self.loader = AddonLoader()
+        """Keeps the objects of addon files unchanged since the last reload."""
         self.ignore = ignore.absolute() if ignore is not None else None
         """A folder whose changes are ours (the persisted runtime stubs): never a reload."""
         self.formats = formats
         self.cache = DocumentCache()
         self.composer = Composer(
-            Config((), ()), install, seed, store=store, clock=clock, formats=formats, layer=layer
+            Config((), ()),
+            install,
+            seed,
+            store=store,
+            clock=clock,
+            formats=formats,
+            layer=layer,
+            sender=sender,
         )
         """Puts the files' stubs under the runtime layer; admin writes share it."""
         self.on_error = on_error
@@ -118,7 +164,7 @@ class Reloader:
         """The first load, before serving: errors propagate to the caller. The config is
         the composer's served one but not installed: the caller serves it first."""
         with collector_paused():
-            base = load_files(self.paths, self.cache, self.formats)
+            base = load_files(self.paths, self.cache, self.formats, self.addons, self.loader)
             config = self.composer.compose(base)
         self.composer.commit(config, base=base, install=False)
         self.watched = config.files
@@ -146,7 +192,7 @@ class Reloader:
     def _build(self) -> tuple[Config, CompiledConfig]:
         """The files read afresh, composed with the layer (which the lock holds still)."""
         with collector_paused():
-            base = load_files(self.paths, self.cache, self.formats)
+            base = load_files(self.paths, self.cache, self.formats, self.addons, self.loader)
             return base, self.composer.compose(base)
 
     def _relevant(self, change: Change, path: str) -> bool:

@@ -130,3 +130,30 @@ def test_only_loopback_hosts_count_as_private() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("10.1.2.3")
     assert not is_loopback("example.test")
+
+
+def test_addons_given_on_the_command_line_run_in_order(tmp_path: Path) -> None:
+    config = tmp_path / "apidouble.yaml"
+    config.write_text("endpoints:\n  - {path: /hi, response: hello}\n")
+    for name, tag in (("first.py", "one"), ("second.py", "two")):
+        (tmp_path / name).write_text(
+            f"def response(flow):\n    flow.response.add_header('X-Order', {tag!r})\n"
+        )
+    args = [str(config), "--addons", str(tmp_path / "first.py"), "--addons", "second.py"]
+    process = subprocess.Popen(
+        [*APIDOUBLE, "run", *args, "--port", "0", "--no-watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,  # a relative --addons file is found from the working directory
+    )
+    with process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+            answer = httpx.get(url + "/hi")
+            assert answer.text == "hello"
+            assert answer.headers.get_list("x-order") == ["one", "two"]
+        finally:
+            process.kill()
+            process.wait(timeout=10)

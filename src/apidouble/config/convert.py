@@ -91,6 +91,9 @@ def _values(matchers: Mapping[str, ValueMatcher]) -> tuple[tuple[str, ValueSpec]
 
 
 def _value_spec(m: ValueMatcher | BodyMatcher) -> ValueSpec:
+    if m.added is not None:  # a registered operator takes its expectation as written
+        name, written = m.added
+        return ValueSpec(name, written, m.case_insensitive, m.not_)
     op = next(n for n in ("equals", "contains", "regex", "present", "one_of") if m.given(n))
     expected = getattr(m, op)
     expected = tuple(expected) if isinstance(expected, list) and op == "one_of" else expected
@@ -99,10 +102,12 @@ def _value_spec(m: ValueMatcher | BodyMatcher) -> ValueSpec:
 
 def _body(m: BodyMatcher) -> BodySpec:
     if m.jsonpath is not None:
-        if m.given("equals", "contains", "regex", "present", "one_of"):
+        if m.given("equals", "contains", "regex", "present", "one_of") or m.added is not None:
             return BodySpec("jsonpath", expression=m.jsonpath, value=_value_spec(m))
         absent = ValueSpec("present", False) if m.not_ else None
         return BodySpec("jsonpath", expression=m.jsonpath, value=absent)
+    if m.added is not None:
+        return BodySpec(m.added[0], m.added[1])
     op = next(n for n in ("equals", "contains", "regex", "json_", "schema_") if m.given(n))
     return BodySpec(op.rstrip("_"), getattr(m, op))
 

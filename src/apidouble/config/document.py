@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from apidouble.addons.loading import AddonSpec
+from apidouble.addons.webhooks import CallbackSpec, parse_callbacks
 from apidouble.behaviours.cors import CorsPolicy
 from apidouble.behaviours.faults import FaultSpec
 from apidouble.behaviours.latency import LatencyModel
@@ -33,6 +35,7 @@ from apidouble.config.envsubst import substitute
 from apidouble.config.ids import IdConflict, Place, StubIds
 from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
 from apidouble.config.schema import (
+    AddonEntry,
     ConfigFile,
     Endpoint,
     FakerConfig,
@@ -80,6 +83,8 @@ class Document:
     """``wiremock``: the file's endpoints select and answer as WireMock's do."""
     file_roots: list[Path] = field(default_factory=list)
     """``document_root``: the folder unmatched GETs are served from."""
+    addons: list[AddonSpec] = field(default_factory=list)
+    """The top-level ``addons``, located for error messages."""
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
@@ -145,6 +150,7 @@ class Document:
             self._read_data(top.data)
             if top.document_root is not None:
                 self._document_root(top.document_root)
+            self._read_addons(top.addons)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -173,6 +179,18 @@ class Document:
                 self.problem(str(exc), child("/data", name))
             else:
                 self.data_files.append(path)
+
+    def _read_addons(self, entries: Sequence[str | AddonEntry]) -> None:
+        for index, entry in enumerate(entries):
+            where = f"/addons/{index}"
+            line = line_of(self.lines, where)
+            if isinstance(entry, str):
+                entry = AddonEntry.model_validate({"use": entry})
+            spec = AddonSpec(
+                entry.use, self.folder, entry.name, entry.scope, entry.options,
+                self.display, line, where,
+            )  # fmt: skip
+            self.addons.append(spec)
 
     def _document_root(self, relative: str) -> None:
         root = self.folder.resolve()
@@ -228,6 +246,11 @@ class Document:
         except ValueError as exc:
             key = behaviour_key(exc, {**trouble, "failure": None})
             self.problem(str(exc), child(ptr, key) if key else ptr)
+        callbacks: tuple[CallbackSpec, ...] = ()
+        try:
+            callbacks = parse_callbacks(ep.callbacks)
+        except ValueError as exc:
+            self.problem(str(exc), f"{ptr}/callbacks")
         stub_id = self._id(index, ep, ptr)
         self._check_templates(index)
         if len(self.problems) > before or stub_id is None:
@@ -250,6 +273,8 @@ class Document:
             scenario=Scenario(ep.scenario.name, ep.scenario.when, ep.scenario.then)
             if ep.scenario is not None
             else None,
+            addons=tuple(ep.addons or ()),
+            callbacks=callbacks,
         )
 
     def _id(self, index: int, ep: Endpoint, ptr: str) -> str | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apidouble.addons.assembly import AddonSet
+from apidouble.addons.loading import AddonSpec
 from apidouble.config.cache import (
     DocumentCache,
     LoadedDocument,
@@ -35,6 +37,7 @@ from apidouble.importers.wiremock import (
     is_wiremock,
 )
 from apidouble.model import Stub
+from apidouble.plugins import PluginError, plugin_document
 
 __all__ = [
     "CONFIG_SUFFIXES",
@@ -70,6 +73,10 @@ class Config:
     """WireMock ``__files`` folders: unmatched GETs are served from them."""
     wiremock: bool = False
     """Some path is a WireMock root or mapping folder (even one with no mappings yet)."""
+    addons: tuple[AddonSpec, ...] = ()
+    """The files' ``addons`` entries, in file order (loaded by ``watch.load_files``)."""
+    addon_set: AddonSet | None = None
+    """The addons loaded for these files and their endpoints (``watch.load_files``)."""
 
 
 def load_config(
@@ -95,6 +102,7 @@ def load_config(
     server: dict[str, tuple[Any, str]] = {}
     data: dict[str, tuple[Any, str]] = {}
     data_files: list[Path] = []
+    addons: list[AddonSpec] = []
     skipped: list[ConfigProblem] = []
     roots: dict[Path, None] = {}
     wiremock_found = False
@@ -121,6 +129,14 @@ def load_config(
                 del problems[start:]
             continue
         native = isinstance(doc.data, dict) and "endpoints" in doc.data
+        if not native and not is_wiremock(doc.data):
+            try:
+                converted = plugin_document(doc.data, path)
+            except PluginError as exc:
+                doc.problem(str(exc))
+                continue
+            if converted is not None:  # positions are the original file's: none apply
+                doc.data, doc.lines, native = converted, {}, True
         if not native and not is_wiremock(doc.data) and in_mappings_folder(path):
             message = "not a WireMock mapping: expected an object with 'request', or 'mappings'"
             skipped.append(ConfigProblem(doc.display, message, 1 if doc.lines else None))
@@ -145,6 +161,7 @@ def load_config(
                 doc.problem(f"data {name!r} is also defined in {data[name][1]}", f"/data/{name}")
             data.setdefault(name, (value, doc.display))
         data_files.extend(doc.data_files)
+        addons.extend(doc.addons)
         problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
         seed = _one_setting(doc, "seed", doc.seed, seed)
         faker = _one_setting(doc, "faker", doc.faker, faker)
@@ -159,6 +176,7 @@ def load_config(
             and stamped is not None
             and not doc.file_roots
             and doc.compat is None
+            and not doc.addons
         ):
             loaded = LoadedDocument(
                 text,
@@ -186,6 +204,7 @@ def load_config(
         tuple(skipped),
         tuple(roots),
         wiremock_found or any(_is_wiremock_root(Path(p)) for p in paths),
+        tuple(addons),
     )
 
 

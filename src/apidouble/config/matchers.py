@@ -2,17 +2,39 @@
 
 A plain scalar where a matcher goes means ``{equals: scalar}``; a single body matcher
 where a list goes means a list of one.
+
+Besides the native operators, a matcher takes an *added* operator: one registered in
+``matching`` after apidouble's own (by a plugin or ``register_value_operator``), written
+as its name (``{hmac_sha256: secret}``). apidouble's other registered operators (WireMock's
+``equals_json``, ``before``...) are not config keys: their expectations are not config
+data, and ``match.wiremock`` spells them as WireMock does.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
+import apidouble.matching  # noqa: F401  (every built-in operator registered before the snapshot)
 from apidouble.config.fields import ConfigModel, JsonSchema, Regex, Text
+from apidouble.matching.body import body_operators
+from apidouble.matching.values import value_operators
 from apidouble.model import RequestPattern
+
+M = TypeVar("M")
+_BUILTIN_VALUE_OPS = frozenset(value_operators())
+_BUILTIN_BODY_OPS = frozenset(body_operators())
 
 
 def as_value_matcher(value: Any) -> Any:
@@ -33,6 +55,8 @@ _VALUE_OPS = ("equals", "contains", "regex", "present", "one_of")
 class ValueMatcher(ConfigModel):
     """One condition on a text value; a plain scalar means ``{equals: scalar}``."""
 
+    __slots__ = ("_added",)  # set only for an added operator (a private attribute costs more)
+
     equals: Text | None = Field(None, description="The value equals this text.")
     contains: Text | None = Field(None, description="The value contains this text.")
     regex: Regex | None = Field(None, description="The value matches this regex (full match).")
@@ -41,16 +65,32 @@ class ValueMatcher(ConfigModel):
     case_insensitive: bool = Field(False, description="Compare ignoring case.")
     not_: bool = Field(False, alias="not", description="Negate the condition.")
 
-    @model_validator(mode="after")
-    def _one_op(self) -> Self:
-        ops = self.given(*_VALUE_OPS)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_op(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        added: list[tuple[str, Any]] = []
+        if isinstance(data, dict) and data.keys() <= _VALUE_KEYS:  # the usual case: fast
+            model = handler(data)
+        else:
+            model, added = _validated(cls, data, handler, added_value_operators(data, cls))
+        ops = model.given(*_VALUE_OPS) + [name for name, _ in added]
         if len(ops) != 1:
-            raise ValueError(f"use exactly one of {', '.join(_VALUE_OPS)} (got {ops or 'none'})")
-        return self
+            known = ", ".join((*_VALUE_OPS, *added_value_operators()))
+            raise ValueError(f"use exactly one of {known} (got {ops or 'none'})")
+        if added:
+            object.__setattr__(model, "_added", added[0])
+        return model
+
+    @property
+    def added(self) -> tuple[str, Any] | None:
+        """The added operator given, with its expectation (None: a native one)."""
+        return _added(self)
 
 
 class BodyMatcher(ConfigModel):
     """One condition on the request body; a list of them means all must hold."""
+
+    __slots__ = ("_added",)  # set only for an added operator (a private attribute costs more)
 
     equals: Any = Field(None, description="Body equals this text, or this JSON value.")
     contains: Text | None = Field(None, description="Body text contains this.")
@@ -74,26 +114,139 @@ class BodyMatcher(ConfigModel):
     case_insensitive: bool = Field(False, description="With jsonpath: compare ignoring case.")
     not_: bool = Field(False, alias="not", description="With jsonpath: negate the check.")
 
-    @model_validator(mode="after")
-    def _one_op(self) -> Self:
-        if self.jsonpath is not None:
-            extra = self.given("json_", "schema_")
-            ops = self.given(*_VALUE_OPS)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_op(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        added: list[tuple[str, Any]] = []
+        value_ops: tuple[str, ...] = ()
+        body_ops: tuple[str, ...] = ()
+        if isinstance(data, dict) and data.keys() <= _BODY_KEYS:  # the usual case: fast
+            model = handler(data)
+        else:
+            value_ops = added_value_operators(data, cls)
+            body_ops = added_body_operators(data, cls)
+            model, added = _validated(cls, data, handler, (*body_ops, *value_ops))
+        names = [name for name, _ in added]
+        if model.jsonpath is not None:
+            extra = model.given("json_", "schema_") + [n for n in names if n not in value_ops]
+            ops = model.given(*_VALUE_OPS) + [n for n in names if n in value_ops]
             if extra or len(ops) > 1:
+                known = ", ".join((*_VALUE_OPS, *added_value_operators()))
                 raise ValueError(
-                    f"jsonpath takes at most one of {', '.join(_VALUE_OPS)}"
-                    f" (got {', '.join(extra + ops)})"
+                    f"jsonpath takes at most one of {known} (got {', '.join(extra + ops)})"
                 )
-            return self
-        ops = self.given("equals", "contains", "regex", "json_", "jsonpath", "schema_")
-        if len(ops) != 1:
-            raise ValueError(
-                "use exactly one of equals, contains, regex, json, jsonpath, schema"
-                f" (got {ops or 'none'})"
-            )
-        if only := self.given("present", "one_of", "case_insensitive", "not_"):
-            raise ValueError(f"{', '.join(only)} only apply with jsonpath")
-        return self
+        else:
+            ops = model.given("equals", "contains", "regex", "json_", "jsonpath", "schema_")
+            ops += [n for n in names if n in body_ops]
+            if len(ops) != 1:
+                natives = ("equals", "contains", "regex", "json", "jsonpath", "schema")
+                known = ", ".join(natives + added_body_operators())
+                raise ValueError(f"use exactly one of {known} (got {ops or 'none'})")
+            only = model.given("present", "one_of", "case_insensitive", "not_")
+            only += [n for n in names if n not in body_ops]
+            if only:
+                raise ValueError(f"{', '.join(only)} only apply with jsonpath")
+        if added:
+            object.__setattr__(model, "_added", added[0])
+        return model
+
+    @property
+    def added(self) -> tuple[str, Any] | None:
+        """The added operator given, with its expectation (None: a native one)."""
+        return _added(self)
+
+
+def _added(model: ConfigModel) -> tuple[str, Any] | None:
+    """An added operator and its expectation (for a body matcher: a body operator, or
+    with ``jsonpath`` a value operator on the selection); None for a native one."""
+    try:
+        found: tuple[str, Any] = object.__getattribute__(model, "_added")
+    except AttributeError:
+        return None
+    return found
+
+
+def _keys(model: type[ConfigModel]) -> frozenset[str]:
+    return frozenset(field.alias or name for name, field in model.model_fields.items())
+
+
+_VALUE_KEYS = _keys(ValueMatcher)
+_BODY_KEYS = _keys(BodyMatcher)
+CONFIG_KEYS = _VALUE_KEYS | _BODY_KEYS
+"""Every key a matcher already has: no added operator may take one of these names."""
+
+
+def added_value_operators(
+    data: Any = None, model: type[ConfigModel] | None = None
+) -> tuple[str, ...]:
+    """The value operators registered after apidouble's own, usable as config keys.
+
+    Given the raw ``data`` of a matcher with a key its ``model`` does not know, installed
+    plugins are loaded first (once per process), so their operators need no set-up call.
+    """
+    _load_plugins_for(data, model)
+    return tuple(
+        n for n in value_operators() if n not in _BUILTIN_VALUE_OPS and n not in CONFIG_KEYS
+    )
+
+
+def added_body_operators(
+    data: Any = None, model: type[ConfigModel] | None = None
+) -> tuple[str, ...]:
+    """The body operators registered after apidouble's own, usable as config keys."""
+    _load_plugins_for(data, model)
+    return tuple(n for n in body_operators() if n not in _BUILTIN_BODY_OPS and n not in CONFIG_KEYS)
+
+
+def _load_plugins_for(data: Any, model: type[ConfigModel] | None) -> None:
+    if model is None or not isinstance(data, dict):
+        return
+    if not data.keys() <= _keys(model):
+        from apidouble.plugins import load_plugins
+
+        load_plugins()
+
+
+def _validated(
+    cls: type[ConfigModel],
+    data: Any,
+    handler: ModelWrapValidatorHandler[M],
+    added_ops: tuple[str, ...],
+) -> tuple[M, list[tuple[str, Any]]]:
+    """The model of ``data`` without its added operators, and those operators.
+
+    Unknown keys stay pydantic's errors (with their pointer); once some operators are
+    added, their message is ours, so a typo of an added name gets its suggestion too."""
+    added: list[tuple[str, Any]] = []
+    if isinstance(data, dict) and added_ops:
+        added = [(key, value) for key, value in data.items() if key in added_ops]
+        data = {key: value for key, value in data.items() if key not in added_ops}
+    try:
+        return handler(data), added
+    except ValidationError as exc:
+        if not added_ops:
+            raise
+        keys = [f.alias or n for n, f in cls.model_fields.items()]
+        errors = [_unknown_key(error, keys, added_ops) for error in exc.errors()]
+        raise ValidationError.from_exception_data(exc.title, errors) from None
+
+
+def _unknown_key(error: ErrorDetails, keys: list[str], added_ops: tuple[str, ...]) -> Any:
+    """An error raised again as it was, or an unknown key's with added operators offered."""
+    loc = error["loc"]
+    if error["type"] != "extra_forbidden" or len(loc) != 1:  # kept as it reads
+        kept = PydanticCustomError(error["type"], error["msg"])
+        return InitErrorDetails(type=kept, loc=loc, input=error["input"])
+    key = str(loc[0])
+    allowed = [*keys, *added_ops]
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        message = f"unknown key {key!r} (did you mean {close[0]!r}?)"
+    else:
+        message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
+    return InitErrorDetails(
+        type="value_error", loc=loc, input=error["input"], ctx={"error": ValueError(message)}
+    )
 
 
 ValueMatcherField = Annotated[

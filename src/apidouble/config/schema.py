@@ -189,6 +189,16 @@ class Endpoint(ResponseKeys):
     cors: Cors | bool | None = Field(None, description="CORS for this endpoint.")
     validate_: Validate | None = Field(None, alias="validate", description="Check request body.")
     scenario: Scenario | None = Field(None, description="Scenario state condition/transition.")
+    addons: list[str] | None = Field(
+        None,
+        description="Addons for this endpoint only: names of the config's addons, or a file"
+        " (relative to this file), module:Attr, or an installed entry point's name.",
+    )
+    callbacks: list[dict[str, Any]] | None = Field(
+        None,
+        description="HTTP requests made after each answer: {url, method, headers, body,"
+        " delay_ms, retries}; url, headers and body are templates over request and response.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -225,6 +235,26 @@ class FakerConfig(ConfigModel):
 
     locale: str = Field("en_US", description="Faker locale, e.g. en_US, fr_FR, de_DE.")
     seed: int | None = Field(None, description="Seed for fake data (default: the config's seed).")
+
+
+class AddonEntry(ConfigModel):
+    """One addon, with a name, a scope or options."""
+
+    use: str = Field(
+        min_length=1,
+        description="A Python file (relative to this file; file.py:Attr for one of its"
+        " objects), module:Attr, a dotted module, or an installed entry point's name.",
+    )
+    name: str | None = Field(
+        None, min_length=1, description="How endpoints name it (default: its own name)."
+    )
+    scope: Literal["all", "listed"] = Field(
+        "all",
+        description="all: every request; listed: only endpoints listing it in addons.",
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments for an addon class."
+    )
 
 
 class ConfigFile(ConfigModel):
@@ -265,6 +295,11 @@ class ConfigFile(ConfigModel):
     rate_limit: RateLimit | None = Field(None, description="A rate limit over every request.")
     debug_headers: bool | None = Field(
         None, description="Send X-Apidouble-Decision with the trouble decided per response."
+    )
+    addons: list[Annotated[str, Field(min_length=1)] | AddonEntry] = Field(
+        default_factory=list,
+        description="Python addons: hooks over every request (or, with scope: listed, the"
+        " endpoints that list them).",
     )
 
 

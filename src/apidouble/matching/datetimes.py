@@ -159,7 +159,14 @@ def _compile(compare: Callable[[datetime, datetime], bool], symbol: str) -> Any:
         if not isinstance(expected, dict) or not isinstance(expected.get("value"), str):
             raise ValueError(f"{options.what}: expected {{'value': date-time, ...}}")
         text: str = expected["value"]
+        for key in ("offset_unit", "truncate_expected", "truncate_actual", "actual_format"):
+            if expected.get(key) is not None and not isinstance(expected[key], str):
+                raise ValueError(f"{options.what}: {key} must be text, got {expected[key]!r}")
         amount = expected.get("offset_amount")
+        if isinstance(amount, str) and amount.strip().lstrip("+-").isdigit():
+            amount = int(amount)  # as WireMock's JSON reader takes "5" for a number
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+            raise ValueError(f"{options.what}: offset_amount must be a whole number")
         unit: str = expected.get("offset_unit") or "seconds"
         if amount is not None and expected.get("offset_unit") is None:
             raise ValueError(f"{options.what}: an offset needs a unit")

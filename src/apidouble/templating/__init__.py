@@ -14,6 +14,12 @@ from .compile import (
     template_cache,
 )
 from .environment import Missing, TemplateEnvironment
+from .helpers import (
+    register_template_filter,
+    register_template_global,
+    unregister_template_filter,
+    unregister_template_global,
+)
 from .jsonbody import JsonBody
 
 __all__ = [
@@ -29,6 +35,10 @@ __all__ = [
     "compile_text",
     "compile_value",
     "is_template",
+    "register_template_filter",
+    "register_template_global",
     "render_error",
     "template_cache",
+    "unregister_template_filter",
+    "unregister_template_global",
 ]

@@ -27,7 +27,13 @@ from jinja2.parser import Parser
 
 from ..errors import TemplateRenderError
 from ..model import Request
-from .environment import GLOBAL_NAMES, KNOWN_NAMES, TemplateEnvironment, compiler
+from .environment import (
+    GLOBAL_NAMES,
+    INSTALLED_GLOBALS,
+    KNOWN_NAMES,
+    TemplateEnvironment,
+    compiler,
+)
 from .fastpath import MISSES, Context, Run, Shape, lookup_of, reader, text_reader, text_shape
 from .names import zone
 from .requestview import REQUEST_PARTS
@@ -46,6 +52,7 @@ __all__ = [
     "Template",
     "TemplateRenderError",
     "check_template",
+    "clear_template_cache",
     "compile_template",
     "compile_text",
     "compile_value",
@@ -112,11 +119,18 @@ def template_cache() -> functools._CacheInfo:
     return _cached.cache_info()
 
 
+def clear_template_cache() -> None:
+    """Forget every compiled template: the names they were checked against changed."""
+    _cached.cache_clear()
+
+
 @functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
 def _cached(source: str, typed: bool) -> Template:
     jinja = compiler()
     try:
         tree = jinja.parse(source)
+        if any(f.name not in jinja.filters for f in tree.find_all(nodes.Filter)):
+            _after_plugins([])  # an installed plugin's filter, maybe
         names = _free_names(tree)
         _check_zones(tree)
         whole = _ONE_EXPRESSION.match(source) if typed else None
@@ -135,7 +149,9 @@ def _cached(source: str, typed: bool) -> Template:
 
 def _free_names(tree: nodes.Template) -> frozenset[str]:
     names = meta.find_undeclared_variables(tree)
-    unknown = sorted(n for n in names if n not in KNOWN_NAMES)
+    unknown = sorted(n for n in names if n not in KNOWN_NAMES and n not in INSTALLED_GLOBALS)
+    if unknown:
+        unknown = _after_plugins(unknown)
     if unknown:
         raise ValueError(f"unknown template name(s): {', '.join(unknown)}")
     # Jinja leaves its globals out of the free names; our contexts carry only what is used.
@@ -143,6 +159,16 @@ def _free_names(tree: nodes.Template) -> frozenset[str]:
     if "request" in names:
         names.update(_request_parts(tree))
     return frozenset(names)
+
+
+def _after_plugins(unknown: list[str]) -> list[str]:
+    """The names still unknown once installed plugins are loaded (once per process: a
+    helper from a package is known without anyone loading plugins first; a template with
+    only known names never gets here)."""
+    from ..plugins import load_plugins
+
+    load_plugins()
+    return [n for n in unknown if n not in INSTALLED_GLOBALS]
 
 
 def _request_parts(tree: nodes.Template) -> set[str]:

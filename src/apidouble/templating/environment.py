@@ -92,11 +92,17 @@ HELPER_NAMES = frozenset(
     {"random_int", "random_float", "random_choice", "random_string", "random_uuid", "jsonpath"}
 )
 """Functions templates call; bound per environment to its seeded random source."""
+INSTALLED_GLOBALS: dict[str, Callable[..., Any]] = {}
+"""Globals a user installed (``helpers.register_template_global``): known names too, read
+by a context only when a template uses them."""
+INSTALLED_FILTERS: dict[str, Callable[..., Any]] = {}
+"""Filters a user installed (``helpers.register_template_filter``), also in ``compiler()``."""
 
 
 def _new_sandbox() -> Sandbox:
     sandbox = Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
     sandbox.filters.update(FILTERS)
+    sandbox.filters.update(INSTALLED_FILTERS)
     return sandbox
 
 
@@ -173,7 +179,7 @@ class TemplateEnvironment:
 
     def known_name(self, name: str) -> bool:
         """Whether a free name in a template is something we provide."""
-        return name in KNOWN_NAMES
+        return name in KNOWN_NAMES or name in INSTALLED_GLOBALS
 
     def context_maker(self, names: Iterable[str]) -> ContextMaker:
         """Load time: a function that builds just ``names`` for one response.
@@ -210,6 +216,9 @@ class TemplateEnvironment:
                 entries.append(f"{name!r}: {ref}")
             elif name in self.globals:
                 scope[ref] = self.globals[name]
+                entries.append(f"{name!r}: {ref}")
+            elif name in INSTALLED_GLOBALS:
+                scope[ref] = INSTALLED_GLOBALS[name]
                 entries.append(f"{name!r}: {ref}")
         source = "lambda request, params: {" + ", ".join(entries) + "}"
         maker: ContextMaker = eval(generated_code(source, "eval"), scope)  # our identifiers only

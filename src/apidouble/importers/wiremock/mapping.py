@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apidouble.addons.webhooks import parse_wiremock_listeners
 from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
 from apidouble.config.ids import Place, StubIds, content_id
 from apidouble.config.positions import Lines, child, line_of
@@ -118,6 +119,10 @@ class MappingDocument:
             behaviours = build_behaviours(converted.trouble) if converted.trouble else None
         except ValueError as exc:
             raise at(str(exc), "response") from None
+        try:
+            callbacks = parse_wiremock_listeners(raw.get("serveEventListeners"))
+        except ValueError as exc:
+            raise at(str(exc), "serveEventListeners") from None
         ptr = "".join(child("", p) for p in parts)
         name = raw.get("name")
         return Stub(
@@ -133,6 +138,7 @@ class MappingDocument:
             ordering="insertion",
             scenario=_scenario(raw),
             origin=dict(raw),
+            callbacks=callbacks,
         )
 
     def _id(self, raw: Mapping[str, Any], ptr: str) -> str:
