@@ -146,6 +146,7 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
             ("static", Row("static", ours)),
             ("wiremock", Row("static", mapped)),
             ("conditions", Row("conditions", ours)),
+            ("addon", Row("addon", ours)),
             ("templated", Row("templated", ours)),
             ("notfound", Row("notfound", notfound)),
             ("flood", Row("flood", notfound)),
@@ -165,6 +166,7 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
         figures.static_rps, figures.static_p99_ms = _rate(rows, "static")
         figures.wiremock_rps, figures.wiremock_p99_ms = _rate(rows, "wiremock")
         figures.conditions_rps, figures.conditions_p99_ms = _rate(rows, "conditions")
+        figures.addon_rps, figures.addon_p99_ms = _rate(rows, "addon")
         figures.templated_rps, figures.templated_p99_ms = _rate(rows, "templated")
         figures.notfound_rps, figures.notfound_p99_ms = _rate(rows, "notfound")
         figures.flood_rps, figures.flood_p99_ms = _rate(rows, "flood")

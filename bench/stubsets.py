@@ -33,6 +33,7 @@ PATHS = {
     "memory": "/static",
     "large": "/static",
     "conditions": "/search?kind=gold",
+    "addon": "/touched",
     "notfound": NOTFOUND_PATH,
     "flood": "/static",
     "idle": "/static",

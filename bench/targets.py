@@ -65,6 +65,9 @@ class Figures:
     idle_quiet_rps: float | None = None
     idle_rps: float | None = None
     idle_p99_ms: float | None = None
+    addon_rps: float | None = None
+    """A static stub with one trivial ``response`` hook (reported, no target)."""
+    addon_p99_ms: float | None = None
     load_stubs: int | None = None
     load_s: float | None = None
     reload_s: float | None = None
@@ -272,5 +275,12 @@ def table(figures: Figures, verdicts: Sequence[Verdict]) -> str:
         lines.append(
             f"| {v.scenario} | {_rate(v.rps)} | {_times(v.rps, nginx)} | {_times(v.rps, bare)} "
             f"| {_ms(v.p99_ms)} | {v.target} | **{v.status}** {v.value} |"
+        )
+    if figures.addon_rps is not None:
+        rps, static = figures.addon_rps, figures.static_rps
+        cost = f"{rps / static:.2f} × the static stub" if static else "—"
+        lines.append(
+            f"| static stub + one trivial `response` hook | {_rate(rps)} | {_times(rps, nginx)} "
+            f"| {_times(rps, bare)} | {_ms(figures.addon_p99_ms)} | reported | {cost} |"
         )
     return "\n".join(lines)

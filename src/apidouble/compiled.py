@@ -139,13 +139,16 @@ class CompiledStub:
     """The store spaces this stub uses."""
     hooks: Chain | None = None
     """The addons' hooks this stub runs (None: no addon touches it)."""
+    inert: bool = field(init=False)
+    """No trouble and no validation: the stub's own answer takes the short path."""
     plain: bool = field(init=False)
-    """No trouble, no validation, no addon: the engine's short path (decided once, here)."""
+    """Inert and no addon: the engine's short path (decided once, here)."""
     ready: Response | None = field(init=False)
     """Plain, one static response, no latency: the answer is these bytes, every time."""
 
     def __post_init__(self) -> None:
-        self.plain = self.trouble.inert and self.validator is None and self.hooks is None
+        self.inert = self.trouble.inert and self.validator is None
+        self.plain = self.inert and self.hooks is None
         self.ready = None
         only = self.picker.only
         if self.plain and self.latency is None and only is not None and only.latency is None:

@@ -188,7 +188,7 @@ class Engine:
     ) -> Outcome:
         """The stub's own answer: trouble, validation, render, caching, delay."""
         rules = compiled.trouble
-        if compiled.plain and not extra and config.server.plain:
+        if compiled.inert and not extra and config.server.plain:
             return self._respond_plainly(config, compiled, request, params, event)
         server = config.server
         if decision is None and (server.debug_headers or not rules.inert):

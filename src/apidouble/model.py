@@ -112,6 +112,25 @@ class Request:
         self._cookies: dict[str, str] | None = None
         self._json: Any = _UNSET
 
+    def replace(self, **changes: Any) -> Request:
+        """A copy with some of ``method``, ``path``, ``query_string``, ``headers``,
+        ``body``, ``client`` and ``http_version`` changed: how a ``request`` hook rewrites
+        a request before routing (``flow.request = flow.request.replace(path="/v2")``)."""
+        given: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "query_string": self.query_string,
+            "headers": self.headers,
+            "body": self.body,
+            "client": self.client,
+            "http_version": self.http_version,
+        }
+        unknown = set(changes) - set(given)
+        if unknown:
+            raise TypeError(f"Request.replace: no field {', '.join(sorted(unknown))}")
+        given.update(changes)
+        return Request(**given)
+
     @property
     def raw_headers(self) -> list[tuple[bytes, bytes]] | None:
         """The header lines as received (the transport's form); ``headers`` decodes them

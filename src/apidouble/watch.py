@@ -24,8 +24,9 @@ from .admin.layer import StubLayer
 from .compiled import CompiledConfig
 from .compose import DEFAULT_FORMATS, Composer, Formats
 from .config.cache import DocumentCache
-from .config.discover import is_config_file
+from .config.discover import discover, is_config_file
 from .config.load import Config, load_config
+from .config.positions import SyntaxProblem, line_of, parse
 from .errors import ConfigError, ConfigProblem
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.store import StateStore
@@ -59,8 +60,52 @@ def load_files(
     ``addons``, the command line's); raises ``ConfigError``. Call it inside
     ``collector_paused`` with the compile that follows: a collection between the two
     would walk everything just loaded."""
+    loader = loader if loader is not None else AddonLoader()
+    problems: list[ConfigProblem] = []
+    for spec in (*addons, *declared_addons(paths)):
+        loader.load(spec, problems)  # first: what they register, their config may use
+    if problems:
+        raise ConfigError(problems)
     config = load_config(*paths, cache=cache, templating=formats.global_templating)
     return with_addons(config, (*addons, *config.addons), loader)
+
+
+def declared_addons(paths: Sequence[Path]) -> list[AddonSpec]:
+    """The top-level ``addons`` of the config files, read before the files are validated,
+    so a matcher or template helper an addon registers when it loads is known to the
+    endpoints that use it. Only files whose text names ``addons`` are parsed twice; what
+    is malformed here is reported by the full load."""
+    found: list[AddonSpec] = []
+    for path in discover(paths, []):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "addons" not in text:
+            continue
+        try:
+            parsed = parse(text, as_json=path.suffix.lower() == ".json")
+        except SyntaxProblem:
+            continue
+        entries = parsed.data.get("addons") if isinstance(parsed.data, dict) else None
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            use = entry.get("use") if isinstance(entry, dict) else entry
+            if not isinstance(use, str) or not use:
+                continue
+            where = f"/addons/{index}"
+            line = line_of(parsed.lines, where)
+            if isinstance(entry, dict):
+                name, scope, options = entry.get("name"), entry.get("scope"), entry.get("options")
+                if not isinstance(name, str | None) or scope not in (None, "all", "listed"):
+                    continue
+                if not isinstance(options, dict | None):
+                    continue
+                spec = AddonSpec(use, path.parent, name, scope or "all", options or {}, str(path),
+                                 line, where)  # fmt: skip
+            else:
+                spec = AddonSpec(use, path.parent, file=str(path), line=line, pointer=where)
+            found.append(spec)
+    return found
 
 
 def with_addons(

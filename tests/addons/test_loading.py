@@ -221,3 +221,27 @@ def test_an_installed_entry_point_is_an_addon_by_name(tmp_path: Path, installed_
     endpoint = {**STATIC, "addons": [installed_addon]}
     with MockServer(write_config(tmp_path, [], endpoint)) as mock:
         assert tag_of(mock) == "entry-point"
+
+
+def test_an_addon_registers_an_operator_its_own_config_uses(tmp_path: Path) -> None:
+    """The config's addons load before its endpoints are validated."""
+    write_hooks(
+        tmp_path,
+        """
+        from apidouble.matching.values import ValueOperator, register_value_operator
+
+        def _even(expected, options):
+            return ValueOperator(lambda value: value.isdigit() and int(value) % 2 == 0, "even")
+
+        register_value_operator("even_number", _even, replace=True)
+        """,
+    )
+    endpoint = {**STATIC, "match": {"query": {"n": {"even_number": True}}}}
+    try:
+        with MockServer(write_config(tmp_path, ["hooks.py"], endpoint)) as mock:
+            assert httpx.get(mock.url + "/static?n=4").status_code == 200
+            assert httpx.get(mock.url + "/static?n=3").status_code == 404
+    finally:
+        from apidouble.matching.values import unregister_value_operator
+
+        unregister_value_operator("even_number")

@@ -58,12 +58,9 @@ def test_a_request_hook_answers_before_routing(tmp_path: Path) -> None:
 
 def test_a_request_hook_rewrites_the_request_before_routing(tmp_path: Path) -> None:
     hooks = """
-        from apidouble.model import Request
-
         def request(flow):
-            r = flow.request
-            if r.path.startswith("/v1/"):
-                flow.request = Request(r.method, r.path[3:], r.query_string, r.headers, r.body)
+            if flow.request.path.startswith("/v1/"):
+                flow.request = flow.request.replace(path=flow.request.path[3:])
     """
     with MockServer(config_with(tmp_path, hooks, STATIC)) as mock:
         answer = httpx.get(mock.url + "/v1/static")
@@ -248,3 +245,22 @@ def test_an_addon_object_from_python(tmp_path: Path) -> None:
         assert b"/static" not in mock._runtime.engine.express.routes.get(b"GET", {})
     assert (first.headers["x-count"], second.headers["x-count"]) == ("1", "2")
     assert calls == ["/static", "/static"]
+
+
+def test_an_answer_made_early_still_meets_the_response_hooks(tmp_path: Path) -> None:
+    hooks = """
+        class Gate:
+            def request(self, flow):
+                if flow.request.header("x-blocked"):
+                    flow.respond(429, json={"error": "slow down"})
+
+        class Signer:
+            def response(self, flow):
+                flow.response.set_header("X-Signature", str(flow.response.status))
+    """
+    addons = ["hooks.py:Gate", "hooks.py:Signer"]
+    with MockServer(config_with(tmp_path, hooks, STATIC, addons=addons)) as mock:
+        refused = httpx.get(mock.url + "/static", headers={"X-Blocked": "1"})
+        served = httpx.get(mock.url + "/static")
+    assert refused.status_code == 429 and refused.headers["x-signature"] == "429"
+    assert served.status_code == 200 and served.headers["x-signature"] == "200"

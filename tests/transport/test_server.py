@@ -118,20 +118,29 @@ async def _many_delayed(count: int, delay_s: float) -> tuple[float, float]:
     return elapsed, max(latencies)
 
 
+def _overlapped(baseline: float, total: float, slowest: float) -> bool:
+    """1,000 delays of 1 s overlap: the slowest waits its second plus about what the
+    same 1,000 requests cost undelayed in this run (``baseline``: how loaded the machine
+    is), never the 1,000 s of delays served one after another."""
+    return 1.0 <= slowest < 1.5 + baseline and total < 2.0 + baseline
+
+
 async def test_a_thousand_delayed_requests_wait_concurrently() -> None:
+    baseline, _ = await _many_delayed(1000, 0.0)
     total, slowest = await _many_delayed(1000, 1.0)
-    assert 1.0 <= slowest < 1.5 and total < 2.5
+    assert _overlapped(baseline, total, slowest), (baseline, total, slowest)
 
 
 def test_a_thousand_delayed_requests_on_uvloop() -> None:
     result: list[tuple[float, float]] = []
 
     async def scenario() -> None:
+        result.append(await _many_delayed(1000, 0.0))
         result.append(await _many_delayed(1000, 1.0))
 
     run_on_uvloop(scenario)
-    total, slowest = result[0]
-    assert 1.0 <= slowest < 1.5 and total < 2.0
+    (baseline, _), (total, slowest) = result
+    assert _overlapped(baseline, total, slowest), (baseline, total, slowest)
 
 
 async def test_a_static_neighbour_is_served_during_delays() -> None:

@@ -173,9 +173,9 @@ def _core(engine: Engine, config: CompiledConfig, flow: Flow) -> Steps[Outcome]:
     server = config.addons.server
     event = flow.event
     yield from _run(server.request, flow, "request", _answered)
-    if flow.response is not None:
+    if flow.response is not None:  # answered at once: the server-wide response hooks see it
         flow.served_by = server.unmatched.served
-        return _reply_now(flow)
+        return (yield from _response_phase(config, flow, server.unmatched, _reply_now(flow)))
     request = event.request = flow.request
     outcome = yield from _settled(engine.answer(config, request, event))
     if flow.phase == "request":  # no stub's chain ran: the server-wide one applies
@@ -294,8 +294,8 @@ def _stub_steps(
     flow.stub, flow.params = compiled.stub, params
     flow.served_by = chain.served
     yield from _run(chain.matched, flow, "matched", _decided)
-    if flow.response is not None:
-        return _reply_now(flow)
+    if flow.response is not None:  # answered at once: the chain's response hooks see it
+        return (yield from _response_phase(config, flow, chain, _reply_now(flow)))
     request = flow.request
     if flow.vetoed:
         return _vetoed(config, flow, compiled, _last_named(chain.matched))
