@@ -18,11 +18,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .._version import VERSION
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["BODY_LIMIT", "Attempt", "Callback", "CallbackLog", "CallbackSender"]
 
@@ -254,6 +255,8 @@ class CallbackSender:
         return False
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        import httpx  # on the first callback: a server that sends none never imports it
+
         self._loop = loop
         self._queue = asyncio.Queue()
         self._client = httpx.AsyncClient(
@@ -298,6 +301,8 @@ class CallbackSender:
 
     async def _attempt(self, call: Callback, attempt: int) -> bool:
         """Send once and record it; True when it should be tried again."""
+        import httpx
+
         assert self._client is not None
         started = time.perf_counter()
         status: int | None = None

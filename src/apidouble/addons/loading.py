@@ -26,7 +26,6 @@ import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -145,6 +144,8 @@ class AddonLoader:
         return module
 
     def _from_entry_point(self, spec: AddonSpec, name: str) -> LoadedAddon:
+        from importlib.metadata import entry_points  # only when an addon is named so
+
         found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
         if not found:
             raise _Failed(
