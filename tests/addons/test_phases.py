@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import textwrap
 import time
 from collections.abc import Callable
@@ -264,3 +265,25 @@ def test_an_answer_made_early_still_meets_the_response_hooks(tmp_path: Path) -> 
         served = httpx.get(mock.url + "/static")
     assert refused.status_code == 429 and refused.headers["x-signature"] == "429"
     assert served.status_code == 200 and served.headers["x-signature"] == "200"
+
+
+def test_a_slow_sync_hook_and_a_failing_served_hook_are_logged_by_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hooks = """
+        import time
+
+        def response(flow):
+            time.sleep(0.08)  # past the 50 ms a sync hook may hold the event loop
+
+        def served(flow):
+            raise RuntimeError("side effect failed")
+    """
+    caplog.set_level(logging.WARNING, logger="apidouble.addons")
+    with MockServer(config_with(tmp_path, hooks, STATIC)) as mock:
+        assert httpx.get(mock.url + "/static").status_code == 200
+        eventually(lambda: any("served hook raised" in r.getMessage() for r in caplog.records))
+        assert httpx.get(mock.url + "/static").status_code == 200  # serving goes on
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("addon hooks, response hook held the event loop for") for m in messages)
+    assert "addon hooks, served hook raised RuntimeError: side effect failed" in messages
