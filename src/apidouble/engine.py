@@ -109,10 +109,30 @@ class Engine:
         return self._respond(config, compiled, request, found.params, event, [], None)
 
     def unmatched(
-        self, config: CompiledConfig, request: Request, found: RouteMatch, event: ServeEvent
+        self,
+        config: CompiledConfig,
+        request: Request,
+        found: RouteMatch,
+        event: ServeEvent,
+        vetoed: str | None = None,
     ) -> Respond | Awaitable[Respond]:
-        """The answer to a request no stub takes (an addon vetoed the one that did)."""
-        return self._unmatched(config, request, found, event, None, [])
+        """The answer to a request no stub takes. ``vetoed`` says which stub an addon
+        vetoed, and who: then the report says so and is never a 405 (that stub matched)."""
+        if vetoed is None:
+            return self._unmatched(config, request, found, event, None, [])
+        documents = config.documents
+        if documents is not None and (served := documents.answer(request)) is not None:
+            if isinstance(served, Response):
+                return self._sent(Respond(served, 0.0, event))
+            return self._document(served, config, request, found, event, None, [])
+        if config.not_found is not None:
+            cached = _wiremock_report(config, request, found)
+        else:
+            near = found.near_misses(3)
+            report = near_miss_report(request, near)
+            report["error"] = vetoed
+            cached = json_response(404, report), near_miss_text(request, near)
+        return self._reported(config, request, event, None, [], cached)
 
     def _handle_with_server_trouble(
         self, config: CompiledConfig, request: Request, event: ServeEvent
@@ -406,6 +426,18 @@ class Engine:
                 cached = _explain(request, found)
             if key is not None and not config.stateful_misses:
                 config.misses[key] = cached
+        return self._reported(config, request, event, decision, extra, cached)
+
+    def _reported(
+        self,
+        config: CompiledConfig,
+        request: Request,
+        event: ServeEvent,
+        decision: Decision | None,
+        extra: Headers,
+        cached: tuple[Response, str],
+    ) -> Respond:
+        """A miss's report sent: logged, with server-wide CORS and decision headers."""
         response, text = cached
         if log.isEnabledFor(logging.INFO):
             log.info("%s", text)

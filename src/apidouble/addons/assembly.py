@@ -132,7 +132,7 @@ class BoundAddons:
             if found is None:
                 known = ", ".join(sorted(a.name for a in self._by_name.values())) or "none"
                 raise LookupError(f"addons: no addon named {ref!r} is loaded (loaded: {known})")
-            if all(found is not a for a in (*self._everywhere, *own)):
+            if all(found.addon is not a.addon for a in (*self._everywhere, *own)):
                 own.append(found)
         every = [*self._everywhere, *own]
         key = tuple(id(a) for a in every)

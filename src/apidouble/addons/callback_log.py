@@ -320,6 +320,12 @@ class CallbackSender:
             error = f"timeout: {type(exc).__name__}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        except Exception as exc:  # refused before sending (a header that is not latin-1,
+            # an invalid URL): recorded, and not worth trying again
+            error = f"{type(exc).__name__}: {exc}"
+            self.log.record(call, attempt, None, error, (time.perf_counter() - started) * 1e3)
+            log.info("callback %s %s attempt %d: %s", call.method, call.url, attempt, error)
+            return False
         duration_ms = (time.perf_counter() - started) * 1000.0
         self.log.record(call, attempt, status, error, duration_ms)
         if error is not None:

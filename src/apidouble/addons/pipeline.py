@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..behaviours.faults import FaultSpec
+from ..behaviours.pacing import Step
 from ..matching.router import RouteMatch
 from ..model import Headers, Request, ServeEvent
-from ..nearmiss import near_miss_report
 from ..outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
 from ..responses import json_response
 from .flow import Flow, Reply
@@ -188,6 +188,8 @@ async def _with_middlewares(
     engine: Engine, config: CompiledConfig, flow: Flow, middlewares: tuple[Hook, ...]
 ) -> Outcome:
     """Middlewares around the rest: each gets the request and ``call_next``."""
+    assert config.addons is not None and config.addons.server is not None
+    flow.served_by = config.addons.server.unmatched.served  # a middleware may answer itself
     inner: list[Outcome] = []
     given: list[Reply | None] = []
 
@@ -210,7 +212,9 @@ async def _with_middlewares(
             return inner[-1]
         raise HookFailed(middlewares[0], TypeError("middleware returned None without call_next"))
     flow.response = reply
-    return _reply_now(flow, inner[-1].delay_s if inner else 0.0)
+    if not inner:
+        return _reply_now(flow)
+    return _reply_now(flow, inner[-1].delay_s, _paced(inner[-1], reply, None))
 
 
 def _wrapped(
@@ -298,7 +302,7 @@ def _stub_steps(
         return (yield from _response_phase(config, flow, chain, _reply_now(flow)))
     request = flow.request
     if flow.vetoed:
-        return _vetoed(config, flow, compiled, _last_named(chain.matched))
+        return (yield from _vetoed(engine, config, flow, compiled, _last_named(chain.matched)))
     if flow.replacement is not None:
         other = _stub_named(config, flow.replacement)
         if other is None:
@@ -314,25 +318,23 @@ def _stub_steps(
     outcome = engine.respond_core(
         config, compiled, request, params, event, extra, admitted, decision
     )
-    if _is_awaitable(outcome):
-        outcome = yield outcome
-    return (yield from _response_phase(config, flow, chain, outcome))
+    return (yield from _response_phase(config, flow, chain, outcome, compiled.trouble.pacing))
 
 
-def _vetoed(config: CompiledConfig, flow: Flow, compiled: CompiledStub, by: str) -> Respond:
-    """A 404 for a request whose stub an addon vetoed: the near-miss report (the vetoed
-    stub in it, every check passed), saying who vetoed which stub."""
+def _vetoed(
+    engine: Engine, config: CompiledConfig, flow: Flow, compiled: CompiledStub, by: str
+) -> Steps[Outcome]:
+    """The answer to a request whose stub an addon vetoed: what an unmatched request
+    gets (the near-miss 404, WireMock's, a document; server-wide CORS), saying who vetoed
+    which stub."""
     event = flow.event
     label = compiled.stub.label
     event.stub = flow.stub = None
     event.notes = (*event.notes, f"{label} vetoed by {by}")
     flow.phase = "response"  # nothing more runs for it; served still does
     missed = RouteMatch(None, {}, config.router, flow.request)
-    report = near_miss_report(flow.request, missed.near_misses(3))
-    report["error"] = f"the stub that matched ({label}) was vetoed by {by}"
-    response = json_response(404, report)
-    event.status, event.response = 404, response
-    return Respond(response, 0.0, event)
+    why = f"the stub that matched ({label}) was vetoed by {by}"
+    return (yield from _settled(engine.unmatched(config, flow.request, missed, event, why)))
 
 
 def _last_named(hooks: tuple[Hook, ...]) -> str:
@@ -347,9 +349,14 @@ def _stub_named(config: CompiledConfig, wanted: str) -> CompiledStub | None:
 
 
 def _response_phase(
-    config: CompiledConfig, flow: Flow, chain: Chain, outcome: Outcome
+    config: CompiledConfig,
+    flow: Flow,
+    chain: Chain,
+    outcome: Outcome,
+    pacing: Callable[[int], tuple[Step, ...]] | None = None,
 ) -> Steps[Outcome]:
-    """The ``response`` hooks on what the engine decided; what they changed is sent."""
+    """The ``response`` hooks on what the engine decided; what they changed is sent,
+    paced as the stub paces a body of its new size (``pacing``)."""
     if not chain.response:
         flow.phase = "response"
         return outcome
@@ -383,17 +390,29 @@ def _response_phase(
             event.delay_s = delay
             return Respond(outcome.response, delay, event, outcome.pacing)
         return outcome
-    return _reply_now(flow, delay)
+    return _reply_now(flow, delay, _paced(outcome, current, pacing))
 
 
-def _reply_now(flow: Flow, delay: float = 0.0) -> Respond:
+def _paced(
+    outcome: Outcome, reply: Reply, pacing: Callable[[int], tuple[Step, ...]] | None
+) -> tuple[Step, ...]:
+    """The slices a changed reply leaves in: the outcome's for a body of the same size,
+    else the stub's plan for the new size."""
+    if not isinstance(outcome, Respond) or not outcome.pacing:
+        return ()
+    if len(reply.body) == len(outcome.response.body):
+        return outcome.pacing
+    return pacing(len(reply.body)) if pacing is not None and reply.body else ()
+
+
+def _reply_now(flow: Flow, delay: float = 0.0, pacing: tuple[Step, ...] = ()) -> Respond:
     """Send ``flow.response`` as it stands."""
     reply = flow.response
     assert reply is not None
     response = reply.encode()
     event = flow.event
     event.status, event.response, event.delay_s = response.status, response, delay
-    outcome = Respond(response, delay, event)
+    outcome = Respond(response, delay, event, pacing)
     flow.sent = outcome
     return outcome
 
