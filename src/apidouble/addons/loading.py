@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import json
@@ -123,13 +124,17 @@ class AddonLoader:
         if kept is not None and kept[0] == stamp:
             return kept[1]
         name = f"apidouble_addon_{abs(hash(path)):x}_{stamp[:12]}"
-        loader_spec = importlib.util.spec_from_file_location(name, path)
-        if loader_spec is None or loader_spec.loader is None:
-            raise _Failed(spec.problem(f"{path} is not a Python file"))
-        module = importlib.util.module_from_spec(loader_spec)
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            raise _Failed(spec.problem(f"cannot read {path}: {exc.strerror}")) from None
+        # Compiled from the bytes just read, never from __pycache__: a cached .pyc is
+        # trusted by mtime and size, which an edit within one clock tick keeps.
+        module = importlib.util.module_from_spec(importlib.machinery.ModuleSpec(name, None))
+        module.__file__ = str(path)
         sys.modules[name] = module  # dataclasses and pickling look modules up by name
         try:
-            loader_spec.loader.exec_module(module)
+            exec(compile(source, str(path), "exec"), module.__dict__)
         except SyntaxError as exc:
             sys.modules.pop(name, None)
             problem = ConfigProblem(
