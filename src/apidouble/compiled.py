@@ -44,6 +44,7 @@ from .outcome import Response
 from .responses import CompiledResponse, watched_files
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.memory import MemorySpace, MemoryStore
+from .state.resource_server import ResourceServer
 from .state.scenarios import SPACE as SCENARIO_SPACE
 from .state.scenarios import ScenarioGate, Scenarios
 from .state.store import StateSpace, StateStore
@@ -209,6 +210,8 @@ class CompiledConfig:
     """Problems that skipped a stub while the rest serve (unreadable WireMock mappings)."""
     addons: BoundAddons | None = None
     """The addons' hooks (None: no addon is loaded)."""
+    resources: ResourceServer | None = None
+    """A json-server database answering the requests no stub takes."""
     detour: bool = False
     """Something looks at every request before routing (server-wide CORS or rate limit,
     a stub's CORS, an addon's server-wide hooks): ``Engine.handle`` leaves its short
@@ -408,6 +411,7 @@ def compile_config(
     not_found: NotFound | None = None,
     addons: AddonSet | None = None,
     sender: CallbackSender | None = None,
+    resources: ResourceServer | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
@@ -487,6 +491,7 @@ def compile_config(
         not_found=not_found,
         stateful_misses=any(stub.scenario is not None for stub in stubs),
         addons=bound,
+        resources=resources,
         detour=(
             server_trouble.active or any_cors or (bound is not None and bound.server is not None)
         ),

@@ -20,6 +20,7 @@ from .compiled import CompiledConfig, compile_config
 from .config.load import Config
 from .importers.wiremock.unmatched import wiremock_report
 from .state.clock import SYSTEM_CLOCK, Clock
+from .state.resource_server import ResourceServer
 from .state.store import StateStore
 
 
@@ -54,6 +55,7 @@ class Composer:
         self.base = base
         self.sender = sender
         """Sends the stubs' callbacks (the runtime's, for every generation)."""
+        self._resources: tuple[object, ResourceServer] | None = None
         self.layer = layer or StubLayer()
         self.settings = GlobalSettings()
         """WireMock's global settings (a delay for stubs that set none)."""
@@ -97,9 +99,23 @@ class Composer:
             not_found=wiremock_report if wiremock else None,
             addons=base.addon_set,
             sender=self.sender,
+            resources=self._resource_server(base),
         )
         compiled.skipped = base.skipped
         return compiled
+
+    def _resource_server(self, base: Config) -> ResourceServer | None:
+        """The database of ``base``'s json-server file: the same one (with its writes) for
+        as long as the files are not read again, a fresh one when they are."""
+        document = base.resources
+        if document is None:
+            return None
+        kept = self._resources
+        if kept is not None and kept[0] is document:
+            return kept[1]
+        server = ResourceServer(document)
+        self._resources = (document, server)
+        return server
 
     def commit(
         self,

@@ -384,6 +384,13 @@ class Engine:
         Reports are kept per distinct request for the life of the config (bounded), so a
         client probing the same unknown path does not cost a fresh explanation each time.
         """
+        resources = config.resources
+        if resources is not None and (answered := resources.answer(request)) is not None:
+            event.notes = (*event.notes, "json-server resource")
+            if extra or decision is not None or config.server.cors is not None:
+                cors = config.server.cors
+                return self._finish(answered, 0.0, event, decision, cors, request, extra)
+            return self._sent(Respond(answered, 0.0, event))
         documents = config.documents
         if documents is not None and (served := documents.answer(request)) is not None:
             if isinstance(served, Response):

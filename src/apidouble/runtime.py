@@ -30,6 +30,7 @@ from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
 from .admin.persist import PersistDir
+from .admin.resources_route import RESOURCES_RESET_PATH, ResourcesResetRoute
 from .admin.routes import AdminRoutes
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
@@ -137,6 +138,8 @@ class Runtime:
         self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
         callbacks = CallbacksRoute(self.callbacks.log)
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
+        reset = ResourcesResetRoute(lambda: self.engine.config)
+        self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
         self.dispatcher = Dispatcher(self.engine, self.routes)
 
     def _install(self, config: CompiledConfig) -> None:

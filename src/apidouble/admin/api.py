@@ -46,7 +46,8 @@ class Admin(Protocol):
         ...
 
     def reset(self) -> None:
-        """Forget the journal and every stub's state (sequences, counters, windows)."""
+        """Forget the journal and every stub's state (sequences, counters, windows),
+        and restore the json-server database's data."""
         ...
 
     # --- WireMock's admin API (shapes as WireMock 3.13 answers) --------------------

@@ -123,8 +123,12 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
             change(endpoints)
 
     def reset(self) -> None:
+        """The journal, every stub's state and the json-server database's data."""
         self.engine.journal.clear()
-        self.engine.config.store.reset()
+        config = self.engine.config
+        config.store.reset()
+        if config.resources is not None:
+            config.resources.reset()
 
     async def reset_all(self) -> None:
         """WireMock's ``POST /__admin/reset``: the journal, the state, and the mappings

@@ -75,6 +75,8 @@ class Config:
     """Some path is a WireMock root or mapping folder (even one with no mappings yet)."""
     addons: tuple[AddonSpec, ...] = ()
     """The files' ``addons`` entries, in file order (loaded by ``watch.load_files``)."""
+    resources: Mapping[str, Any] | None = None
+    """A json-server database file's document: its resources are served (``state.resources``)."""
     addon_set: AddonSet | None = None
     """The addons loaded for these files and their endpoints (``watch.load_files``)."""
 
@@ -106,6 +108,7 @@ def load_config(
     skipped: list[ConfigProblem] = []
     roots: dict[Path, None] = {}
     wiremock_found = False
+    databases: list[tuple[dict[str, Any], str]] = []
     for path in files:
         key = path.absolute().as_posix()
         text = _text(path) if cache is not None else None
@@ -137,6 +140,12 @@ def load_config(
                 continue
             if converted is not None:  # positions are the original file's: none apply
                 doc.data, doc.lines, native = converted, {}, True
+        if not native and not in_mappings_folder(path) and is_json_server_db(doc.data):
+            if databases:
+                doc.problem(f"a second json-server database (the first is {databases[0][1]})")
+            else:
+                databases.append((doc.data, doc.display))
+            continue
         if not native and not is_wiremock(doc.data) and in_mappings_folder(path):
             message = "not a WireMock mapping: expected an object with 'request', or 'mappings'"
             skipped.append(ConfigProblem(doc.display, message, 1 if doc.lines else None))
@@ -205,7 +214,17 @@ def load_config(
         tuple(roots),
         wiremock_found or any(_is_wiremock_root(Path(p)) for p in paths),
         tuple(addons),
+        databases[0][0] if databases else None,
     )
+
+
+def is_json_server_db(data: Any) -> bool:
+    """A json-server database by its shape: an object (no ``endpoints``, no WireMock
+    ``request``/``mappings``) whose every value but ``$schema`` is an array or an object."""
+    if not isinstance(data, dict) or "endpoints" in data or is_wiremock(data):
+        return False
+    values = [value for key, value in data.items() if key != "$schema"]
+    return bool(values) and all(isinstance(value, list | dict) for value in values)
 
 
 def _is_wiremock_root(path: Path) -> bool:
