@@ -387,10 +387,7 @@ class Engine:
         resources = config.resources
         if resources is not None and (answered := resources.answer(request)) is not None:
             event.notes = (*event.notes, "json-server resource")
-            if extra or decision is not None or config.server.cors is not None:
-                cors = config.server.cors
-                return self._finish(answered, 0.0, event, decision, cors, request, extra)
-            return self._sent(Respond(answered, 0.0, event))
+            return self._beside_stubs(config, request, event, decision, extra, answered)
         documents = config.documents
         if documents is not None and (served := documents.answer(request)) is not None:
             if isinstance(served, Response):
@@ -448,6 +445,19 @@ class Engine:
         response, text = cached
         if log.isEnabledFor(logging.INFO):
             log.info("%s", text)
+        return self._beside_stubs(config, request, event, decision, extra, response)
+
+    def _beside_stubs(
+        self,
+        config: CompiledConfig,
+        request: Request,
+        event: ServeEvent,
+        decision: Decision | None,
+        extra: Headers,
+        response: Response,
+    ) -> Respond:
+        """An answer no stub gave (a report, a resource), with the server-wide CORS and
+        decision headers every answer carries."""
         server = config.server
         if server.debug_headers and decision is None:
             decision = Decision()

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from watchfiles import Change, awatch
 
 from .addons.assembly import load_addons
@@ -26,7 +27,8 @@ from .compose import DEFAULT_FORMATS, Composer, Formats
 from .config.cache import DocumentCache
 from .config.discover import discover, is_config_file
 from .config.load import Config, load_config
-from .config.positions import SyntaxProblem, line_of, parse
+from .config.positions import SyntaxProblem, parse
+from .config.schema import AddonEntry
 from .errors import ConfigError, ConfigProblem
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.store import StateStore
@@ -62,23 +64,26 @@ def load_files(
     would walk everything just loaded."""
     loader = loader if loader is not None else AddonLoader()
     problems: list[ConfigProblem] = []
-    for spec in (*addons, *declared_addons(paths)):
+    declared, texts = declared_addons(paths)
+    for spec in (*addons, *declared):
         loader.load(spec, problems)  # first: what they register, their config may use
     if problems:
         raise ConfigError(problems)
-    config = load_config(*paths, cache=cache, templating=formats.global_templating)
+    config = load_config(*paths, cache=cache, templating=formats.global_templating, texts=texts)
     return with_addons(config, (*addons, *config.addons), loader)
 
 
-def declared_addons(paths: Sequence[Path]) -> list[AddonSpec]:
+def declared_addons(paths: Sequence[Path]) -> tuple[list[AddonSpec], dict[Path, str]]:
     """The top-level ``addons`` of the config files, read before the files are validated,
     so a matcher or template helper an addon registers when it loads is known to the
-    endpoints that use it. Only files whose text names ``addons`` are parsed twice; what
-    is malformed here is reported by the full load."""
+    endpoints that use it; and the texts read, which the full load reuses. Only files
+    whose text names ``addons`` are parsed twice; what is malformed here is reported by
+    the full load."""
     found: list[AddonSpec] = []
+    texts: dict[Path, str] = {}
     for path in discover(paths, []):
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = texts[path] = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue
         if "addons" not in text:
@@ -89,23 +94,12 @@ def declared_addons(paths: Sequence[Path]) -> list[AddonSpec]:
             continue
         entries = parsed.data.get("addons") if isinstance(parsed.data, dict) else None
         for index, entry in enumerate(entries if isinstance(entries, list) else ()):
-            use = entry.get("use") if isinstance(entry, dict) else entry
-            if not isinstance(use, str) or not use:
+            try:
+                valid = TypeAdapter(str | AddonEntry).validate_python(entry)
+            except ValidationError:
                 continue
-            where = f"/addons/{index}"
-            line = line_of(parsed.lines, where)
-            if isinstance(entry, dict):
-                name, scope, options = entry.get("name"), entry.get("scope"), entry.get("options")
-                if not isinstance(name, str | None) or scope not in (None, "all", "listed"):
-                    continue
-                if not isinstance(options, dict | None):
-                    continue
-                spec = AddonSpec(use, path.parent, name, scope or "all", options or {}, str(path),
-                                 line, where)  # fmt: skip
-            else:
-                spec = AddonSpec(use, path.parent, file=str(path), line=line, pointer=where)
-            found.append(spec)
-    return found
+            found.append(AddonEntry.spec_of(valid, path.parent, str(path), parsed.lines, index))
+    return found, texts
 
 
 def with_addons(

@@ -182,15 +182,9 @@ class Document:
 
     def _read_addons(self, entries: Sequence[str | AddonEntry]) -> None:
         for index, entry in enumerate(entries):
-            where = f"/addons/{index}"
-            line = line_of(self.lines, where)
-            if isinstance(entry, str):
-                entry = AddonEntry.model_validate({"use": entry})
-            spec = AddonSpec(
-                entry.use, self.folder, entry.name, entry.scope, entry.options,
-                self.display, line, where,
-            )  # fmt: skip
-            self.addons.append(spec)
+            self.addons.append(
+                AddonEntry.spec_of(entry, self.folder, self.display, self.lines, index)
+            )
 
     def _document_root(self, relative: str) -> None:
         root = self.folder.resolve()

@@ -86,13 +86,15 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     cache: DocumentCache | None = None,
     templating: bool = False,
+    texts: Mapping[Path, str] | None = None,
 ) -> Config:
     """Load native YAML/JSON configs (files or folders); raise ``ConfigError`` listing all problems.
 
     ``environ`` (default ``os.environ``) supplies ``${VAR}`` substitutions. With a
     ``cache`` (a reloader's), files unchanged since the last load are not loaded again.
     WireMock mappings are recognised by their shape; ``templating`` renders all of their
-    responses as templates (WireMock's ``--global-response-templating``).
+    responses as templates (WireMock's ``--global-response-templating``). ``texts`` are
+    files' texts already read (by ``watch.declared_addons``), not read again.
     """
     env = os.environ if environ is None else environ
     problems: list[ConfigProblem] = []
@@ -111,7 +113,9 @@ def load_config(
     databases: list[tuple[dict[str, Any], str]] = []
     for path in files:
         key = path.absolute().as_posix()
-        text = _text(path) if cache is not None else None
+        text = texts.get(path) if texts is not None else None
+        if text is None and cache is not None:
+            text = _text(path)
         hit = cache.get(key, text, env) if cache is not None and text is not None else None
         if hit is not None and not _conflicts(hit, data, seed, faker, server):
             if take_ids(ids, hit.stubs):

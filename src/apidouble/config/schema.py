@@ -8,10 +8,12 @@ descriptions are the editor tooltips of the exported JSON Schema (``docs/schema.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from apidouble.addons.loading import AddonSpec
 from apidouble.config.fields import (
     HTTP_METHODS,
     Base64Text,
@@ -27,6 +29,7 @@ from apidouble.config.fields import (
 )
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
 from apidouble.config.matchers import BodyMatcher, Match, ValueMatcher
+from apidouble.config.positions import Lines, line_of
 from apidouble.config.trouble import (
     Cache,
     CacheServer,
@@ -255,6 +258,18 @@ class AddonEntry(ConfigModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Keyword arguments for an addon class."
     )
+
+    @classmethod
+    def spec_of(
+        cls, entry: str | AddonEntry, folder: Path, file: str, lines: Lines, index: int
+    ) -> AddonSpec:
+        """The spec of the ``index``-th top-level entry of ``file`` (located by ``lines``)."""
+        made = cls.model_validate({"use": entry}) if isinstance(entry, str) else entry
+        where = f"/addons/{index}"
+        return AddonSpec(
+            made.use, folder, made.name, made.scope, made.options, file,
+            line_of(lines, where), where,
+        )  # fmt: skip
 
 
 class ConfigFile(ConfigModel):
