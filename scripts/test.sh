@@ -6,5 +6,8 @@ bash scripts/setup.sh
 # the real WireMock (Java 17 + jar, cached outside the repo) for the live compat checks
 bash scripts/peers/wiremock.sh >/dev/null \
   || echo "test: no WireMock peer (Java 17 + jar); live compat checks will skip" >&2
+# a real redis-server for the shared-state tests
+bash scripts/peers/redis.sh >/dev/null \
+  || echo "test: no redis-server; the shared-state tests will skip" >&2
 bash scripts/check.sh
 .venv/bin/python -m pytest "$@"

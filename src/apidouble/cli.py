@@ -17,6 +17,8 @@ from .errors import ConfigError
 from .options import Options, option_fields, option_kind
 from .plugins import NATIVE_IMPORT_FORMATS, PluginError, load_plugins
 from .runtime import Runtime, run_workers, serve_until_signal
+from .state.select import is_remote
+from .stateful import shared_state_uses
 from .transport.server import install_event_loop_policy
 from .watch import build
 
@@ -211,12 +213,25 @@ def _run(args: argparse.Namespace) -> int:
     load_plugins()  # once, before the config: a broken plugin is logged at start-up
     try:
         runtime = Runtime(paths, options, freeze_gc=True)
+    except ValueError as exc:  # --state names no store we know
+        print(f"apidouble run: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
         print(f"apidouble: the config has {len(exc.problems)} error(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     if options.workers > 1:
+        if not is_remote(runtime.store):
+            uses = shared_state_uses(runtime.engine.config, len(runtime.composer.layer.entries))
+            if uses:
+                print(
+                    f"apidouble run: --workers {options.workers} with memory state would give"
+                    f" each process its own {', '.join(uses)}; pass --state"
+                    " redis://HOST:PORT/DB to share them (or run one worker)",
+                    file=sys.stderr,
+                )
+                return 2
         # the config loaded once above, so errors print once; each worker loads its own
         return run_workers(paths, options)
     install_event_loop_policy()

@@ -6,12 +6,20 @@ routes; one string test here keeps them apart, so a stub request pays one prefix
 
 from __future__ import annotations
 
+import inspect
+import logging
+import math
 from collections.abc import Awaitable
+from typing import Any
 
 from .admin.routes import AdminRoutes
 from .engine import Engine
 from .model import Request
-from .outcome import Outcome
+from .outcome import Outcome, Respond
+from .responses import json_response
+from .state.store import StateUnavailable
+
+log = logging.getLogger("apidouble")
 
 
 class Dispatcher:
@@ -34,3 +42,47 @@ class Dispatcher:
             if answer is not None:
                 return answer
         return self._engine_handle(request)
+
+
+class BridgedDispatcher(Dispatcher):
+    """The dispatcher for a remote state store: each request runs on the bridge
+    (``state.bridge``), so its state calls wait on the network without blocking the loop.
+    The express lane (static stubs, no state) stays outside it. While the store is away,
+    a request that needs state is answered 503 with a JSON body saying why."""
+
+    __slots__ = ("_inner", "_run", "_store")
+
+    def __init__(self, engine: Engine, routes: AdminRoutes, store: Any) -> None:
+        super().__init__(engine, routes)
+        from .state.bridge import run_bridged  # greenlet: only with a remote store
+
+        self._inner = super().handle
+        self._run: Any = run_bridged
+        self._store = store
+        """Its ``retry_after_s`` says when the store is tried again (Retry-After)."""
+
+    def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
+        answer = self._run(self._guarded, request)
+        if inspect.isawaitable(answer):
+            return self._awaited(answer)
+        return answer  # type: ignore[no-any-return]
+
+    def _guarded(self, request: Request) -> Outcome | Awaitable[Outcome]:
+        try:
+            return self._inner(request)
+        except StateUnavailable as exc:
+            return self._unavailable(exc)
+
+    async def _awaited(self, answer: Awaitable[Outcome]) -> Outcome:
+        try:
+            return await answer
+        except StateUnavailable as exc:
+            return self._unavailable(exc)
+
+    def _unavailable(self, exc: StateUnavailable) -> Outcome:
+        log.warning("503: %s", exc)
+        retry = float(getattr(self._store, "retry_after_s", 1.0))
+        body = {"error": "state store unavailable", "detail": str(exc)}
+        response = json_response(503, body)
+        seconds = str(max(1, math.ceil(retry)))
+        return Respond(response.with_headers([("Retry-After", seconds)]), 0.0, None)

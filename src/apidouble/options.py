@@ -32,6 +32,11 @@ class Options:
     )
     log_level: str = _opt("info", "debug, info, warning or error")
     workers: int = _opt(1, "processes serving the same port")
+    state: str = _opt(
+        "memory",
+        "where state lives: memory (this process), or redis://HOST:PORT/DB to share"
+        " scenarios, counters and rate limits across processes and machines",
+    )
     max_body_bytes: int = _opt(_L.max_body_bytes, "largest request body accepted (413 past it)")
     max_header_bytes: int = _opt(_L.max_header_bytes, "largest request head accepted (431 past it)")
     header_timeout_s: float = _opt(

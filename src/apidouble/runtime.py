@@ -35,7 +35,7 @@ from .admin.routes import AdminRoutes
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
 from .config.load import Config
-from .dispatch import Dispatcher
+from .dispatch import BridgedDispatcher, Dispatcher
 from .engine import Engine
 from .errors import ConfigError
 from .journal import Journal, JournalLimits
@@ -44,7 +44,7 @@ from .metrics_export import METRICS_PATH, MetricsRoute, ServerCollector
 from .model import Stub
 from .options import Options, server_limits
 from .state.clock import SYSTEM_CLOCK, Clock
-from .state.memory import MemoryStore
+from .state.select import is_remote, open_store
 from .state.store import StateStore
 from .transport.server import HttpServer, http_url, start_server
 from .watch import Reloader, addon_specs, with_addons
@@ -72,7 +72,7 @@ class Runtime:
         self.options = options = options or Options()
         self.paths = tuple(paths)
         self.freeze_gc = freeze_gc
-        self.store = store if store is not None else MemoryStore()
+        self.store = store if store is not None else open_store(options.state)
         self.clock = clock
         self.server: HttpServer | None = None
         kept = options.max_request_journal_entries if options.request_journal else 0
@@ -140,7 +140,10 @@ class Runtime:
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
         reset = ResourcesResetRoute(lambda: self.engine.config)
         self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
-        self.dispatcher = Dispatcher(self.engine, self.routes)
+        if is_remote(self.store):
+            self.dispatcher: Dispatcher = BridgedDispatcher(self.engine, self.routes, self.store)
+        else:
+            self.dispatcher = Dispatcher(self.engine, self.routes)
 
     def _install(self, config: CompiledConfig) -> None:
         self.engine.install(config)
@@ -156,6 +159,9 @@ class Runtime:
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""
         opts = self.options
+        opener = getattr(self.store, "open", None)
+        if opener is not None:  # a remote store: connect (being away is not fatal)
+            await opener()
         self.server = await start_server(
             self.dispatcher,
             opts.host,
@@ -192,6 +198,9 @@ class Runtime:
         if self.server is not None:
             await self.server.close()
         await self.callbacks.aclose()
+        closer = getattr(self.store, "aclose", None)
+        if closer is not None:
+            await closer()
 
 
 def is_loopback(host: str) -> bool:

@@ -63,6 +63,12 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         }
         if self.last_error is not None:
             body["errors"] = [str(problem) for problem in self.last_error.problems]
+        probe = getattr(self.engine.config.store, "probe", None)
+        if probe is not None:  # a remote store: say whether it is reachable
+            state = body["state"] = probe()
+            if state["status"] != "up":
+                body["status"] = "degraded"
+                body["message"] = "the state store is unreachable: requests that need state get 503"
         return body
 
     def endpoints(self) -> list[dict[str, Any]]:

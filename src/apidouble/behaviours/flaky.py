@@ -66,6 +66,12 @@ class FlakySpec:
         """Whether any rule can fail a request (``per_client`` alone fails nothing)."""
         return bool(self.fail_first or self.fail_every or self.outage or self.failure_rate)
 
+    @property
+    def counted(self) -> bool:
+        """Whether the rules depend on what came before (a count or an outage clock); a
+        plain ``failure_rate`` does not, so it never touches the state store."""
+        return bool(self.fail_first or self.fail_every or self.outage)
+
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> FlakySpec:
         """Validate the flaky keys of an endpoint; ValueError says which key is wrong."""
@@ -145,14 +151,16 @@ class FlakyPattern:
         first request, so a slow start shifts nothing.
         """
         spec = self.spec
-        key = self._key(request)
-        count = self._space.count(key)
-        if count <= spec.fail_first:
-            return "fail_first"
-        if spec.fail_every and count % spec.fail_every == 0:
-            return "fail_every"
-        if spec.outage is not None and spec.outage.active(now - self._space.origin(key, now)):
-            return "outage"
+        if spec.counted:
+            key = self._key(request)
+            count = self._space.count(key)
+            if count <= spec.fail_first:
+                return "fail_first"
+            if spec.fail_every and count % spec.fail_every == 0:
+                return "fail_every"
+            outage = spec.outage
+            if outage is not None and outage.active(now - self._space.origin(key, now)):
+                return "outage"
         rate = spec.failure_rate
         if rate > 0.0 and (rate >= 1.0 or self._rng.random() < rate):
             return "failure_rate"

@@ -96,6 +96,12 @@ class MemorySpace:
             self._values = {}
         self._values[key] = value
 
+    def replace(self, key: str, expected: str | None, value: str) -> bool:
+        if self.value(key) != expected:
+            return False
+        self.set_value(key, value)
+        return True
+
     def values(self) -> dict[str, str]:
         return dict(self._values) if self._values is not None else {}
 

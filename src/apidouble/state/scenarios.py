@@ -27,9 +27,16 @@ class Scenarios:
         """The scenario's state (``Started`` until it moves)."""
         return self._space.value(name) or SCENARIO_START
 
-    def move(self, name: str, state: str) -> None:
-        """Put the scenario in ``state``."""
-        self._space.set_value(name, state)
+    def move(self, name: str, state: str, expected: str | None = None) -> bool:
+        """Put the scenario in ``state``; with ``expected``, only if it is in that state
+        now (one atomic step, so instances sharing a store move it once). Whether it moved."""
+        if expected is None:
+            self._space.set_value(name, state)
+            return True
+        space = self._space
+        if expected == SCENARIO_START and space.replace(name, None, state):
+            return True  # never moved yet: no value stored
+        return space.replace(name, expected, state)
 
     def states(self) -> dict[str, str]:
         """Every scenario that has moved, by name."""
@@ -59,4 +66,4 @@ class ScenarioGate:
     def served(self) -> None:
         then = self.scenario.then
         if then is not None:
-            self._scenarios.move(self.scenario.name, then)
+            self._scenarios.move(self.scenario.name, then, self.scenario.when)

@@ -20,6 +20,11 @@ DEFAULT_MAX_KEYS = 10_000
 """Client keys one space remembers before forgetting the least recently seen."""
 
 
+class StateUnavailable(Exception):
+    """A remote store cannot be reached: the request that needs state gets a 503 saying
+    why, while requests that need none are served as usual."""
+
+
 class StateSpace(Protocol):
     """The state of one behaviour of one stub, by client key ("" when shared)."""
 
@@ -55,6 +60,12 @@ class StateSpace(Protocol):
 
     def set_value(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``."""
+        ...
+
+    def replace(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` if it holds ``expected`` now (None: nothing stored
+        yet), in one step; whether it did. A scenario moves this way, so two instances
+        serving the same transition move it once."""
         ...
 
     def values(self) -> dict[str, str]:
