@@ -28,7 +28,7 @@ from .addons.hooks import Chain, Hook
 from .addons.webhooks import Webhooks
 from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
-from .behaviours.keys import LruDict
+from .behaviours.keys import LruDict, compile_key
 from .behaviours.latency import LatencyModel
 from .behaviours.ratelimit import RateLimiter, key_bound
 from .behaviours.spec import NO_BEHAVIOURS, RateLimitSpec, fingerprint, space_name
@@ -79,7 +79,7 @@ class ResponsePicker:
         counted = len(responses) > 1 and mode in ("sequence", "cycle")
         self._space: StateSpace | None = (space or MemorySpace(1)) if counted else None
 
-    def pick(self) -> CompiledResponse:
+    def pick(self, request: Request) -> CompiledResponse:
         """The response for this request."""
         space = self._space
         if space is not None:
@@ -115,9 +115,9 @@ class ScenarioPicker(ResponsePicker):
         self._last = picker._last
         self._gate = gate
 
-    def pick(self) -> CompiledResponse:
-        self._gate.served()
-        return ResponsePicker.pick(self)
+    def pick(self, request: Request) -> CompiledResponse:
+        self._gate.served(request)
+        return ResponsePicker.pick(self, request)
 
     @property
     def only(self) -> CompiledResponse | None:
@@ -212,6 +212,10 @@ class CompiledConfig:
     """The addons' hooks (None: no addon is loaded)."""
     resources: ResourceServer | None = None
     """A json-server database answering the requests no stub takes."""
+    scenarios: Scenarios | None = None
+    """Every stub's scenarios, keyed by session when ``state_key`` is set."""
+    state_key: str | None = None
+    """``state_key``: which part of a request names its session."""
     detour: bool = False
     """Something looks at every request before routing (server-wide CORS or rate limit,
     a stub's CORS, an addon's server-wide hooks): ``Engine.handle`` leaves its short
@@ -282,10 +286,12 @@ def _compile_stub(
     problems: list[ConfigProblem],
     store: StateStore,
     clock: Clock,
+    scenarios: Scenarios | None = None,
 ) -> CompiledStub | None:
     names: list[str] = []
     errors_before = len(problems)
-    gate = ScenarioGate(stub.scenario, Scenarios(store)) if stub.scenario else None
+    scenarios = scenarios if scenarios is not None else Scenarios(store)
+    gate = ScenarioGate(stub.scenario, scenarios) if stub.scenario else None
     try:
         pattern = compile_pattern(stub.pattern, (_gate_condition(gate),) if gate else ())
     except ValueError as exc:
@@ -368,7 +374,7 @@ def _gate_condition(gate: ScenarioGate) -> Condition:
     label = f"scenario {gate.scenario.name}"
 
     def explain(request: Request) -> MatchResult:
-        current = gate.current()
+        current = gate.current(request)
         passed = gate.test(request)
         return MatchResult.of(Check(label, passed, gate.scenario.when or "any", current))
 
@@ -427,7 +433,11 @@ def compile_config(
     template settings are the same, so a reload recompiles only what was edited.
     """
     store = store if store is not None else MemoryStore()
+    state_key = (server or {}).get("state_key")
+    scenarios = Scenarios(store, compile_key(state_key) if state_key else None)
     reuse = previous if _same_templating(previous, seed, data, faker_locale, faker_seed) else None
+    if reuse is not None and reuse.state_key != state_key:
+        reuse = None  # every scenario gate keys its state anew
     env = (
         reuse.env
         if reuse is not None
@@ -445,7 +455,7 @@ def compile_config(
     for stub in stubs:
         result = _reusable(reuse, stub, store, clock)
         if result is None:
-            result = _compile_stub(stub, env, problems, store, clock)
+            result = _compile_stub(stub, env, problems, store, clock, scenarios)
         if result is not None:
             hooks = None
             if bound is not None:
@@ -492,6 +502,8 @@ def compile_config(
         stateful_misses=any(stub.scenario is not None for stub in stubs),
         addons=bound,
         resources=resources,
+        scenarios=scenarios,
+        state_key=state_key,
         detour=(
             server_trouble.active or any_cors or (bound is not None and bound.server is not None)
         ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .addons.callback_log import CallbackSender
 from .admin.layer import StubLayer
 from .admin.settings import GlobalSettings
+from .behaviours.keys import compile_key
 from .compiled import CompiledConfig, compile_config
 from .config.load import Config
 from .importers.wiremock.unmatched import wiremock_report
@@ -55,7 +56,7 @@ class Composer:
         self.base = base
         self.sender = sender
         """Sends the stubs' callbacks (the runtime's, for every generation)."""
-        self._resources: tuple[object, ResourceServer] | None = None
+        self._resources: tuple[object, str | None, ResourceServer] | None = None
         self.layer = layer or StubLayer()
         self.settings = GlobalSettings()
         """WireMock's global settings (a delay for stubs that set none)."""
@@ -110,11 +111,13 @@ class Composer:
         document = base.resources
         if document is None:
             return None
+        state_key = base.server.get("state_key")
         kept = self._resources
-        if kept is not None and kept[0] is document:
-            return kept[1]
-        server = ResourceServer(document)
-        self._resources = (document, server)
+        if kept is not None and kept[0] is document and kept[1] == state_key:
+            return kept[2]
+        session = compile_key(state_key) if state_key else None
+        server = ResourceServer(document, base.resource_ids, session)
+        self._resources = (document, state_key, server)
         return server
 
     def commit(

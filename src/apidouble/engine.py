@@ -231,7 +231,7 @@ class Engine:
             if problem is not None:
                 return self._finish(problem, 0.0, event, decision, cors, request, extra)
         rng = config.env.random
-        chosen = compiled.picker.pick()
+        chosen = compiled.picker.pick(request)
         failed = rules.flaky.reason(request, now) if rules.flaky else None
         if failed is not None:
             event.failure_injected = True
@@ -272,7 +272,7 @@ class Engine:
         event: ServeEvent,
     ) -> Respond:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
-        chosen = compiled.picker.pick()
+        chosen = compiled.picker.pick(request)
         response = chosen.static or self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
@@ -514,7 +514,8 @@ def _wiremock_report(
     stub = near[0].stub if near else None
     state = None
     if stub is not None and stub.scenario is not None:
-        state = Scenarios(config.store).state(stub.scenario.name)
+        scenarios = config.scenarios or Scenarios(config.store)
+        state = scenarios.state(stub.scenario.name, request)
     text = config.not_found(stub, request, state)
     headers = [("Content-Type", "text/plain;charset=UTF-8")]
     return Response.build(404, headers, text.encode()), near_miss_text(

@@ -38,7 +38,8 @@ from .config.load import Config
 from .dispatch import BridgedDispatcher, Dispatcher
 from .engine import Engine
 from .errors import ConfigError
-from .journal import Journal, JournalLimits
+from .journal import JournalLimits
+from .journal_redis import journal_for
 from .metrics import Counters
 from .metrics_export import METRICS_PATH, MetricsRoute, ServerCollector
 from .model import Stub
@@ -76,8 +77,9 @@ class Runtime:
         self.clock = clock
         self.server: HttpServer | None = None
         kept = options.max_request_journal_entries if options.request_journal else 0
-        self.journal = Journal(
-            JournalLimits(options.journal_budget_bytes, options.journal_body_cap_bytes, kept)
+        self.journal = journal_for(
+            self.store,
+            JournalLimits(options.journal_budget_bytes, options.journal_body_cap_bytes, kept),
         )
         self.reloader: Reloader | None = None
         self._stop_watching = asyncio.Event()
@@ -162,6 +164,9 @@ class Runtime:
         opener = getattr(self.store, "open", None)
         if opener is not None:  # a remote store: connect (being away is not fatal)
             await opener()
+        journal_start = getattr(self.journal, "start", None)
+        if journal_start is not None:  # a shared journal: its flusher
+            await journal_start()
         self.server = await start_server(
             self.dispatcher,
             opts.host,
@@ -198,6 +203,9 @@ class Runtime:
         if self.server is not None:
             await self.server.close()
         await self.callbacks.aclose()
+        journal_close = getattr(self.journal, "aclose", None)
+        if journal_close is not None:
+            await journal_close()
         closer = getattr(self.store, "aclose", None)
         if closer is not None:
             await closer()

@@ -39,30 +39,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jinja2 import TemplateError, Undefined, meta, nodes
+from jinja2 import TemplateError
 
 from ..behaviours.latency import LatencyModel
 from ..templating import TemplateEnvironment, is_template
-from ..templating.environment import KNOWN_NAMES, compiler
 from ..templating.handlebars import WIREMOCK_HELPERS, is_handlebars
 from ..templating.handlebars.compiler import handlebars_compiler
 from ..templating.handlebars.parser import parse
 from ..templating.handlebars.request import RequestModel, Root
 from ..templating.handlebars.translate import translate
 from ..templating.requestview import HeaderView
+from ..templating.valuetemplates import Render, compile_text, compile_value
 from .callback_log import Callback, CallbackSender
 from .flow import Flow
 
 __all__ = ["CallbackSpec", "Webhooks", "parse_callbacks", "parse_wiremock_listeners"]
 
 Flavour = Literal["jinja", "handlebars"]
-Render = Callable[[dict[str, Any]], Any]
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _NATIVE_KEYS = frozenset(
     {"url", "method", "headers", "body", "body_base64", "delay_ms", "delay", "retries", "timeout_s"}
 )
-_JINJA_NAMES = KNOWN_NAMES | {"response"}
-_ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|\{#).)*)\}\}\s*$", re.DOTALL)
+_OWN_NAMES = ("response",)
+"""What a callback's templates read beyond a response's names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,52 +268,8 @@ def _timeout(value: Any, where: str) -> float:
 # -- load time: templates -------------------------------------------------------------
 
 
-def _jinja(source: str, where: str, typed: bool = False) -> tuple[Render | None, set[str]]:
-    """A Jinja template on the project's sandbox (None when ``source`` is static), and the
-    context names it reads; ``typed`` keeps a lone ``{{ expression }}``'s value."""
-    if not is_template(source):
-        return None, set()
-    sandbox = compiler()
-    whole = _ONE_EXPRESSION.match(source) if typed else None
-    try:
-        tree = sandbox.parse(source)
-        if unknown := sorted(meta.find_undeclared_variables(tree) - _JINJA_NAMES):
-            raise ValueError(f"unknown template name(s): {', '.join(unknown)}")
-        names = {node.name for node in tree.find_all(nodes.Name)} & _JINJA_NAMES
-        if whole is not None:
-            expression = sandbox.compile_expression(whole["expr"], undefined_to_none=False)
-            return lambda ctx: _defined(expression(**ctx)), names
-        template = sandbox.from_string(tree)
-    except (TemplateError, ValueError) as exc:
-        raise ValueError(f"{where}: template error: {exc}") from None
-    return lambda ctx: template.render(ctx), names
-
-
-def _defined(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        value._fail_with_undefined_error()
-    return value
-
-
-def _jinja_json(value: Any, where: str) -> tuple[Render | None, set[str]]:
-    """Every template string in a JSON value (a lone expression keeps its type)."""
-    if isinstance(value, str):
-        return _jinja(value, where, typed=True)
-    names: set[str] = set()
-    if isinstance(value, dict):
-        parts = {key: _jinja_json(item, f"{where}.{key}") for key, item in value.items()}
-    elif isinstance(value, list):
-        parts = {i: _jinja_json(item, f"{where}[{i}]") for i, item in enumerate(value)}
-    else:
-        return None, names
-    for _, used in parts.values():
-        names |= used
-    if all(run is None for run, _ in parts.values()):
-        return None, names
-    runs = {key: (run, value[key]) for key, (run, _) in parts.items()}
-    if isinstance(value, dict):
-        return lambda ctx: {k: v if r is None else r(ctx) for k, (r, v) in runs.items()}, names
-    return lambda ctx: [v if r is None else r(ctx) for r, v in runs.values()], names
+def _jinja(source: str, where: str) -> tuple[Render | None, set[str]]:
+    return compile_text(source, where, _OWN_NAMES)
 
 
 def _handlebars(source: str, where: str) -> tuple[Render | None, set[str]]:
@@ -371,7 +326,7 @@ class _Compiled:
         self.body: Render | None = None
         if spec.body is not None:
             if spec.body_json:
-                self.body, used = _jinja_json(json.loads(spec.body), f"{where}.body")
+                self.body, used = compile_value(json.loads(spec.body), f"{where}.body", _OWN_NAMES)
             else:
                 self.body, used = compile_text(spec.body, f"{where}.body")
             names |= used

@@ -63,6 +63,7 @@ def server_settings(top: ConfigFile) -> dict[str, Any]:
         "cors": plain(top.cors),
         "rate_limit": plain(top.rate_limit),
         "debug_headers": top.debug_headers,
+        "state_key": top.state_key,
     }
     return {key: value for key, value in found.items() if value is not None}
 

@@ -6,7 +6,7 @@ and a mistake in one endpoint does not hide those of the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from apidouble.addons.loading import AddonSpec
 from apidouble.addons.webhooks import CallbackSpec, parse_callbacks
 from apidouble.behaviours.cors import CorsPolicy
 from apidouble.behaviours.faults import FaultSpec
+from apidouble.behaviours.keys import compile_key
 from apidouble.behaviours.latency import LatencyModel
 from apidouble.behaviours.ratelimit import RateLimiter
 from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
@@ -34,6 +35,7 @@ from apidouble.config.convert import (
 from apidouble.config.envsubst import substitute
 from apidouble.config.ids import IdConflict, Place, StubIds
 from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
+from apidouble.config.resources import ResourceSet, looks_like_resources, read_resources
 from apidouble.config.schema import (
     AddonEntry,
     ConfigFile,
@@ -85,6 +87,8 @@ class Document:
     """``document_root``: the folder unmatched GETs are served from."""
     addons: list[AddonSpec] = field(default_factory=list)
     """The top-level ``addons``, located for error messages."""
+    resources: ResourceSet | None = None
+    """The top-level ``resources``: their rows, read at load time."""
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
@@ -135,6 +139,8 @@ class Document:
         if data is None:
             self.problem("the file is empty; expected a mapping with an 'endpoints' list")
             return []
+        if isinstance(data, dict) and "endpoints" not in data and looks_like_resources(data):
+            data = {**data, "endpoints": []}  # a file of resources only
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             self._check(ConfigFile, data, ())
             return []
@@ -151,6 +157,8 @@ class Document:
             if top.document_root is not None:
                 self._document_root(top.document_root)
             self._read_addons(top.addons)
+            if top.resources:
+                self._read_resources(top)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -162,7 +170,11 @@ class Document:
 
     def _check_server(self, settings: Mapping[str, Any]) -> None:
         """Semantic checks of the server-wide behaviours, located at their keys."""
-        checks = {"cors": CorsPolicy.from_config, "rate_limit": RateLimiter.from_config}
+        checks: dict[str, Callable[[Any], object]] = {
+            "cors": CorsPolicy.from_config,
+            "rate_limit": RateLimiter.from_config,
+            "state_key": compile_key,
+        }
         for key, check in checks.items():
             if key in settings:
                 try:
@@ -179,6 +191,13 @@ class Document:
                 self.problem(str(exc), child("/data", name))
             else:
                 self.data_files.append(path)
+
+    def _read_resources(self, top: ConfigFile) -> None:
+        found, problems = read_resources(self.folder, top.resources, top.seed, top.faker)
+        for ptr, message in problems:
+            self.problem(message, ptr)
+        self.resources = found
+        self.data_files.extend(found.files)
 
     def _read_addons(self, entries: Sequence[str | AddonEntry]) -> None:
         for index, entry in enumerate(entries):

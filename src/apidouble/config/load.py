@@ -28,6 +28,7 @@ from apidouble.config.convert import behaviour_key, server_settings, stub_label
 from apidouble.config.discover import CONFIG_SUFFIXES, SKIPPED_DIRS, discover, is_config_file
 from apidouble.config.document import Document
 from apidouble.config.ids import StubIds
+from apidouble.config.resources import ResourceSet, looks_like_resources
 from apidouble.config.schema import FakerConfig
 from apidouble.errors import ConfigError, ConfigProblem
 from apidouble.importers.wiremock import (
@@ -76,7 +77,10 @@ class Config:
     addons: tuple[AddonSpec, ...] = ()
     """The files' ``addons`` entries, in file order (loaded by ``watch.load_files``)."""
     resources: Mapping[str, Any] | None = None
-    """A json-server database file's document: its resources are served (``state.resources``)."""
+    """The database document: a json-server file's resources and the native ``resources:``
+    rows, served behind the stubs (``state.resources``)."""
+    resource_ids: Mapping[str, str] = field(default_factory=dict)
+    """Resources whose id field is not ``id``."""
     addon_set: AddonSet | None = None
     """The addons loaded for these files and their endpoints (``watch.load_files``)."""
 
@@ -111,6 +115,9 @@ def load_config(
     roots: dict[Path, None] = {}
     wiremock_found = False
     databases: list[tuple[dict[str, Any], str]] = []
+    served = ResourceSet()
+    """The native ``resources:`` of every file."""
+    owners: dict[str, str] = {}
     for path in files:
         key = path.absolute().as_posix()
         text = texts.get(path) if texts is not None else None
@@ -136,6 +143,7 @@ def load_config(
                 del problems[start:]
             continue
         native = isinstance(doc.data, dict) and "endpoints" in doc.data
+        native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
             try:
                 converted = plugin_document(doc.data, path)
@@ -175,6 +183,15 @@ def load_config(
             data.setdefault(name, (value, doc.display))
         data_files.extend(doc.data_files)
         addons.extend(doc.addons)
+        if doc.resources is not None:
+            for name in doc.resources.document:
+                if name in owners:
+                    doc.problem(
+                        f"resource {name!r} is also defined in {owners[name]}", f"/resources/{name}"
+                    )
+                owners.setdefault(name, doc.display)
+            served.document.update(doc.resources.document)
+            served.id_keys.update(doc.resources.id_keys)
         problems[start:] = sorted(problems[start:], key=lambda p: p.line or 0)
         seed = _one_setting(doc, "seed", doc.seed, seed)
         faker = _one_setting(doc, "faker", doc.faker, faker)
@@ -190,6 +207,7 @@ def load_config(
             and not doc.file_roots
             and doc.compat is None
             and not doc.addons
+            and doc.resources is None
         ):
             loaded = LoadedDocument(
                 text,
@@ -202,6 +220,15 @@ def load_config(
                 dict(doc.server),
             )
             cache.put(key, loaded)
+    if databases:
+        for name in databases[0][0]:
+            if name in owners:
+                problems.append(
+                    ConfigProblem(
+                        owners[name],
+                        f"resource {name!r} is also in the json-server database {databases[0][1]}",
+                    )
+                )
     if problems:
         raise ConfigError(problems)
     if cache is not None:
@@ -218,8 +245,16 @@ def load_config(
         tuple(roots),
         wiremock_found or any(_is_wiremock_root(Path(p)) for p in paths),
         tuple(addons),
-        databases[0][0] if databases else None,
+        _database(databases[0][0] if databases else None, served),
+        resource_ids=served.id_keys,
     )
+
+
+def _database(json_server: dict[str, Any] | None, native: ResourceSet) -> Mapping[str, Any] | None:
+    """One database document: a json-server file's resources, then the native ones."""
+    if json_server is None and not native.document:
+        return None
+    return {**(json_server or {}), **native.document}
 
 
 def is_json_server_db(data: Any) -> bool:

@@ -240,6 +240,29 @@ class FakerConfig(ConfigModel):
     seed: int | None = Field(None, description="Seed for fake data (default: the config's seed).")
 
 
+class Resource(ConfigModel):
+    """A CRUD resource served the json-server way: its rows from a file, inline, or
+    generated from a template."""
+
+    data: str | list[Any] | dict[str, Any] | None = Field(
+        None,
+        description="The rows: a file relative to this one (.json, .yaml, .yml, .csv), or"
+        " the rows themselves; an object makes a singular resource (GET/PUT/PATCH only).",
+    )
+    id: str = Field("id", min_length=1, description="The field that identifies a row.")
+    count: int | None = Field(
+        None, ge=0, le=100_000, description="Generate this many rows from template."
+    )
+    template: Any = Field(
+        None,
+        description="One generated row: templates see index (1, 2, ...) and faker; the id"
+        " field defaults to index.",
+    )
+    seed: int | None = Field(
+        None, description="Seed for the generated rows (default: the config's seed, else 0)."
+    )
+
+
 class AddonEntry(ConfigModel):
     """One addon, with a name, a scope or options."""
 
@@ -290,7 +313,9 @@ class ConfigFile(ConfigModel):
         " default 5, then the later endpoint first; no implied content type; no"
         " templating unless a response says templating: handlebars).",
     )
-    endpoints: list[Endpoint] = Field(description="The stubs, in file order.")
+    endpoints: list[Endpoint] = Field(
+        description="The stubs, in file order (a file of resources alone may leave it out)."
+    )
     document_root: str | None = Field(
         None,
         description="A folder (relative to this file) that answers GETs no endpoint"
@@ -315,6 +340,16 @@ class ConfigFile(ConfigModel):
         default_factory=list,
         description="Python addons: hooks over every request (or, with scope: listed, the"
         " endpoints that list them).",
+    )
+    resources: dict[str, Resource] = Field(
+        default_factory=dict,
+        description="CRUD resources by name, served at /NAME with json-server's query"
+        " conventions behind the endpoints (endpoints win).",
+    )
+    state_key: str | None = Field(
+        None,
+        description="Give each client its own scenarios and resources, keyed by"
+        " header:NAME, cookie:NAME or query:NAME.",
     )
 
 

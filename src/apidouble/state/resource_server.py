@@ -10,25 +10,51 @@ Answers are json-server's: its JSON pretty-printed with two spaces, its headers,
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from ..behaviours.keys import LruDict
 from ..model import INVALID_JSON, Request
 from ..outcome import Response
 from .resources import TEXT_HTML, Database
 
 JSON_TYPE = "application/json; charset=utf-8"
+MAX_SESSIONS = 1_000
+"""Sessions whose databases are kept; the least recently used one starts over."""
 
 
 class ResourceServer:
-    """One database, its initial data, and how a ``Request`` becomes its answer."""
+    """One database, its initial data, and how a ``Request`` becomes its answer.
 
-    __slots__ = ("database", "_initial")
+    With a ``session`` key (``state_key``), each client that sends one gets a database of
+    its own, started from the initial data on its first request (the most recent
+    ``MAX_SESSIONS`` are kept); requests without one share the main database.
+    """
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.database = Database(document)
+    __slots__ = ("database", "_initial", "_id_keys", "_session", "_sessions")
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        id_keys: Mapping[str, str] | None = None,
+        session: Callable[[Request], str] | None = None,
+    ) -> None:
+        self._id_keys = dict(id_keys or {})
+        self.database = Database(document, id_keys=self._id_keys)
         self._initial = self.database.snapshot()
+        self._session = session
+        self._sessions: LruDict[str, Database] = LruDict(MAX_SESSIONS)
+
+    def database_for(self, request: Request) -> Database:
+        """The database ``request``'s session reads and writes."""
+        who = self._session(request) if self._session is not None else ""
+        if not who:
+            return self.database
+        found = self._sessions.get(who)
+        if found is None:
+            found = self._sessions[who] = Database(self._initial, id_keys=self._id_keys)
+        return found
 
     def answer(self, request: Request) -> Response | None:
         """json-server's answer, or None when the path names none of the resources."""
@@ -40,7 +66,7 @@ class ResourceServer:
             if body is INVALID_JSON:
                 return _json(400, {"error": "the request body is not valid JSON"})
         host = request.header("host") or "localhost"
-        reply = self.database.answer(
+        reply = self.database_for(request).answer(
             request.method, segments, query, body, base_url=f"http://{host}",
             original_url=request.url,
         )  # fmt: skip
@@ -57,8 +83,9 @@ class ResourceServer:
         return self.database.resources
 
     def reset(self) -> None:
-        """The file's data again, every write since forgotten."""
+        """The file's data again, every write since forgotten (every session's too)."""
         self.database.restore(self._initial)
+        self._sessions.clear()
 
 
 def _encode(body: Any) -> bytes:

@@ -69,17 +69,20 @@ def nanoid() -> str:
 class Database:
     """One json-server database: its resources, in document order, changed in place."""
 
-    __slots__ = ("_data", "_names", "id_key", "foreign_key_suffix", "_new_id")
+    __slots__ = ("_data", "_names", "id_key", "id_keys", "foreign_key_suffix", "_new_id")
 
     def __init__(
         self,
         document: Mapping[str, Any],
         *,
         id_key: str = "id",
+        id_keys: Mapping[str, str] | None = None,
         foreign_key_suffix: str = "Id",
         new_id: Callable[[], str] = nanoid,
     ) -> None:
         self.id_key = id_key
+        self.id_keys: dict[str, str] = dict(id_keys or {})
+        """Resources whose rows name their id otherwise (``resources: {users: {id: uid}}``)."""
         self.foreign_key_suffix = foreign_key_suffix
         self._new_id = new_id
         self._data: dict[str, Any] = {}
@@ -150,6 +153,10 @@ class Database:
         except _NotAnObject:
             return Reply(400, {"error": "the request body must be a JSON object"})
 
+    def _id(self, name: str) -> str:
+        """The id field of ``name``'s rows."""
+        return self.id_keys.get(name, self.id_key)
+
     def _find(self, segment: str) -> str | None:
         return self._names.get(segment.lower())  # Express matches paths case-insensitively
 
@@ -182,12 +189,12 @@ class Database:
             if method == "GET":
                 return self._list(name, value, query, url)
             if method == "POST":
-                return self._create(value, body, url)
+                return self._create(name, value, body, url)
         elif len(rest) == 1:
             if method == "GET":
                 return self._show(name, value, rest[0], query)
             if method in ("PUT", "PATCH"):
-                return self._update(value, rest[0], body, method == "PATCH")
+                return self._update(name, value, rest[0], body, method == "PATCH")
             if method == "DELETE":
                 return self._destroy(name, rest[0])
         return _not_found()
@@ -214,7 +221,7 @@ class Database:
         return Reply(200, chosen, headers)
 
     def _show(self, name: str, rows: list[Any], wanted: str, query: Query) -> Reply:
-        row = _by_id(rows, wanted, self.id_key)
+        row = _by_id(rows, wanted, self._id(name))
         if row is None:
             return _not_found()
         embeds, expands = _names(query, "_embed"), _names(query, "_expand")
@@ -226,7 +233,7 @@ class Database:
         if not isinstance(row, dict):
             return row
         key = singular(name) + self.foreign_key_suffix
-        own = row.get(self.id_key, MISSING)
+        own = row.get(self._id(name), MISSING)
         for child in embeds:
             rows = _rows(self._data.get(child, []))
             row[child] = [
@@ -236,38 +243,37 @@ class Database:
             table = self._data.get(plural(parent))
             if table is None:
                 continue
-            found = _by_id(
-                _rows(table), row.get(parent + self.foreign_key_suffix, MISSING), self.id_key
-            )
+            wanted = row.get(parent + self.foreign_key_suffix, MISSING)
+            found = _by_id(_rows(table), wanted, self._id(plural(parent)))
             if found is None:
                 row.pop(parent, None)  # json-server sets it to undefined, which JSON drops
             else:
                 row[parent] = found
         return row
 
-    def _create(self, rows: list[Any], body: Any, url: str) -> Reply:
-        row = _object(body)
-        if not truthy(row.get(self.id_key, MISSING)):
-            row[self.id_key] = self._next_id(rows)
-        if _by_id(rows, row[self.id_key], self.id_key) is not None:
+    def _create(self, name: str, rows: list[Any], body: Any, url: str) -> Reply:
+        row, id_key = _object(body), self._id(name)
+        if not truthy(row.get(id_key, MISSING)):
+            row[id_key] = self._next_id(rows, id_key)
+        if _by_id(rows, row[id_key], id_key) is not None:
             raise ScriptError("Error: Insert failed, duplicate id")
         rows.append(row)
-        return Reply(201, row, _location(f"{url}/{js_str(row[self.id_key])}"))
+        return Reply(201, row, _location(f"{url}/{js_str(row[id_key])}"))
 
-    def _next_id(self, rows: list[Any]) -> Any:
+    def _next_id(self, rows: list[Any], id_key: str) -> Any:
         """json-server's ``createId``: one more than the largest number id, else a nanoid."""
         if not rows:
             return 1
         best: Any = MISSING
         for row in rows:
-            value = row.get(self.id_key, MISSING) if isinstance(row, dict) else MISSING
+            value = row.get(id_key, MISSING) if isinstance(row, dict) else MISSING
             if value is None or value is MISSING:
                 continue
             if best is MISSING or js_compare(value, best) == 1:
                 best = value
         if best is MISSING:
             raise ScriptError(
-                f"TypeError: Cannot read properties of undefined (reading '{self.id_key}')"
+                f"TypeError: Cannot read properties of undefined (reading '{id_key}')"
             )
         if (
             isinstance(best, int | float)
@@ -277,19 +283,20 @@ class Database:
             return best + 1
         return self._new_id()
 
-    def _update(self, rows: list[Any], wanted: str, body: Any, merge: bool) -> Reply:
-        row = _by_id(rows, wanted, self.id_key)
+    def _update(self, name: str, rows: list[Any], wanted: str, body: Any, merge: bool) -> Reply:
+        id_key = self._id(name)
+        row = _by_id(rows, wanted, id_key)
         if row is None:
             return _not_found()
-        own, changes = row[self.id_key], _object(body)
+        own, changes = row[id_key], _object(body)
         if not merge:
             row.clear()
         row.update(changes)
-        row[self.id_key] = own
+        row[id_key] = own
         return Reply(200, row)
 
     def _destroy(self, name: str, wanted: str) -> Reply:
-        row = _by_id(self._data[name], wanted, self.id_key)
+        row = _by_id(self._data[name], wanted, self._id(name))
         if row is None:
             return _not_found()
         # Work on copies of the lists and commit at the end, so a throw changes nothing.
@@ -298,7 +305,7 @@ class Database:
         for dependent, dependent_id in self._dependents(after):
             table = after[dependent]
             if isinstance(table, list):
-                found = _by_id(table, dependent_id, self.id_key)
+                found = _by_id(table, dependent_id, self._id(dependent))
                 if found is not None:
                     _remove(table, found)
         for key, value in after.items():
@@ -319,9 +326,10 @@ class Database:
                 for key, value in doc.items():
                     if not key.endswith(suffix):
                         continue
-                    ref = data.get(plural(key[: len(key) - len(suffix)]))
-                    if ref is not None and _by_id(_rows(ref), value, self.id_key) is None:
-                        found.append((name, doc.get(self.id_key, MISSING)))
+                    parent = plural(key[: len(key) - len(suffix)])
+                    ref = data.get(parent)
+                    if ref is not None and _by_id(_rows(ref), value, self._id(parent)) is None:
+                        found.append((name, doc.get(self._id(name), MISSING)))
         return found
 
 
