@@ -11,7 +11,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +93,14 @@ class RedisPeer:
     def log(self) -> str:
         path = self.folder / "redis.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+
+@contextmanager
+def two_instances(config: Path, peer: RedisPeer) -> Iterator[tuple[Any, Any]]:
+    """Two ``MockServer``s of one config sharing ``peer``: one mock, two processes' worth."""
+    from apidouble import MockServer
+
+    with ExitStack() as stack:
+        one = stack.enter_context(MockServer(config, state=peer.url))
+        two = stack.enter_context(MockServer(config, state=peer.url))
+        yield one, two

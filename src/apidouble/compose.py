@@ -21,7 +21,7 @@ from .compiled import CompiledConfig, compile_config
 from .config.load import Config
 from .importers.wiremock.unmatched import wiremock_report
 from .state.clock import SYSTEM_CLOCK, Clock
-from .state.resource_server import ResourceServer
+from .state.resource_server import ResourceServer, shared_databases
 from .state.store import StateStore
 
 
@@ -116,7 +116,7 @@ class Composer:
         if kept is not None and kept[0] is document and kept[1] == state_key:
             return kept[2]
         session = compile_key(state_key) if state_key else None
-        server = ResourceServer(document, base.resource_ids, session)
+        server = ResourceServer(document, base.resource_ids, session, shared_databases(self.store))
         self._resources = (document, state_key, server)
         return server
 

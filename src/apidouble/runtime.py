@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .addons.callback_log import CallbackLog, CallbackSender
 from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
@@ -46,9 +46,12 @@ from .model import Stub
 from .options import Options, server_limits
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.select import is_remote, open_store
-from .state.store import StateStore
+from .state.store import StateStore, StateUnavailable
 from .transport.server import HttpServer, http_url, start_server
 from .watch import Reloader, addon_specs, with_addons
+
+if TYPE_CHECKING:
+    from .admin.layer_feed import LayerFeed
 
 log = logging.getLogger("apidouble")
 
@@ -124,6 +127,16 @@ class Runtime:
             self.composer.commit(initial, install=False)
         self.counters = Counters()
         self.engine = Engine(initial, self.journal, self.counters)
+        self.feed: LayerFeed | None = None
+        if is_remote(self.store):
+            from .admin.layer_feed import LayerFeed  # redis and greenlet: only when asked
+            from .state.redis_store import RedisStore
+
+            if isinstance(self.store, RedisStore):
+                files = files_root(root)
+                self.feed = LayerFeed(self.store, files, formats.global_templating, root)
+        """The runtime stubs shared through Redis (None with memory state)."""
+        self._feed_task: asyncio.Task[None] | None = None
         self.admin = LocalAdmin(
             self.engine,
             self.composer,
@@ -131,6 +144,7 @@ class Runtime:
             self.persist,
             base_dir=root,
             templating=formats.global_templating,
+            feed=self.feed,
         )
         self.shutdown_requested = asyncio.Event()
         """Set by ``POST /__admin/shutdown`` where ``serve_until_signal`` serves (the CLI, a
@@ -164,6 +178,8 @@ class Runtime:
         opener = getattr(self.store, "open", None)
         if opener is not None:  # a remote store: connect (being away is not fatal)
             await opener()
+        if self.feed is not None:
+            await self._share_runtime_stubs(self.feed)
         journal_start = getattr(self.journal, "start", None)
         if journal_start is not None:  # a shared journal: its flusher
             await journal_start()
@@ -194,12 +210,29 @@ class Runtime:
             gc.freeze()
         return self.server
 
+    async def _share_runtime_stubs(self, feed: LayerFeed) -> None:
+        """Serve the runtime stubs Redis holds (or give it ours), then follow its changes."""
+        writer = self.admin.writer
+        try:
+            shared = await feed.pull()
+            if shared is not None:
+                await writer.apply_shared(*shared)
+            elif self.composer.layer.entries and not await feed.push(self.composer.layer):
+                log.info("another instance shared its runtime stubs first")
+        except StateUnavailable as exc:
+            log.warning("runtime stubs not shared yet: %s", exc)
+        loop = asyncio.get_running_loop()
+        self._feed_task = loop.create_task(feed.watch(writer.apply_shared, self._stop_watching))
+
     async def stop(self) -> None:
         """Stop watching, then shut down gracefully (in-flight requests finish)."""
         self._stop_watching.set()
         if self._watch_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._watch_task, timeout=5)
+        if self._feed_task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._feed_task, timeout=5)
         if self.server is not None:
             await self.server.close()
         await self.callbacks.aclose()

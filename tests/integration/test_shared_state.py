@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
 from apidouble import MockServer
-from tests.redis_peer import RedisPeer
+from tests.redis_peer import RedisPeer, two_instances
 
 STUBS = {
     "endpoints": [
@@ -58,10 +57,8 @@ STUBS = {
 def pair(tmp_path: Path, redis_peer: RedisPeer) -> Iterator[tuple[MockServer, MockServer]]:
     config = tmp_path / "apidouble.json"
     config.write_text(json.dumps(STUBS))
-    with ExitStack() as stack:
-        one = stack.enter_context(MockServer(config, state=redis_peer.url))
-        two = stack.enter_context(MockServer(config, state=redis_peer.url))
-        yield one, two
+    with two_instances(config, redis_peer) as pair:
+        yield pair
 
 
 def test_two_instances_share_scenarios_limits_and_sequences(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._version import VERSION
 from ..compose import Composer
@@ -17,6 +17,9 @@ from ..engine import Engine
 from ..errors import ConfigError
 from ..watch import Reloader
 from .layer import RuntimeStub, StubLayer, native_stub
+
+if TYPE_CHECKING:
+    from .layer_feed import LayerFeed
 from .persist import PersistDir
 from .wiremock_plane import WireMockPlane
 from .wiremock_writes import WireMockWrites
@@ -37,11 +40,12 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         *,
         base_dir: Path | None = None,
         templating: bool = False,
+        feed: LayerFeed | None = None,
     ) -> None:
         self.engine = engine
         self.composer = composer
         self.reloader = reloader
-        self.writer = Writer(composer, persist)
+        self.writer = Writer(composer, persist, feed)
         self.base_dir = base_dir
         self.templating = templating
         self.last_error: ConfigError | None = None

@@ -15,14 +15,22 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..compose import Composer
+from ..errors import ConfigError
 from ..model import Stub
+from ..state.store import StateUnavailable
 from .layer import RuntimeStub, StubLayer
 from .persist import Kind, PersistDir
 
+if TYPE_CHECKING:
+    from .layer_feed import LayerFeed
+
 log = logging.getLogger("apidouble")
+
+MAX_ATTEMPTS = 16
+"""Shared writes that lose the race this many times in a row get a 503."""
 
 
 class DuplicateEndpoint(ValueError):
@@ -41,9 +49,13 @@ class FileChange:
 class Writer:
     """Applies layer changes through one composer, persisting them in ``persist``."""
 
-    def __init__(self, composer: Composer, persist: PersistDir | None) -> None:
+    def __init__(
+        self, composer: Composer, persist: PersistDir | None, feed: LayerFeed | None = None
+    ) -> None:
         self.composer = composer
         self.persist = persist
+        self.feed = feed
+        """Where the layer is shared with other instances (``--state redis://…``)."""
 
     @property
     def layer(self) -> StubLayer:
@@ -64,15 +76,42 @@ class Writer:
         ``make`` runs under the lock on the current layer, so concurrent writes never
         lose each other's changes. Raises whatever ``make`` or compiling raises
         (nothing changed then), or ``OSError`` when a file cannot be written."""
-        composer = self.composer
+        composer, feed = self.composer, self.feed
         async with composer.lock:
-            layer, files = make(composer.layer)
-            config = composer.compose(layer=layer)
-            if files and self.persist is not None:
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(None, self._write_files, files)
-            composer.commit(config, layer=layer)
-            return layer
+            for _ in range(MAX_ATTEMPTS):
+                if feed is not None:  # another instance's changes first
+                    newer = await feed.pull()
+                    if newer is not None:
+                        version, shared = newer
+                        composer.commit(composer.compose(layer=shared), layer=shared)
+                        feed.version = version
+                layer, files = make(composer.layer)
+                config = composer.compose(layer=layer)
+                if files and self.persist is not None:
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(None, self._write_files, files)
+                if feed is not None and not await feed.push(layer):
+                    continue  # another instance wrote meanwhile: apply ours to theirs
+                composer.commit(config, layer=layer)
+                return layer
+        raise StateUnavailable(f"a stub change lost {MAX_ATTEMPTS} races in a row; try again")
+
+    async def apply_shared(self, version: int, layer: StubLayer) -> None:
+        """Serve the layer another instance stored as ``version``, unless a newer one is
+        served already; one that does not compile here is logged and not served."""
+        composer, feed = self.composer, self.feed
+        async with composer.lock:
+            if feed is not None and version <= feed.version:
+                return
+            try:
+                composer.commit(composer.compose(layer=layer), layer=layer)
+            except (
+                ConfigError
+            ) as exc:  # not served, so not ours to build on: a write here fails too
+                log.error("the shared runtime stubs do not compile here: %s", exc)
+                return
+            if feed is not None:
+                feed.version = version
 
     def _write_files(self, files: Iterable[FileChange]) -> None:
         """Every file change, or none: a failure part way puts back the files already

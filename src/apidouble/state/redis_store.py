@@ -71,9 +71,26 @@ return 0
 """
 
 
-def _glob_escape(text: str) -> str:
+def glob_escape(text: str) -> str:
     """``text`` as a literal inside a Redis MATCH pattern."""
     return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def delete_matching(link: RedisLink, pattern: str) -> None:
+    """Delete every key matching ``pattern``, in batches (an admin reset, not a request)."""
+    client = link.client
+
+    async def run() -> None:
+        batch: list[str] = []
+        async for key in client.scan_iter(match=pattern, count=500):
+            batch.append(key)
+            if len(batch) >= 500:
+                await client.unlink(*batch)
+                batch.clear()
+        if batch:
+            await client.unlink(*batch)
+
+    link.call(run)
 
 
 class RedisSpace:
@@ -160,7 +177,7 @@ class RedisSpace:
 
     def clear(self) -> None:
         self._local.clear()
-        self._store.delete_matching(_glob_escape(self._prefix) + "*")
+        self._store.delete_matching(glob_escape(self._prefix) + "*")
 
 
 class RedisStore:
@@ -197,8 +214,8 @@ class RedisStore:
     def reset(self, prefix: str = "") -> None:
         for space in self._spaces.values():
             space._local.clear()
-        namespace = _glob_escape(self.link.target.namespace)
-        self.delete_matching(f"{namespace}:s:{_glob_escape(prefix)}*")
+        namespace = glob_escape(self.link.target.namespace)
+        self.delete_matching(f"{namespace}:s:{glob_escape(prefix)}*")
 
     def retain(self, names: Collection[str]) -> None:
         """Forget this process's handles on spaces no stub uses; the data stays in Redis,
@@ -211,19 +228,7 @@ class RedisStore:
         return sorted(self._spaces)
 
     def delete_matching(self, pattern: str) -> None:
-        client = self.link.client
-
-        async def run() -> None:
-            batch: list[str] = []
-            async for key in client.scan_iter(match=pattern, count=500):
-                batch.append(key)
-                if len(batch) >= 500:
-                    await client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                await client.unlink(*batch)
-
-        self.link.call(run)
+        delete_matching(self.link, pattern)
 
     def probe(self) -> dict[str, Any]:
         """Reach Redis (a reconnect attempt while it is away, within the backoff) and say

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 from ..behaviours.keys import LruDict
 from ..model import INVALID_JSON, Request
 from ..outcome import Response
-from .resources import TEXT_HTML, Database
+from .resources import TEXT_HTML, Database, Reply
+
+if TYPE_CHECKING:
+    from .resource_shared import SharedDatabases
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_SESSIONS = 1_000
@@ -32,23 +35,29 @@ class ResourceServer:
     ``MAX_SESSIONS`` are kept); requests without one share the main database.
     """
 
-    __slots__ = ("database", "_initial", "_id_keys", "_session", "_sessions")
+    __slots__ = ("database", "_initial", "_id_keys", "_session", "_sessions", "_shared")
 
     def __init__(
         self,
         document: Mapping[str, Any],
         id_keys: Mapping[str, str] | None = None,
         session: Callable[[Request], str] | None = None,
+        shared: Callable[[Mapping[str, Any], Mapping[str, str]], SharedDatabases] | None = None,
     ) -> None:
         self._id_keys = dict(id_keys or {})
         self.database = Database(document, id_keys=self._id_keys)
         self._initial = self.database.snapshot()
         self._session = session
         self._sessions: LruDict[str, Database] = LruDict(MAX_SESSIONS)
+        self._shared = shared(self._initial, self._id_keys) if shared is not None else None
+        """Where the data lives when the state store is Redis (None: here)."""
+
+    def session_of(self, request: Request) -> str:
+        return self._session(request) if self._session is not None else ""
 
     def database_for(self, request: Request) -> Database:
-        """The database ``request``'s session reads and writes."""
-        who = self._session(request) if self._session is not None else ""
+        """The database ``request``'s session reads and writes (in this process)."""
+        who = self.session_of(request)
         if not who:
             return self.database
         found = self._sessions.get(who)
@@ -66,10 +75,21 @@ class ResourceServer:
             if body is INVALID_JSON:
                 return _json(400, {"error": "the request body is not valid JSON"})
         host = request.header("host") or "localhost"
-        reply = self.database_for(request).answer(
-            request.method, segments, query, body, base_url=f"http://{host}",
-            original_url=request.url,
-        )  # fmt: skip
+
+        def answer(database: Database) -> Reply | None:
+            return database.answer(
+                request.method, segments, query, body, base_url=f"http://{host}",
+                original_url=request.url,
+            )  # fmt: skip
+
+        shared = self._shared
+        if shared is None:
+            reply = answer(self.database_for(request))
+        elif self.database.owns(request.method, segments):
+            writes = request.method not in ("GET", "HEAD")
+            reply = shared.run(self.session_of(request), answer, writes)
+        else:
+            return None
         if reply is None:
             return None
         if TEXT_HTML in reply.headers:
@@ -86,6 +106,23 @@ class ResourceServer:
         """The file's data again, every write since forgotten (every session's too)."""
         self.database.restore(self._initial)
         self._sessions.clear()
+        if self._shared is not None:
+            self._shared.reset()
+
+
+def shared_databases(
+    store: object,
+) -> Callable[[Mapping[str, Any], Mapping[str, str]], SharedDatabases] | None:
+    """How a resource server keeps its data in ``store`` when that is Redis (None: in
+    memory, per process)."""
+    if not getattr(store, "remote", False):
+        return None
+    from .redis_store import RedisStore
+    from .resource_shared import SharedDatabases
+
+    if not isinstance(store, RedisStore):
+        return None
+    return lambda initial, id_keys: SharedDatabases(store, initial, id_keys)
 
 
 def _encode(body: Any) -> bytes:

@@ -153,6 +153,21 @@ class Database:
         except _NotAnObject:
             return Reply(400, {"error": "the request body must be a JSON object"})
 
+    def owns(self, method: str, path_segments: list[str]) -> bool:
+        """Whether ``answer`` would answer this request (with a 404 maybe) rather than
+        return None: a shared database is fetched only for requests that are its own."""
+        method = method.upper()
+        segments = list(path_segments)
+        if len(segments) > 1 and segments[-1] == "":
+            segments.pop()
+        if method not in METHODS or not segments or segments == [""]:
+            return False
+        if len(segments) == 1 and segments[0].lower() == "db" and method in ("GET", "HEAD"):
+            return True
+        if len(segments) == 3 and method in ("GET", "HEAD", "POST") and self._find(segments[2]):
+            return True
+        return self._find(segments[0]) is not None
+
     def _id(self, name: str) -> str:
         """The id field of ``name``'s rows."""
         return self.id_keys.get(name, self.id_key)
