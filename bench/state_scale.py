@@ -5,8 +5,9 @@ apidouble servers on one config (a static stub, a ``mode: cycle`` stub of 3 resp
 a rate-limited stub), then measures, in interleaved rounds after a warm-up, with the
 harness's load (``wrk -t1 -c50 --latency``): the static stub on one process and on two
 workers sharing Redis, the cycle stub on memory state, on Redis, on two workers, and
-the rate limit on two workers. Each row also says how many Redis round trips one
-request cost (the server's ``total_reads_processed``, read around each run), so a row
+the rate limit on two workers. Each row also says how many state operations one request
+made in Redis (the Lua scripts Redis ran, from ``INFO commandstats`` around each run: the
+client pipelines them, so socket round trips are fewer), so a row
 that talks to Redis more than it should shows it, and the CPU time apidouble and Redis
 spent per request, which the shared cores do not blur as they blur the rates.
 
@@ -106,13 +107,14 @@ def redis_command(port: int, *words: str) -> bytes:
         return reply
 
 
-def redis_reads(port: int) -> int:
-    """Client reads Redis has processed so far, this probe's own excluded: one per round
-    trip (``total_commands_processed`` would also count the commands a script runs)."""
-    for line in redis_command(port, "INFO", "stats").decode().splitlines():
-        if line.startswith("total_reads_processed:"):
-            return int(line.split(":", 1)[1]) - 1
-    raise RuntimeError("INFO stats has no total_reads_processed")
+def redis_scripts(port: int) -> int:
+    """Lua scripts Redis has run so far (``EVALSHA`` and ``EVAL`` calls): one per state
+    operation a request makes, however the client batches them on the wire."""
+    total = 0
+    for line in redis_command(port, "INFO", "commandstats").decode().splitlines():
+        if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+            total += int(line.split("calls=", 1)[1].split(",", 1)[0])
+    return total
 
 
 def start_redis(bench: Bench, port: int) -> Server:
@@ -224,12 +226,12 @@ class Measured:
     case: Case
     row: Row
     trips: list[int] = field(default_factory=list)
-    """Redis round trips during each run."""
+    """Redis scripts run during each run (state operations)."""
     cpu_s: list[tuple[float, float]] = field(default_factory=list)
     """CPU seconds used by the apidouble process tree and by Redis during each run."""
 
     def per_request(self) -> tuple[str, str]:
-        """(Redis round trips, CPU µs "apidouble + Redis") per request, over every run."""
+        """(Redis state operations, CPU µs "apidouble + Redis") per request, over every run."""
         requests = sum(run.requests for run in self.row.runs)
         if not requests:
             return "—", "—"
@@ -261,12 +263,12 @@ def measure(bench: Bench, measured: list[Measured], warmup_s: float, redis: Serv
 
     def one(row: Row) -> load.Result:
         case = by_row[id(row)]
-        reads = redis_reads(redis.port) if redis else 0
+        scripts = redis_scripts(redis.port) if redis else 0
         cpu = (_cpu_s(row.server), _cpu_s(redis))
         result = bench.hit(row.server, case.case.path, bench.settings.duration_s)
         case.cpu_s.append((_cpu_s(row.server) - cpu[0], _cpu_s(redis) - cpu[1]))
         if redis:
-            case.trips.append(redis_reads(redis.port) - reads)
+            case.trips.append(redis_scripts(redis.port) - scripts)
         return result
 
     bench.rounds([m.row for m in live if m.row.failed is None], one)
@@ -285,7 +287,7 @@ def table(measured: list[Measured], settings: Settings, wrk_command: str) -> str
         "- wrk, redis-server and the apidouble processes share the same cores, so 2 workers "
         "cannot double throughput here: read the ratios, not the absolute numbers.",
         "",
-        "| # | server, stub | requests/s | p99 | × row 1 | Redis round trips / request "
+        "| # | server, stub | requests/s | p99 | × row 1 | Redis scripts / request "
         "| CPU µs / request: apidouble + Redis |",
         "|---|---|---|---|---|---|---|",
     ]

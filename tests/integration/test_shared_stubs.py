@@ -87,3 +87,15 @@ def test_runtime_stubs_survive_an_instance_restart(config: Path, redis_peer: Red
     with MockServer(config, state=redis_peer.url) as third:
         assert httpx.get(third.url + "/kept").status_code == 404
         assert httpx.get(third.url + "/file").text == "from-file"
+
+
+def test_an_admin_write_while_redis_is_away_is_refused_and_changes_nothing(
+    pair: tuple[MockServer, MockServer], redis_peer: RedisPeer
+) -> None:
+    one, _ = pair
+    redis_peer.kill()
+    refused = httpx.post(one.url + "/__admin/mappings", json=mapping("/late", "never"))
+    assert refused.status_code == 503
+    assert refused.json()["error"] == "state store unavailable"
+    assert httpx.get(one.url + "/late").status_code == 404
+    assert httpx.get(one.url + "/file").text == "from-file"

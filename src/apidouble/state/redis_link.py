@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .bridge import await_state, in_bridge
+from .resp import Pipe, ReplyError, Script
 from .store import StateUnavailable
 
 log = logging.getLogger("apidouble")
@@ -81,6 +82,11 @@ class RedisLink:
             retry=Retry(NoBackoff(), 1),
             decode_responses=True,
         )
+        self.pipe = Pipe()
+        """The pipelined connection the state calls use (``command``, ``script``)."""
+        self._piped = urlsplit(target.url).scheme == "redis"
+        """TLS and unix sockets go through redis-py instead."""
+        self._connecting: asyncio.Future[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.offset: float | None = None
         """Redis time minus this process's monotonic clock (measured once connected)."""
@@ -141,7 +147,7 @@ class RedisLink:
             if self.offset is None:
                 await self._measure_offset()
             result = await make()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except (TimeoutError, RedisConnectionError, RedisTimeoutError, OSError) as exc:
             self._opened(exc)
             raise StateUnavailable(self._unavailable()) from exc
         if self.error is not None:
@@ -153,9 +159,63 @@ class RedisLink:
 
     async def _measure_offset(self) -> None:
         before = time.monotonic()
-        seconds, micros = await self.client.time()
+        seconds, micros = await self.command("TIME")
         after = time.monotonic()
-        self.offset = seconds + micros / 1e6 - (before + after) / 2
+        self.offset = int(seconds) + int(micros) / 1e6 - (before + after) / 2
+
+    # --- the pipelined connection ---------------------------------------------------
+
+    async def command(self, *args: Any) -> Any:
+        """One command on the pipelined connection (connected on first use, and again
+        after Redis closed it)."""
+        if not self._piped:
+            return await self.client.execute_command(*args)
+        pipe = self.pipe
+        if not pipe.open:
+            await self._connect()
+        return await pipe.send(*args)
+
+    async def script(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua script by its SHA1, loading it when Redis does not know it."""
+        from redis.exceptions import ResponseError
+
+        try:
+            return await self.command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except (ReplyError, ResponseError) as exc:
+            if not str(exc).startswith("NOSCRIPT"):
+                raise
+        return await self.command("EVAL", script.source, len(keys), *keys, *args)
+
+    async def _connect(self) -> None:
+        """Open the pipe once, however many callers ask at the same time."""
+        if self._connecting is None:
+            loop = asyncio.get_running_loop()
+            self._connecting = loop.create_future()
+            try:
+                await self._open_pipe()
+            except BaseException as exc:
+                self._connecting.set_exception(exc)
+                self._connecting.exception()  # retrieved: the callers see it below
+                raise
+            else:
+                self._connecting.set_result(None)
+            finally:
+                self._connecting = None
+        else:
+            await asyncio.shield(self._connecting)
+
+    async def _open_pipe(self) -> None:
+        kwargs = self.client.connection_pool.connection_kwargs
+        host, port = kwargs.get("host", "127.0.0.1"), int(kwargs.get("port", 6379))
+        await self.pipe.connect(host, port, TIMEOUT_S)
+        password, username = kwargs.get("password"), kwargs.get("username")
+        if password:
+            await self.pipe.send(
+                *(("AUTH", username, password) if username else ("AUTH", password))
+            )
+        db = int(kwargs.get("db", 0) or 0)
+        if db:
+            await self.pipe.send("SELECT", db)
 
     def _opened(self, exc: BaseException) -> None:
         """Open the circuit (or keep it open, backing off further)."""
@@ -186,4 +246,5 @@ class RedisLink:
             pass
 
     async def aclose(self) -> None:
+        self.pipe.close()
         await self.client.aclose()

@@ -19,18 +19,19 @@ from typing import Any
 
 from .memory import MemorySpace
 from .redis_link import RedisLink, RedisTarget
+from .resp import Script
 from .store import DEFAULT_MAX_KEYS, StateUnavailable
 
-_COUNT = """
+_COUNT = Script("""
 local f = ARGV[1]
 if redis.call('HEXISTS', KEYS[1], f) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then
   redis.call('HDEL', KEYS[1], redis.call('HRANDFIELD', KEYS[1]))
 end
 return redis.call('HINCRBY', KEYS[1], f, 1)
-"""
+""")
 """Count one more for a key; a full hash forgets one key at random (bounded memory)."""
 
-_ORIGIN = """
+_ORIGIN = Script("""
 local f = ARGV[1]
 if redis.call('HEXISTS', KEYS[1], f) == 0 then
   if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
@@ -40,9 +41,9 @@ if redis.call('HEXISTS', KEYS[1], f) == 0 then
   return ARGV[2]
 end
 return redis.call('HGET', KEYS[1], f)
-"""
+""")
 
-_ADMIT = """
+_ADMIT = Script("""
 local now = tonumber(ARGV[1])
 local per = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
@@ -57,18 +58,18 @@ end
 redis.call('PEXPIRE', KEYS[1], math.ceil(per * 1000) + 1000)
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {admitted, n, oldest[2] or ARGV[1]}
-"""
+""")
 """Sliding-log rate limit: one sorted set of admissions per client key, trimmed to the
 window and expiring after it."""
 
-_REPLACE = """
+_REPLACE = Script("""
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if (ARGV[3] == '1' and current == false) or current == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
   return 1
 end
 return 0
-"""
+""")
 
 
 def glob_escape(text: str) -> str:
@@ -114,36 +115,33 @@ class RedisSpace:
         return shared - (self._link.offset or 0.0)
 
     def count(self, key: str) -> int:
-        script = self._store.scripts["count"]
-        counts = self._prefix + "counts"
-        return int(self._link.call(lambda: script(keys=[counts], args=[key, self.max_keys])))
+        link, counts = self._link, [self._prefix + "counts"]
+        return int(link.call(lambda: link.script(_COUNT, counts, [key, self.max_keys])))
 
     def origin(self, key: str, now: float) -> float:
-        script = self._store.scripts["origin"]
-        origins = self._prefix + "origins"
+        link, origins = self._link, [self._prefix + "origins"]
 
         async def run() -> Any:
-            return await script(keys=[origins], args=[key, repr(self._shared(now)), self.max_keys])
+            return await link.script(
+                _ORIGIN, origins, [key, repr(self._shared(now)), self.max_keys]
+            )
 
-        return self._local_time(float(self._link.call(run)))
+        return self._local_time(float(link.call(run)))
 
     def admit(self, key: str, now: float, limit: int, per_s: float) -> tuple[bool, int, float]:
-        script = self._store.scripts["admit"]
-        log = self._prefix + "rl:" + key
+        link, log = self._link, [self._prefix + "rl:" + key]
 
         async def run() -> Any:
-            shared = self._shared(now)
-            member = self._store.member(now)
-            return await script(keys=[log], args=[repr(shared), repr(per_s), limit, member])
+            shared, member = self._shared(now), self._store.member(now)
+            return await link.script(_ADMIT, log, [repr(shared), repr(per_s), limit, member])
 
-        admitted, logged, oldest = self._link.call(run)
+        admitted, logged, oldest = link.call(run)
         return bool(admitted), int(logged), self._local_time(float(oldest)) + per_s
 
     def release(self, key: str, stamp: float) -> None:
-        client = self._link.client
-        log = self._prefix + "rl:" + key
+        link, log = self._link, self._prefix + "rl:" + key
         member = self._store.member(stamp)
-        self._link.call(lambda: client.zrem(log, member))
+        link.call(lambda: link.command("ZREM", log, member))
 
     def cached(self, key: Any, now: float) -> Any:
         return self._local.cached(key, now)
@@ -152,28 +150,25 @@ class RedisSpace:
         self._local.cache(key, value, until)
 
     def value(self, key: str) -> str | None:
-        client = self._link.client
-        values = self._prefix + "values"
-        found = self._link.call(lambda: client.hget(values, key))
+        link, values = self._link, self._prefix + "values"
+        found = link.call(lambda: link.command("HGET", values, key))
         return None if found is None else str(found)
 
     def set_value(self, key: str, value: str) -> None:
-        client = self._link.client
-        values = self._prefix + "values"
-        self._link.call(lambda: client.hset(values, key, value))
+        link, values = self._link, self._prefix + "values"
+        link.call(lambda: link.command("HSET", values, key, value))
 
     def replace(self, key: str, expected: str | None, value: str) -> bool:
-        script = self._store.scripts["replace"]
-        values = self._prefix + "values"
-        absent = "1" if expected is None else "0"
-        args = [key, expected or "", absent, value]
-        return bool(self._link.call(lambda: script(keys=[values], args=args)))
+        link, values = self._link, [self._prefix + "values"]
+        args = [key, expected or "", "1" if expected is None else "0", value]
+        return bool(link.call(lambda: link.script(_REPLACE, values, args)))
 
     def values(self) -> dict[str, str]:
-        client = self._link.client
-        values = self._prefix + "values"
-        found: dict[str, str] = self._link.call(lambda: client.hgetall(values))
-        return dict(found)
+        link, values = self._link, self._prefix + "values"
+        flat = link.call(lambda: link.command("HGETALL", values))
+        if isinstance(flat, dict):  # redis-py's reply (TLS or a unix socket)
+            return {str(k): str(v) for k, v in flat.items()}
+        return {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat), 2)}
 
     def clear(self) -> None:
         self._local.clear()
@@ -190,13 +185,6 @@ class RedisStore:
         if isinstance(target, str):
             target = RedisTarget.parse(target)
         self.link = RedisLink(target)
-        client = self.link.client
-        self.scripts: dict[str, Any] = {
-            "count": client.register_script(_COUNT),
-            "origin": client.register_script(_ORIGIN),
-            "admit": client.register_script(_ADMIT),
-            "replace": client.register_script(_REPLACE),
-        }
         self._spaces: dict[str, RedisSpace] = {}
         self._instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         """Makes this instance's rate-limit entries distinct from every other's."""

@@ -19,24 +19,25 @@ from typing import Any
 from ..behaviours.keys import LruDict
 from .redis_store import RedisStore, delete_matching, glob_escape
 from .resources import Database, Reply
+from .resp import Script
 from .store import StateUnavailable
 
-_READ = """
+_READ = Script("""
 local version = redis.call('GET', KEYS[1]) or '0'
 if version == ARGV[1] then
   return {version}
 end
 return {version, redis.call('GET', KEYS[2])}
-"""
+""")
 """The version, and the document too when it is not the caller's."""
 
-_WRITE = """
+_WRITE = Script("""
 if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then
   return false
 end
 redis.call('SET', KEYS[2], ARGV[2])
 return redis.call('INCR', KEYS[1])
-"""
+""")
 """Store the document if nobody wrote since version ARGV[1]; the new version."""
 
 MAX_ATTEMPTS = 16
@@ -47,7 +48,7 @@ SESSIONS_CACHED = 1_000
 class SharedDatabases:
     """The databases of every session, kept in Redis and cached here by version."""
 
-    __slots__ = ("_link", "_prefix", "_initial", "_id_keys", "_cache", "_read", "_write")
+    __slots__ = ("_link", "_prefix", "_initial", "_id_keys", "_cache")
 
     def __init__(
         self, store: RedisStore, initial: Mapping[str, Any], id_keys: Mapping[str, str]
@@ -59,9 +60,6 @@ class SharedDatabases:
         fingerprint = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
         self._prefix = f"{store.link.target.namespace}:db:{fingerprint}:"
         self._cache: LruDict[str, tuple[str, Database]] = LruDict(SESSIONS_CACHED)
-        client = self._link.client
-        self._read = client.register_script(_READ)
-        self._write = client.register_script(_WRITE)
 
     def run(
         self, who: str, answer: Callable[[Database], Reply | None], writes: bool
@@ -88,8 +86,8 @@ class SharedDatabases:
     def _current(self, who: str) -> tuple[str, Database]:
         cached = self._cache.get(who)
         mine = cached[0] if cached is not None else ""
-        keys, script = self._keys(who), self._read
-        found = self._link.call(lambda: script(keys=keys, args=[mine]))
+        link, keys = self._link, self._keys(who)
+        found = link.call(lambda: link.script(_READ, keys, [mine]))
         version = str(found[0])
         if cached is not None and version == mine:
             return cached
@@ -102,8 +100,8 @@ class SharedDatabases:
 
     def _store(self, who: str, version: str, database: Database) -> str | None:
         text = json.dumps(database.document(), ensure_ascii=False, separators=(",", ":"))
-        keys, script = self._keys(who), self._write
-        stored = self._link.call(lambda: script(keys=keys, args=[version, text]))
+        link, keys = self._link, self._keys(who)
+        stored = link.call(lambda: link.script(_WRITE, keys, [version, text]))
         return None if stored is None else str(stored)
 
     def reset(self) -> None:
