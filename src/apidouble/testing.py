@@ -84,6 +84,9 @@ class RequestLog:
         recorded = threading.Event()
         stop = journal.listen(lambda event: recorded.set())
         deadline = time.monotonic() + timeout
+        # a shared journal also counts other instances' traffic, which wakes no listener
+        # here: it is asked again at its flush interval
+        poll = getattr(journal, "interval_s", None)
         try:
             while True:
                 recorded.clear()  # before counting: a record after the count sets it again
@@ -91,7 +94,10 @@ class RequestLog:
                 if expected.holds(counted):
                     return expectation.find(journal)
                 left = deadline - time.monotonic()
-                if left <= 0 or not recorded.wait(left):
+                if left <= 0:
+                    raise failure(journal, expectation, expected, counted)
+                woken = recorded.wait(left if poll is None else min(left, poll))
+                if not woken and poll is None:
                     raise failure(journal, expectation, expected, counted)
         finally:
             stop()

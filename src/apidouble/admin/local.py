@@ -67,6 +67,9 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         }
         if self.last_error is not None:
             body["errors"] = [str(problem) for problem in self.last_error.problems]
+        sharing = getattr(journal, "status", None)
+        if sharing is not None:  # a shared journal: where reads come from, what waits
+            body["journal"]["sharing"] = sharing()
         probe = getattr(self.engine.config.store, "probe", None)
         if probe is not None:  # a remote store: say whether it is reachable
             state = body["state"] = probe()
