@@ -78,6 +78,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every response is a template (as WireMock's flag of that name)",
     )
+    record = commands.add_parser(
+        "record", help="proxy a real API and record what it answers as stubs"
+    )
+    record.add_argument("--target", required=True, help="the API to record (its base URL)")
+    record.add_argument(
+        "-o",
+        "--output",
+        default="recording.yaml",
+        help="the YAML file to write (default: %(default)s)",
+    )
+    record.add_argument("--port", default="8000", help="port to listen on; 0 picks a free one")
+    record.add_argument("--host", default="127.0.0.1", help="address to bind")
+    record.add_argument(
+        "--record-latency", action="store_true", help="record how long the API took, as latency_ms"
+    )
     exports = commands.add_parser("export", help="write a config in another tool's format")
     exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock")
     exports.add_argument("paths", nargs="+", type=Path, metavar="CONFIG")
@@ -185,11 +200,22 @@ ADMIN_TOKEN_VARIABLE = "APIDOUBLE_ADMIN_TOKEN"
 """Where ``--admin-token`` is read from when the flag is not given (keeps it out of ``ps``)."""
 
 
+def _record(args: argparse.Namespace) -> int:
+    """``apidouble record``: ``run`` with nothing of its own, proxying and recording all."""
+    argv = ["run", "--proxy-to", args.target, "--record-to", str(args.output)]
+    argv += ["--port", str(args.port), "--host", args.host, "--no-watch"]
+    if args.record_latency:
+        argv.append("--record-latency")
+    run_args = _parser().parse_args(argv)
+    print(f"apidouble: recording {args.target} into {args.output}", file=sys.stderr)
+    return _run(run_args)
+
+
 def _run(args: argparse.Namespace) -> int:
     paths: list[Path] = [*args.paths, *args.root_dirs]
-    if not paths and DEFAULT_CONFIG.exists():
+    if not paths and DEFAULT_CONFIG.exists() and not args.proxy_to:
         paths = [DEFAULT_CONFIG]
-    if not paths:
+    if not paths and not args.proxy_to:
         print(
             "apidouble run: give a config file or folder (no ./apidouble.yaml here)",
             file=sys.stderr,
@@ -248,4 +274,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "record":
+        return _record(args)
     return _run(args)

@@ -17,6 +17,7 @@ import logging
 import random
 from bisect import bisect_left
 from collections.abc import Awaitable
+from typing import Any
 
 from . import serving_trouble as trouble
 from .addons.pipeline import run_request, run_served, run_stub
@@ -31,7 +32,7 @@ from .matching.router import RouteMatch
 from .metrics import BUCKETS, Counters
 from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
-from .outcome import Fail, Outcome, Respond, Response
+from .outcome import Fail, Forward, Outcome, Respond, Response
 from .responses import CompiledResponse, json_response
 from .state.scenarios import Scenarios
 from .templating import TemplateRenderError
@@ -57,6 +58,8 @@ class Engine:
         self.journal = journal if journal is not None else Journal()
         self.counters = counters if counters is not None else Counters()
         """Per-exchange counts for the metrics, across every installed config."""
+        self.fallback: tuple[str, dict[str, Any]] | None = None
+        """``--proxy-to``: (upstream, options) for requests no stub matches."""
         self.express = ExpressLane(self.journal, self.counters)
         """Static stubs the transport answers itself (see ``express``)."""
         self.express.install(config)
@@ -115,7 +118,7 @@ class Engine:
         found: RouteMatch,
         event: ServeEvent,
         vetoed: str | None = None,
-    ) -> Respond | Awaitable[Respond]:
+    ) -> Respond | Forward | Awaitable[Respond]:
         """The answer to a request no stub takes. ``vetoed`` says which stub an addon
         vetoed, and who: then the report says so and is never a 405 (that stub matched)."""
         if vetoed is None:
@@ -249,6 +252,11 @@ class Engine:
             return Fail(plan, delay, event)
         if failed is not None and compiled.failure is not None:
             chosen = compiled.failure
+        if chosen.proxy is not None:
+            delay = _delay(chosen, compiled, rng)
+            if decision is not None:
+                event.decision = decision.as_dict()
+            return _forward(chosen.proxy, request, delay, event)
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -270,10 +278,16 @@ class Engine:
         request: Request,
         params: dict[str, str],
         event: ServeEvent,
-    ) -> Respond:
+    ) -> Respond | Forward:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
         chosen = compiled.picker.pick(request)
-        response = chosen.static or self._render(config, chosen, compiled, request, params, None)
+        response = chosen.static
+        if response is None:
+            if chosen.proxy is not None:
+                return _forward(
+                    chosen.proxy, request, _delay(chosen, compiled, config.env.random), event
+                )
+            response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay
@@ -377,8 +391,9 @@ class Engine:
         event: ServeEvent,
         decision: Decision | None,
         extra: Headers,
-    ) -> Respond | Awaitable[Respond]:
-        """404 with the near-miss report; 405 with ``Allow`` when only the method differs.
+    ) -> Respond | Forward | Awaitable[Respond]:
+        """404 with the near-miss report; 405 with ``Allow`` when only the method differs
+        (after the CRUD resources and ``--proxy-to`` had their say).
 
         Server-wide CORS and decision headers apply, so a browser can read the report.
         Reports are kept per distinct request for the life of the config (bounded), so a
@@ -388,6 +403,8 @@ class Engine:
         if resources is not None and (answered := resources.answer(request)) is not None:
             event.notes = (*event.notes, "json-server resource")
             return self._beside_stubs(config, request, event, decision, extra, answered)
+        if self.fallback is not None:  # --proxy-to: what no stub takes goes upstream
+            return _forward(self.fallback, request, 0.0, event)
         documents = config.documents
         if documents is not None and (served := documents.answer(request)) is not None:
             if isinstance(served, Response):
@@ -534,6 +551,16 @@ def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:
     report["allow"] = sorted(allowed)
     response = json_response(405, report).with_headers([("Allow", ", ".join(sorted(allowed)))])
     return response, near_miss_text(request, near)
+
+
+def _forward(
+    proxy: tuple[str, dict[str, Any]], request: Request, delay: float, event: ServeEvent
+) -> Forward:
+    """Send the request on (the transport's forwarder answers after ``delay``)."""
+    upstream, options = proxy
+    event.delay_s = delay
+    event.notes = (*event.notes, f"proxied to {upstream}")
+    return Forward(upstream, request, delay, event, options)
 
 
 def _delay(chosen: CompiledResponse, compiled: CompiledStub, rng: random.Random) -> float:

@@ -342,6 +342,33 @@ class Latency:
 
 
 @dataclass(frozen=True, slots=True)
+class ProxySpec:
+    """Answer by forwarding to a real API: ``to`` is its base URL; the request's path (less
+    ``strip_prefix``) and query follow it."""
+
+    to: str
+    strip_prefix: str | None = None
+    add_headers: tuple[tuple[str, str], ...] = ()
+    remove_headers: tuple[str, ...] = ()
+    timeout_ms: float | None = None
+    verify: bool = True
+    """Verify the upstream's TLS certificate (the default; False for a self-signed one)."""
+
+    def options(self) -> dict[str, Any]:
+        """What the proxy (``Forward.options``) reads."""
+        found: dict[str, Any] = {"verify": self.verify}
+        if self.strip_prefix:
+            found["strip_prefix"] = self.strip_prefix
+        if self.add_headers:
+            found["add_headers"] = dict(self.add_headers)
+        if self.remove_headers:
+            found["remove_headers"] = list(self.remove_headers)
+        if self.timeout_ms is not None:
+            found["timeout_ms"] = self.timeout_ms
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseSpec:
     """What to answer with, before rendering.
 
@@ -365,6 +392,8 @@ class ResponseSpec:
     (WireMock's ``response-template``), ``none`` (served as written)."""
     infer_type: bool = True
     """Add a ``content-type`` implied by the body when none is given (WireMock adds none)."""
+    proxy: ProxySpec | None = None
+    """Forward the request instead of answering it (the rest of the spec is unused)."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

@@ -61,6 +61,15 @@ class Options:
     global_response_templating: bool = _opt(
         False, "render every WireMock response as a template (WireMock's flag)"
     )
+    proxy_to: str | None = _opt(
+        None, "forward the requests no stub matches to this API (its base URL)", kind=str
+    )
+    record_to: str | None = _opt(
+        None,
+        "record every proxied exchange (--proxy-to, proxy: stubs) as stubs in this YAML file",
+        kind=str,
+    )
+    record_latency: bool = _opt(False, "record how long the upstream took, as latency_ms")
     addons: tuple[Any, ...] = _opt(
         (),
         "a Python addon over every request: a file, module:Attr or an installed entry"

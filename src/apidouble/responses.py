@@ -144,6 +144,7 @@ class CompiledResponse:
         "_typed",
         "_context",
         "_reason",
+        "proxy",
     )
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
@@ -210,6 +211,11 @@ class CompiledResponse:
         if self._prefix is not None and isinstance(self._body, bytes):
             status: int = self._status  # type: ignore[assignment]
             self.static = Response.build(status, headers, self._body, self._reason)
+        self.proxy: tuple[str, dict[str, Any]] | None = None
+        """(upstream, options) when this response forwards the request instead."""
+        if spec.proxy is not None:
+            self.proxy = (spec.proxy.to, spec.proxy.options())
+            self.static = None  # never the ready-bytes path: the answer comes from upstream
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:
         """The response for one request; raises ``TemplateRenderError`` on a bad template."""

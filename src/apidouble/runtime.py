@@ -44,6 +44,8 @@ from .metrics import Counters
 from .metrics_export import METRICS_PATH, MetricsRoute, ServerCollector
 from .model import Stub
 from .options import Options, server_limits
+from .proxy.forward import HttpForwarder
+from .proxy.recorder import RECORDED_BODY_CAP, Recorder
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.select import is_remote, open_store
 from .state.store import StateStore, StateUnavailable
@@ -127,6 +129,17 @@ class Runtime:
             self.composer.commit(initial, install=False)
         self.counters = Counters()
         self.engine = Engine(initial, self.journal, self.counters)
+        self.forwarder = HttpForwarder()
+        """Carries out proxied answers (``proxy:`` stubs, ``--proxy-to``)."""
+        if options.proxy_to:
+            self.engine.fallback = (options.proxy_to, {})
+        self.recorder: Recorder | None = None
+        if options.record_to:
+            self.recorder = Recorder(Path(options.record_to), latency=options.record_latency)
+            if kept := self.recorder.resume():
+                log.info("recording on into %s (%d endpoints already)", options.record_to, kept)
+            self.journal.listen(self.recorder.heard)
+            self.forwarder.keep_bodies = RECORDED_BODY_CAP
         self.feed: LayerFeed | None = None
         if is_remote(self.store):
             from .admin.layer_feed import LayerFeed  # redis and greenlet: only when asked
@@ -189,6 +202,7 @@ class Runtime:
             opts.port,
             server_limits(opts),
             reuse_port=opts.workers > 1,
+            forwarder=self.forwarder,
         )
         if opts.admin_token is None and not is_loopback(opts.host):
             log.warning(
@@ -236,6 +250,9 @@ class Runtime:
         if self.server is not None:
             await self.server.close()
         await self.callbacks.aclose()
+        await self.forwarder.aclose()
+        if self.recorder is not None:
+            await self.recorder.aclose()
         journal_close = getattr(self.journal, "aclose", None)
         if journal_close is not None:
             await journal_close()

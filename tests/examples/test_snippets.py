@@ -50,12 +50,15 @@ def test_every_shown_answer_is_checked_by_a_test(block: Block) -> None:
 
 
 def test_every_flag_the_docs_name_exists() -> None:
-    help_text = subprocess.run(
-        [sys.executable, "-m", "apidouble", "run", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = "".join(
+        subprocess.run(
+            [sys.executable, "-m", "apidouble", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for command in ("run", "record", "import", "export", "validate")
+    )
     flags = {
         flag
         for doc in DOCS

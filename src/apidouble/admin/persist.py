@@ -72,7 +72,7 @@ class PersistDir:
         kept = self.snapshot(stub_id)
         since = min((mtime for _, mtime in kept.values()), default=None)
         data = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-        _put(target, data, since)
+        write_atomically(target, data, since)
         for other in _FOLDERS:
             if other != kind:
                 self._unlink(other, stub_id)
@@ -111,7 +111,7 @@ class PersistDir:
             path = self.path(kind, stub_id)
             if path in files:
                 data, mtime = files[path]
-                _put(path, data, mtime)
+                write_atomically(path, data, mtime)
             else:
                 self._unlink(kind, stub_id)
 
@@ -147,7 +147,7 @@ class PersistDir:
             yield Saved(kind, path.stem, document, path)
 
 
-def _put(target: Path, data: bytes, mtime_ns: int | None = None) -> None:
+def write_atomically(target: Path, data: bytes, mtime_ns: int | None = None) -> None:
     """``data`` as ``target``, atomically: a temporary file, fsync, rename, fsync of the
     folder; with ``mtime_ns``, the file keeps that time."""
     folder = target.parent

@@ -6,6 +6,7 @@ and a mistake in one endpoint does not hide those of the others.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,13 +43,14 @@ from apidouble.config.schema import (
     Endpoint,
     FakerConfig,
     LatencyConfig,
+    Proxy,
     ResponseItem,
     ResponseKeys,
     unknown_key_message,
 )
 from apidouble.config.templates import template_problems
 from apidouble.errors import ConfigProblem
-from apidouble.model import Latency, ResponseSpec, Scenario, Source, Stub, Templating
+from apidouble.model import Latency, ProxySpec, ResponseSpec, Scenario, Source, Stub, Templating
 from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
@@ -359,6 +361,11 @@ class Document:
             kind, body = "base64", keys.response_base64
         elif "response" in keys.model_fields_set:
             kind, body = ("text" if isinstance(keys.response, str) else "json"), keys.response
+        proxy = None
+        if keys.proxy is not None:
+            proxy = self._proxy(keys.proxy, f"{ptr}/proxy")
+            if proxy is None:
+                return None
         return ResponseSpec(
             status=status,
             headers=tuple(line for lines in headers.values() for line in lines),
@@ -370,6 +377,22 @@ class Document:
             reason=reason,
             templating=templating,
             infer_type=self.compat != "wiremock",
+            proxy=proxy,
+        )
+
+    def _proxy(self, given: Proxy | str, ptr: str) -> ProxySpec | None:
+        """``proxy:`` as the model's spec; a problem when the URL is not http(s)."""
+        spec = Proxy.model_validate({"to": given}) if isinstance(given, str) else given
+        if not re.match(r"^https?://[^/?#\s]+", spec.to, re.IGNORECASE):
+            self.problem(f"proxy: expected an http:// or https:// URL, got {spec.to!r}", ptr)
+            return None
+        return ProxySpec(
+            to=spec.to,
+            strip_prefix=spec.strip_prefix,
+            add_headers=tuple(spec.add_headers.items()),
+            remove_headers=tuple(spec.remove_headers),
+            timeout_ms=spec.timeout_ms,
+            verify=spec.verify,
         )
 
     def _default_templating(self) -> Templating:

@@ -82,6 +82,29 @@ STUB_ID_PATTERN = r"^[A-Za-z0-9._~-]+$"
 """An explicit ``id``: URL-safe characters only, since the admin API puts it in paths."""
 
 
+class Proxy(ConfigModel):
+    """Forward matching requests to a real API and relay its answers."""
+
+    to: str = Field(
+        min_length=1,
+        description="The upstream's base URL (http:// or https://); the"
+        " request's path and query follow it.",
+    )
+    strip_prefix: str | None = Field(
+        None, description="Take this off the front of the path first (/v1/users -> /users)."
+    )
+    add_headers: dict[str, str] = Field(
+        default_factory=dict, description="Headers to add to (or replace in) the request."
+    )
+    remove_headers: list[str] = Field(
+        default_factory=list, description="Request headers not to forward."
+    )
+    timeout_ms: float | None = Field(
+        None, gt=0, description="Give up on the upstream after this long (default 30 s): 504."
+    )
+    verify: bool = Field(True, description="Verify the upstream's TLS certificate.")
+
+
 class ResponseKeys(ConfigModel):
     """The keys that describe one response, shared by endpoints, responses and failures."""
 
@@ -100,6 +123,11 @@ class ResponseKeys(ConfigModel):
         " be a template (the file is then picked per request among those read at load).",
     )
     response_base64: Base64Text | None = Field(None, description="Binary body, base64-encoded.")
+    proxy: Proxy | str | None = Field(
+        None,
+        description="Forward the request to a real API instead (its base URL, or"
+        " {to, strip_prefix, add_headers, remove_headers, timeout_ms, verify}).",
+    )
     content_type: str | None = Field(None, description="Shorthand for a Content-Type header.")
     status_message: str | None = Field(
         None, description="The status line's reason phrase (default: the standard one)."
@@ -113,7 +141,7 @@ class ResponseKeys(ConfigModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:
-        keys = ("response", "response_file", "response_base64", "responses")
+        keys = ("response", "response_file", "response_base64", "responses", "proxy")
         names = [n for n in keys if n in type(self).model_fields]
         if len(bodies := self.given(*names)) > 1:
             raise ValueError(f"use only one of {', '.join(names)} (got {', '.join(bodies)})")

@@ -8,13 +8,14 @@ mapping asks for ``response-template`` (or templating is global).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from apidouble.importers.wiremock.problems import MappingError, at, unknown
-from apidouble.model import Latency, ResponseSpec
+from apidouble.model import Latency, ProxySpec, ResponseSpec
 from apidouble.templating.files import resolve_response_file
 from apidouble.templating.handlebars import check_handlebars
 
@@ -32,7 +33,6 @@ FAULTS = {
     "MALFORMED_RESPONSE_CHUNK": "malformed_chunk",
     "RANDOM_DATA_THEN_CLOSE": "random_data_then_close",
 }
-_PROXY_UNAVAILABLE = 501
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +72,7 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
         trouble["dribble"] = _dribble(dribble)
     latency = delay_latency(raw)
     if raw.get("proxyBaseUrl") is not None:
-        body = {
-            "error": "proxying is not available yet",
-            "proxyBaseUrl": raw["proxyBaseUrl"],
-        }
-        spec = ResponseSpec(
-            status=_PROXY_UNAVAILABLE,
-            headers=(("Content-Type", "application/json"),),
-            body_kind="json",
-            body=body,
-            templating="none",
-            infer_type=False,
-        )
-        return Converted(spec, latency, trouble)
+        return Converted(ResponseSpec(proxy=_proxy(raw), infer_type=False), latency, trouble)
     try:
         kind, body, file_template, base_dir = _body(raw, files, templated)
     except _MissingFile as missing:  # WireMock loads the mapping and answers 500
@@ -227,3 +215,26 @@ def delay_latency(raw: Mapping[str, Any]) -> Latency | None:
     if isinstance(fixed, bool) or not isinstance(fixed, int | float) or fixed < 0:
         raise at("fixedDelayMilliseconds must be a number >= 0", "fixedDelayMilliseconds")
     return Latency("fixed", {"ms": fixed})
+
+
+def _proxy(raw: Mapping[str, Any]) -> ProxySpec:
+    """WireMock's proxy fields: ``proxyBaseUrl``, ``proxyUrlPrefixToRemove``,
+    ``additionalProxyRequestHeaders``, ``removeProxyRequestHeaders``."""
+    base = raw["proxyBaseUrl"]
+    if not isinstance(base, str) or not re.match(r"^https?://[^/?#\s]+", base, re.IGNORECASE):
+        raise at(f"proxyBaseUrl must be an http(s) URL, got {base!r}", "proxyBaseUrl")
+    prefix = raw.get("proxyUrlPrefixToRemove")
+    if prefix is not None and not isinstance(prefix, str):
+        raise at("proxyUrlPrefixToRemove must be a string", "proxyUrlPrefixToRemove")
+    added = raw.get("additionalProxyRequestHeaders") or {}
+    if not isinstance(added, Mapping):
+        raise at("additionalProxyRequestHeaders must be an object", "additionalProxyRequestHeaders")
+    removed = raw.get("removeProxyRequestHeaders") or []
+    if not isinstance(removed, list):
+        raise at("removeProxyRequestHeaders must be a list", "removeProxyRequestHeaders")
+    return ProxySpec(
+        to=base,
+        strip_prefix=prefix,
+        add_headers=tuple((str(k), str(v)) for k, v in added.items()),
+        remove_headers=tuple(str(name) for name in removed),
+    )

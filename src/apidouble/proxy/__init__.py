@@ -1,0 +1,1 @@
+"""Proxying real APIs and recording what they answer."""

@@ -1,0 +1,145 @@
+"""Record from a real upstream, stop it, replay offline: the same answers, secrets gone."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from apidouble import MockServer
+
+BINARY = bytes(range(256)) * 4
+UPSTREAM = {
+    "endpoints": [
+        {"path": "/users", "match": {"query": {"page": "1"}}, "response": [{"id": 1}]},
+        {"path": "/users", "match": {"query": {"page": "2"}}, "response": [{"id": 2}]},
+        {
+            "path": "/jobs/7",
+            "mode": "sequence",
+            "responses": [{"response": {"state": "queued"}}, {"response": {"state": "done"}}],
+        },
+        {"method": "POST", "path": "/orders", "status": 201, "response": {"created": True}},
+        {
+            "path": "/login",
+            "headers": {"Set-Cookie": "session=TOPSECRET; HttpOnly", "X-Api-Key": "KEYSECRET"},
+            "response": {"ok": True},
+        },
+        {"path": "/search", "response": {"hits": 3}},
+        {
+            "path": "/logo.bin",
+            "content_type": "application/octet-stream",
+            "response_base64": base64.b64encode(BINARY).decode(),
+        },
+        {"path": "/big", "response": "x" * 40_000},
+        {"path": "/missing", "status": 404, "response": {"error": "no such thing"}},
+    ]
+}
+
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/users?page=1", {}),
+    ("GET", "/users?page=1", {}),  # the same answer again: no second stub
+    ("GET", "/users?page=2", {}),
+    ("GET", "/jobs/7", {}),
+    ("GET", "/jobs/7", {}),  # a different answer: a sequence
+    ("POST", "/orders", {"json": {"sku": "A1", "qty": 2}}),
+    ("GET", "/login", {"headers": {"Authorization": "Bearer TOKENSECRET"}}),
+    ("GET", "/search?q=shoes&api_key=QUERYSECRET", {}),
+    ("GET", "/logo.bin", {}),
+    ("GET", "/big", {}),
+    ("GET", "/missing", {}),
+]
+
+
+def answers(url: str) -> list[tuple[int, bytes]]:
+    with httpx.Client(base_url=url) as client:
+        return [
+            (r.status_code, r.content)
+            for r in (client.request(method, path, **kw) for method, path, kw in REQUESTS)
+        ]
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Any:
+    path = tmp_path / "upstream" / "apidouble.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(UPSTREAM))
+    return MockServer(path)
+
+
+def test_record_stop_replay_gives_the_same_answers_without_secrets(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    recording = tmp_path / "rec" / "recording.yaml"
+    recording.parent.mkdir()
+    with upstream:
+        command = [sys.executable, "-m", "apidouble", "record", "--target", upstream.url]
+        command += ["-o", str(recording), "--port", "0"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as recorder:
+            try:
+                assert recorder.stdout is not None
+                url = recorder.stdout.readline().strip().rsplit(" ", 1)[1]
+                live = answers(url)
+                recorder.send_signal(signal.SIGINT)  # Ctrl-C: what was proxied is kept
+                assert recorder.wait(timeout=30) == 0
+            finally:
+                recorder.kill()
+    # the upstream is gone now: replay offline
+    with MockServer(recording) as replay:
+        replayed = answers(replay.url)
+        other_key = httpx.get(replay.url + "/search", params={"q": "shoes", "api_key": "other"})
+    assert replayed == live
+    assert other_key.json() == {"hits": 3}  # a secret query parameter is matched by presence
+    written = recording.read_text() + "".join(
+        p.read_text(errors="replace") for p in recording.parent.rglob("*") if p.is_file()
+    )
+    for secret in ("TOPSECRET", "KEYSECRET", "TOKENSECRET", "QUERYSECRET"):
+        assert secret not in written
+    document = yaml.safe_load(recording.read_text())
+    paths = [e["path"] for e in document["endpoints"]]
+    assert paths.count("/users") == 2  # page 1 recorded once, page 2 once
+    jobs = next(e for e in document["endpoints"] if e["path"] == "/jobs/7")
+    assert jobs["mode"] == "sequence" and len(jobs["responses"]) == 2
+    logo = next(e for e in document["endpoints"] if e["path"] == "/logo.bin")
+    assert (recording.parent / logo["response_file"]).read_bytes() == BINARY
+
+
+def test_run_with_proxy_to_records_only_what_no_stub_answers(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    recording = tmp_path / "more.yaml"
+    local = tmp_path / "local.yaml"
+    local.write_text("endpoints: [{path: /users, response: local}]\n")
+    with (
+        upstream,
+        MockServer(
+            local, proxy_to=upstream.url, record_to=str(recording), record_latency=True
+        ) as mock,
+    ):
+        assert httpx.get(mock.url + "/users", params={"page": 1}).text == "local"
+        assert httpx.get(mock.url + "/search").json() == {"hits": 3}
+    document = yaml.safe_load(recording.read_text())
+    assert [e["path"] for e in document["endpoints"]] == ["/search"]
+    assert document["endpoints"][0]["latency_ms"] >= 0
+
+
+def test_a_second_session_carries_on_the_same_recording(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    recording = tmp_path / "rec.yaml"
+    with upstream:
+        with MockServer(proxy_to=upstream.url, record_to=str(recording)) as first:
+            httpx.get(first.url + "/users", params={"page": 1})
+        with MockServer(proxy_to=upstream.url, record_to=str(recording)) as second:
+            httpx.get(second.url + "/users", params={"page": 1})  # recorded already
+            httpx.get(second.url + "/search")
+    document = yaml.safe_load(recording.read_text())
+    assert [e["path"] for e in document["endpoints"]] == ["/users", "/search"]
+    assert "responses" not in document["endpoints"][0]
