@@ -24,9 +24,9 @@ from .watch import build
 
 DEFAULT_CONFIG = Path("apidouble.yaml")
 IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
-"""``apidouble import FORMAT SOURCE``: one converter per format (openapi, mockoon, har and
-postman are to come), plus each installed importer's (``plugins``)."""
-EXPORT_FORMATS = ("wiremock",)
+"""``apidouble import FORMAT SOURCE``: one converter per format, plus each importer's
+(``plugins``: har and postman are built in that way; openapi and mockoon are to come)."""
+EXPORT_FORMATS = ("wiremock", "har")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,9 +94,20 @@ def _parser() -> argparse.ArgumentParser:
         "--record-latency", action="store_true", help="record how long the API took, as latency_ms"
     )
     exports = commands.add_parser("export", help="write a config in another tool's format")
-    exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock")
-    exports.add_argument("paths", nargs="+", type=Path, metavar="CONFIG")
-    exports.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
+    exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock or har")
+    exports.add_argument("paths", nargs="*", type=Path, metavar="CONFIG")
+    exports.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the folder (wiremock) or file (har) to write",
+    )
+    source = exports.add_mutually_exclusive_group()
+    source.add_argument("--url", help="har: a running server's base URL, to read its journal")
+    source.add_argument(
+        "--from", dest="from_file", type=Path, help="har: a saved journal (GET /__admin/logs)"
+    )
     return parser
 
 
@@ -156,7 +167,43 @@ def _import_plugin(args: argparse.Namespace) -> int:
     return _write_document(document, args.output)
 
 
+def _export_har(args: argparse.Namespace) -> int:
+    """``apidouble export har``: a running server's journal, or a saved one, as HAR 1.2."""
+    import json
+    import urllib.request
+
+    from .har_export import har_document, journal_entries
+
+    try:
+        if args.from_file is not None:
+            data = json.loads(args.from_file.read_text(encoding="utf-8-sig"))
+        else:
+            token = os.environ.get(ADMIN_TOKEN_VARIABLE)
+            headers = {"X-Admin-Token": token} if token else {}
+            url = str(args.url).rstrip("/") + "/__admin/logs"
+            asked = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(asked, timeout=30) as answer:
+                data = json.loads(answer.read())
+        document = har_document(journal_entries(data))
+    except (OSError, ValueError) as exc:  # URLError is an OSError
+        print(f"apidouble export har: {exc}", file=sys.stderr)
+        return 1
+    args.output.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"wrote {len(document['log']['entries'])} entries to {args.output}", file=sys.stderr)
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
+    if args.format == "har":
+        if args.paths or (args.url is None) == (args.from_file is None):
+            print(
+                "apidouble export har: give --url URL or --from FILE (no CONFIG)", file=sys.stderr
+            )
+            return 2
+        return _export_har(args)
+    if not args.paths:
+        print("apidouble export wiremock: give the CONFIG paths", file=sys.stderr)
+        return 2
     from .config.load import load_config
     from .importers.wiremock.export import export_wiremock
 

@@ -20,7 +20,9 @@ def mapping(path: str, body: str) -> dict[str, object]:
     return {"request": {"method": "GET", "url": path}, "response": {"status": 200, "body": body}}
 
 
-def eventually(check: Callable[[], bool], within_s: float = 1.5) -> None:
+def eventually(check: Callable[[], bool], within_s: float = 3.0) -> None:
+    """Announced at once; a loaded machine gets some slack over the second the version
+    check guarantees."""
     deadline = time.monotonic() + within_s
     while not check():
         if time.monotonic() > deadline:

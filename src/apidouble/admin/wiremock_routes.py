@@ -17,6 +17,7 @@ from uuid import UUID
 
 from .._version import VERSION
 from ..errors import ConfigError
+from ..har_export import har_document
 from ..importers.wiremock.problems import MappingError
 from ..model import SCENARIO_START, Request
 from ..outcome import Outcome, Respond, Response
@@ -340,6 +341,8 @@ class WireMockRoutes:
 
     def requests(self, request: Request) -> Outcome:
         limit, since = _number(request, "limit"), _since(request)
+        if request.query.get("format", [""])[0] == "har":
+            return json_answer(200, har_document(self.admin.logs(limit)["logs"]))
         unmatched = request.query.get("unmatched", [""])[0].lower() == "true"
         stub = request.query.get("matchingStub", [""])[0] or None
         if stub is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from apidouble.errors import ConfigProblem
 
-CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".har"})
 """What a config file's name ends with (the reloader watches the same)."""
 SKIPPED_DIRS = frozenset({"__files"})
 """Folders of response bodies (the WireMock convention), never configs themselves."""

@@ -31,6 +31,7 @@ import yaml
 from ..admin.persist import write_atomically
 from ..importers.wiremock.native import to_yaml
 from ..model import ServeEvent
+from ..naming import unique
 
 log = logging.getLogger("apidouble")
 
@@ -143,13 +144,7 @@ class Recorder:
         """A readable name, unique in the recording (names make stub ids)."""
         request = event.request
         name = f"{request.method} {request.path}"
-        taken = {endpoint["name"] for endpoint in self._endpoints.values()}
-        number = 2
-        candidate = name
-        while candidate in taken:
-            candidate = f"{name} ({number})"
-            number += 1
-        return candidate
+        return unique(name, {endpoint["name"] for endpoint in self._endpoints.values()})
 
     def _criteria(self, event: ServeEvent) -> tuple[str, dict[str, Any]]:
         """What a replayed request must match, and a key naming it."""
