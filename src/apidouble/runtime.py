@@ -30,6 +30,7 @@ from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
 from .admin.persist import PersistDir
+from .admin.recordings_route import RecordingsRoutes
 from .admin.resources_route import RESOURCES_RESET_PATH, ResourcesResetRoute
 from .admin.routes import AdminRoutes
 from .compiled import CompiledConfig
@@ -169,6 +170,9 @@ class Runtime:
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
         reset = ResourcesResetRoute(lambda: self.engine.config)
         self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
+        recordings = RecordingsRoutes(self.engine, self.admin.import_mappings)
+        for methods, path, route in recordings.routes():
+            self.routes.add(methods, path, route)
         if is_remote(self.store):
             self.dispatcher: Dispatcher = BridgedDispatcher(self.engine, self.routes, self.store)
         else:

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -172,17 +172,7 @@ class Recorder:
         self, status: int, headers: list[tuple[str, str]], body: bytes, event: ServeEvent
     ) -> dict[str, Any]:
         answer: dict[str, Any] = {"status": status}
-        kept: dict[str, Any] = {}
-        for name, value in headers:
-            lower = name.lower()
-            if lower in _DROPPED_HEADERS:
-                continue
-            shown = REDACTED if is_secret(name) else value
-            if name in kept:
-                previous = kept[name]
-                kept[name] = [*previous, shown] if isinstance(previous, list) else [previous, shown]
-            else:
-                kept[name] = shown
+        kept = recorded_headers(headers, _DROPPED_HEADERS)
         if kept:
             answer["headers"] = kept
         answer["templating"] = "none"  # a recorded body is data, never a template
@@ -266,6 +256,22 @@ _ANSWER_KEYS = frozenset(
         "latency_ms",
     }
 )
+
+
+def recorded_headers(headers: Iterable[tuple[str, str]], dropped: frozenset[str]) -> dict[str, Any]:
+    """Response headers as a recording writes them: ``dropped`` names left out, secrets
+    ``REDACTED``, a repeated name as a list of its values."""
+    kept: dict[str, Any] = {}
+    for name, value in headers:
+        if name.lower() in dropped:
+            continue
+        shown = REDACTED if is_secret(name) else value
+        if name in kept:
+            previous = kept[name]
+            kept[name] = [*previous, shown] if isinstance(previous, list) else [previous, shown]
+        else:
+            kept[name] = shown
+    return kept
 
 
 def _headers_of(head: bytes) -> list[tuple[str, str]]:
