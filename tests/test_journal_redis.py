@@ -7,6 +7,7 @@ and look at what landed there with a plain client.
 from __future__ import annotations
 
 import asyncio
+import base64
 import marshal
 import time
 from typing import Any
@@ -17,7 +18,7 @@ import redis
 from apidouble.journal import Journal, JournalLimits
 from apidouble.journal_entries import parse
 from apidouble.journal_redis import SharedJournal, journal_for
-from apidouble.journal_wire import WIRE_FORMAT, decode, encode
+from apidouble.journal_wire import WIRE_FORMAT, decode, encode, encode_blob
 from apidouble.model import Request, ServeEvent
 from apidouble.state.memory import MemoryStore
 from apidouble.state.redis_store import RedisStore
@@ -48,11 +49,15 @@ def test_an_entry_crosses_the_wire_as_it_was_kept(request_fields: dict[str, Any]
     served.decision = {"latency_ms": 5}
     journal.record(served)
     [kept] = fields_of(journal)
-    text = encode(kept)
-    text.encode("ascii")  # the link's client decodes replies as text
-    back = decode("41-0", text)
-    assert back is not None
-    assert parse(back) == {**parse(kept), "id": 41}
+    for text in (encode(kept), encode_blob(marshal.dumps(kept, 2))):
+        text.encode("ascii")  # the link's client decodes replies as text
+        back = decode("41-0", text)
+        assert back is not None
+        assert parse(back) == {**parse(kept), "id": 41}
+
+
+def test_a_blob_this_python_cannot_load_is_skipped_not_misread() -> None:
+    assert decode("1-0", "M9.99:" + base64.b64encode(b"\xfe not marshal").decode()) is None
 
 
 def test_an_entry_of_another_wire_format_is_skipped_not_misread() -> None:

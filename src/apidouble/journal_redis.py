@@ -51,7 +51,7 @@ from .journal_entries import (
 )
 from .journal_query import Query
 from .journal_state import State
-from .journal_wire import ADD, REMOVE, decode, encode
+from .journal_wire import ADD, REMOVE, decode, encode_blob
 from .state.select import is_remote
 from .state.store import StateStore, StateUnavailable
 
@@ -213,7 +213,7 @@ class SharedJournal(Journal):
             if local > self._last_local + 1:
                 self.unsent_dropped += local - self._last_local - 1
             self._last_local = local
-            entries.append((_field(fields[STUB_ID]), encode(fields)))
+            entries.append((_field(fields[STUB_ID]), encode_blob(blob)))
         labels = {k: state.labels[k] for k in counts if k is not None and k in state.labels}
         self._batches += 1
         token = f"{self._instance}:{self._batches}"
