@@ -93,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--record-latency", action="store_true", help="record how long the API took, as latency_ms"
     )
+    record.add_argument(
+        "--record-header",
+        dest="record_headers",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a request header the recorded stubs match on; repeatable",
+    )
     exports = commands.add_parser("export", help="write a config in another tool's format")
     exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock or har")
     exports.add_argument("paths", nargs="*", type=Path, metavar="CONFIG")
@@ -253,6 +261,8 @@ def _record(args: argparse.Namespace) -> int:
     argv += ["--port", str(args.port), "--host", args.host, "--no-watch"]
     if args.record_latency:
         argv.append("--record-latency")
+    for name in args.record_headers:
+        argv += ["--record-header", name]
     run_args = _parser().parse_args(argv)
     print(f"apidouble: recording {args.target} into {args.output}", file=sys.stderr)
     return _run(run_args)
@@ -270,6 +280,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     values = {name: getattr(args, name) for name, *_ in option_fields()}
     values["addons"] = tuple(values["addons"])
+    values["record_headers"] = tuple(values["record_headers"])
     if args.verbose:
         values["log_level"] = "debug"
     if values.get("admin_token") is None and os.environ.get(ADMIN_TOKEN_VARIABLE):

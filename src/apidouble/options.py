@@ -70,6 +70,12 @@ class Options:
         kind=str,
     )
     record_latency: bool = _opt(False, "record how long the upstream took, as latency_ms")
+    record_headers: tuple[Any, ...] = _opt(
+        (),
+        "a request header recorded stubs match on (beside method, path, query and body);"
+        " repeatable",
+        "--record-header",
+    )
     addons: tuple[Any, ...] = _opt(
         (),
         "a Python addon over every request: a file, module:Attr or an installed entry"

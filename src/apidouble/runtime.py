@@ -136,7 +136,11 @@ class Runtime:
             self.engine.fallback = (options.proxy_to, {})
         self.recorder: Recorder | None = None
         if options.record_to:
-            self.recorder = Recorder(Path(options.record_to), latency=options.record_latency)
+            self.recorder = Recorder(
+                Path(options.record_to),
+                latency=options.record_latency,
+                keep_headers=options.record_headers,
+            )
             if kept := self.recorder.resume():
                 log.info("recording on into %s (%d endpoints already)", options.record_to, kept)
             self.journal.listen(self.recorder.heard)

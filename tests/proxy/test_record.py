@@ -143,3 +143,26 @@ def test_a_second_session_carries_on_the_same_recording(
     document = yaml.safe_load(recording.read_text())
     assert [e["path"] for e in document["endpoints"]] == ["/users", "/search"]
     assert "responses" not in document["endpoints"][0]
+
+
+def test_recorded_stubs_can_match_on_chosen_headers_without_writing_secrets(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    recording = tmp_path / "by-tenant.yaml"
+    with (
+        upstream,
+        MockServer(
+            proxy_to=upstream.url,
+            record_to=str(recording),
+            record_headers=("X-Tenant", "Authorization"),
+        ) as mock,
+    ):
+        sent = {"X-Tenant": "acme", "Authorization": "Bearer HEADERSECRET"}
+        assert httpx.get(mock.url + "/search", headers=sent).json() == {"hits": 3}
+    assert "HEADERSECRET" not in recording.read_text()
+    with MockServer(recording) as replay:
+        same = httpx.get(replay.url + "/search", headers={**sent, "Authorization": "Bearer x"})
+        other = httpx.get(replay.url + "/search", headers={**sent, "X-Tenant": "globex"})
+        unsigned = httpx.get(replay.url + "/search", headers={"X-Tenant": "acme"})
+    assert same.json() == {"hits": 3}
+    assert other.status_code == 404 and unsigned.status_code == 404

@@ -62,7 +62,7 @@ class Recorder:
         self.target = target
         self.latency = latency
         """Record how long the upstream took, as ``latency_ms``."""
-        self.keep_headers = tuple(name.lower() for name in keep_headers)
+        self.keep_headers = tuple(keep_headers)
         """Request headers the recorded stubs match on (none by default)."""
         self._endpoints: dict[str, dict[str, Any]] = {}
         self._answers: dict[str, set[str]] = {}
@@ -155,7 +155,11 @@ class Recorder:
             query[name] = {"present": True} if is_secret(name) else value
         if query:
             match["query"] = query
-        headers = {name: request.header(name) for name in self.keep_headers if request.header(name)}
+        headers: dict[str, Any] = {}
+        for name in self.keep_headers:
+            sent = request.header(name)
+            if sent:  # a credential is matched by presence, never written down
+                headers[name] = {"present": True} if is_secret(name) else sent
         if headers:
             match["headers"] = headers
         if request.body:
