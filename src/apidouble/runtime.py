@@ -174,7 +174,7 @@ class Runtime:
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
         reset = ResourcesResetRoute(lambda: self.engine.config)
         self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
-        recordings = RecordingsRoutes(self.engine, self.admin.import_mappings)
+        recordings = RecordingsRoutes(self.engine, self.admin)
         for methods, path, route in recordings.routes():
             self.routes.add(methods, path, route)
         if is_remote(self.store):

@@ -28,6 +28,10 @@ endpoints:
 """
 
 
+LOCAL = {"request": {"method": "GET", "urlPath": "/users"}, "response": {"body": "mine"}}
+"""A stub of the server's own: while recording, WireMock's proxy answers before it."""
+
+
 def traffic(url: str) -> list[tuple[int, str]]:
     with httpx.Client(base_url=url) as client:
         answers = [
@@ -67,7 +71,11 @@ def record(url: str, target: str) -> tuple[list[dict[str, Any]], list[tuple[int,
         assert admin.get("/__admin/recordings/status").json() == {"status": "Stopped"}
         again = admin.post("/__admin/recordings/stop")
         replayed = [admin.get("/jobs/7").json(), admin.get("/jobs/7").json()]
-    return stopped.json()["mappings"], live, (again.status_code, again.json(), replayed)
+        replayed.append(admin.get("/users").text)  # the local stub answers again
+        listed = admin.get("/__admin/mappings").json()["mappings"]
+    mine = stopped.json()["mappings"]
+    assert len(listed) == len(mine) + 1  # the recorded ones and the local one; no proxy left
+    return mine, live, (again.status_code, again.json(), replayed)
 
 
 @pytest.fixture
@@ -85,19 +93,22 @@ def test_recording_gives_wiremocks_mappings_and_serves_them(
     if reason:
         pytest.skip(reason)
     ours_root = tmp_path / "ours"
-    ours_root.mkdir()
+    (ours_root / "mappings").mkdir(parents=True)
+    (ours_root / "mappings" / "local.json").write_text(json.dumps(LOCAL))
     with MockServer(ours_root) as ours:
         mine, my_live, my_after = record(ours.url, upstream.url)
     httpx.post(upstream.url + "/__admin/reset")  # the upstream's sequence starts over
     theirs_root = tmp_path / "wiremock"
     (theirs_root / "mappings").mkdir(parents=True)
+    (theirs_root / "mappings" / "local.json").write_text(json.dumps(LOCAL))
     with wiremock(theirs_root) as peer:
         assert not peer.refused, peer.refused
         theirs, their_live, their_after = record(f"http://127.0.0.1:{peer.port}", upstream.url)
     assert my_live == their_live
     assert comparable(mine) == comparable(theirs)
     assert my_after == their_after  # stop when stopped: WireMock's 400; both replay in order
-    assert my_after[2] == [{"state": "queued"}, {"state": "done"}]
+    assert my_after[2] == [{"state": "queued"}, {"state": "done"}, "mine"]
+    assert my_live[0] == (200, '[{"id":1}]')  # while recording, the proxy beat the local stub
 
 
 def test_a_snapshot_and_filters(tmp_path: Path, upstream: MockServer) -> None:

@@ -1,8 +1,9 @@
 """WireMock's recording routes: ``/__admin/recordings/start|stop|status|snapshot``.
 
-``start`` forwards every request no stub answers to ``targetBaseUrl`` (as ``--proxy-to``
-does) and notes where the journal stands; ``stop`` turns what was proxied since into stub
-mappings (``proxy.wiremock_recording``), adds them to the served stubs (kept on disk
+``start`` adds, as WireMock does, a catch-all proxy mapping to ``targetBaseUrl`` (not kept
+on disk; newest, so it answers every request while the recording runs, stubs or not) and
+notes where the journal stands; ``stop`` removes it and turns what was proxied since into
+stub mappings (``proxy.wiremock_recording``), adds them to the served stubs (kept on disk
 unless ``persist: false``) and answers them; ``snapshot`` does the same from every
 proxied exchange the journal holds. Answers and errors are WireMock's.
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 from ..engine import Engine
 from ..model import Request
@@ -21,7 +23,18 @@ from ..proxy.wiremock_recording import check_spec, exchanges, mappings
 from ..responses import json_response
 
 PREFIX = "/__admin/recordings/"
-Importer = Callable[[Sequence[Any]], Awaitable[None]]
+
+
+class MappingWrites(Protocol):
+    """The admin plane's mapping writes the recordings use (``LocalAdmin``)."""
+
+    async def create_mapping(self, document: Any) -> dict[str, Any]: ...
+
+    async def delete_mapping(self, mapping_id: str) -> bool: ...
+
+    async def import_mappings(
+        self, documents: Any, overwrite: bool = True, delete_others: bool = False
+    ) -> None: ...
 
 
 def _errors(status: int, code: int, title: str) -> Outcome:
@@ -31,15 +44,15 @@ def _errors(status: int, code: int, title: str) -> Outcome:
 class RecordingsRoutes:
     """One recording at a time, over the engine's fallback proxy and the journal."""
 
-    def __init__(self, engine: Engine, add_mappings: Importer) -> None:
+    def __init__(self, engine: Engine, writes: MappingWrites) -> None:
         self.engine = engine
-        self.add_mappings = add_mappings
+        self.writes = writes
         self.status = "NeverStarted"
         self._spec: Mapping[str, Any] = {}
         self._after = 0
         """The journal's last entry when the recording started."""
-        self._before: tuple[str, dict[str, Any]] | None = None
-        """The fallback proxy the recording replaced (``--proxy-to``, or none)."""
+        self._proxy: str | None = None
+        """The id of the catch-all proxy mapping while recording."""
 
     def routes(self) -> list[tuple[tuple[str, ...], str, Callable[[Request], Any]]]:
         return [
@@ -49,28 +62,49 @@ class RecordingsRoutes:
             (("POST",), PREFIX + "snapshot", self.snapshot),
         ]
 
-    def start(self, request: Request) -> Outcome:
+    def start(self, request: Request) -> Outcome | Awaitable[Outcome]:
         spec = _spec_of(request)
         problem = check_spec(spec, needs_target=True)
         if problem is not None:
             return _errors(422, 10, problem)
-        if self.status != "Recording":
-            self._before = self.engine.fallback
-        newest = self.engine.journal.newest(1)
-        self._after = newest[0]["id"] if newest else 0
-        self._spec = spec
-        self.engine.fallback = (str(spec["targetBaseUrl"]), {})
-        self.status = "Recording"
-        return Respond(json_response(200, {}))
+
+        async def started() -> Outcome:
+            await self._drop_proxy()  # a second start retargets, as WireMock's does
+            proxy = str(uuid.uuid4())
+            await self.writes.create_mapping(
+                {
+                    "id": proxy,
+                    "request": {"method": "ANY"},
+                    "response": {"proxyBaseUrl": str(spec["targetBaseUrl"])},
+                    "persistent": False,
+                }
+            )
+            self._proxy = proxy
+            newest = self.engine.journal.newest(1)
+            self._after = newest[0]["id"] if newest else 0
+            self._spec = spec
+            self.status = "Recording"
+            return Respond(json_response(200, {}))
+
+        return started()
 
     def stop(self, request: Request) -> Outcome | Awaitable[Outcome]:
         if self.status != "Recording":
             return _errors(400, 30, "Not currently recording.")
-        self.engine.fallback = self._before
         self.status = "Stopped"
         after = self._after
         entries = [e for e in self.engine.journal.newest() if e["id"] > after]
-        return self._answer(entries, self._spec)
+
+        async def stopped() -> Outcome:
+            await self._drop_proxy()
+            return await self._answer(entries, self._spec)
+
+        return stopped()
+
+    async def _drop_proxy(self) -> None:
+        if self._proxy is not None:
+            await self.writes.delete_mapping(self._proxy)
+            self._proxy = None
 
     def state(self, request: Request) -> Outcome:
         return Respond(json_response(200, {"status": self.status}))
@@ -82,22 +116,16 @@ class RecordingsRoutes:
             return _errors(422, 10, problem)
         return self._answer(self.engine.journal.newest(), spec)
 
-    def _answer(
-        self, entries: list[dict[str, Any]], spec: Mapping[str, Any]
-    ) -> Outcome | Awaitable[Outcome]:
+    async def _answer(self, entries: list[dict[str, Any]], spec: Mapping[str, Any]) -> Outcome:
         try:
             made = mappings(exchanges(entries), spec)
         except re.error as exc:
             return _errors(422, 10, f"filters: {exc}")
-
-        async def added() -> Outcome:
-            if made:
-                await self.add_mappings(made)
-            if str(spec.get("outputFormat", "FULL")).upper() == "IDS":
-                return Respond(json_response(200, {"ids": [m["id"] for m in made]}))
-            return Respond(json_response(200, {"mappings": made}))
-
-        return added()
+        if made:
+            await self.writes.import_mappings(made)
+        if str(spec.get("outputFormat", "FULL")).upper() == "IDS":
+            return Respond(json_response(200, {"ids": [m["id"] for m in made]}))
+        return Respond(json_response(200, {"mappings": made}))
 
 
 def _spec_of(request: Request) -> Any:
