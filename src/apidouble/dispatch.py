@@ -80,7 +80,7 @@ class BridgedDispatcher(Dispatcher):
             return self._unavailable(exc)
 
     def _unavailable(self, exc: StateUnavailable) -> Outcome:
-        log.warning("503: %s", exc)
+        log.debug("503: %s", exc)  # the circuit logged the outage once, as an error
         retry = float(getattr(self._store, "retry_after_s", 1.0))
         body = {"error": "state store unavailable", "detail": str(exc)}
         response = json_response(503, body)

@@ -341,6 +341,23 @@ class Latency:
     params: Mapping[str, float] = field(default_factory=dict)
 
 
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+"""RFC 9110 7.6.1: headers for one connection only (the proxy never forwards them, and
+recordings and imports never replay them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProxySpec:
     """Answer by forwarding to a real API: ``to`` is its base URL; the request's path (less
@@ -353,6 +370,13 @@ class ProxySpec:
     timeout_ms: float | None = None
     verify: bool = True
     """Verify the upstream's TLS certificate (the default; False for a self-signed one)."""
+
+    def to_config(self) -> dict[str, Any]:
+        """``proxy:`` as a native config writes it (defaults left out)."""
+        found = {"to": self.to, **self.options()}
+        if self.verify:
+            del found["verify"]
+        return found
 
     def options(self) -> dict[str, Any]:
         """What the proxy (``Forward.options``) reads."""

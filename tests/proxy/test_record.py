@@ -166,3 +166,15 @@ def test_recorded_stubs_can_match_on_chosen_headers_without_writing_secrets(
         unsigned = httpx.get(replay.url + "/search", headers={"X-Tenant": "acme"})
     assert same.json() == {"hits": 3}
     assert other.status_code == 404 and unsigned.status_code == 404
+
+
+def test_recording_into_a_file_that_is_not_a_recording_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "notes.yaml"
+    other.write_text("just: a mapping\n")
+    command = [sys.executable, "-m", "apidouble", "record", "--target", "http://127.0.0.1:9"]
+    done = subprocess.run(
+        [*command, "-o", str(other), "--port", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "is not a recording (no endpoints list)" in done.stderr
+    assert other.read_text() == "just: a mapping\n"  # left as it was

@@ -46,28 +46,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from apidouble.config.fields import HTTP_METHODS
+from apidouble.model import HOP_BY_HOP
 from apidouble.naming import unique
 
 __all__ = ["HarDocument", "convert", "detect", "read_har"]
 
 log = logging.getLogger("apidouble.importers.har")
 
-_DROPPED_HEADERS = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        "content-encoding",
-    }
-)
+_DROPPED_HEADERS = HOP_BY_HOP | {"trailers", "content-length", "content-encoding"}
 _UNSERVED_METHODS = frozenset({"CONNECT"})
 _NO_BODY_STATUSES = frozenset({204, 304})
 _TEMPLATE_MARK = re.compile(r"\{\{|\{%|\{#")

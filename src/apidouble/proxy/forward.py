@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..model import HOP_BY_HOP
 from ..outcome import Forward, Respond, Response
 
 if TYPE_CHECKING:
@@ -25,20 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("apidouble")
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
-"""RFC 9110 7.6.1: headers for one connection only, never forwarded."""
 WHOLE_BODY_LIMIT = 1024 * 1024
 """Answers up to this size (and sized) are read whole; larger ones are streamed."""
 DEFAULT_TIMEOUT_S = 30.0

@@ -30,7 +30,7 @@ import yaml
 
 from ..admin.persist import write_atomically
 from ..importers.wiremock.native import to_yaml
-from ..model import ServeEvent
+from ..model import HOP_BY_HOP, ServeEvent
 from ..naming import unique
 
 log = logging.getLogger("apidouble")
@@ -45,7 +45,7 @@ RECORDED_BODY_CAP = 64 * 1024 * 1024
 SECRET_HEADERS = frozenset({"set-cookie", "authorization", "proxy-authorization", "cookie"})
 _SECRET_NAME = re.compile(r"(api[-_]?key|token|secret|passw|signature|^sig$|^key$|session)", re.I)
 REDACTED = "REDACTED"
-_DROPPED_HEADERS = frozenset({"content-length", "date", "transfer-encoding", "connection"})
+_DROPPED_HEADERS = HOP_BY_HOP | {"content-length", "date"}
 
 
 def is_secret(name: str) -> bool:

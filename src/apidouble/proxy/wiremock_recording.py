@@ -29,13 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ..model import HOP_BY_HOP
 from .recorder import PROXIED, recorded_headers
 
 log = logging.getLogger("apidouble")
 
-_UNRECORDED_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
-)
+_UNRECORDED_HEADERS = HOP_BY_HOP | {"content-length", "date", "server"}
 
 
 @dataclass(frozen=True, slots=True)

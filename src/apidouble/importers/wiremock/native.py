@@ -29,7 +29,7 @@ from apidouble.errors import ApidoubleError, ConfigError
 from apidouble.importers.wiremock.export import NATIVE_KEY
 from apidouble.importers.wiremock.mapping import DEFAULT_PRIORITY, files_folder
 from apidouble.importers.wiremock.patterns import body_spec, value_spec
-from apidouble.model import Latency, ProxySpec, RequestPattern, ResponseSpec, Stub
+from apidouble.model import Latency, RequestPattern, ResponseSpec, Stub
 from apidouble.stubconfig import latency_to_config
 
 _FRAGMENT_ONLY = (
@@ -249,23 +249,7 @@ def _response(stub: Stub, out: Path) -> dict[str, Any]:
     elif spec.body_kind == "base64":
         found["response_base64"] = spec.body
     if spec.proxy is not None:
-        found["proxy"] = _proxy(spec.proxy)
-    return found
-
-
-def _proxy(proxy: ProxySpec) -> dict[str, Any]:
-    """``proxy:`` as the native config writes it."""
-    found: dict[str, Any] = {"to": proxy.to}
-    if proxy.strip_prefix:
-        found["strip_prefix"] = proxy.strip_prefix
-    if proxy.add_headers:
-        found["add_headers"] = dict(proxy.add_headers)
-    if proxy.remove_headers:
-        found["remove_headers"] = list(proxy.remove_headers)
-    if proxy.timeout_ms is not None:
-        found["timeout_ms"] = proxy.timeout_ms
-    if not proxy.verify:
-        found["verify"] = False
+        found["proxy"] = spec.proxy.to_config()
     return found
 
 
