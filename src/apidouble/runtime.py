@@ -112,6 +112,7 @@ class Runtime:
                 ignore=self.persist.root if self.persist is not None else None,
                 addons=addon_specs(options.addons),
                 sender=self.callbacks,
+                freeze_gc=freeze_gc,
             )
             self.composer = self.reloader.composer
             initial = self.reloader.load_now()
@@ -223,12 +224,11 @@ class Runtime:
             loop = asyncio.get_running_loop()
             self._watch_task = loop.create_task(self.reloader.watch(self._stop_watching))
         if self.freeze_gc:
-            # Only where apidouble owns the process (the CLI): what load time built lives as
+            # Only where apidouble owns the process (the CLI): what start-up built lives as
             # long as the process, so move it out of the collector's sight and full
             # collections stay short however big the config. Never in a host process
-            # (MockServer, pytest): frozen objects are never freed. No collection first:
-            # load time leaves almost no cyclic garbage (5 objects for 10,000 stubs) and
-            # walking the 700,000 live ones to find it took half a second.
+            # (MockServer, pytest): frozen objects are never freed. A config loaded from
+            # files was frozen as it was built (``collector_paused``); this takes the rest.
             gc.freeze()
         return self.server
 

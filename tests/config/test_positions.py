@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from apidouble.config.positions import SyntaxProblem, line_of, parse, pointer
+from apidouble.config.positions import JsonLines, SyntaxProblem, line_of, parse, pointer
 
 JSON_TEXT = (
     '{\n\t"a": {\n\t\t"b\\/c": [1,\n\t\t\t"x\\"y\\/z",\n\t\t\t{"d": "\\u00e9"}]},\n\t"e": 1e5\n}'
@@ -16,6 +16,7 @@ JSON_TEXT = (
 def test_json_with_tabs_and_escapes() -> None:
     parsed = parse(JSON_TEXT, as_json=True)
     assert parsed.data == json.loads(JSON_TEXT)
+    assert "/nowhere" not in parsed.lines  # a miss completes the map
     assert parsed.lines == {
         "": 1,
         "/a": 2,
@@ -26,6 +27,16 @@ def test_json_with_tabs_and_escapes() -> None:
         "/a/b~1c/2/d": 5,
         "/e": 6,
     }
+
+
+def test_json_lines_below_the_shallow_levels_are_found_when_asked() -> None:
+    text = '{"endpoints": [\n {"name": "a",\n  "response": {"x": [1,\n 2]}}]}'
+    lines = parse(text, as_json=True).lines
+    assert isinstance(lines, JsonLines)
+    assert "/endpoints/0/response/x" not in dict(lines)  # not scanned yet
+    assert dict(lines)["/endpoints/0/name"] == 2  # the stubs' own keys are
+    assert line_of(lines, "/endpoints/0/response/x/1") == 4
+    assert dict(lines)["/endpoints/0/response/x/0"] == 3
 
 
 def test_yaml_lines_use_keys_and_items() -> None:

@@ -91,6 +91,9 @@ class Document:
     """The top-level ``addons``, located for error messages."""
     resources: ResourceSet | None = None
     """The top-level ``resources``: their rows, read at load time."""
+    plain: Any = None
+    """The data as ``read`` parsed it, when its text holds no ``${`` (nothing to
+    substitute, so ``load`` need not walk it); None otherwise."""
 
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
@@ -116,11 +119,12 @@ class Document:
             self.problem(exc.message, line=exc.line)
             return False
         self.data, self.lines = parsed.data, parsed.lines
+        self.plain = parsed.data if "${" not in text else None
         return True
 
     def load(self, environ: Mapping[str, str] | None, first_order: int = 0) -> list[Stub]:
         self.raw = self.data
-        if environ is not None:
+        if environ is not None and (self.plain is None or self.plain is not self.data):
             self.data, unset = substitute(self.data, environ)
             for var in unset:
                 self.skip.add(var.pointer)

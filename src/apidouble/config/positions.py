@@ -8,7 +8,6 @@ the already-validated text.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ import yaml
 
 from apidouble.errors import SyntaxProblem
 
-__all__ = ["Lines", "Parsed", "SyntaxProblem", "child", "line_of", "parse", "pointer"]
+__all__ = ["JsonLines", "Lines", "Parsed", "SyntaxProblem", "child", "line_of", "parse", "pointer"]
 
 # The decoder's own string scanner: exact JSON string rules, and it returns the end index.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -42,8 +41,14 @@ def pointer(*parts: str | int) -> str:
 
 
 def child(base: str, part: str | int) -> str:
-    """The pointer of ``part`` inside ``base``."""
-    return base + pointer(part)
+    """The pointer of ``part`` inside ``base`` (load time asks this for every key of every
+    file, so the common parts skip the escaping)."""
+    if part.__class__ is int:
+        return f"{base}/{part}"
+    text = str(part)
+    if "~" in text or "/" in text:
+        return base + pointer(text)
+    return f"{base}/{text}"
 
 
 def line_of(lines: Lines, ptr: str) -> int | None:
@@ -156,44 +161,86 @@ def _parse_json(text: str) -> Parsed:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SyntaxProblem(f"JSON syntax error: {exc.msg}", exc.lineno) from exc
-    return Parsed(data, _JsonLines(text).scan())
+    return Parsed(data, JsonLines(text))
 
 
-class _JsonLines:
-    """Walks JSON text already accepted by ``json.loads`` and records pointer lines."""
+SHALLOW_DEPTH = 3
+"""How deep ``JsonLines`` looks at once: the top level, its arrays' items and their keys
+(``/endpoints/4/name``), which is every line load time asks for when nothing is wrong."""
+
+
+class JsonLines(dict[str, int]):
+    """The lines of a JSON document: the first ``SHALLOW_DEPTH`` levels scanned when it is
+    parsed, the rest only when a pointer below them is asked for (a problem to report).
+
+    Scanning everything costs ten times what ``json.loads`` does, and a problem-free load
+    needs only the stubs' own lines; the deeper values are skipped by the C scanner.
+    """
+
+    __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text: str | None = text
+        _JsonScan(text, self, SHALLOW_DEPTH).scan()
+
+    def __contains__(self, ptr: object) -> bool:
+        if dict.__contains__(self, ptr):
+            return True
+        text = self._text
+        if text is None:
+            return False
+        self._text = None  # once: the whole scan records every pointer there is
+        _JsonScan(text, self, None).scan()
+        return dict.__contains__(self, ptr)
+
+
+_skip_value: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The decoder's C scanner: one JSON value from an index, and the index after it."""
+
+
+class _JsonScan:
+    """Walks JSON text already accepted by ``json.loads`` and records pointer lines, down
+    to ``depth`` levels (all of them when None)."""
+
+    def __init__(self, text: str, lines: Lines, depth: int | None) -> None:
         self.text = text
         self.pos = 0
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
-        self.lines: Lines = {}
+        self.lines = lines
+        self.depth = depth
+        self._counted = 0
+        """Where ``_line_at`` last counted to (the scan only moves forward)."""
+        self._line_at = 1
 
-    def scan(self) -> Lines:
+    def scan(self) -> None:
         self._skip_ws()
         self.lines[""] = self._line()
-        self._value("")
-        return self.lines
+        self._value("", 0)
 
     def _line(self) -> int:
-        return bisect.bisect_left(self.newlines, self.pos) + 1
+        self._line_at += self.text.count("\n", self._counted, self.pos)
+        self._counted = self.pos
+        return self._line_at
 
     def _skip_ws(self) -> None:
         match = _WS.match(self.text, self.pos)
         self.pos = match.end() if match else self.pos
 
-    def _value(self, ptr: str) -> None:
+    def _value(self, ptr: str, level: int) -> None:
         char = self.text[self.pos]
-        if char == "{":
-            self._object(ptr)
+        if char in "{[" and self.depth is not None and level >= self.depth:
+            self.pos = _skip_value(self.text, self.pos)[1]
+        elif char == "{":
+            self._object(ptr, level + 1)
         elif char == "[":
-            self._array(ptr)
+            self._array(ptr, level + 1)
         elif char == '"':
             _, self.pos = scanstring(self.text, self.pos + 1)
         else:
             match = _ATOM.match(self.text, self.pos)
             self.pos = match.end() if match else self.pos + 1
 
-    def _object(self, ptr: str) -> None:
+    def _object(self, ptr: str, level: int) -> None:
         self.pos += 1
         while True:
             self._skip_ws()
@@ -210,9 +257,9 @@ class _JsonLines:
             self._skip_ws()
             sub = child(ptr, key)
             self.lines[sub] = line
-            self._value(sub)
+            self._value(sub, level)
 
-    def _array(self, ptr: str) -> None:
+    def _array(self, ptr: str, level: int) -> None:
         self.pos += 1
         index = 0
         while True:
@@ -225,5 +272,5 @@ class _JsonLines:
                 continue
             sub = child(ptr, index)
             self.lines[sub] = self._line()
-            self._value(sub)
+            self._value(sub, level)
             index += 1

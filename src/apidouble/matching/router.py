@@ -17,7 +17,7 @@ explained by ``near.NearIndex``, which looks at a bounded number of stubs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from apidouble.matching.index import Entry, Table
 from apidouble.matching.near import NearIndex, NearMiss
@@ -40,7 +40,7 @@ class RouteMatch:
         self,
         stub: Stub | None,
         params: Params,
-        router: Router,
+        router: Router | None,
         request: Request | None,
         via_get: bool = False,
     ) -> None:
@@ -60,7 +60,7 @@ class RouteMatch:
     def near_misses(self, limit: int = 3) -> list[NearMiss]:
         """The closest stubs, nearest first; empty when a stub matched. Computed once
         (again only for a larger ``limit``)."""
-        if self.stub is not None or self._request is None:
+        if self.stub is not None or self._request is None or self._router is None:
             return []
         need = max(limit, 3)
         if self._near is None or need > self._near_need:
@@ -70,7 +70,7 @@ class RouteMatch:
 
     def allowed_methods(self) -> frozenset[str]:
         """Methods of stubs that match everything but the method: the 405 ``Allow`` set."""
-        if self.stub is not None or self._request is None:
+        if self.stub is not None or self._request is None or self._router is None:
             return frozenset()
         return self._router.allowed_methods(self._request)
 
@@ -108,19 +108,24 @@ class Router:
         compiled.sort(key=lambda item: _sort_key(item[0], item[1]))
         self._entries = tuple(Entry(s, p, rank) for rank, (s, p) in enumerate(compiled))
         methods = {m for entry in self._entries for m in entry.pattern.methods}
+        tables = _Tables()
         self._tables = {
-            method: Table(e for e in self._entries if e.pattern.test_method(method))
+            method: tables.of(e for e in self._entries if e.pattern.test_method(method))
             for method in methods
         }
-        self._any = Table(e for e in self._entries if not e.pattern.methods)
+        self._any = tables.of(e for e in self._entries if not e.pattern.methods)
         self._head: Table | None = None
         if head_via_get:
-            self._head = Table(e for e in self._entries if _get_only(e))
-        self._all = Table(self._entries)
-        self._near = NearIndex(self._entries, head_via_get)
+            self._head = tables.of(e for e in self._entries if _get_only(e))
+        self._all = tables.of(self._entries)
+        self._near: NearIndex | None = None
+        """Built by the first request that misses (``_near_index``): reload time is then
+        what matching needs, and a config that never misses never builds it."""
         for entry in self._entries:
             if entry.literal and (entry.conditions is None or entry.bare):
-                entry.hit = RouteMatch(entry.stub, {}, self, None)
+                # No router: a hit never asks it, and a hit holding its router would make
+                # every generation a reference cycle, which only a full collection frees.
+                entry.hit = RouteMatch(entry.stub, {}, None, None)
 
     def ready_hits(self) -> Iterator[tuple[str, str, Stub]]:
         """(method, path, stub) wherever ``find`` answers a request of that method for
@@ -187,12 +192,18 @@ class Router:
 
         The reference for ``near_misses``; a 404 should not pay for it.
         """
-        return self._near.explain_all(request)
+        return self._near_index().explain_all(request)
 
     def near_misses(self, request: Request, need: int = 3) -> list[NearMiss]:
         """The closest stubs, nearest first, from a bounded number of candidates; the
         first ``need`` agree with ``explain_all`` (see ``near``)."""
-        return self._near.near_misses(request, need)
+        return self._near_index().near_misses(request, need)
+
+    def _near_index(self) -> NearIndex:
+        near = self._near
+        if near is None:
+            near = self._near = NearIndex(self._entries, self.head_via_get)
+        return near
 
     def methods_for_path(self, path: str) -> list[tuple[Stub, frozenset[str]]]:
         """Stubs whose path matches (conditions aside) with their methods (empty: any),
@@ -224,6 +235,24 @@ class Router:
         if self.head_via_get and "GET" in allowed:
             allowed.add("HEAD")
         return frozenset(allowed)
+
+
+class _Tables:
+    """Tables made once per distinct set of entries: when every stub answers GET, the GET
+    table, the HEAD fallback's and the one of all stubs are one table, built once."""
+
+    __slots__ = ("_made",)
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, ...], Table] = {}
+
+    def of(self, entries: Iterable[Entry]) -> Table:
+        chosen = tuple(entries)
+        key = tuple(entry.rank for entry in chosen)
+        table = self._made.get(key)
+        if table is None:
+            table = self._made[key] = Table(chosen)
+        return table
 
 
 def _full_matches(entries: Sequence[Entry], request: Request) -> Iterator[tuple[Entry, Params]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -68,6 +69,17 @@ def typed_slot(template: Template) -> Callable[[Context], str]:
     return _slot(template, json_text)
 
 
+def render_by_slots(
+    head: str, slots: tuple[tuple[Callable[[Context], str], str], ...], ctx: Context
+) -> str:
+    """The general form of ``JsonBody.render``: each slot on its own, Jinja where needed."""
+    out = [head]
+    for slot, tail in slots:
+        out.append(slot(ctx))
+        out.append(tail)
+    return "".join(out)
+
+
 class JsonBody:
     """A JSON value compiled to JSON text with slots; ``static`` when it has no template."""
 
@@ -88,10 +100,12 @@ class JsonBody:
             (pieces[i], pieces[i + 1])  # type: ignore[misc]
             for i in range(1, len(pieces), 2)
         )
+        head = self._head
         self.render: Callable[[Context], str] = (
-            self._unrolled() if self._slots else lambda ctx: self._head
+            self._unrolled() if self._slots else lambda ctx: head
         )
-        """The body's JSON text for one context."""
+        """The body's JSON text for one context. It holds nothing that holds the body:
+        a cycle would keep every replaced config alive until a full collection."""
 
     def _flush(self) -> None:
         self._pieces.append("".join(self._text))
@@ -138,7 +152,7 @@ class JsonBody:
             "_json": json_text,
             "_Miss": Miss,
             "_MISSES": MISSES,
-            "_slow": self._render_by_slots,
+            "_slow": partial(render_by_slots, self._head, self._slots),
             "h": self._head,
         }
         reads: list[str] = []
@@ -178,16 +192,8 @@ class JsonBody:
             lines += ["    except _MISSES:", "        return _slow(ctx)"]
         lines.append(f"    return _join(({', '.join(items)}))")
         exec(generated_code("\n".join(lines)), scope)
-        render: Callable[[Context], str] = scope["render"]
+        render: Callable[[Context], str] = scope.pop("render")  # its globals: no cycle
         return render
-
-    def _render_by_slots(self, ctx: Context) -> str:
-        """The general form of ``render``: each slot on its own, Jinja where needed."""
-        out = [self._head]
-        for slot, tail in self._slots:
-            out.append(slot(ctx))
-            out.append(tail)
-        return "".join(out)
 
     def value(self, ctx: Context) -> Any:
         """The rendered body as Python data."""
