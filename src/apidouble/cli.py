@@ -27,6 +27,8 @@ IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
 """``apidouble import FORMAT SOURCE``: one converter per format, plus each importer's
 (``plugins``: har and postman are built in that way; openapi and mockoon are to come)."""
 EXPORT_FORMATS = ("wiremock", "har")
+RECORD_FORMATS = ("yaml", "wiremock")
+RECORD_OUTPUTS = {"yaml": "recording.yaml", "wiremock": "recording"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a WireMock root to serve (WireMock's flag; the same as giving it as a PATH)",
     )
     run.add_argument(
+        "--postman-env",
+        type=Path,
+        metavar="FILE",
+        help="the Postman environment every collection served resolves {{variables}} from"
+        " (default: the NAME.postman_environment.json beside each)",
+    )
+    run.add_argument(
         "--verbose",
         action="store_true",
         help="log more (WireMock's flag; the same as --log-level debug)",
@@ -74,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, help="the YAML file to write (default: stdout)"
     )
     imports.add_argument(
+        "--env",
+        type=Path,
+        metavar="FILE",
+        help="postman: the environment to resolve {{variables}} from (default: the"
+        " NAME.postman_environment.json beside the collection)",
+    )
+    imports.add_argument(
         "--global-response-templating",
         action="store_true",
         help="every response is a template (as WireMock's flag of that name)",
@@ -83,10 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     record.add_argument("--target", required=True, help="the API to record (its base URL)")
     record.add_argument(
+        "--format",
+        choices=RECORD_FORMATS,
+        default="yaml",
+        help="yaml: native stubs in one file (the default); wiremock: a WireMock root"
+        " (mappings/ and __files/)",
+    )
+    record.add_argument(
         "-o",
         "--output",
-        default="recording.yaml",
-        help="the YAML file to write (default: %(default)s)",
+        help="the YAML file (default: recording.yaml) or, with --format wiremock, the"
+        " WireMock root folder (default: recording/) to write",
     )
     record.add_argument("--port", default="8000", help="port to listen on; 0 picks a free one")
     record.add_argument("--host", default="127.0.0.1", help="address to bind")
@@ -122,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
 def _import(args: argparse.Namespace) -> int:
     from .importers.wiremock.native import ImportFailed, import_wiremock
 
+    if args.env is not None and args.format != "postman":
+        print("apidouble import: --env is for postman collections", file=sys.stderr)
+        return 2
     if args.format not in IMPORT_FORMATS:
         return _import_plugin(args)
     out_dir = args.output.parent if args.output is not None else Path.cwd()
@@ -153,6 +179,13 @@ def _import_plugin(args: argparse.Namespace) -> int:
     from .plugins import converted, importer, importer_names
 
     plugin = importer(args.format)
+    if plugin is not None and args.env is not None:
+        from .importers.postman import with_environment
+
+        if not args.env.is_file():
+            print(f"apidouble import: no environment file {args.env}", file=sys.stderr)
+            return 1
+        plugin = with_environment(args.env)
     if plugin is None:
         known = ", ".join((*IMPORT_FORMATS, *importer_names()))
         print(f"apidouble import: unknown format {args.format!r} (known: {known})", file=sys.stderr)
@@ -256,15 +289,28 @@ ADMIN_TOKEN_VARIABLE = "APIDOUBLE_ADMIN_TOKEN"
 
 
 def _record(args: argparse.Namespace) -> int:
-    """``apidouble record``: ``run`` with nothing of its own, proxying and recording all."""
-    argv = ["run", "--proxy-to", args.target, "--record-to", str(args.output)]
+    """``apidouble record``: ``run`` with nothing of its own, proxying and recording all.
+    A WireMock root is made first: the recorder writes one where its target is a folder."""
+    output = Path(args.output or RECORD_OUTPUTS[args.format])
+    if args.format == "wiremock":
+        if output.suffix.lower() in (".yaml", ".yml") or output.is_file():
+            print(f"apidouble record: {output} is a file; a WireMock root is a folder",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        for folder in ("mappings", "__files"):
+            (output / folder).mkdir(parents=True, exist_ok=True)
+    elif output.is_dir():
+        print(f"apidouble record: {output} is a folder (--format wiremock writes one)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    argv = ["run", "--proxy-to", args.target, "--record-to", str(output)]
     argv += ["--port", str(args.port), "--host", args.host, "--no-watch"]
     if args.record_latency:
         argv.append("--record-latency")
     for name in args.record_headers:
         argv += ["--record-header", name]
     run_args = _parser().parse_args(argv)
-    print(f"apidouble: recording {args.target} into {args.output}", file=sys.stderr)
+    print(f"apidouble: recording {args.target} into {output}", file=sys.stderr)
     return _run(run_args)
 
 
@@ -283,6 +329,13 @@ def _run(args: argparse.Namespace) -> int:
     values["record_headers"] = tuple(values["record_headers"])
     if args.verbose:
         values["log_level"] = "debug"
+    if args.postman_env is not None:
+        from .importers.postman import ENVIRONMENT_VARIABLE
+
+        if not args.postman_env.is_file():
+            print(f"apidouble run: no Postman environment {args.postman_env}", file=sys.stderr)
+            return 2
+        os.environ[ENVIRONMENT_VARIABLE] = str(args.postman_env.absolute())  # workers too
     if values.get("admin_token") is None and os.environ.get(ADMIN_TOKEN_VARIABLE):
         values["admin_token"] = os.environ[ADMIN_TOKEN_VARIABLE]
     options = Options(**values)

@@ -97,6 +97,11 @@ class ResponsePicker:
         return self._responses[0] if self._last == 0 else None
 
     @property
+    def responses(self) -> tuple[CompiledResponse, ...]:
+        """Every response it may pick."""
+        return self._responses
+
+    @property
     def counted(self) -> bool:
         """Whether picking keeps state (a sequence or cycle of several responses)."""
         return self._space is not None
@@ -146,6 +151,11 @@ class CompiledStub:
     """Inert and no addon: the engine's short path (decided once, here)."""
     ready: Response | None = field(init=False)
     """Plain, one static response, no latency: the answer is these bytes, every time."""
+    needs_body: bool = field(init=False)
+    """Whether it matches, or what it answers, may depend on the request body (or on
+    state): a body condition, a schema to validate, a template, a hook, a scenario. A
+    request whose body is still arriving can't be decided by its head past such a stub
+    (``Engine.forward_head``)."""
 
     def __post_init__(self) -> None:
         self.inert = self.trouble.inert and self.validator is None
@@ -154,6 +164,14 @@ class CompiledStub:
         only = self.picker.only
         if self.plain and self.latency is None and only is not None and only.latency is None:
             self.ready = only.static
+        stub = self.stub
+        self.needs_body = (
+            bool(stub.pattern.body)
+            or self.validator is not None
+            or self.hooks is not None
+            or stub.scenario is not None
+            or any(r.static is None and r.proxy is None for r in self.picker.responses)
+        )
 
 
 @dataclass(slots=True)

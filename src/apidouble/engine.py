@@ -97,6 +97,39 @@ class Engine:
                 return self._respond_plainly(config, compiled, request, found.params, event)
         return self._respond(config, compiled, request, found.params, event, [], None)
 
+    def forward_head(self, request: Request) -> Forward | None:
+        """The ``Forward`` for a request whose body is still arriving, when its head alone
+        decides it: every stub tried before the winner needs nothing of the body
+        (``CompiledStub.needs_body``, decided at load time), and the winner, a plain stub,
+        always forwards (or none could match and ``--proxy-to`` takes it). None: read
+        the body first, as for any request. Only asked for large or chunked bodies."""
+        config = self.config
+        if config.detour or not config.server.plain or request.path.startswith("/__"):
+            return None  # something looks at every request, or maybe a control route
+        method = request.method
+        if method == "HEAD":
+            return None
+        stubs = config.stubs
+        for stub, methods in config.router.methods_for_path(request.path):
+            if methods and method not in methods:
+                continue
+            compiled = stubs[stub.id]
+            if compiled.needs_body:
+                return None
+            pattern = compiled.pattern
+            if pattern is None:
+                return None
+            if not pattern.test_conditions(request):
+                continue
+            only = compiled.picker.only
+            if not compiled.plain or only is None or only.proxy is None:
+                return None
+            event = ServeEvent(request, config.clock.time(), stub)
+            return _forward(only.proxy, request, _delay(only, compiled, config.env.random), event)
+        if self.fallback is None or config.resources is not None:
+            return None
+        return _forward(self.fallback, request, 0.0, ServeEvent(request, config.clock.time()))
+
     def answer(
         self, config: CompiledConfig, request: Request, event: ServeEvent
     ) -> Outcome | Awaitable[Outcome]:

@@ -38,6 +38,10 @@ class Options:
         " scenarios, counters and rate limits across processes and machines",
     )
     max_body_bytes: int = _opt(_L.max_body_bytes, "largest request body accepted (413 past it)")
+    stream_body_bytes: int = _opt(
+        _L.stream_body_bytes,
+        "request bodies larger than this stream to the upstream when only a proxy can take them",
+    )
     max_header_bytes: int = _opt(_L.max_header_bytes, "largest request head accepted (431 past it)")
     header_timeout_s: float = _opt(
         _L.header_timeout_s, "seconds a client may take to send a request head or body"
@@ -94,6 +98,7 @@ def server_limits(options: Options) -> ServerLimits:
     """The transport's caps, from the options that set them."""
     return ServerLimits(
         max_body_bytes=options.max_body_bytes,
+        stream_body_bytes=options.stream_body_bytes,
         max_header_bytes=options.max_header_bytes,
         header_timeout_s=options.header_timeout_s,
         idle_timeout_s=options.idle_timeout_s,

@@ -39,7 +39,7 @@ import importlib
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -61,8 +61,10 @@ __all__ = [
     "converted",
     "importer",
     "importer_names",
+    "imported_sources",
     "load_plugins",
     "plugin_document",
+    "plugin_import",
     "template_filter",
     "unload_plugins",
 ]
@@ -86,11 +88,26 @@ class PluginError(ApidoubleError):
 
 @runtime_checkable
 class Importer(Protocol):
-    """What an ``apidouble.importers`` entry point gives (a module, class or instance)."""
+    """What an ``apidouble.importers`` entry point gives (a module, class or instance).
+
+    It may also have ``sources(data, path) -> Sequence[Path]`` (``Sources``): every other
+    file ``convert`` reads for ``data`` (parsed from ``path``), relative paths meaning
+    relative to ``path``'s folder. The loader stamps them as it stamps ``data:`` files,
+    so a reload converts the document again when one of them changed, appeared or went
+    (without them, a cached conversion is reused while ``path``'s own text is
+    unchanged), and the watcher reloads when one changes. Name a file that may not exist
+    yet if ``convert`` would read it once it does. Called after ``convert`` succeeded,
+    with the same arguments; a failure is the file's problem, as one of ``convert``."""
 
     def detect(self, data: Any, path: Path) -> bool: ...
 
     def convert(self, data: Any, path: Path) -> dict[str, Any]: ...
+
+
+class Sources(Protocol):
+    """The optional part of an ``Importer``: the other files its conversion read."""
+
+    def sources(self, data: Any, path: Path) -> Sequence[Path]: ...
 
 
 def body_operator(compile: F) -> F:
@@ -217,13 +234,35 @@ def plugin_document(data: Any, path: Path) -> dict[str, Any] | None:
 
     An importer whose ``detect`` raises is logged and passed over; one that claims the
     file but cannot convert it raises ``PluginError`` (a problem of that file)."""
+    found = plugin_import(data, path)
+    return found[0] if found is not None else None
+
+
+def plugin_import(data: Any, path: Path) -> tuple[dict[str, Any], tuple[Path, ...]] | None:
+    """``plugin_document``'s document and the other files the importer read for it
+    (``imported_sources``), or None when no importer claims ``data``."""
     load_plugins()
     found = dict(_state.importers) if _state is not None else {}
     for name in sorted(found):
         claimed = _detects(name, found[name], data, path)
         if claimed:
-            return converted(name, found[name], data, path)
+            document = converted(name, found[name], data, path)
+            return document, imported_sources(name, found[name], data, path)
     return None
+
+
+def imported_sources(name: str, plugin: Importer, data: Any, path: Path) -> tuple[Path, ...]:
+    """The absolute paths ``plugin.sources(data, path)`` names (none without the
+    method); ``PluginError`` naming the importer when it fails or names no paths."""
+    sources = getattr(plugin, "sources", None)
+    if not callable(sources):
+        return ()
+    where = f"importer {name!r} ({IMPORTERS})"
+    try:
+        given = list(sources(data, path))
+        return tuple((path.parent / Path(each)).absolute() for each in given)
+    except Exception as exc:  # a plugin may raise anything; a bad entry is a TypeError
+        raise PluginError(f"{where} cannot list the files {path} reads: {_summary(exc)}") from exc
 
 
 def converted(name: str, plugin: Importer, data: Any, path: Path) -> dict[str, Any]:

@@ -256,9 +256,23 @@ class Reloader:
             return False
         return is_config_file(candidate) or candidate in self.watched
 
-    async def watch(self, stop: asyncio.Event) -> None:
-        """Reload whenever a watched file changes, until ``stop`` is set."""
+    def _roots(self) -> list[Path]:
+        """The folders to watch: the given paths' and those of every file the config read
+        (body and data files, an importer's sources: an environment beside a collection,
+        a file a ``$ref`` names), wherever they are."""
         roots = {p if p.is_dir() else p.parent for p in self.paths}
         roots.update(p.parent for p in self.watched)
-        async for _changes in awatch(*sorted(roots), watch_filter=self._relevant, stop_event=stop):
-            await self.reload()
+        return sorted(root for root in roots if root.is_dir())
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Reload whenever a watched file changes, until ``stop`` is set; a reload that
+        reads a file in a folder not watched yet widens the watch to it."""
+        while not stop.is_set():
+            roots = self._roots()
+            if not roots:  # nothing there to watch (yet): a reload is only on demand
+                await stop.wait()
+                return
+            async for _changes in awatch(*roots, watch_filter=self._relevant, stop_event=stop):
+                await self.reload()
+                if self._roots() != roots:
+                    break

@@ -11,6 +11,9 @@ import json
 import logging
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,3 +320,53 @@ def test_apidouble_import_postman_refuses_a_collection_without_examples(
     assert main(["import", "postman", str(path)]) == 1
     error = capsys.readouterr().err
     assert re.search(r"cannot convert .*sample-collection\.json: .*nothing to serve", error)
+
+
+def _other_environment(path: Path, tenant: str) -> Path:
+    data = json.loads((DATA / "shop.postman_environment.json").read_text(encoding="utf-8-sig"))
+    for value in data["values"]:
+        if value["key"] == "tenant":
+            value["value"] = tenant
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_import_postman_env_chooses_the_environment(tmp_path: Path) -> None:
+    chosen = _other_environment(tmp_path / "staging.json", "globex")
+    out = tmp_path / "shop.yaml"
+    assert main(["import", "postman", str(SHOP), "--env", str(chosen), "-o", str(out)]) == 0
+    with MockServer(out) as mock:
+        assert httpx.get(f"{mock.url}/v2/products/42").headers["x-tenant"] == "globex"
+
+
+def test_import_env_is_for_postman_and_must_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "wiremock", str(tmp_path), "--env", str(tmp_path / "e.json")]) == 2
+    assert "--env is for postman" in capsys.readouterr().err
+    assert main(["import", "postman", str(SHOP), "--env", str(tmp_path / "none.json")]) == 1
+    assert "no environment file" in capsys.readouterr().err
+
+
+def test_run_postman_env_serves_every_collection_with_the_chosen_environment(
+    tmp_path: Path,
+) -> None:
+    chosen = _other_environment(tmp_path / "staging.json", "globex")
+    command = [sys.executable, "-m", "apidouble", "run", str(SHOP), "--postman-env", str(chosen)]
+    command += ["--port", "0", "--no-watch"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().strip().rsplit(" ", 1)[1]
+            assert httpx.get(f"{url}/v2/products/42").headers["x-tenant"] == "globex"
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=30) == 0
+        finally:
+            server.kill()
+    missing = subprocess.run(
+        [*command[:5], "--postman-env", str(tmp_path / "none.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "no Postman environment" in missing.stderr

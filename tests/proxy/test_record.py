@@ -7,6 +7,8 @@ import json
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 import yaml
 
 from apidouble import MockServer
+from tests.compat.wiremock.peers import available, wiremock
 
 BINARY = bytes(range(256)) * 4
 UPSTREAM = {
@@ -178,3 +181,85 @@ def test_recording_into_a_file_that_is_not_a_recording_is_refused(tmp_path: Path
     assert done.returncode == 2
     assert "is not a recording (no endpoints list)" in done.stderr
     assert other.read_text() == "just: a mapping\n"  # left as it was
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _record_with(command: list[str]) -> list[tuple[int, bytes]]:
+    """Run ``apidouble record`` with ``command``'s flags, send ``REQUESTS``, Ctrl-C it."""
+    full = [sys.executable, "-m", "apidouble", "record", *command, "--port", "0"]
+    with subprocess.Popen(full, stdout=subprocess.PIPE, text=True) as recorder:
+        try:
+            assert recorder.stdout is not None
+            url = recorder.stdout.readline().strip().rsplit(" ", 1)[1]
+            live = answers(url)
+            recorder.send_signal(signal.SIGINT)
+            assert recorder.wait(timeout=30) == 0
+        finally:
+            recorder.kill()
+    return live
+
+
+def test_record_format_wiremock_writes_a_root_wiremock_replays(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    root = tmp_path / "root"
+    with upstream:
+        live = _record_with(["--target", upstream.url, "--format", "wiremock", "-o", str(root)])
+    (written,) = (root / "mappings").iterdir()
+    assert written.name == "recording-1.json"
+    mappings = json.loads(written.read_text())["mappings"]
+    assert len(mappings) == 10  # the repeated /users?page=1 once; /jobs/7 a scenario of two
+    assert sum(1 for m in mappings if m.get("scenarioName")) == 2
+    files = sorted(p.name for p in (root / "__files").iterdir())
+    assert [name.split("-", 1)[0] for name in files] == ["big", "logo.bin"]
+    everything = "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+    for secret in ("TOPSECRET", "KEYSECRET", "TOKENSECRET", "QUERYSECRET"):
+        assert secret not in everything
+    with wiremock(root) as peer:  # the upstream is gone: WireMock replays the root
+        assert not peer.refused, peer.refused
+        assert answers(f"http://127.0.0.1:{peer.port}") == live
+    with MockServer(root) as ours:
+        assert answers(ours.url) == live
+
+
+def test_a_second_wiremock_session_adds_a_file_of_what_is_new(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    root = tmp_path / "root"
+    for folder in ("mappings", "__files"):
+        (root / folder).mkdir(parents=True)
+    with upstream:
+        with MockServer(proxy_to=upstream.url, record_to=str(root)) as first:
+            httpx.get(first.url + "/big")
+            written = root / "mappings" / "recording-1.json"
+            assert _wait_for(written.exists)  # written once; rewritten below and at the end
+            httpx.get(first.url + "/users", params={"page": 1})
+        with MockServer(proxy_to=upstream.url, record_to=str(root), record_latency=True) as again:
+            httpx.get(again.url + "/users", params={"page": 1})  # recorded already
+            httpx.get(again.url + "/search")
+    first_file, second_file = sorted((root / "mappings").iterdir())
+    assert [first_file.name, second_file.name] == ["recording-1.json", "recording-2.json"]
+    big = next(m for m in json.loads(first_file.read_text())["mappings"] if m["name"] == "big")
+    assert [p.name for p in (root / "__files").iterdir()] == [big["response"]["bodyFileName"]]
+    (later,) = json.loads(second_file.read_text())["mappings"]
+    assert later["request"]["url"] == "/search"
+    assert later["response"]["fixedDelayMilliseconds"] >= 0
+
+
+def test_record_format_wiremock_refuses_a_yaml_output(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "apidouble", "record", "--target", "http://127.0.0.1:9"]
+    command += ["--format", "wiremock", "-o", str(tmp_path / "x.yaml"), "--port", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "a WireMock root is a folder" in done.stderr
+    assert not (tmp_path / "x.yaml").exists()

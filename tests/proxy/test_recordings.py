@@ -3,6 +3,7 @@ the same upstream give the same mappings, and both then serve what they recorded
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from apidouble import MockServer
+from apidouble.proxy.wiremock_bodies import NEVER, size_of
 from tests.compat.wiremock.peers import available, wiremock
 
 UPSTREAM = """
@@ -125,3 +127,169 @@ def test_a_snapshot_and_filters(tmp_path: Path, upstream: MockServer) -> None:
     assert all(m["persistent"] is False for m in snapshot["mappings"])
     assert len(ids.json()["ids"]) == 4
     assert bad.status_code == 422 and "targetBaseUrl" in bad.json()["errors"][0]["title"]
+
+
+BIG_TEXT = "x" * 3000
+PNG = bytes.fromhex("89504e470d0a1a0a") + bytes(range(40))
+BODIES = {
+    "endpoints": [
+        {"path": "/big", "headers": {"Content-Type": "text/plain"}, "response": BIG_TEXT},
+        {"path": "/small", "response": {"a": 1}},
+        {"path": "/json/big", "response": {"text": "y" * 3000}},
+        {
+            "path": "/logo",
+            "content_type": "image/png",
+            "response_base64": base64.b64encode(PNG).decode(),
+        },
+        {
+            "path": "/tiny.bin",
+            "content_type": "application/octet-stream",
+            "response_base64": base64.b64encode(b"\x00\x01\x02").decode(),
+        },
+    ]
+}
+EXTRACTING = {
+    "extractBodyCriteria": {"textSizeThreshold": "1 KB", "binarySizeThreshold": "10"},
+    "transformers": ["no-such-transformer"],  # WireMock passes an unknown name over
+    "transformerParameters": {"a": 1},
+    "captureHeaders": {"Accept": {}, "X-Flavour": {"caseInsensitive": True}, "X-None": {}},
+}
+SENT = {"Accept": "text/plain, */*", "X-Flavour": "Mint"}
+BODY_PATHS = ("/big", "/small", "/json/big", "/logo", "/tiny.bin")
+
+
+def _normal(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A mapping (answered or persisted) with its id as ``ID`` in its body file's name."""
+    kept = {k: v for k, v in mapping.items() if k not in ("id", "uuid", "insertionIndex")}
+    response = dict(kept["response"])
+    if "bodyFileName" in response:
+        response["bodyFileName"] = response["bodyFileName"].replace(mapping["id"], "ID")
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    response["headers"] = {"content-type": headers.get("content-type")}
+    body = response.get("body")
+    if isinstance(body, str) and body.startswith(("{", "[")):
+        response["body"] = json.loads(body)
+    kept["response"] = response
+    return kept
+
+
+def _record_bodies(url: str, target: str, files: Path) -> dict[str, Any]:
+    with httpx.Client(base_url=url) as client:
+        started = client.post(
+            "/__admin/recordings/start", json={"targetBaseUrl": target, **EXTRACTING}
+        )
+        assert started.status_code == 200, started.text
+        for path in BODY_PATHS:
+            assert client.get(path, headers=SENT).status_code == 200
+        made = client.post("/__admin/recordings/stop").json()["mappings"]
+        replayed = [client.get(path, headers=SENT).content for path in BODY_PATHS]
+        unsent = client.get("/small", headers={"X-Flavour": "MINT"})  # no Accept sent
+    by_id = {m["id"]: m for m in made}
+    written = {}
+    for path in files.iterdir():
+        owner = next(i for i in by_id if i in path.name)
+        written[path.name.replace(owner, "ID")] = path.read_bytes()
+    return {
+        "mappings": sorted((_normal(m) for m in made), key=json.dumps),
+        "files": written,
+        "replayed": replayed,
+        "unsent": unsent.status_code,
+    }
+
+
+def _persisted(folder: Path) -> list[dict[str, Any]]:
+    """The mapping files a recording wrote (the root's own ``local.json`` aside)."""
+    found = (json.loads(p.read_text()) for p in folder.glob("*.json") if p.name != "local.json")
+    return sorted((_normal(mapping) for mapping in found), key=json.dumps)
+
+
+def test_extracted_bodies_and_persisted_files_are_wiremocks(tmp_path: Path) -> None:
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    upstream_file = tmp_path / "bodies.json"
+    upstream_file.write_text(json.dumps(BODIES))
+    roots = {name: tmp_path / name for name in ("ours", "wiremock")}
+    for root in roots.values():
+        (root / "mappings").mkdir(parents=True)
+        (root / "mappings" / "local.json").write_text(json.dumps(LOCAL))
+        (root / "__files").mkdir()
+    with MockServer(upstream_file) as upstream:
+        with MockServer(roots["ours"]) as ours:
+            mine = _record_bodies(ours.url, upstream.url, roots["ours"] / "__files")
+        with wiremock(roots["wiremock"]) as peer:
+            assert not peer.refused, peer.refused
+            url = f"http://127.0.0.1:{peer.port}"
+            theirs = _record_bodies(url, upstream.url, roots["wiremock"] / "__files")
+    assert mine["mappings"] == theirs["mappings"]
+    assert set(mine["files"]) == {
+        "big-ID.txt",
+        "json_big-ID.json",
+        "logo-ID.png",
+    }  # the small JSON and the 3-byte binary stay inline
+    assert mine["files"] == theirs["files"]
+    assert mine["replayed"] == theirs["replayed"]
+    assert mine["replayed"][0] == BIG_TEXT.encode() and mine["replayed"][3] == PNG
+    assert mine["unsent"] == theirs["unsent"] == 404
+    captured = mine["mappings"][0]["request"]["headers"]
+    assert captured == {
+        "Accept": {"equalTo": "text/plain, */*"},
+        "X-Flavour": {"equalTo": "Mint", "caseInsensitive": True},
+    }
+    ours_saved = _persisted(roots["ours"] / ".apidouble" / "mappings")
+    assert ours_saved == _persisted(roots["wiremock"] / "mappings")
+    assert len(ours_saved) == len(BODY_PATHS)
+
+
+BAD_SPECS: list[dict[str, Any]] = [
+    {"transformers": "x"},
+    {"transformers": [{"a": 1}]},
+    {"transformerParameters": [1]},
+    {"extractBodyCriteria": {"textSizeThreshold": "abc"}},
+    {"extractBodyCriteria": {"textSizeThreshold": "5 X"}},
+    {"captureHeaders": {"A": {"caseInsensitive": "x"}}},
+    {"captureHeaders": ["A"]},
+    {"repeatsAsScenarios": "x"},
+    {"outputFormat": "x"},
+    {"requestIdsToSnapshot": ["x"]},  # not a field of WireMock's spec
+    {"allowNonProxied": True},
+]
+GOOD_SPECS: list[dict[str, Any]] = [
+    {"extractBodyCriteria": {"textSizeThreshold": 100, "binarySizeThreshold": "1,5k"}},
+    {"extractBodyCriteria": "x"},
+    {"transformers": None, "transformerParameters": None, "captureHeaders": None},
+    {"outputFormat": "ids", "persist": 1},
+]
+
+
+def _answers_to(url: str) -> list[tuple[int, Any]]:
+    found = []
+    with httpx.Client(base_url=url) as client:
+        for spec in [*BAD_SPECS, *GOOD_SPECS]:
+            answer = client.post("/__admin/recordings/snapshot", json=spec)
+            errors = answer.json().get("errors") if answer.status_code != 200 else None
+            pointer = errors[0].get("source", {}).get("pointer") if errors else None
+            found.append((answer.status_code, pointer))
+    return found
+
+
+def test_spec_fields_are_checked_as_wiremock_checks_them(tmp_path: Path) -> None:
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    (tmp_path / "mappings").mkdir()
+    with MockServer(tmp_path) as ours:
+        mine = _answers_to(ours.url)
+    with wiremock(tmp_path) as peer:
+        assert not peer.refused, peer.refused
+        theirs = _answers_to(f"http://127.0.0.1:{peer.port}")
+    assert mine == theirs
+    assert [status for status, _ in mine].count(422) == len(BAD_SPECS)
+
+
+@pytest.mark.parametrize(
+    ("given", "size"),
+    [(None, NEVER), (100, 100), ("10240", 10240), ("1 KB", 1024), ("1,5k", 1536), ("2mb", 2 << 20)],
+)
+def test_size_thresholds_read_as_wiremock_reads_them(given: Any, size: int) -> None:
+    assert size_of(given) == size

@@ -5,22 +5,32 @@ on disk; newest, so it answers every request while the recording runs, stubs or 
 notes where the journal stands; ``stop`` removes it and turns what was proxied since into
 stub mappings (``proxy.wiremock_recording``), adds them to the served stubs (kept on disk
 unless ``persist: false``) and answers them; ``snapshot`` does the same from every
-proxied exchange the journal holds. Answers and errors are WireMock's.
+proxied exchange the journal holds. Bodies ``extractBodyCriteria`` moves out are written
+into the served root's ``__files`` first (persisted or not, as WireMock writes them);
+without a ``__files`` folder they stay in the mappings (logged). Answers and errors are
+WireMock's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..engine import Engine
 from ..model import Request
 from ..outcome import Outcome, Respond
-from ..proxy.wiremock_recording import check_spec, exchanges, mappings
+from ..proxy.wiremock_bodies import body_criteria, extract_bodies
+from ..proxy.wiremock_recording import SpecProblem, check_spec, exchanges, mappings
 from ..responses import json_response
+from .persist import write_atomically
+
+log = logging.getLogger("apidouble")
 
 PREFIX = "/__admin/recordings/"
 
@@ -36,9 +46,17 @@ class MappingWrites(Protocol):
         self, documents: Any, overwrite: bool = True, delete_others: bool = False
     ) -> None: ...
 
+    def _files(self) -> Path | None:
+        """The ``__files`` folder a mapping's ``bodyFileName`` reads from."""
+        ...
+
 
 def _errors(status: int, code: int, title: str) -> Outcome:
     return Respond(json_response(status, {"errors": [{"code": code, "title": title}]}))
+
+
+def _refused(problem: SpecProblem) -> Outcome:
+    return Respond(json_response(422, {"errors": [problem.error()]}))
 
 
 class RecordingsRoutes:
@@ -66,7 +84,7 @@ class RecordingsRoutes:
         spec = _spec_of(request)
         problem = check_spec(spec, needs_target=True)
         if problem is not None:
-            return _errors(422, 10, problem)
+            return _refused(problem)
 
         async def started() -> Outcome:
             await self._drop_proxy()  # a second start retargets, as WireMock's does
@@ -113,7 +131,7 @@ class RecordingsRoutes:
         spec = _spec_of(request) if request.body else {}
         problem = check_spec(spec, needs_target=False)
         if problem is not None:
-            return _errors(422, 10, problem)
+            return _refused(problem)
         return self._answer(self.engine.journal.newest(), spec)
 
     async def _answer(self, entries: list[dict[str, Any]], spec: Mapping[str, Any]) -> Outcome:
@@ -121,11 +139,29 @@ class RecordingsRoutes:
             made = mappings(exchanges(entries), spec)
         except re.error as exc:
             return _errors(422, 10, f"filters: {exc}")
+        criteria = body_criteria(spec)
+        if made and criteria is not None:
+            await self._extract(made, criteria)
         if made:
             await self.writes.import_mappings(made)
         if str(spec.get("outputFormat", "FULL")).upper() == "IDS":
             return Respond(json_response(200, {"ids": [m["id"] for m in made]}))
         return Respond(json_response(200, {"mappings": made}))
+
+    async def _extract(self, made: list[dict[str, Any]], criteria: tuple[int, int]) -> None:
+        """Bodies over the thresholds into ``__files`` (before the mappings that name them
+        are loaded)."""
+        folder = self.writes._files()
+        if folder is None:
+            log.warning("recording: no __files folder beside the mappings; bodies stay inline")
+            return
+        files = extract_bodies(made, criteria)
+
+        def write() -> None:
+            for name, body in files.items():
+                write_atomically(folder / name, body)
+
+        await asyncio.get_running_loop().run_in_executor(None, write)
 
 
 def _spec_of(request: Request) -> Any:

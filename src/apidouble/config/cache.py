@@ -1,7 +1,8 @@
 """A cache of loaded documents, so a reload re-reads every file but re-loads only edits.
 
-A file whose text, referenced environment variables and data files are unchanged gives
-the same stubs as last time: the cache hands those back instead of parsing, validating
+A file whose text, referenced environment variables, data files and importer sources
+(the other files a plugin importer read: ``plugins.Importer``) are unchanged gives the
+same stubs as last time: the cache hands those back instead of parsing, validating
 and converting the file again. Whatever could make the result differ sends the file
 through the full ``Document`` path, which then reports any problem with its line.
 """
@@ -28,6 +29,8 @@ class LoadedDocument:
     text: str
     variables: tuple[tuple[str, str | None], ...]
     data_stamps: tuple[tuple[Path, int], ...]
+    """The files the document read besides its own (``data:`` files, resources, an
+    importer's sources), each with its stamp when it was loaded."""
     stubs: tuple[Stub, ...]
     datasets: Mapping[str, Any]
     seed: int | None
@@ -45,12 +48,24 @@ def variables_of(text: str, environ: Mapping[str, str]) -> tuple[tuple[str, str 
     return tuple((name, environ.get(name)) for name in names)
 
 
+MISSING = -1
+"""The stamp of a file that does not exist (an importer's source that may appear)."""
+
+
 def stamps(paths: Sequence[Path]) -> tuple[tuple[Path, int], ...] | None:
-    """Modification times of ``paths`` (None when one cannot be read)."""
-    try:
-        return tuple((path, path.stat().st_mtime_ns) for path in paths)
-    except OSError:
-        return None
+    """Modification times and sizes of ``paths``, a missing one ``MISSING`` (None when
+    one cannot be read otherwise). The size catches an edit within the clock's step."""
+    found: list[tuple[Path, int]] = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            found.append((path, MISSING))
+            continue
+        except OSError:
+            return None
+        found.append((path, hash((stat.st_mtime_ns, stat.st_size))))
+    return tuple(found)
 
 
 class DocumentCache:

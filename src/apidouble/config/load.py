@@ -38,7 +38,7 @@ from apidouble.importers.wiremock import (
     is_wiremock,
 )
 from apidouble.model import Stub
-from apidouble.plugins import PluginError, plugin_document
+from apidouble.plugins import PluginError, plugin_import
 
 __all__ = [
     "CONFIG_SUFFIXES",
@@ -146,12 +146,13 @@ def load_config(
         native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
             try:
-                converted = plugin_document(doc.data, path)
+                imported = plugin_import(doc.data, path)
             except PluginError as exc:
                 doc.problem(str(exc))
                 continue
-            if converted is not None:  # positions are the original file's: none apply
-                doc.data, doc.lines, native = converted, {}, True
+            if imported is not None:  # positions are the original file's: none apply
+                doc.data, doc.lines, native = imported[0], {}, True
+                doc.data_files.extend(imported[1])  # stamped and watched as data files
         if not native and not in_mappings_folder(path) and is_json_server_db(doc.data):
             if databases:
                 doc.problem(f"a second json-server database (the first is {databases[0][1]})")
@@ -231,6 +232,10 @@ def load_config(
                 )
     if problems:
         raise ConfigError(problems)
+    for named in map(Path, paths):  # a WireMock root with no mapping yet still has files
+        top = named.parent if named.name == "mappings" else named
+        if _is_wiremock_root(named) and (top / "__files").is_dir():
+            roots.setdefault((top / "__files").absolute(), None)
     if cache is not None:
         cache.retain({p.absolute().as_posix() for p in files})
     return Config(

@@ -11,10 +11,14 @@ and ``x-mock-response-code`` pick another. Request headers and auth are not matc
 (Postman matches them only on request); the query (enabled parameters) and a raw JSON
 body are.
 
-``{{variables}}`` are resolved from the collection's ``variable`` list and, when there
-is one beside the collection (``NAME.postman_environment.json`` next to
-``NAME.postman_collection.json``), that environment's ``values``, which take precedence
-as in Postman. An unresolved variable is a wildcard in the path (``/users/{{id}}`` is
+``{{variables}}`` are resolved from the collection's ``variable`` list and an
+environment's ``values``, which take precedence as in Postman: the one chosen
+(``apidouble import postman --env FILE``; ``apidouble run --postman-env FILE``, which
+sets ``APIDOUBLE_POSTMAN_ENV`` for every collection of the run), else the one beside the
+collection (``NAME.postman_environment.json`` next to ``NAME.postman_collection.json``).
+The environment is the importer's source (``sources``), so editing it reloads.
+
+An unresolved variable is a wildcard in the path (``/users/{{id}}`` is
 ``/users/{id}``) and in a query value; in response bodies and headers it stays literal
 text, unless it is a dynamic variable (``{{$guid}}``, ``{{$timestamp}}``...) with a
 template equivalent: that response is then a template. Environment files themselves are
@@ -26,8 +30,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -36,7 +41,18 @@ from apidouble.config.fields import HTTP_METHODS
 from apidouble.importers.postman_v1 import is_v1, listed, v1_items
 from apidouble.naming import unique
 
-__all__ = ["DYNAMIC", "collection_document", "convert", "detect", "environment_of"]
+__all__ = [
+    "DYNAMIC",
+    "ENVIRONMENT_VARIABLE",
+    "collection_document",
+    "convert",
+    "detect",
+    "environment_file",
+    "environment_of",
+    "read_environment",
+    "sources",
+    "with_environment",
+]
 
 log = logging.getLogger("apidouble.importers.postman")
 
@@ -89,29 +105,82 @@ def detect(data: Any, path: Path) -> bool:
     return _is_v2(data) or is_v1(data) or _is_environment(data, path)
 
 
-def convert(data: Any, path: Path) -> dict[str, Any]:
-    """The native document of a collection (with the environment beside it, if any);
-    an environment alone gives no endpoints."""
+ENVIRONMENT_VARIABLE = "APIDOUBLE_POSTMAN_ENV"
+"""An environment file every collection loaded in this process uses instead of the one
+beside it (``apidouble run --postman-env`` sets it, so worker processes see it too)."""
+
+
+def convert(data: Any, path: Path, environment: Path | None = None) -> dict[str, Any]:
+    """The native document of a collection, with ``environment`` (by default the chosen
+    one or the one beside it: ``environment_file``); an environment alone gives no
+    endpoints."""
     if _is_environment(data, path) and not (_is_v2(data) or is_v1(data)):
         return {"endpoints": []}
-    return collection_document(data, environment_of(path), str(path))
+    chosen = environment if environment is not None else environment_file(path)
+    variables = read_environment(chosen) if chosen is not None and chosen.is_file() else {}
+    return collection_document(data, variables, str(path))
+
+
+def sources(data: Any, path: Path) -> Sequence[Path]:
+    """The environment a collection's conversion reads (one beside it that does not
+    exist yet too: creating it changes the stubs)."""
+    if _is_environment(data, path) and not (_is_v2(data) or is_v1(data)):
+        return ()
+    chosen = environment_file(path)
+    return (chosen,) if chosen is not None else ()
+
+
+def environment_file(path: Path) -> Path | None:
+    """The environment for the collection at ``path``: ``APIDOUBLE_POSTMAN_ENV``, else
+    ``NAME.postman_environment.json`` beside ``NAME.postman_collection.json`` (which may
+    not exist), else none."""
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE)
+    if chosen:
+        return Path(chosen)
+    name = path.name
+    if not name.endswith(_COLLECTION_SUFFIX):
+        return None
+    return path.with_name(name[: -len(_COLLECTION_SUFFIX)] + _ENV_SUFFIX)
 
 
 def environment_of(path: Path) -> dict[str, str]:
-    """The variables of ``NAME.postman_environment.json`` beside ``path``
-    (``NAME.postman_collection.json``), or none."""
-    name = path.name
-    if not name.endswith(_COLLECTION_SUFFIX):
-        return {}
-    beside = path.with_name(name[: -len(_COLLECTION_SUFFIX)] + _ENV_SUFFIX)
-    if not beside.is_file():
-        return {}
+    """The variables of the environment for the collection at ``path`` (none when there
+    is none)."""
+    chosen = environment_file(path)
+    return read_environment(chosen) if chosen is not None and chosen.is_file() else {}
+
+
+def read_environment(file: Path) -> dict[str, str]:
+    """The enabled ``values`` of a Postman environment file; ``ValueError`` naming it when
+    it cannot be read."""
     try:
-        data = json.loads(beside.read_text(encoding="utf-8-sig"))
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read the environment {beside}: {exc}") from exc
+        raise ValueError(f"cannot read the environment {file}: {exc}") from exc
     values = data.get("values") if isinstance(data, dict) else None
     return _variables(values if isinstance(values, list) else [], environment=True)
+
+
+class _Chosen:
+    """The importer with one environment file for every collection (``--env``)."""
+
+    def __init__(self, environment: Path) -> None:
+        self.environment = environment
+
+    def detect(self, data: Any, path: Path) -> bool:
+        return detect(data, path)
+
+    def convert(self, data: Any, path: Path) -> dict[str, Any]:
+        return convert(data, path, self.environment)
+
+    def sources(self, data: Any, path: Path) -> Sequence[Path]:
+        return (self.environment,)
+
+
+def with_environment(environment: Path) -> _Chosen:
+    """The importer converting with ``environment`` instead of the one beside each
+    collection (``apidouble import postman COLLECTION --env FILE``)."""
+    return _Chosen(environment)
 
 
 def collection_document(

@@ -5,9 +5,10 @@ goes on with its method, path (less ``strip_prefix``), query and body; hop-by-ho
 are dropped both ways, ``Host`` becomes the upstream's, and the stub's ``add_headers`` /
 ``remove_headers`` apply. An answer whose length is known and small is read whole; a
 larger or unsized one is relayed as a stream, chunk by chunk, so a 50 MB download costs
-no more memory than one chunk. TLS to upstreams is verified unless the stub says
-``verify: false``. Failures become JSON answers that name the upstream and say why: 504
-when it timed out, 502 otherwise.
+no more memory than one chunk. A request body the transport streams (``forward_body``)
+goes on the same way, pulled as the upstream takes it. TLS to upstreams is verified
+unless the stub says ``verify: false``. Failures become JSON answers that name the
+upstream and say why: 504 when it timed out, 502 otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ..model import HOP_BY_HOP
 from ..outcome import Forward, Respond, Response
+from ..transport.upload import Upload, UploadBroken
 
 if TYPE_CHECKING:
     import httpx
@@ -57,6 +59,18 @@ class HttpForwarder:
         return client
 
     async def forward(self, outcome: Forward) -> Respond:
+        body = outcome.request.body
+        return await self._send(outcome, body or None, None)
+
+    async def forward_body(self, outcome: Forward, body: Upload) -> Respond:
+        """``forward`` for a request whose body is still arriving: it goes on as it comes
+        (with its Content-Length when it had one, else chunked). A body that breaks off
+        abandons the upstream request, which sees its connection close early."""
+        return await self._send(outcome, body, body)
+
+    async def _send(
+        self, outcome: Forward, content: bytes | Upload | None, upload: Upload | None
+    ) -> Respond:
         import httpx
 
         options = outcome.options
@@ -67,15 +81,24 @@ class HttpForwarder:
         timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
         client = self._client(f"{parts.scheme}://{parts.netloc}", bool(options.get("verify", True)))
         headers = outgoing_headers(request.headers, options)
+        if upload is not None:  # we answer Expect ourselves; the length is the client's
+            headers = [(n, v) for n, v in headers if n.lower() != "expect"]
+            if upload.size >= 0:
+                headers.append(("Content-Length", str(upload.size)))
         sent = client.build_request(
-            request.method, url, headers=headers, content=request.body or None, timeout=timeout
+            request.method, url, headers=headers, content=content, timeout=timeout
         )
         try:
             answer = await client.send(sent, stream=True)
+        except UploadBroken as exc:
+            return _failed(outcome, exc.status, exc.reason, url, exc)
         except httpx.TimeoutException as exc:
             return _failed(outcome, 504, "the upstream did not answer in time", url, exc)
         except httpx.HTTPError as exc:
-            return _failed(outcome, 502, "the upstream could not be reached", url, exc)
+            reason = "the upstream could not be reached"
+            if upload is not None and upload.received:
+                reason = "the upstream failed during the upload"
+            return _failed(outcome, 502, reason, url, exc)
         return await _relayed(outcome, answer, url, self.keep_bodies)
 
     async def aclose(self) -> None:

@@ -10,7 +10,9 @@ which the recorded stub then matches by presence. Bodies over ``INLINE_LIMIT`` o
 text go into files beside the recording (``response_file``).
 
 The recording is rewritten, atomically, a moment after each new exchange and once more
-when the server stops, so an interrupted run keeps what it proxied.
+when the server stops, so an interrupted run keeps what it proxied. A target that is a
+folder is a WireMock root instead (``recorder_wiremock``: ``apidouble record --format
+wiremock``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import yaml
@@ -32,6 +34,9 @@ from ..admin.persist import write_atomically
 from ..importers.wiremock.native import to_yaml
 from ..model import HOP_BY_HOP, ServeEvent
 from ..naming import unique
+
+if TYPE_CHECKING:
+    from .recorder_wiremock import WireMockRoot
 
 log = logging.getLogger("apidouble")
 
@@ -57,9 +62,23 @@ class Recorder:
     """Turns proxied exchanges into endpoints and keeps the recording file up to date."""
 
     def __init__(
-        self, target: Path, *, latency: bool = False, keep_headers: Sequence[str] = ()
+        self,
+        target: Path,
+        *,
+        latency: bool = False,
+        keep_headers: Sequence[str] = (),
+        wiremock: bool | None = None,
     ) -> None:
         self.target = target
+        self.wiremock: WireMockRoot | None = None
+        """The WireMock root recorded into (``wiremock``; by default when ``target`` is a
+        folder), or None for a native YAML recording."""
+        if target.is_dir() if wiremock is None else wiremock:
+            from .recorder_wiremock import WireMockRoot  # it reads this module's helpers
+
+            self.wiremock = WireMockRoot(
+                target, inline_limit=INLINE_LIMIT, keep_headers=keep_headers
+            )
         self.latency = latency
         """Record how long the upstream took, as ``latency_ms``."""
         self.keep_headers = tuple(keep_headers)
@@ -78,6 +97,8 @@ class Recorder:
     def resume(self) -> int:
         """Carry on an existing recording at ``target`` (its endpoints kept, a request it
         has already recorded not recorded twice); the number of endpoints found."""
+        if self.wiremock is not None:
+            return self.wiremock.resume()
         if not self.target.exists():
             return 0
         found = yaml.safe_load(self.target.read_text(encoding="utf-8")) or {}
@@ -115,6 +136,11 @@ class Recorder:
     def add(
         self, event: ServeEvent, status: int, headers: list[tuple[str, str]], body: bytes
     ) -> None:
+        if self.wiremock is not None:
+            if self.wiremock.add(event, status, headers, body, self.latency):
+                self.recorded += 1
+                self._schedule()
+            return
         request = event.request
         key, match = self._criteria(event)
         answer = self._answer(status, headers, body, event)
@@ -218,24 +244,29 @@ class Recorder:
         assert loop is not None
         loop.run_in_executor(None, self._write, *self._snapshot())
 
-    def _snapshot(self) -> tuple[int, str, dict[str, bytes]]:
-        """What to write, taken on the loop's thread (where the recording changes)."""
+    def _snapshot(self) -> tuple[int, Path, str, dict[Path, bytes]]:
+        """What to write, taken on the loop's thread (where the recording changes): the
+        version, the recording's file and text, and the body files."""
         self._version += 1
-        return self._version, to_yaml(self.document()), dict(self._bodies)
+        if self.wiremock is not None:
+            text, bodies = self.wiremock.files()
+            found = {self.target / name: body for name, body in bodies.items()}
+            return self._version, self.wiremock.document, text, found
+        found = {self.target.parent / name: body for name, body in self._bodies.items()}
+        return self._version, self.target, to_yaml(self.document()), found
 
     def write(self) -> None:
         """Write the recording (and its body files) now, each file atomically."""
         self._write(*self._snapshot())
 
-    def _write(self, version: int, text: str, bodies: dict[str, bytes]) -> None:
+    def _write(self, version: int, target: Path, text: str, bodies: dict[Path, bytes]) -> None:
         with self._writing:  # one writer at a time, and never an older recording last
             if version <= self._written:
                 return
-            for name, body in bodies.items():
-                path = self.target.parent / name
+            for path, body in bodies.items():
                 if not path.exists():
                     write_atomically(path, body)
-            write_atomically(self.target, text.encode())
+            write_atomically(target, text.encode())
             self._written = version
 
     async def aclose(self) -> None:

@@ -14,27 +14,39 @@ moving from ``Started`` through ``scenario-N-PATH-2``...
 Spec fields read: ``filters`` (``url``, ``urlPattern``, ``urlPath``, ``urlPathPattern``,
 ``method``), ``captureHeaders`` (``{Name: {caseInsensitive}}``), ``requestBodyPattern``
 (``{matcher: equalTo|equalToJson|auto, ignoreArrayOrder, ignoreExtraElements}``),
-``repeatsAsScenarios``, ``persist``.
+``extractBodyCriteria`` (``wiremock_bodies``), ``repeatsAsScenarios``, ``persist``,
+``outputFormat``. ``transformers`` and ``transformerParameters`` name WireMock's
+stub-mapping transformer extensions, which run over the recorded mappings; WireMock ships
+none (an unknown name is passed over, the mappings stay as they are), and neither do we:
+both are checked for their type and otherwise change nothing, as in WireMock. Any other
+field is refused, as WireMock refuses it (``requestIdsToSnapshot``, ``allowNonProxied``
+are not fields of its spec). A credential-like query parameter or captured header is
+matched by presence (``matches: .*``), never written down.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
 import re
+import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ..model import HOP_BY_HOP
-from .recorder import PROXIED, recorded_headers
+from .recorder import PROXIED, is_secret, recorded_headers
+from .wiremock_bodies import body_criteria, is_text_media
 
 log = logging.getLogger("apidouble")
 
 _UNRECORDED_HEADERS = HOP_BY_HOP | {"content-length", "date", "server"}
+PRESENT = {"matches": ".*"}
+"""How a credential-like query parameter or captured header is matched: by presence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +61,8 @@ class Exchange:
     status: int
     answer_headers: tuple[tuple[str, str], ...]
     answer_body: bytes
-    answer_text: bool
+    delay_ms: int | None = None
+    """How long the upstream took, recorded as ``fixedDelayMilliseconds`` when given."""
 
 
 def exchanges(entries: Iterable[Mapping[str, Any]]) -> list[Exchange]:
@@ -75,7 +88,6 @@ def exchanges(entries: Iterable[Mapping[str, Any]]) -> list[Exchange]:
                 int(response["status"]),
                 tuple((str(n), str(v)) for n, v in response.get("headers") or ()),
                 _bytes(response.get("body", ""), response.get("body_encoding")),
-                response.get("body_encoding") != "base64",
             )
         )
     return found
@@ -85,64 +97,179 @@ def _bytes(text: str, encoding: str | None) -> bytes:
     return base64.b64decode(text) if encoding == "base64" else text.encode()
 
 
-def check_spec(spec: Any, needs_target: bool) -> str | None:
+SPEC_FIELDS = frozenset(
+    {
+        "targetBaseUrl",
+        "filters",
+        "captureHeaders",
+        "requestBodyPattern",
+        "extractBodyCriteria",
+        "outputFormat",
+        "persist",
+        "repeatsAsScenarios",
+        "transformers",
+        "transformerParameters",
+    }
+)
+"""WireMock 3.13's ``RecordSpec``: it refuses any other field."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpecProblem:
+    """Why a recording spec cannot be used, as WireMock's 422 says it."""
+
+    title: str
+    pointer: str | None = None
+    detail: str | None = None
+
+    def error(self) -> dict[str, Any]:
+        """The entry of WireMock's ``errors`` list."""
+        error: dict[str, Any] = {"code": 10}
+        if self.pointer is not None:
+            error["source"] = {"pointer": self.pointer}
+        error["title"] = self.title
+        if self.detail is not None:
+            error["detail"] = self.detail
+        return error
+
+
+def _parse_error(pointer: str, detail: str) -> SpecProblem:
+    return SpecProblem("Error parsing JSON", pointer, detail)
+
+
+def check_spec(spec: Any, needs_target: bool) -> SpecProblem | None:
     """Why a recording spec cannot be used, or None."""
     if not isinstance(spec, Mapping):
-        return "the recording spec must be a JSON object"
+        return SpecProblem("the recording spec must be a JSON object")
+    for name in spec:
+        if name not in SPEC_FIELDS:
+            return _parse_error(
+                f"/{name}", f'Unrecognized field "{name}" (not a recording spec field)'
+            )
     target = spec.get("targetBaseUrl")
     if needs_target and (
         not isinstance(target, str) or not re.match(r"^https?://[^/?#\s]+", target, re.I)
     ):
-        return "targetBaseUrl must be an http:// or https:// URL"
+        return SpecProblem("targetBaseUrl must be an http:// or https:// URL")
+    for name in ("persist", "repeatsAsScenarios"):
+        if not _is_boolean(spec.get(name)):
+            return _parse_error(f"/{name}", f"{name} is true or false")
+    transformers = spec.get("transformers")
+    if transformers is not None and not isinstance(transformers, list):
+        return _parse_error("/transformers", "transformers is a list of names")
+    for index, name in enumerate(transformers or ()):
+        if isinstance(name, dict | list):
+            return _parse_error(f"/transformers/{index}", "a transformer is named by a string")
+    parameters = spec.get("transformerParameters")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        return _parse_error("/transformerParameters", "transformerParameters is an object")
+    captured = spec.get("captureHeaders")
+    if captured is not None and not isinstance(captured, Mapping):
+        return _parse_error("/captureHeaders", "captureHeaders is an object of header names")
+    for name, options in (captured or {}).items():
+        insensitive = options.get("caseInsensitive") if isinstance(options, Mapping) else None
+        if not _is_boolean(insensitive):
+            return _parse_error(f"/captureHeaders/{name}/caseInsensitive", "true or false")
+    output = spec.get("outputFormat")
+    if output is not None and str(output).upper() not in ("FULL", "IDS"):
+        return _parse_error("/outputFormat", "Invalid output format")
+    try:
+        body_criteria(spec)
+    except ValueError as exc:
+        return _parse_error("/extractBodyCriteria", str(exc))
     return None
 
 
-def mappings(recorded: list[Exchange], spec: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The stub mappings WireMock makes of ``recorded`` (oldest first), newest first."""
+def _is_boolean(value: Any) -> bool:
+    """What Jackson reads as a Boolean: true, false, a number, their text, or null."""
+    if value is None or isinstance(value, bool | int):
+        return True
+    return isinstance(value, str) and value in ("true", "false")
+
+
+def flag(spec: Mapping[str, Any], name: str, default: bool) -> bool:
+    """A boolean field of the spec as WireMock reads it (``_is_boolean``)."""
+    value = spec.get(name)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value == "true"
+    return bool(value)
+
+
+Ids = Callable[[str, int], str]
+"""A mapping's id from its request (as JSON text) and the answer's place among that
+request's answers: random for the recording API, as WireMock's are."""
+
+
+def _random_id(request: str, index: int) -> str:
+    return str(uuid.uuid4())
+
+
+def mappings(
+    recorded: list[Exchange],
+    spec: Mapping[str, Any],
+    ids: Ids = _random_id,
+    known: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """The stub mappings WireMock makes of ``recorded`` (oldest first), newest first;
+    a request in ``known`` (``request_key`` of an existing mapping) is left out."""
     wanted = _filter(spec.get("filters"))
     captured = _captured_headers(spec.get("captureHeaders"))
-    scenarios = spec.get("repeatsAsScenarios", True) is not False
+    scenarios = flag(spec, "repeatsAsScenarios", True)
     groups: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for exchange in recorded:
         if not wanted(exchange):
             continue
         request = _request(exchange, captured, spec.get("requestBodyPattern"))
-        key = json.dumps(request, sort_keys=True)
+        key = request_key(request)
+        if key in known:
+            continue
         answer = _response(exchange)
         group = groups.setdefault(key, (request, []))
         if answer not in group[1]:
             group[1].append(answer)
     out: list[dict[str, Any]] = []
     number = 0
-    for request, answers in groups.values():
+    for key, (request, answers) in groups.items():
         name = _name(request)
         if len(answers) == 1 or not scenarios:
-            out.append(_mapping(name, request, answers[0]))
+            out.append(_mapping(ids(key, 0), name, request, answers[0]))
             continue
         number += 1
         scenario = f"scenario-{number}-{name.replace('_', '-')}"
         states = ["Started", *(f"{scenario}-{i}" for i in range(2, len(answers) + 1))]
         for index, answer in enumerate(answers):
-            mapping = _mapping(name, request, answer)
+            mapping = _mapping(ids(key, index), name, request, answer)
             mapping["scenarioName"] = scenario
             mapping["requiredScenarioState"] = states[index]
             if index + 1 < len(answers):
                 mapping["newScenarioState"] = states[index + 1]
             out.append(mapping)
-    persistent = spec.get("persist", True) is not False
+    persistent = flag(spec, "persist", True)
     for mapping in out:
         mapping["persistent"] = persistent
     return list(reversed(out))
 
 
-def _mapping(name: str, request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-    ident = str(uuid.uuid4())
-    return {"id": ident, "name": name, "request": request, "response": answer, "uuid": ident}
+def request_key(request: Mapping[str, Any]) -> str:
+    """A mapping's request as text that is the same for the same request."""
+    return json.dumps(request, sort_keys=True)
+
+
+def _mapping(
+    ident: str, name: str, request: dict[str, Any], answer: dict[str, Any]
+) -> dict[str, Any]:
+    return {"id": ident, "name": name, "request": request, "response": dict(answer), "uuid": ident}
 
 
 def _name(request: Mapping[str, Any]) -> str:
+    """WireMock's name for a recorded path (its ``FilenameMaker.sanitizeUrl``):
+    ``/Jobs/7.json`` is ``jobs_7.json``."""
     path = str(request.get("url") or request.get("urlPath") or "/").split("?", 1)[0]
-    return re.sub(r"[^A-Za-z0-9]+", "_", path.strip("/")).strip("_") or "root"
+    text = unicodedata.normalize("NFD", re.sub(r"\s", "-", path.replace("/", "_")))
+    text = re.sub(r"[^\w.-]", "", text, flags=re.ASCII).lower()
+    return text.strip("_")[:200]
 
 
 def _request(exchange: Exchange, captured: Mapping[str, bool], body_pattern: Any) -> dict[str, Any]:
@@ -157,7 +284,9 @@ def _request(exchange: Exchange, captured: Mapping[str, bool], body_pattern: Any
         headers: dict[str, Any] = {}
         for name, insensitive in captured.items():
             value = next((v for n, v in exchange.headers if n.lower() == name.lower()), None)
-            if value is not None:
+            if value is not None and is_secret(name):
+                headers[name] = dict(PRESENT)  # a credential is never written down
+            elif value is not None:
                 headers[name] = {
                     "equalTo": value,
                     **({"caseInsensitive": True} if insensitive else {}),
@@ -169,7 +298,12 @@ def _request(exchange: Exchange, captured: Mapping[str, bool], body_pattern: Any
         for name, value in pairs:
             values.setdefault(name, []).append(value)
         request["queryParameters"] = {
-            name: {"hasExactly": [{"equalTo": v} for v in given]} for name, given in values.items()
+            name: (
+                dict(PRESENT)
+                if is_secret(name)
+                else {"hasExactly": [{"equalTo": v} for v in given]}
+            )
+            for name, given in values.items()
         }
     if exchange.body:
         request["bodyPatterns"] = [_body_pattern(exchange.body, body_pattern)]
@@ -196,15 +330,30 @@ def _body_pattern(body: bytes, spec: Any) -> dict[str, Any]:
 
 
 def _response(exchange: Exchange) -> dict[str, Any]:
+    """The recorded answer as WireMock keeps it: a body of a text media type as text,
+    any other as ``base64Body``; a gzipped one unzipped (its ``Content-Encoding`` gone)."""
     answer: dict[str, Any] = {"status": exchange.status}
-    if exchange.answer_body:
-        if exchange.answer_text:
-            answer["body"] = exchange.answer_body.decode("utf-8")
+    body, dropped = exchange.answer_body, _UNRECORDED_HEADERS
+    encoding = next((v for n, v in exchange.answer_headers if n.lower() == "content-encoding"), "")
+    if "gzip" in encoding.lower():
+        try:
+            body, dropped = gzip.decompress(body), dropped | {"content-encoding"}
+        except (OSError, EOFError):
+            pass  # not gzip after all: kept as it came, with its header
+    media = next((v for n, v in exchange.answer_headers if n.lower() == "content-type"), None)
+    if body:
+        text = None
+        if media is not None and is_text_media(media.split(";", 1)[0].strip()):
+            text = body.decode("utf-8", "replace")
+        if text is not None:
+            answer["body"] = text
         else:
-            answer["base64Body"] = base64.b64encode(exchange.answer_body).decode("ascii")
-    headers = recorded_headers(exchange.answer_headers, _UNRECORDED_HEADERS)
+            answer["base64Body"] = base64.b64encode(body).decode("ascii")
+    headers = recorded_headers(exchange.answer_headers, dropped)
     if headers:
         answer["headers"] = headers
+    if exchange.delay_ms is not None:
+        answer["fixedDelayMilliseconds"] = exchange.delay_ms
     return answer
 
 

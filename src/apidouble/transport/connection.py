@@ -23,6 +23,7 @@ from .forwarding import relay
 from .replies import CHUNKED, CONTINUE, END_CLOSE, END_KEEP, END_KEEP_10, INTERNAL_ERROR
 from .sabotage import carry_out_fault, send_paced
 from .streaming import close_stream, send_stream
+from .upload import Upload
 
 if TYPE_CHECKING:
     from .server import ServeState
@@ -53,7 +54,8 @@ class Connection(asyncio.Protocol):
         """transport _state _handler _loop _queue _busy _in_next _no_more _closing
         _lost _peer_eof _fresh _read_paused _write_paused _continue_pending _cur_keep
         _cur_bodyless _cur_v11 _started _delayed _delayed_outcome _deadline _body_size
-        _seen_body _cancel_pacing _leftover _held _pump _drain_waiter""".split()
+        _seen_body _cancel_pacing _leftover _held _pump _drain_waiter _upload _relaying
+        _upload_paused""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -75,6 +77,12 @@ class Connection(asyncio.Protocol):
         """Set while the request being served asked to upgrade: the bytes after its head."""
         self._pump: asyncio.Task[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
+        self._upload: Upload | None = None
+        """The body being streamed to the upstream, from its request's head to its end."""
+        self._relaying: Upload | None = None
+        """That body, until the forward of its request takes it."""
+        self._upload_paused = False
+        """Reading paused because the streamed body's queue is full."""
 
     # --- dispatching -------------------------------------------------------------------
 
@@ -296,7 +304,29 @@ class Connection(asyncio.Protocol):
         self._state.spawn(self._relay(outcome))
 
     async def _relay(self, outcome: Forward) -> None:
-        self._write(await relay(self._state.forwarder, outcome))
+        upload = self._relaying
+        if upload is None:
+            self._write(await relay(self._state.forwarder, outcome))
+            return
+        self._relaying = None
+        respond = await relay(self._state.forwarder, outcome, upload)
+        if not upload.complete:
+            # Answered before the body's end (the upstream failed or answered early): the
+            # rest can't be drained in a reasonable time, so this answer ends the
+            # connection (half-closed, lingering so the client can read it).
+            upload.discard()
+            if self._upload is upload:
+                self._upload = None
+            self._cur_keep = False
+            self._no_more = True
+            self._set_upload_paused(False)
+        self._write(respond)
+
+    def _set_upload_paused(self, paused: bool) -> None:
+        """The streamed body's flow control (``Upload``'s ``flow``)."""
+        if self._upload_paused != paused:
+            self._upload_paused = paused
+            self._flow()
 
     def _take_over(self, outcome: Upgrade) -> None:
         """Hand the connection to ``outcome.handler`` (the parsing side knows how)."""
@@ -335,7 +365,7 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None or self._closing or self._held:
             return
-        pause = self._write_paused or len(self._queue) >= MAX_QUEUE
+        pause = self._write_paused or self._upload_paused or len(self._queue) >= MAX_QUEUE
         if pause != self._read_paused:
             self._read_paused = pause
             if pause:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, NoReturn, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from ..express import pick
 from ..model import Request
-from ..outcome import Respond, Response, Upgrade
+from ..outcome import Forward, Respond, Response, Upgrade
 from .connection import MAX_QUEUE, Connection, UpgradeRequest
 from .heads import END_OF_HEAD, V11_LINE_END, HeadOnly
 from .replies import (
@@ -36,6 +36,7 @@ from .replies import (
     INTERNAL_ERROR,
     REQUEST_TIMEOUT,
 )
+from .upload import Upload
 
 if TYPE_CHECKING:
     from ..express import ExpressLane, ExpressRoute
@@ -91,7 +92,8 @@ class HttpProtocol(Connection):
 
     __slots__ = tuple(
         """_parser _client _max_body _max_head _url _headers _body _chunk_len _head_raw _chunk_done
-        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading _whole _express""".split()
+        _pstate _cl _te _expect _keep _conn_hdr _version _upgrading _whole _express _big
+        _forward_head""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -116,6 +118,15 @@ class HttpProtocol(Connection):
         good once it refuses one it could not leave in a clean state."""
         self._express = state.express
         """The handler's static answers by request line (``apidouble.express``), if any."""
+        handler = state.handler
+        self._forward_head: Callable[[Request], Forward | None] | None = getattr(
+            getattr(handler, "engine", handler), "forward_head", None
+        )
+        """The engine's head-time decision that a request is forwarded (see ``upload``)."""
+        self._big = self._max_body
+        """Bodies declared larger than this get a second look (streamed, or a 413)."""
+        if self._forward_head is not None:
+            self._big = min(self._max_body, state.limits.stream_body_bytes)
 
     # --- asyncio callbacks ---------------------------------------------------------
 
@@ -131,6 +142,10 @@ class HttpProtocol(Connection):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = self._closing = self._no_more = True
+        upload = self._upload
+        if upload is not None:  # the upstream request is abandoned with it
+            self._upload = None
+            upload.abort("the client went away before the end of its body")
         self._queue.clear()
         del self._parser  # the parser holds our bound methods: break the cycle for refcounting
         self._drop_whole()
@@ -146,6 +161,10 @@ class HttpProtocol(Connection):
     def eof_received(self) -> bool:
         """Keep the write side open while a response is still owed (half-close)."""
         self._peer_eof = True
+        upload = self._upload
+        if upload is not None:
+            self._upload = None
+            upload.abort("the client closed before the end of its body")
         return self._busy and not self._closing
 
     def data_received(self, data: bytes) -> None:
@@ -385,12 +404,6 @@ class HttpProtocol(Connection):
         self._seen_body = 0
         if self._head_raw > self._max_head and self._counted_head() > self._max_head:
             self._halt(HEAD_TOO_LARGE)
-        if self._te is not None:
-            codings = [c.strip(b" \t").lower() for c in self._te.split(b",")]
-            if self._cl >= 0 or codings[-1] != b"chunked" or codings.count(b"chunked") != 1:
-                self._halt(BAD_REQUEST)
-        if self._cl > self._max_body:
-            self._halt(BODY_TOO_LARGE)
         parser = self._parser
         keep = parser.should_keep_alive()
         # get_http_version() formats a string (~0.6 us). llhttp only accepts 0.9, 1.0, 1.1
@@ -402,13 +415,83 @@ class HttpProtocol(Connection):
             if keep and version != "1.1":  # llhttp lets 1.0 "keep-alive" beat "close" and TE
                 keep = self._te is None and not asks_to_close(self._headers)
         self._keep = keep and not parser.should_upgrade()
+        if self._te is not None or self._cl > self._big:  # a bodyless GET stops here
+            if self._large_body():
+                return
         if self._expect and (self._cl > 0 or self._te is not None) and self._version == "1.1":
             if self._busy:
                 self._continue_pending = True
             elif self.transport is not None:
                 self.transport.write(CONTINUE)
 
+    def _large_body(self) -> bool:
+        """A chunked body, or one declared larger than ``_big``: checked, then streamed
+        to the upstream when the head decides a forward (True), else read whole as any
+        body is, under ``max_body_bytes``."""
+        if self._te is not None:
+            codings = [c.strip(b" \t").lower() for c in self._te.split(b",")]
+            if self._cl >= 0 or codings[-1] != b"chunked" or codings.count(b"chunked") != 1:
+                self._halt(BAD_REQUEST)
+        if self._forward_head is not None and not self._busy and self._stream_body():
+            return True
+        if self._cl > self._max_body:
+            self._halt(BODY_TOO_LARGE)
+        return False
+
+    def _stream_body(self) -> bool:
+        """Serve the request now, from its head, if the engine says it is forwarded: the
+        body then goes to the upstream as it comes (``Upload``), never whole in memory."""
+        decide = self._forward_head
+        parser = self._parser
+        if decide is None or parser.should_upgrade():
+            return False
+        method = parser.get_method()
+        path, query = split_target(self._url)
+        request = Request(
+            _METHODS.get(method) or method.decode("latin-1"),
+            path,
+            query,
+            (),
+            b"",  # never kept: the journal notes its size
+            self._client,
+            self._version,
+            self._headers,
+        )
+        try:
+            outcome = decide(request)
+        except Exception:
+            _log.exception("deciding from the head failed on %s %s", request.method, path)
+            return False
+        if outcome is None:
+            return False
+        expect = self._expect and self._version == "1.1"
+        upload = Upload(
+            self._cl, self._loop, self._set_upload_paused, self._send_continue if expect else None
+        )
+        self._upload = self._relaying = upload
+        self._busy = True
+        self._fresh = False
+        self._cur_keep = self._keep
+        self._cur_bodyless = False
+        self._cur_v11 = self._version == "1.1"
+        self._started = self._loop.time()
+        self._start(outcome)
+        return True
+
+    def _send_continue(self) -> None:
+        """``100 Continue`` once the upstream is ready for the body, unless the client
+        did not wait for it."""
+        upload = self._upload
+        transport = self.transport
+        if upload is not None and not upload.received and transport is not None:
+            if not self._closing and not self._lost:
+                transport.write(CONTINUE)
+
     def on_body(self, body: bytes) -> None:
+        upload = self._upload
+        if upload is not None:
+            upload.feed(body)
+            return
         size = self._body_size + len(body)
         if size > self._max_body:
             self._halt(BODY_TOO_LARGE)
@@ -422,6 +505,14 @@ class HttpProtocol(Connection):
         self._pstate = _IDLE
         self._chunk_done = True
         self._continue_pending = False
+        upload = self._upload
+        if upload is not None:  # its request is being served already
+            self._upload = None
+            upload.finish()
+            if not self._keep:
+                self._no_more = True
+                raise _Halt
+            return
         parser = self._parser
         method = parser.get_method()
         path, query = split_target(self._url)
@@ -456,6 +547,9 @@ class HttpProtocol(Connection):
     def check_timeouts(self, now: float) -> None:
         """Called by the sweeper; a zero deadline means "start the clock now"."""
         if self._busy and not self._closing:
+            upload = self._upload
+            if upload is not None:
+                self._check_upload(now, upload)
             return
         if self._deadline == 0.0:
             limits = self._state.limits
@@ -480,3 +574,15 @@ class HttpProtocol(Connection):
             self.transport.close()
         else:
             self._reject(REQUEST_TIMEOUT)
+
+    def _check_upload(self, now: float, upload: Upload) -> None:
+        """A streamed body that makes no progress for ``header_timeout_s`` is a stall (408),
+        unless we are the ones holding it (the upstream is slower, or not ready yet). What
+        the client sends after is never parsed: this answer ends the connection."""
+        held = upload.paused or not upload.pulled
+        if held or upload.received != self._seen_body or self._deadline == 0.0:
+            self._seen_body = upload.received
+            self._deadline = now + self._state.limits.header_timeout_s
+        elif now >= self._deadline and not upload.ended:
+            self._no_more = True
+            upload.abort("the request body stalled", 408)

@@ -31,6 +31,10 @@ class ServerLimits:
     """
 
     max_body_bytes: int = 10 * 1024 * 1024
+    stream_body_bytes: int = 1024 * 1024
+    """Declared request bodies above this, and chunked ones, stream to the upstream when
+    the head decides a forward (``transport.upload``); ``max_body_bytes`` does not bound
+    those."""
     max_header_bytes: int = 64 * 1024
     header_timeout_s: float = 10.0
     idle_timeout_s: float = 60.0
