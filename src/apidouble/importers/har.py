@@ -38,7 +38,6 @@ import base64
 import binascii
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -46,6 +45,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from apidouble.config.fields import HTTP_METHODS
+from apidouble.importers.literal import env_escaped, has_template_marks
 from apidouble.model import HOP_BY_HOP
 from apidouble.naming import unique
 
@@ -56,8 +56,6 @@ log = logging.getLogger("apidouble.importers.har")
 _DROPPED_HEADERS = HOP_BY_HOP | {"trailers", "content-length", "content-encoding"}
 _UNSERVED_METHODS = frozenset({"CONNECT"})
 _NO_BODY_STATUSES = frozenset({204, 304})
-_TEMPLATE_MARK = re.compile(r"\{\{|\{%|\{#")
-_ENV_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _NAME_LIMIT = 120
 
 
@@ -241,7 +239,7 @@ def _answer(
                 answer["response_base64"] = "".join(text.split())
         else:
             answer["response"] = text.encode("utf-8", "replace").decode("utf-8")
-    if any(_TEMPLATE_MARK.search(v) for v in _strings(answer)):
+    if has_template_marks(answer):
         answer["templating"] = "none"
     return answer
 
@@ -290,7 +288,7 @@ def _endpoints(groups: Any) -> list[dict[str, Any]]:
         key=lambda g: (where[(g.request["method"], g.request["path"])], -g.conditions, g.first)
     )
     names: set[str] = set()
-    return [_escaped(_endpoint(group, names)) for group in ordered]
+    return [env_escaped(_endpoint(group, names)) for group in ordered]
 
 
 def _endpoint(group: _Group, names: set[str]) -> dict[str, Any]:
@@ -357,25 +355,3 @@ def _is_base64(text: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in _strings(item)]
-    if isinstance(value, list):
-        return [s for item in value for s in _strings(item)]
-    return []
-
-
-def _escaped(value: Any) -> Any:
-    """``value`` with every ``${X}`` written ``$${X}``, which the loader's environment
-    substitution reads back as the literal text."""
-    if isinstance(value, str):
-        return _ENV_REFERENCE.sub(lambda m: "$" + m.group(0), value) if "${" in value else value
-    if isinstance(value, dict):
-        return {key: _escaped(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_escaped(item) for item in value]
-    return value
