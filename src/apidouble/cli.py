@@ -25,7 +25,7 @@ from .watch import build
 DEFAULT_CONFIG = Path("apidouble.yaml")
 IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
 """``apidouble import FORMAT SOURCE``: one converter per format, plus each importer's
-(``plugins``: har and postman are built in that way; openapi and mockoon are to come)."""
+(``plugins``: har, openapi and postman are built in that way; mockoon is to come)."""
 EXPORT_FORMATS = ("wiremock", "har")
 RECORD_FORMATS = ("yaml", "wiremock")
 RECORD_OUTPUTS = {"yaml": "recording.yaml", "wiremock": "recording"}
@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apidouble", description="A fast HTTP API mock server.")
     parser.add_argument("--version", action="version", version=f"apidouble {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="serve stubs from config files or folders")
+    run = commands.add_parser(
+        "run", help="serve stubs from config files or folders, or OpenAPI specs"
+    )
     run.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     for name, default, help_text, flag in option_fields():
         if isinstance(default, bool):
@@ -280,7 +282,10 @@ def _validate(paths: Sequence[Path]) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(config.skipped)} error(s); the other stubs would serve", file=sys.stderr)
         return 1
-    print(f"ok: {len(config.stubs)} endpoint(s) in {len(config.files)} file(s)")
+    served = config.specs.servers if config.specs is not None else ()
+    operations = sum(len(server.spec.operations) for server in served)
+    specs = f", {operations} operation(s) of {len(served)} spec(s)" if served else ""
+    print(f"ok: {len(config.stubs)} endpoint(s){specs} in {len(config.files)} file(s)")
     return 0
 
 

@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
@@ -49,6 +49,9 @@ from .state.scenarios import SPACE as SCENARIO_SPACE
 from .state.scenarios import ScenarioGate, Scenarios
 from .state.store import StateSpace, StateStore
 from .templating import TemplateEnvironment
+
+if TYPE_CHECKING:
+    from .openapi.server import SpecSet
 
 MISS_REPORTS = 256
 """Distinct unmatched requests whose report is kept: each key holds a request head (at
@@ -230,6 +233,8 @@ class CompiledConfig:
     """The addons' hooks (None: no addon is loaded)."""
     resources: ResourceServer | None = None
     """A json-server database answering the requests no stub takes."""
+    specs: SpecSet | None = None
+    """OpenAPI specs answering the requests no stub or resource takes."""
     scenarios: Scenarios | None = None
     """Every stub's scenarios, keyed by session when ``state_key`` is set."""
     state_key: str | None = None
@@ -436,6 +441,7 @@ def compile_config(
     addons: AddonSet | None = None,
     sender: CallbackSender | None = None,
     resources: ResourceServer | None = None,
+    specs: SpecSet | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
@@ -520,6 +526,7 @@ def compile_config(
         stateful_misses=any(stub.scenario is not None for stub in stubs),
         addons=bound,
         resources=resources,
+        specs=specs,
         scenarios=scenarios,
         state_key=state_key,
         detour=(

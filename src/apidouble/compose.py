@@ -10,19 +10,27 @@ WireMock 404 and ``__files``), which a config rebuilt from stubs alone would los
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .addons.callback_log import CallbackSender
 from .admin.layer import StubLayer
 from .admin.settings import GlobalSettings
 from .behaviours.keys import compile_key
 from .compiled import CompiledConfig, compile_config
+from .config.cache import spec_files, stamps
 from .config.load import Config
+from .errors import ConfigError, ConfigProblem
 from .importers.wiremock.unmatched import wiremock_report
+from .openapi.server import SpecOptions, SpecServer, SpecSet
+from .openapi.spec import SpecError, load_spec
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.resource_server import ResourceServer, shared_databases
 from .state.store import StateStore
+
+log = logging.getLogger("apidouble.openapi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +41,37 @@ class Formats:
     """Every WireMock response is a template (``--global-response-templating``)."""
     wiremock_404: bool = True
     """A WireMock root answers unmatched requests with WireMock's plain-text report."""
+    openapi_dynamic: bool = False
+    """Specs generate their bodies from the schemas (``--openapi-dynamic``)."""
+    openapi_errors: bool = False
+    """Specs answer in Prism's ``--errors`` mode (``--openapi-errors``)."""
+    openapi_cors: bool = True
+    """Specs send Prism's CORS headers (off with ``--no-cors``)."""
 
 
 DEFAULT_FORMATS = Formats()
+
+
+@dataclass(frozen=True, slots=True)
+class _BuiltSpec:
+    server: SpecServer
+    files: tuple[Path, ...]
+    stamps: tuple[tuple[Path, int], ...] | None
+
+
+def _build_spec(path: Path, options: SpecOptions) -> _BuiltSpec:
+    """Read and serve the spec at ``path``: its problems are logged (file and pointer),
+    a file that is not a spec at all is a ``ConfigError`` naming it."""
+    files = tuple(spec_files(path))
+    before = stamps(files)
+    try:
+        spec = load_spec(path)
+    except SpecError as exc:
+        message = str(exc).removeprefix(f"{path}: ")
+        raise ConfigError([ConfigProblem(str(path), message)]) from None
+    for problem in spec.problems:
+        log.warning("%s", problem)
+    return _BuiltSpec(SpecServer(spec, options), files, before)
 
 
 class Composer:
@@ -57,6 +93,8 @@ class Composer:
         self.sender = sender
         """Sends the stubs' callbacks (the runtime's, for every generation)."""
         self._resources: tuple[object, str | None, ResourceServer] | None = None
+        self._specs: dict[tuple[Path, SpecOptions], _BuiltSpec] = {}
+        """Spec servers by file and options, reused while their files are unchanged."""
         self.layer = layer or StubLayer()
         self.settings = GlobalSettings()
         """WireMock's global settings (a delay for stubs that set none)."""
@@ -85,8 +123,9 @@ class Composer:
         seed = self.seed if self.seed is not None else base.seed
         faker = base.faker
         wiremock = self.formats.wiremock_404 and base.wiremock
+        stubs = settings.apply(layer.apply(base.stubs))
         compiled = compile_config(
-            settings.apply(layer.apply(base.stubs)),
+            stubs,
             (*base.files, *base.data_files),
             seed,
             data=base.data,
@@ -101,6 +140,7 @@ class Composer:
             addons=base.addon_set,
             sender=self.sender,
             resources=self._resource_server(base),
+            specs=self._spec_set(base, seed, alone=not stubs and base.resources is None),
         )
         compiled.skipped = base.skipped
         return compiled
@@ -119,6 +159,34 @@ class Composer:
         server = ResourceServer(document, base.resource_ids, session, shared_databases(self.store))
         self._resources = (document, state_key, server)
         return server
+
+    def _spec_set(self, base: Config, seed: int | None, *, alone: bool) -> SpecSet | None:
+        """The spec servers of ``base``: each built once, then reused for as long as the
+        spec's files (the spec and every file its ``$ref``s read) are unchanged."""
+        if not base.specs:
+            if self._specs:
+                self._specs.clear()
+            return None
+        formats = self.formats
+        servers: list[SpecServer] = []
+        kept: dict[tuple[Path, SpecOptions], _BuiltSpec] = {}
+        for source in base.specs:
+            options = SpecOptions(
+                dynamic=formats.openapi_dynamic if source.dynamic is None else source.dynamic,
+                errors=formats.openapi_errors if source.errors is None else source.errors,
+                cors=formats.openapi_cors and source.cors is not False,
+                validate=source.validate is not False,
+                seed=seed,
+                alone=alone,
+            )
+            key = (source.path, options)
+            built = self._specs.get(key)
+            if built is None or stamps(built.files) != built.stamps:
+                built = _build_spec(source.path, options)
+            kept[key] = built
+            servers.append(built.server)
+        self._specs = kept
+        return SpecSet(servers)
 
     def commit(
         self,

@@ -126,7 +126,7 @@ class Engine:
                 return None
             event = ServeEvent(request, config.clock.time(), stub)
             return _forward(only.proxy, request, _delay(only, compiled, config.env.random), event)
-        if self.fallback is None or config.resources is not None:
+        if self.fallback is None or config.resources is not None or config.specs is not None:
             return None
         return _forward(self.fallback, request, 0.0, ServeEvent(request, config.clock.time()))
 
@@ -426,7 +426,7 @@ class Engine:
         extra: Headers,
     ) -> Respond | Forward | Awaitable[Respond]:
         """404 with the near-miss report; 405 with ``Allow`` when only the method differs
-        (after the CRUD resources and ``--proxy-to`` had their say).
+        (after the CRUD resources, the OpenAPI specs and ``--proxy-to`` had their say).
 
         Server-wide CORS and decision headers apply, so a browser can read the report.
         Reports are kept per distinct request for the life of the config (bounded), so a
@@ -435,6 +435,13 @@ class Engine:
         resources = config.resources
         if resources is not None and (answered := resources.answer(request)) is not None:
             event.notes = (*event.notes, "json-server resource")
+            return self._beside_stubs(config, request, event, decision, extra, answered)
+        specs = config.specs
+        if (
+            specs is not None
+            and (answered := specs.answer(request, last=self.fallback is None)) is not None
+        ):
+            event.notes = (*event.notes, "openapi")
             return self._beside_stubs(config, request, event, decision, extra, answered)
         if self.fallback is not None:  # --proxy-to: what no stub takes goes upstream
             return _forward(self.fallback, request, 0.0, event)

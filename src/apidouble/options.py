@@ -86,6 +86,17 @@ class Options:
         " point's name; repeatable",
         "--addons",
     )
+    openapi_dynamic: bool = _opt(
+        False, "generate OpenAPI answers from their schemas instead of the examples (Prism's -d)"
+    )
+    openapi_errors: bool = _opt(
+        False,
+        "Prism's --errors for OpenAPI specs: 500 for an answer that does not fit its schema,"
+        " Prism's 404/405 for requests outside the spec even beside native stubs",
+    )
+    cors: bool = _opt(
+        True, "send no CORS headers from OpenAPI specs (on by default, as in Prism)", "--no-cors"
+    )
     wiremock_404: bool = _opt(
         True,
         "answer unmatched requests in a WireMock root with the JSON near-miss report"

@@ -90,7 +90,13 @@ class Runtime:
         self.reloader: Reloader | None = None
         self._stop_watching = asyncio.Event()
         self._watch_task: asyncio.Task[None] | None = None
-        formats = Formats(options.global_response_templating, options.wiremock_404)
+        formats = Formats(
+            options.global_response_templating,
+            options.wiremock_404,
+            options.openapi_dynamic,
+            options.openapi_errors,
+            options.cors,
+        )
         self.callbacks = CallbackSender(CallbackLog())
         """Sends the stubs' callbacks, off the request path; its log is the admin's."""
         root = config_root(self.paths)

@@ -5,6 +5,7 @@ A file whose text, referenced environment variables, data files and importer sou
 same stubs as last time: the cache hands those back instead of parsing, validating
 and converting the file again. Whatever could make the result differ sends the file
 through the full ``Document`` path, which then reports any problem with its line.
+OpenAPI specs are stamped with every file their ``$ref``s read (``spec_files``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
+
+import yaml
 
 from apidouble.config.ids import StubIds, name_id
 from apidouble.config.schema import FakerConfig
@@ -114,4 +118,56 @@ def reorder(stubs: Sequence[Stub], first_order: int) -> list[Stub]:
     return [replace(stub, order=first_order + n) for n, stub in enumerate(stubs)]
 
 
-__all__ = ["DocumentCache", "LoadedDocument", "reorder", "stamps", "take_ids", "variables_of"]
+def spec_files(path: Path) -> list[Path]:
+    """An OpenAPI spec's file and every file its ``$ref``s read, transitively (absolute):
+    what is stamped and watched for a spec. Unreadable files are left out (loading the
+    spec reports them)."""
+    from apidouble.openapi.refs import parse_file
+
+    found: dict[Path, None] = {}
+    pending = [path.absolute()]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found[current] = None
+        try:
+            data = parse_file(current)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+            continue
+        for ref in _external_refs(data):
+            pending.append((current.parent / unquote(ref)).absolute())
+    return list(found)
+
+
+def _external_refs(data: Any) -> list[str]:
+    """The file parts of the ``$ref``s in a parsed document (``pet.yaml#/Pet``)."""
+    found: list[str] = []
+    stack = [data]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                address = ref.partition("#")[0]
+                if address and "://" not in address:
+                    found.append(address)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return found
+
+
+__all__ = [
+    "DocumentCache",
+    "LoadedDocument",
+    "reorder",
+    "spec_files",
+    "stamps",
+    "take_ids",
+    "variables_of",
+]

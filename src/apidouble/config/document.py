@@ -23,6 +23,7 @@ from apidouble.behaviours.keys import compile_key
 from apidouble.behaviours.latency import LatencyModel
 from apidouble.behaviours.ratelimit import RateLimiter
 from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
+from apidouble.config.cache import spec_files
 from apidouble.config.convert import (
     behaviour_key,
     file_text,
@@ -43,6 +44,7 @@ from apidouble.config.schema import (
     Endpoint,
     FakerConfig,
     LatencyConfig,
+    OpenApiEntry,
     Proxy,
     ResponseItem,
     ResponseKeys,
@@ -56,6 +58,20 @@ from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
 
 WIREMOCK_PRIORITY = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSource:
+    """An OpenAPI spec to serve: its file and the entry's settings (None: the run flags
+    decide). The spec itself is read when the config is composed (``compose``)."""
+
+    path: Path
+    dynamic: bool | None = None
+    errors: bool | None = None
+    cors: bool | None = None
+    validate: bool | None = None
+
+
 """An endpoint's priority under ``compat: wiremock`` when it gives none (WireMock's)."""
 
 
@@ -91,6 +107,11 @@ class Document:
     """The top-level ``addons``, located for error messages."""
     resources: ResourceSet | None = None
     """The top-level ``resources``: their rows, read at load time."""
+    specs: list[SpecSource] = field(default_factory=list)
+    """The top-level ``openapi`` specs, located."""
+    spec_reads: list[Path] = field(default_factory=list)
+    """The files those specs read (each spec and its ``$ref`` targets), also in
+    ``data_files`` (stamped and watched)."""
     plain: Any = None
     """The data as ``read`` parsed it, when its text holds no ``${`` (nothing to
     substitute, so ``load`` need not walk it); None otherwise."""
@@ -145,8 +166,9 @@ class Document:
         if data is None:
             self.problem("the file is empty; expected a mapping with an 'endpoints' list")
             return []
-        if isinstance(data, dict) and "endpoints" not in data and looks_like_resources(data):
-            data = {**data, "endpoints": []}  # a file of resources only
+        if isinstance(data, dict) and "endpoints" not in data:
+            if looks_like_resources(data) or "openapi" in data:
+                data = {**data, "endpoints": []}  # a file of resources or specs only
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             self._check(ConfigFile, data, ())
             return []
@@ -165,6 +187,8 @@ class Document:
             self._read_addons(top.addons)
             if top.resources:
                 self._read_resources(top)
+            if top.openapi is not None:
+                self._read_specs(top.openapi)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -204,6 +228,30 @@ class Document:
             self.problem(message, ptr)
         self.resources = found
         self.data_files.extend(found.files)
+
+    def _read_specs(self, given: str | Sequence[str | OpenApiEntry]) -> None:
+        """Locate the ``openapi`` specs (relative to this file) and watch their files."""
+        entries = [given] if isinstance(given, str) else list(given)
+        for index, entry in enumerate(entries):
+            where = "/openapi" if isinstance(given, str) else f"/openapi/{index}"
+            source = (
+                SpecSource(self.folder / entry)
+                if isinstance(entry, str)
+                else SpecSource(
+                    self.folder / entry.spec,
+                    entry.dynamic,
+                    entry.errors,
+                    entry.cors,
+                    entry.validate_,
+                )
+            )
+            if not source.path.is_file():
+                self.problem(f"openapi: no spec file {source.path}", where)
+                continue
+            self.specs.append(source)
+            reads = spec_files(source.path)
+            self.spec_reads.extend(reads)
+            self.data_files.extend(reads)
 
     def _read_addons(self, entries: Sequence[str | AddonEntry]) -> None:
         for index, entry in enumerate(entries):

@@ -20,13 +20,14 @@ from apidouble.config.cache import (
     DocumentCache,
     LoadedDocument,
     reorder,
+    spec_files,
     stamps,
     take_ids,
     variables_of,
 )
 from apidouble.config.convert import behaviour_key, server_settings, stub_label
 from apidouble.config.discover import CONFIG_SUFFIXES, SKIPPED_DIRS, discover, is_config_file
-from apidouble.config.document import Document
+from apidouble.config.document import Document, SpecSource
 from apidouble.config.ids import StubIds
 from apidouble.config.resources import ResourceSet, looks_like_resources
 from apidouble.config.schema import FakerConfig
@@ -47,6 +48,7 @@ __all__ = [
     "behaviour_key",
     "discover",
     "is_config_file",
+    "is_openapi_spec",
     "load_config",
     "load_data",
     "server_settings",
@@ -83,6 +85,9 @@ class Config:
     """Resources whose id field is not ``id``."""
     addon_set: AddonSet | None = None
     """The addons loaded for these files and their endpoints (``watch.load_files``)."""
+    specs: tuple[SpecSource, ...] = ()
+    """OpenAPI specs served behind the stubs: spec files given as paths (``apidouble run
+    petstore.yaml``, recognised by shape) and the files' ``openapi`` entries."""
 
 
 def load_config(
@@ -91,6 +96,7 @@ def load_config(
     cache: DocumentCache | None = None,
     templating: bool = False,
     texts: Mapping[Path, str] | None = None,
+    fragments: frozenset[Path] = frozenset(),
 ) -> Config:
     """Load native YAML/JSON configs (files or folders); raise ``ConfigError`` listing all problems.
 
@@ -99,6 +105,8 @@ def load_config(
     WireMock mappings are recognised by their shape; ``templating`` renders all of their
     responses as templates (WireMock's ``--global-response-templating``). ``texts`` are
     files' texts already read (by ``watch.declared_addons``), not read again.
+    ``fragments`` are files found in the folders that specs read (their ``$ref``
+    targets, an ``openapi:`` entry's spec): they are left out, not loaded as configs.
     """
     env = os.environ if environ is None else environ
     problems: list[ConfigProblem] = []
@@ -118,7 +126,11 @@ def load_config(
     served = ResourceSet()
     """The native ``resources:`` of every file."""
     owners: dict[str, str] = {}
+    specs: list[SpecSource] = []
+    spec_reads: list[Path] = []
     for path in files:
+        if path.absolute() in fragments:
+            continue  # a file a spec's $ref reads: part of the spec, not a config
         key = path.absolute().as_posix()
         text = texts.get(path) if texts is not None else None
         if text is None and cache is not None:
@@ -142,7 +154,13 @@ def load_config(
                 skipped.extend(problems[start:])
                 del problems[start:]
             continue
-        native = isinstance(doc.data, dict) and "endpoints" in doc.data
+        if not in_mappings_folder(path) and is_openapi_spec(doc.data, path):
+            specs.append(SpecSource(path.absolute()))
+            doc.data_files.extend(spec_files(path)[1:])  # the files its $refs read
+            spec_reads.extend(doc.data_files)
+            data_files.extend(doc.data_files)
+            continue
+        native = isinstance(doc.data, dict) and ("endpoints" in doc.data or "openapi" in doc.data)
         native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
             try:
@@ -183,6 +201,8 @@ def load_config(
                 doc.problem(f"data {name!r} is also defined in {data[name][1]}", f"/data/{name}")
             data.setdefault(name, (value, doc.display))
         data_files.extend(doc.data_files)
+        specs.extend(doc.specs)
+        spec_reads.extend(doc.spec_reads)
         addons.extend(doc.addons)
         if doc.resources is not None:
             for name in doc.resources.document:
@@ -209,6 +229,7 @@ def load_config(
             and doc.compat is None
             and not doc.addons
             and doc.resources is None
+            and not doc.specs
         ):
             loaded = LoadedDocument(
                 text,
@@ -230,6 +251,16 @@ def load_config(
                         f"resource {name!r} is also in the json-server database {databases[0][1]}",
                     )
                 )
+    read_by_specs = _fragments(files, spec_reads) if spec_reads else frozenset()
+    if read_by_specs - fragments:  # a spec beside the files its $refs read: load again
+        return load_config(
+            *paths,
+            environ=environ,
+            cache=cache,
+            templating=templating,
+            texts=texts,
+            fragments=fragments | read_by_specs,
+        )
     if problems:
         raise ConfigError(problems)
     for named in map(Path, paths):  # a WireMock root with no mapping yet still has files
@@ -252,7 +283,23 @@ def load_config(
         tuple(addons),
         _database(databases[0][0] if databases else None, served),
         resource_ids=served.id_keys,
+        specs=tuple(specs),
     )
+
+
+def _fragments(files: Sequence[Path], reads: Sequence[Path]) -> frozenset[Path]:
+    """The discovered files that specs read (an ``openapi:`` entry's spec, a ``$ref``
+    target): parts of a spec, not configs of their own."""
+    found = {path.absolute() for path in files}
+    return frozenset(path for path in reads if path in found)
+
+
+def is_openapi_spec(data: Any, path: Path) -> bool:
+    """An OpenAPI 3.x or Swagger 2.0 document by its shape (``openapi: 3.x`` or
+    ``swagger: "2.0"`` beside ``paths``), not a native config's ``openapi:`` key."""
+    from apidouble.importers.openapi import detect
+
+    return detect(data, path)
 
 
 def _database(json_server: dict[str, Any] | None, native: ResourceSet) -> Mapping[str, Any] | None:

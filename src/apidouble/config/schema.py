@@ -323,6 +323,34 @@ class AddonEntry(ConfigModel):
         )  # fmt: skip
 
 
+class OpenApiEntry(ConfigModel):
+    """An OpenAPI (or Swagger 2.0) spec served the way Prism serves it, behind the
+    endpoints (an endpoint for the same request wins)."""
+
+    spec: str = Field(min_length=1, description="The spec file, relative to this one.")
+    dynamic: bool | None = Field(
+        None,
+        description="Generate every body from its schema instead of the examples (Prism's"
+        " -d; default: the --openapi-dynamic flag).",
+    )
+    errors: bool | None = Field(
+        None,
+        description="Answer 500 when an answer does not fit its schema, and Prism's 404/405"
+        " for requests outside the spec even beside endpoints (Prism's --errors; default:"
+        " the --openapi-errors flag).",
+    )
+    cors: bool | None = Field(
+        None,
+        description="Prism's CORS headers and preflight answers (default: on, unless --no-cors).",
+    )
+    validate_: bool | None = Field(
+        None,
+        alias="validate",
+        description="Check requests against the spec: 422/400/401/415 as Prism answers"
+        " (default: on).",
+    )
+
+
 class ConfigFile(ConfigModel):
     """An apidouble config file: a list of endpoints (stubs)."""
 
@@ -378,6 +406,12 @@ class ConfigFile(ConfigModel):
         None,
         description="Give each client its own scenarios and resources, keyed by"
         " header:NAME, cookie:NAME or query:NAME.",
+    )
+    openapi: str | list[Annotated[str, Field(min_length=1)] | OpenApiEntry] | None = Field(
+        None,
+        description="OpenAPI specs served behind the endpoints, Prism's way: a file"
+        " (relative to this one) or a list of files and {spec, dynamic, errors, cors,"
+        " validate} entries.",
     )
 
 
