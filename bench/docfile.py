@@ -46,10 +46,30 @@ def _read(path: Path) -> str:
     return path.read_text() if path.exists() else ""
 
 
+KEEP = (("<!-- openapi prism: begin -->", "<!-- openapi prism: end -->"),)
+"""Sections standalone scripts write between their own markers: a peer run keeps them."""
+
+
+def _kept(text: str) -> str:
+    parts = []
+    for begin, end in KEEP:
+        start = text.find(begin)
+        if start >= 0:
+            stop = text.find(end, start)
+            parts.append(text[start : len(text) if stop < 0 else stop + len(end)])
+    return "\n\n".join(parts)
+
+
 def write_peers(path: Path, peers: str) -> None:
-    """Replace the peer part, keeping the last check."""
-    _, check = split(_read(path))
-    path.write_text(peers.rstrip() + "\n" + ("\n" + check if check else ""))
+    """Replace the peer part, keeping the last check and the standalone scripts' sections."""
+    old_peers, check = split(_read(path))
+    kept = _kept(old_peers)
+    path.write_text(
+        peers.rstrip()
+        + "\n"
+        + ("\n" + kept + "\n" if kept else "")
+        + ("\n" + check if check else "")
+    )
 
 
 def write_check(path: Path, check: str) -> None:

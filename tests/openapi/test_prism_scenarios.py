@@ -32,6 +32,8 @@ from apidouble.openapi.schemacheck import compile_schema
 from apidouble.openapi.spec import read_spec
 from apidouble.testing import MockServer
 
+from .scenario_text import sections
+
 DATA = Path(__file__).parent / "data_prism"
 SCENARIOS = sorted(DATA.glob("*/*.txt"))
 
@@ -84,19 +86,6 @@ KNOWN: dict[str, str] = {
 the same."""
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-
-
-def sections(path: Path) -> dict[str, str]:
-    found: dict[str, str] = {}
-    current = None
-    for line in path.read_text().splitlines(keepends=True):
-        marker = re.match(r"^====([A-Za-z-]+)====\s*$", line)
-        if marker:
-            current = marker.group(1)
-            found[current] = ""
-        elif current is not None:
-            found[current] += line
-    return found
 
 
 def expected(text: str) -> tuple[int, dict[str, str], str]:

@@ -29,6 +29,8 @@ from apidouble.openapi.model import Operation, Spec
 from apidouble.openapi.spec import read_spec
 from apidouble.openapi.validate import RequestParts, Validation, validate_request
 
+from .scenario_text import sections as scenario_sections
+
 DATA = Path(__file__).parent / "data_prism"
 FOLDERS = (
     "security",
@@ -56,15 +58,7 @@ class Scenario:
 
 
 def parse(path: Path) -> Scenario:
-    sections: dict[str, str] = {}
-    current = None
-    for line in path.read_text().splitlines(keepends=True):
-        found = re.match(r"^====([a-z-]+)====\s*$", line)
-        if found:
-            current = found.group(1)
-            sections[current] = ""
-        elif current is not None:
-            sections[current] += line
+    sections = scenario_sections(path)
     expect = sections.get("expect", sections.get("expect-loose", ""))
     return Scenario(
         path.name,

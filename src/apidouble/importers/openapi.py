@@ -38,6 +38,7 @@ from apidouble.importers.literal import env_escaped, has_template_marks
 from apidouble.naming import unique
 from apidouble.openapi.generate import GenerationError, generate
 from apidouble.openapi.model import NO_EXAMPLE, MediaType, Operation, ResponseSpec, Spec
+from apidouble.openapi.negotiate import header_text
 from apidouble.openapi.spec import read_spec
 
 __all__ = ["convert", "detect", "endpoints", "path_template"]
@@ -197,7 +198,7 @@ class _Operation:
             if value is NO_EXAMPLE and header.schema is not None:
                 value = self._generated(header.schema, rng, name)
             if value is not NO_EXAMPLE and value is not None:
-                headers[name] = _header_text(_plain(value))
+                headers[name] = header_text(_plain(value))
         media = _media(response)
         bodiless = status in _NO_BODY_STATUSES or self.op.method == "HEAD"
         if media is not None and not bodiless:
@@ -295,17 +296,6 @@ def _body(content_type: str, value: Any) -> dict[str, Any]:
             return {"response": value}
         return {"response": json.dumps(value)}
     return {"response": value}
-
-
-def _header_text(value: Any) -> str:
-    """A header value the ``simple`` style way: lists and objects comma-separated."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_header_text(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
 
 
 def _prefer_regex(prefer: dict[str, str]) -> str:
