@@ -7,18 +7,51 @@ table) and ``check.py`` (the targets) both build on it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import load
 import peers
 import stubsets
 from peers import Server
+
+
+class Numbered(Protocol):
+    number: int
+
+
+CaseT = TypeVar("CaseT", bound=Numbered)
+
+
+def wrk_chosen(parser: argparse.ArgumentParser, choice: str) -> bool:
+    """Whether wrk makes the load for ``--load choice`` (``auto``: when it is installed);
+    a usage error when wrk is asked for and missing."""
+    if choice == "wrk" and not load.have_wrk():
+        parser.error("wrk is not installed (make bench installs it)")
+    return choice == "wrk" or (choice == "auto" and load.have_wrk())
+
+
+def chosen_rows(parser: argparse.ArgumentParser, rows: str, cases: Sequence[CaseT]) -> list[CaseT]:
+    """The cases ``--rows 1,4`` names (a usage error for a number that is none of them)."""
+    wanted = {int(n) for n in rows.split(",") if n}
+    picked = [case for case in cases if case.number in wanted]
+    if not picked or len(picked) != len(wanted):
+        parser.error(f"--rows: pick from {', '.join(str(c.number) for c in cases)}")
+    return picked
+
+
+def loader_text(duration_s: float, use_wrk: bool) -> str:
+    """The load command as a table's method line gives it."""
+    if use_wrk:
+        return f"wrk -t1 -c50 -d{max(1, round(duration_s))}s --latency --timeout 5s URL"
+    return "the harness's asyncio generator, 50 connections"
 
 
 @dataclass

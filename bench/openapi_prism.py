@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import docfile
 import load
 import peers
-from harness import Bench, Row, Settings
+from harness import Bench, Row, Settings, chosen_rows, loader_text, wrk_chosen
 from peers import Server
 
 CACHE = Path(os.environ.get("APIDOUBLE_BENCH_CACHE", Path.home() / ".cache/apidouble-bench"))
@@ -306,25 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=peers.REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    use_wrk = args.load == "wrk" or (args.load == "auto" and load.have_wrk())
-    if args.load == "wrk" and not load.have_wrk():
-        parser.error("wrk is not installed (make bench installs it)")
-    wanted = {int(n) for n in args.rows.split(",") if n}
-    cases = [case for case in CASES if case.number in wanted]
-    if not cases or len(cases) != len(wanted):
-        parser.error(f"--rows: pick from {', '.join(str(c.number) for c in CASES)}")
+    use_wrk = wrk_chosen(parser, args.load)
+    cases = chosen_rows(parser, args.rows, CASES)
     if args.duration <= 0 or args.rounds < 1 or args.warmup < 0:
         parser.error("--duration > 0, --rounds >= 1, --warmup >= 0")
     settings = Settings(args.duration, args.warmup, args.rounds, 0, 0, 0.0, use_wrk)
     parent = args.run_dir or args.cache
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="run-openapi-prism-", dir=parent))
-    seconds = max(1, round(args.duration))
-    loader = (
-        f"wrk -t1 -c50 -d{seconds}s --latency --timeout 5s URL"
-        if use_wrk
-        else "the harness's asyncio generator, 50 connections"
-    )
+    loader = loader_text(args.duration, use_wrk)
     print(f"openapi vs Prism: files and logs in {folder}; load by {loader}", flush=True)
     bench = Bench(replace(settings, warmup_s=0.0), folder, args.cache)
     pairs: list[Pair] = []

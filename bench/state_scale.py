@@ -38,7 +38,7 @@ import docfile
 import load
 import peers
 import stubsets
-from harness import Bench, Row, Settings
+from harness import Bench, Row, Settings, chosen_rows, loader_text, wrk_chosen
 from peers import Server
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -319,23 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ports", help="take ports from LO-HI instead of the kernel's")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args(argv)
-    use_wrk = args.load == "wrk" or (args.load == "auto" and load.have_wrk())
-    if args.load == "wrk" and not load.have_wrk():
-        parser.error("wrk is not installed (make bench installs it)")
-    wanted = {int(n) for n in args.rows.split(",") if n}
-    cases = [case for case in CASES if case.number in wanted]
-    if not cases or len(cases) != len(wanted):
-        parser.error(f"--rows: pick from {', '.join(str(c.number) for c in CASES)}")
+    use_wrk = wrk_chosen(parser, args.load)
+    cases = chosen_rows(parser, args.rows, CASES)
     settings = Settings(args.duration, args.warmup, args.rounds, 0, 0, 0.0, use_wrk)
     args.cache.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="state-scale-", dir=args.cache))
     (folder / "apidouble-state.yaml").write_text(config())
-    seconds = max(1, round(args.duration))
-    loader = (
-        f"wrk -t1 -c50 -d{seconds}s --latency --timeout 5s URL"
-        if use_wrk
-        else "the harness's asyncio generator, 50 connections"
-    )
+    loader = loader_text(args.duration, use_wrk)
     print(f"apidouble state scale-out: files and logs in {folder}; load by {loader}", flush=True)
     bench = Bench(replace(settings, warmup_s=0.0), folder, args.cache)
     ports = Ports(args.ports)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from apidouble.errors import ConfigError
 from apidouble.importers.postman import ENVIRONMENT_VARIABLE
 from apidouble.plugins import IMPORTERS, unload_plugins
 from tests.test_plugins import Site
+from tests.waiting import wait_for
 
 DATA = Path(__file__).resolve().parent.parent / "importers" / "data_postman"
 SHOP = DATA / "shop.postman_collection.json"
@@ -36,15 +36,6 @@ def _environment(path: Path, tenant: str) -> None:
         if value["key"] == "tenant":
             value["value"] = tenant
     path.write_text(json.dumps(data))
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -86,7 +77,7 @@ def test_hot_reload_watches_an_environment_chosen_in_another_folder(
     with MockServer(shop, watch=True) as mock:
         assert _tenant(mock.url) == "staging-tenant"
         _environment(elsewhere, "edited-tenant")
-        assert _wait_for(lambda: _tenant(mock.url) == "edited-tenant")
+        assert wait_for(lambda: _tenant(mock.url) == "edited-tenant")
 
 
 def test_an_unchanged_collection_and_environment_come_from_the_cache(shop: Path) -> None:
@@ -180,6 +171,6 @@ def test_the_watch_widens_to_a_folder_a_reload_started_reading(site: Site, tmp_p
     with MockServer(config, watch=True) as mock:
         assert httpx.get(mock.url + "/hello").text == "hello"
         config.write_text(json.dumps({"greeting_from": str(later)}))
-        assert _wait_for(lambda: httpx.get(mock.url + "/hello").text == "hi")
+        assert wait_for(lambda: httpx.get(mock.url + "/hello").text == "hi")
         later.write_text("hi again")  # a folder no file of the first load was in
-        assert _wait_for(lambda: httpx.get(mock.url + "/hello").text == "hi again")
+        assert wait_for(lambda: httpx.get(mock.url + "/hello").text == "hi again")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import yaml
 
 from apidouble.errors import ConfigError
 from apidouble.testing import MockServer
+from tests.waiting import wait_for
 
 PET = {
     "type": "object",
@@ -180,15 +180,6 @@ def spec(tmp_path: Path) -> Path:
 def mock(spec: Path) -> Iterator[MockServer]:
     with MockServer(spec, seed=3) as server:
         yield server
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # --- selection -------------------------------------------------------------------------
@@ -486,7 +477,7 @@ def test_hot_reload_follows_an_edit_of_a_referenced_file(tmp_path: Path) -> None
     with MockServer(path, watch=True) as mock:
         assert httpx.get(mock.url + "/p").json() == {"v": 1}
         _write(tmp_path / "pet.yaml", {"type": "object", "example": {"v": 2}})
-        assert _wait_for(lambda: httpx.get(mock.url + "/p").json() == {"v": 2})
+        assert wait_for(lambda: httpx.get(mock.url + "/p").json() == {"v": 2})
 
 
 def test_a_folder_of_a_spec_its_fragments_and_stubs(tmp_path: Path) -> None:

@@ -7,8 +7,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import yaml
 
 from apidouble import MockServer
 from tests.compat.wiremock.peers import available, wiremock
+from tests.waiting import wait_for
 
 BINARY = bytes(range(256)) * 4
 UPSTREAM = {
@@ -183,15 +182,6 @@ def test_recording_into_a_file_that_is_not_a_recording_is_refused(tmp_path: Path
     assert other.read_text() == "just: a mapping\n"  # left as it was
 
 
-def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _record_with(command: list[str]) -> list[tuple[int, bytes]]:
     """Run ``apidouble record`` with ``command``'s flags, send ``REQUESTS``, Ctrl-C it."""
     full = [sys.executable, "-m", "apidouble", "record", *command, "--port", "0"]
@@ -243,7 +233,7 @@ def test_a_second_wiremock_session_adds_a_file_of_what_is_new(
         with MockServer(proxy_to=upstream.url, record_to=str(root)) as first:
             httpx.get(first.url + "/big")
             written = root / "mappings" / "recording-1.json"
-            assert _wait_for(written.exists)  # written once; rewritten below and at the end
+            assert wait_for(written.exists)  # written once; rewritten below and at the end
             httpx.get(first.url + "/users", params={"page": 1})
         with MockServer(proxy_to=upstream.url, record_to=str(root), record_latency=True) as again:
             httpx.get(again.url + "/users", params={"page": 1})  # recorded already
