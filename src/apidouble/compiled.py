@@ -154,6 +154,9 @@ class CompiledStub:
     """Inert and no addon: the engine's short path (decided once, here)."""
     ready: Response | None = field(init=False)
     """Plain, one static response, no latency: the answer is these bytes, every time."""
+    rendered: CompiledResponse | None = field(init=False)
+    """Plain, one templated response, no latency: the answer is that response rendered
+    for the request, with nothing else to decide."""
     needs_body: bool = field(init=False)
     """Whether it matches, or what it answers, may depend on the request body (or on
     state): a body condition, a schema to validate, a template, a hook, a scenario. A
@@ -163,10 +166,12 @@ class CompiledStub:
     def __post_init__(self) -> None:
         self.inert = self.trouble.inert and self.validator is None
         self.plain = self.inert and self.hooks is None
-        self.ready = None
+        self.ready = self.rendered = None
         only = self.picker.only
         if self.plain and self.latency is None and only is not None and only.latency is None:
             self.ready = only.static
+            if only.static is None and only.proxy is None:
+                self.rendered = only
         stub = self.stub
         self.needs_body = (
             bool(stub.pattern.body)
@@ -243,6 +248,8 @@ class CompiledConfig:
     """Something looks at every request before routing (server-wide CORS or rate limit,
     a stub's CORS, an addon's server-wide hooks): ``Engine.handle`` leaves its short
     path. Decided by ``compile_config``."""
+    plain_server: bool = True
+    """``server.plain`` as it stood when compiled: read per request, decided once."""
 
 
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
@@ -532,4 +539,5 @@ def compile_config(
         detour=(
             server_trouble.active or any_cors or (bound is not None and bound.server is not None)
         ),
+        plain_server=server_trouble.plain,
     )

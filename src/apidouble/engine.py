@@ -80,19 +80,24 @@ class Engine:
             if addons is not None and addons.server is not None:
                 return run_request(self, config, request, event)
             return self._handle_with_server_trouble(config, request, event)
-        server = config.server
         found = config.router.find(request)
         stub = found.stub
         if stub is None:
             return self._unmatched(config, request, found, event, None, [])
         event.stub = stub
         compiled = config.stubs[stub.id]
-        if server.plain:
+        if config.plain_server:
             ready = compiled.ready
             if ready is not None:  # a static stub: the ready bytes, nothing to decide
                 event.status = ready.status
                 event.response = ready
                 return Respond(ready, 0.0, event)
+            rendered = compiled.rendered
+            if rendered is not None:  # a templated one: render, nothing else to decide
+                response = self._render(config, rendered, compiled, request, found.params, None)
+                event.status = response.status
+                event.response = response
+                return Respond(response, 0.0, event)
             if compiled.plain:
                 return self._respond_plainly(config, compiled, request, found.params, event)
         return self._respond(config, compiled, request, found.params, event, [], None)

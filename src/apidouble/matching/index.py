@@ -94,11 +94,28 @@ class Table:
         return [bucket for key in _prefixes(path) if (bucket := prefixed.get(key))]
 
     def templates(self, path: str) -> tuple[Entry, ...]:
-        """The non-literal candidates for a (decoded) path, in rank order."""
-        buckets = self._buckets(path)
-        if len(buckets) == 1:
-            return buckets[0]
-        return merge(buckets)
+        """The non-literal candidates for a (decoded) path, in rank order: ``_buckets``
+        walked inline (it runs on every request for a templated path), and the usual
+        single bucket returned as it is."""
+        prefixed = self.prefixed
+        found = prefixed.get("")
+        more: list[tuple[Entry, ...]] | None = None
+        index = path.find("/", 1)
+        while True:
+            bucket = prefixed.get(path if index < 0 else path[:index])
+            if bucket:
+                if not found:
+                    found = bucket
+                elif more is None:
+                    more = [found, bucket]
+                else:
+                    more.append(bucket)
+            if index < 0:
+                break
+            index = path.find("/", index + 1)
+        if more is not None:
+            return merge(more)
+        return found or ()
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
         """Every candidate for a decoded path, in rank order; test each before use."""

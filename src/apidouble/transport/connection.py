@@ -55,7 +55,7 @@ class Connection(asyncio.Protocol):
         _lost _peer_eof _fresh _read_paused _write_paused _continue_pending _cur_keep
         _cur_bodyless _cur_v11 _started _delayed _delayed_outcome _deadline _body_size
         _seen_body _cancel_pacing _leftover _held _pump _drain_waiter _upload _relaying
-        _upload_paused""".split()
+        _upload_paused _outgoing""".split()
     )
 
     def __init__(self, state: ServeState) -> None:
@@ -75,6 +75,10 @@ class Connection(asyncio.Protocol):
         self._cancel_pacing: Callable[[], None] | None = None
         self._leftover: bytes | None = None
         """Set while the request being served asked to upgrade: the bytes after its head."""
+        self._outgoing: list[bytes] | None = None
+        """Answers written this turn of the loop, not yet on the transport (``send``):
+        anything else that touches the transport calls ``release`` first, so bytes
+        leave in the order they were written."""
         self._pump: asyncio.Task[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._upload: Upload | None = None
@@ -177,10 +181,23 @@ class Connection(asyncio.Protocol):
         # bytes arrive, so the exchange must be recorded before they leave.
         self._report(outcome)
         bodyless = self._cur_bodyless or status == 204 or status == 304 or status < 200
+        if bodyless:
+            self.send(response.head + end)
+        elif not outcome.pacing and len(response.body) < _BIG_BODY:
+            self.send(b"".join((response.head, end, response.body)))
+        else:
+            self._write_now(outcome, response, end, keep)
+            return
+        self._after_write(keep)
+
+    def _write_now(self, outcome: Respond, response: Response, end: bytes, keep: bool) -> None:
+        """A paced or large body: straight to the transport, after what it holds."""
+        self.release()
+        transport = self.transport
+        if transport is None:
+            return
         try:
-            if bodyless:
-                transport.write(response.head + end)
-            elif outcome.pacing:
+            if outcome.pacing:
                 self._cancel_pacing = send_paced(
                     transport,
                     self._loop,
@@ -190,13 +207,33 @@ class Connection(asyncio.Protocol):
                     lambda: self._after_write(keep),
                 )
                 return
-            elif len(response.body) < _BIG_BODY:
-                transport.write(b"".join((response.head, end, response.body)))
-            else:
-                transport.writelines((response.head + end, response.body))
+            transport.writelines((response.head + end, response.body))
         except RuntimeError:  # uvloop: the peer reset and the handle closed just now
             return
         self._after_write(keep)
+
+    def send(self, data: bytes) -> None:
+        """Write ``data`` at the end of this turn of the loop (``ServeState.hold``)."""
+        outgoing = self._outgoing
+        if outgoing is None:
+            self._outgoing = [data]
+            self._state.hold(self)
+        else:
+            outgoing.append(data)
+
+    def release(self) -> None:
+        """Put what ``send`` holds on the transport now."""
+        outgoing = self._outgoing
+        if outgoing is None:
+            return
+        self._outgoing = None
+        transport = self.transport
+        if transport is None or self._lost:
+            return
+        try:
+            transport.write(outgoing[0] if len(outgoing) == 1 else b"".join(outgoing))
+        except RuntimeError:  # uvloop: the peer reset and the handle closed just now
+            pass
 
     def _write_streamed(
         self, outcome: Respond, stream: AsyncIterator[bytes], transport: asyncio.Transport
@@ -211,6 +248,7 @@ class Connection(asyncio.Protocol):
         end = (END_KEEP if v11 else END_KEEP_10) if keep else END_CLOSE
         framing = CHUNKED if v11 and not (status == 204 or status == 304 or status < 200) else b""
         self._report(outcome)
+        self.release()
         try:
             transport.write(outcome.response.head + framing + end)
         except RuntimeError:  # uvloop: the peer reset and the handle closed just now
@@ -289,6 +327,7 @@ class Connection(asyncio.Protocol):
             return
         self._no_more = True
         self._queue.clear()
+        self.release()
         transport.pause_reading()
         try:
             self._delayed = carry_out_fault(outcome.plan, transport, self._loop)
@@ -357,6 +396,7 @@ class Connection(asyncio.Protocol):
         self._seen_body = self._body_size
         if self._continue_pending and self.transport is not None:
             self._continue_pending = False
+            self.release()
             self.transport.write(CONTINUE)
         self._flow()
 
@@ -388,6 +428,7 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None or self._closing:
             return
+        self.release()
         transport.write(b"".join((response.head, END_CLOSE, response.body)))
         self._close_after_write()
 
@@ -401,6 +442,7 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
+        self.release()
         if self._read_paused or self._held:
             self._read_paused = self._held = False
             transport.resume_reading()
@@ -413,9 +455,11 @@ class Connection(asyncio.Protocol):
         """Server is stopping: close now unless a response is in flight."""
         if not self._busy and self.transport is not None:
             self._closing = self._no_more = True
+            self.release()
             self.transport.close()
 
     def abort(self) -> None:
+        self._outgoing = None
         if self.transport is not None:
             self.transport.abort()
 

@@ -277,10 +277,7 @@ class HttpProtocol(Connection):
             express.served(route, head, self._client, clock() - started, query)
         except Exception:
             _log.exception("served() hook failed")
-        try:
-            transport.write(route.wire)
-        except RuntimeError:  # uvloop: the peer reset and the handle closed just now
-            return True
+        self.send(route.wire)
         self._seen_body = self._body_size
         return True
 
@@ -331,6 +328,7 @@ class HttpProtocol(Connection):
         if self._lost or transport is None:
             return
         self._leftover = None
+        self.release()
         try:
             protocol = outcome.handler.take_over(transport, outcome.request, leftover)
         except Exception:
@@ -422,6 +420,7 @@ class HttpProtocol(Connection):
             if self._busy:
                 self._continue_pending = True
             elif self.transport is not None:
+                self.release()
                 self.transport.write(CONTINUE)
 
     def _large_body(self) -> bool:
@@ -485,6 +484,7 @@ class HttpProtocol(Connection):
         transport = self.transport
         if upload is not None and not upload.received and transport is not None:
             if not self._closing and not self._lost:
+                self.release()
                 transport.write(CONTINUE)
 
     def on_body(self, body: bytes) -> None:
@@ -571,6 +571,7 @@ class HttpProtocol(Connection):
             self.transport.abort()
         elif self._pstate == _IDLE and not self._fresh:
             self._closing = self._no_more = True
+            self.release()
             self.transport.close()
         else:
             self._reject(REQUEST_TIMEOUT)
