@@ -47,6 +47,8 @@ class Formats:
     """Specs answer in Prism's ``--errors`` mode (``--openapi-errors``)."""
     openapi_cors: bool = True
     """Specs send Prism's CORS headers (off with ``--no-cors``)."""
+    openapi_validate_responses: bool = False
+    """Specs check proxied answers (``--validate-responses``)."""
 
 
 DEFAULT_FORMATS = Formats()
@@ -178,6 +180,7 @@ class Composer:
                 validate=source.validate is not False,
                 seed=seed,
                 alone=alone,
+                validate_responses=formats.openapi_validate_responses,
             )
             key = (source.path, options)
             built = self._specs.get(key)

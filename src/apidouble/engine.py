@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from bisect import bisect_left
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import serving_trouble as trouble
@@ -294,7 +294,7 @@ class Engine:
             delay = _delay(chosen, compiled, rng)
             if decision is not None:
                 event.decision = decision.as_dict()
-            return _forward(chosen.proxy, request, delay, event)
+            return _forward(chosen.proxy, request, delay, event, _inspection(config, request))
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -322,9 +322,8 @@ class Engine:
         response = chosen.static
         if response is None:
             if chosen.proxy is not None:
-                return _forward(
-                    chosen.proxy, request, _delay(chosen, compiled, config.env.random), event
-                )
+                delay = _delay(chosen, compiled, config.env.random)
+                return _forward(chosen.proxy, request, delay, event, _inspection(config, request))
             response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
@@ -442,14 +441,22 @@ class Engine:
             event.notes = (*event.notes, "json-server resource")
             return self._beside_stubs(config, request, event, decision, extra, answered)
         specs = config.specs
-        if (
+        fallback = self.fallback
+        if specs is not None and fallback is not None and specs.validating:
+            screened = specs.screen(request)  # a validation proxy: the spec's own go upstream
+            if isinstance(screened, Response):
+                event.notes = (*event.notes, "openapi")
+                return self._beside_stubs(config, request, event, decision, extra, screened)
+            if screened is not None:
+                return _forward(fallback, request, 0.0, event, screened)
+        elif (
             specs is not None
-            and (answered := specs.answer(request, last=self.fallback is None)) is not None
+            and (answered := specs.answer(request, last=fallback is None)) is not None
         ):
             event.notes = (*event.notes, "openapi")
             return self._beside_stubs(config, request, event, decision, extra, answered)
-        if self.fallback is not None:  # --proxy-to: what no stub takes goes upstream
-            return _forward(self.fallback, request, 0.0, event)
+        if fallback is not None:  # --proxy-to: what no stub takes goes upstream
+            return _forward(fallback, request, 0.0, event)
         documents = config.documents
         if documents is not None and (served := documents.answer(request)) is not None:
             if isinstance(served, Response):
@@ -599,13 +606,26 @@ def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:
 
 
 def _forward(
-    proxy: tuple[str, dict[str, Any]], request: Request, delay: float, event: ServeEvent
+    proxy: tuple[str, dict[str, Any]],
+    request: Request,
+    delay: float,
+    event: ServeEvent,
+    check: Callable[[Respond], Respond] | None = None,
 ) -> Forward:
-    """Send the request on (the transport's forwarder answers after ``delay``)."""
+    """Send the request on (the transport's forwarder answers after ``delay``), with
+    ``check`` to look at the answer first (``Forward.check``)."""
     upstream, options = proxy
     event.delay_s = delay
     event.notes = (*event.notes, f"proxied to {upstream}")
-    return Forward(upstream, request, delay, event, options)
+    return Forward(upstream, request, delay, event, options, check=check)
+
+
+def _inspection(config: CompiledConfig, request: Request) -> Callable[[Respond], Respond] | None:
+    """``--validate-responses``: the check of a stub-proxied answer, when a spec owns it."""
+    specs = config.specs
+    if specs is None or not specs.validating:
+        return None
+    return specs.inspection(request)
 
 
 def _delay(chosen: CompiledResponse, compiled: CompiledStub, rng: random.Random) -> float:

@@ -66,6 +66,7 @@ class Counters:
         "failures",
         "faults",
         "rate_limited",
+        "drift",
         "reloads",
         "reload_errors",
     )
@@ -84,6 +85,9 @@ class Counters:
         self.failures: dict[str, int] = {}
         self.faults: dict[tuple[str, str], int] = {}
         self.rate_limited: dict[str, int] = {}
+        self.drift: dict[str, int] = {}
+        """Proxied answers that departed from their spec operation (``--validate-responses``),
+        by operation."""
         self.reloads = 0
         """Reloads attempted (by request or on a file change), failed ones included."""
         self.reload_errors = 0
@@ -108,6 +112,10 @@ class Counters:
         rate = decision.get("rate_limit")
         if rate is not None and not rate.get("allowed", True):
             self.rate_limited[label] = self.rate_limited.get(label, 0) + 1
+        drift = decision.get("drift")
+        if drift is not None:
+            operation = str(drift.get("operation", ""))
+            self.drift[operation] = self.drift.get(operation, 0) + 1
 
     def reloaded(self, failed: bool) -> None:
         """One reload finished (the reloader's report)."""

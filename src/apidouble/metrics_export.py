@@ -76,6 +76,14 @@ class ServerCollector:
             "Requests refused by a rate limit (the stub's or the server's), by stub.",
             counters.rate_limited,
         )
+        drift = CounterMetricFamily(
+            "apidouble_openapi_drift",
+            "Proxied answers that did not fit their spec operation, by operation.",
+            labels=["operation"],
+        )
+        for operation, value in sorted(counters.drift.copy().items()):
+            drift.add_metric([operation], value)
+        yield drift
         yield from self._journal()
         yield CounterMetricFamily(
             "apidouble_reloads",

@@ -94,6 +94,12 @@ class Options:
         "Prism's --errors for OpenAPI specs: 500 for an answer that does not fit its schema,"
         " Prism's 404/405 for requests outside the spec even beside native stubs",
     )
+    validate_responses: bool = _opt(
+        False,
+        "check proxied answers against the OpenAPI specs (drift in the journal, the metrics"
+        " and sl-violations); with --proxy-to the specs' own requests go upstream too,"
+        " as through Prism's validation proxy",
+    )
     cors: bool = _opt(
         True, "send no CORS headers from OpenAPI specs (on by default, as in Prism)", "--no-cors"
     )

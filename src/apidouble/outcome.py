@@ -15,7 +15,7 @@ out, never a runtime 500.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
@@ -124,6 +124,9 @@ class Forward:
     event: ServeEvent | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     response: Response = field(default_factory=lambda: NO_RESPONSE)
+    check: Callable[[Respond], Respond] | None = None
+    """A last look at the upstream's answer before it is sent (``--validate-responses``
+    checks it against the spec: ``openapi.drift``)."""
 
 
 @dataclass(slots=True)

@@ -96,6 +96,7 @@ class Runtime:
             options.openapi_dynamic,
             options.openapi_errors,
             options.cors,
+            options.validate_responses,
         )
         self.callbacks = CallbackSender(CallbackLog())
         """Sends the stubs' callbacks, off the request path; its log is the admin's."""

@@ -193,6 +193,21 @@ def test_the_lowest_2xx_answers_with_its_first_example_and_headers(mock: MockSer
     assert got.headers["x-rate"] == "7"
 
 
+def test_the_kept_plain_answer_is_only_for_requests_asking_nothing(mock: MockServer) -> None:
+    """The answer to a request with no Prefer, Accept or Origin is built once and kept:
+    a request asking for something in particular must never get it."""
+    first = httpx.get(mock.url + "/pets")
+    again = httpx.get(mock.url + "/pets", headers={"Accept": "*/*"})
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert httpx.get(mock.url + "/pets", headers={"Prefer": "code=404"}).status_code == 404
+    assert httpx.get(mock.url + "/pets?__example=none").json() == []
+    told = httpx.get(mock.url + "/pets", headers={"Origin": "http://a.test"})
+    assert told.headers["access-control-allow-origin"] == "http://a.test"
+    refused = httpx.get(mock.url + "/pets", headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert httpx.get(mock.url + "/pets").content == first.content
+
+
 def test_prefer_and_query_fallbacks_choose_code_and_example(mock: MockServer) -> None:
     assert httpx.get(mock.url + "/pets", headers={"Prefer": "code=404"}).json() == {"error": "gone"}
     assert httpx.get(mock.url + "/pets?__code=404").status_code == 404

@@ -20,6 +20,7 @@ from apidouble.outcome import Response
 
 from . import problems
 from .cors import ANY_ORIGIN, cors_headers, is_preflight, preflight
+from .drift import DriftCheck, Inspection, violations_problem
 from .generate import GenerationError, generate
 from .model import NO_EXAMPLE, MediaType, Operation, ResponseSpec, Spec
 from .negotiate import (
@@ -73,6 +74,9 @@ class SpecOptions:
     alone: bool = True
     """The config is specs alone: a request outside them gets Prism's 404/405, not the
     near-miss report of the (absent) stubs."""
+    validate_responses: bool = False
+    """Check proxied answers against the spec (``--validate-responses``); with
+    ``--proxy-to``, the spec's own requests go upstream too: Prism's validation proxy."""
 
 
 @dataclass(slots=True)
@@ -85,6 +89,10 @@ class _Target:
     """Validated, and takes no body: a request with one is refused (415), as Prism does."""
     static: dict[tuple[int, int, str, str | None], Response] = field(default_factory=dict)
     """Static answers by (response index, status, media type, example name)."""
+    drift: DriftCheck | None = None
+    """The check of upstream answers, made on the first one (``--validate-responses``)."""
+    plain: Response | None = None
+    """The answer to a request asking for nothing in particular (``SpecServer._plain``)."""
 
 
 class SpecServer:
@@ -151,12 +159,32 @@ class SpecServer:
             verdict = validate_request(target.checks, parts)
             if not verdict.ok:
                 return self._finish(request, self._invalid(request, target, verdict))
+        if verdict is None or not verdict.violations:
+            plain = self._plain(request, target)
+            if plain is not None:
+                return plain
         response = self._valid(request, target)
         if verdict is not None and verdict.violations:
             header = problems.violations_header(verdict)  # warnings only: deprecations
             if header is not None:
                 response = response.with_headers([("sl-violations", header)])
         return self._finish(request, response)
+
+    def _plain(self, request: Request, target: _Target) -> Response | None:
+        """The answer to a valid request that asks for nothing in particular (no
+        ``Prefer``, no ``__`` query fallback, no ``Accept`` but ``*/*``, no ``Origin``):
+        the same every time unless generated, so built once per operation and kept."""
+        if self.options.dynamic or "__" in request.query_string:
+            return None
+        accept = request.header("accept")
+        if accept is not None and accept != "*/*":
+            return None
+        if request.header("prefer") is not None or request.header("origin") is not None:
+            return None
+        found = target.plain
+        if found is None:
+            found = target.plain = self._finish(request, self._valid(request, target))
+        return found
 
     def _finish(self, request: Request, response: Response) -> Response:
         if not self.options.cors:
@@ -246,6 +274,40 @@ class SpecServer:
             dynamic = False
         return self._build(target, response, status, media, wants.example, dynamic)
 
+    # --- the validation proxy -------------------------------------------------------------
+
+    def inspection(self, request: Request) -> Inspection | None:
+        """How to check the upstream's answer to ``request`` (a stub's proxy decided to
+        forward it); None when no operation of the spec owns it."""
+        target = self._routes.find(request.path, request.method)[1]
+        if target is None:
+            return None
+        return Inspection(self._drift_check(target), errors=self.options.errors)
+
+    def screen(self, request: Request) -> Response | Inspection | None:
+        """``--validate-responses`` with ``--proxy-to``: a request the spec owns is checked
+        and then forwarded (the ``Inspection`` of its answer), its violations reported
+        with the answer; under ``--errors`` an invalid one is answered here instead, as
+        when mocking. A CORS preflight is answered here. None: not the spec's."""
+        if self.options.cors and request.method == "OPTIONS" and is_preflight(request):
+            return preflight(request) if self.owns(request.path) else None
+        _known, target, params = self._routes.find(request.path, request.method)
+        if target is None:
+            return None
+        warnings: tuple[dict[str, Any], ...] = ()
+        if target.checks is not None:
+            verdict = validate_request(target.checks, RequestParts.from_request(request, params))
+            if not verdict.ok and self.options.errors:
+                return self._finish(request, self._invalid(request, target, verdict))
+            warnings = _violation_items(verdict)
+        return Inspection(self._drift_check(target), warnings, self.options.errors)
+
+    def _drift_check(self, target: _Target) -> DriftCheck:
+        check = target.drift
+        if check is None:
+            check = target.drift = DriftCheck(target.operation, self.spec.dialect)
+        return check
+
     # --- one answer ---------------------------------------------------------------------
 
     def _build(
@@ -332,6 +394,15 @@ class SpecServer:
         return generate(schema, rng=self.rng, dialect=self.spec.dialect, name=name)
 
 
+def _violation_items(verdict: Validation) -> tuple[dict[str, Any], ...]:
+    """The request's violations as ``sl-violations`` lists them (``problems``)."""
+    items = [v.as_json("request", bare=True) for v in verdict.violations]
+    if not verdict.security.granted:
+        denied = {"location": ["request"], "severity": "Error", "code": 401}
+        items.insert(0, {**denied, "message": "Invalid security scheme used"})
+    return tuple(items)
+
+
 def _not_found(detail: str) -> Response:
     return Response.build(
         *problems.problem("NOT_FOUND", "The server cannot find the requested content", 404, detail)
@@ -369,25 +440,37 @@ def _response_violations(failures: Sequence[SchemaFailure]) -> Response:
         }
         for f in failures
     ]
-    return Response.build(
-        *problems.problem(
-            "VIOLATIONS",
-            "Request/Response not valid",
-            500,
-            "Your request/response is not valid and the --errors flag is set, so Prism is"
-            " generating this error for you.",
-            {"validation": found},
-        )
-    )
+    return Response.build(*violations_problem(found))
 
 
 class SpecSet:
     """The specs of one config, asked in order."""
 
-    __slots__ = ("servers",)
+    __slots__ = ("servers", "validating")
 
     def __init__(self, servers: Iterable[SpecServer]) -> None:
         self.servers = tuple(servers)
+        self.validating = any(s.options.validate_responses for s in self.servers)
+        """Some spec checks proxied answers (``--validate-responses``)."""
+
+    def inspection(self, request: Request) -> Inspection | None:
+        """The check of the upstream's answer to ``request`` by the first validating spec
+        that owns it (``SpecServer.inspection``)."""
+        for server in self.servers:
+            if server.options.validate_responses:
+                found = server.inspection(request)
+                if found is not None:
+                    return found
+        return None
+
+    def screen(self, request: Request) -> Response | Inspection | None:
+        """``SpecServer.screen`` of the first validating spec with an opinion."""
+        for server in self.servers:
+            if server.options.validate_responses:
+                found = server.screen(request)
+                if found is not None:
+                    return found
+        return None
 
     def answer(self, request: Request, *, last: bool = True) -> Response | None:
         """The answer of the spec that owns the path; else Prism's 404/405 from the first

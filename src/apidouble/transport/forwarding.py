@@ -47,6 +47,12 @@ async def relay(
                 respond = bad_gateway(outcome, "the forwarder gave no response")
             elif respond.event is None:
                 respond.event = outcome.event
+    check = outcome.check
+    if check is not None and respond.stream is None:
+        try:
+            respond = check(respond)
+        except Exception:
+            _log.exception("checking the answer of %s failed", outcome.upstream)
     event = respond.event
     if event is not None:
         event.status = respond.response.status
