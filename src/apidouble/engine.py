@@ -295,6 +295,14 @@ class Engine:
             if decision is not None:
                 event.decision = decision.as_dict()
             return _forward(chosen.proxy, request, delay, event, _inspection(config, request))
+        if chosen.sse is not None:
+            delay = _delay(chosen, compiled, rng)
+            if decision is not None and (chosen.latency or compiled.latency):
+                decision.latency_s = delay
+            stream = _event_stream(chosen, request, params)
+            respond = self._finish(stream.response, delay, event, decision, cors, request, extra)
+            respond.stream = stream.stream
+            return respond
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -324,6 +332,11 @@ class Engine:
             if chosen.proxy is not None:
                 delay = _delay(chosen, compiled, config.env.random)
                 return _forward(chosen.proxy, request, delay, event, _inspection(config, request))
+            if chosen.sse is not None:
+                delay = _delay(chosen, compiled, config.env.random)
+                event.delay_s = delay
+                stream = _event_stream(chosen, request, params)
+                return self._sent(Respond(stream.response, delay, event, stream=stream.stream))
             response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
@@ -618,6 +631,12 @@ def _forward(
     event.delay_s = delay
     event.notes = (*event.notes, f"proxied to {upstream}")
     return Forward(upstream, request, delay, event, options, check=check)
+
+
+def _event_stream(chosen: CompiledResponse, request: Request, params: dict[str, str]) -> Respond:
+    """The head and the event stream of an ``sse:`` response (``realtime.sse``)."""
+    assert chosen.sse is not None and chosen.sse_head is not None
+    return Respond(chosen.sse_head, stream=chosen.sse.stream(request, params))
 
 
 def _inspection(config: CompiledConfig, request: Request) -> Callable[[Respond], Respond] | None:

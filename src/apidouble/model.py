@@ -359,6 +359,33 @@ recordings and imports never replay them)."""
 
 
 @dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One Server-Sent Event as written: every text field may be a template; ``data``
+    that is not a string is sent as JSON. ``delay_ms`` is the wait before it."""
+
+    data: Any = None
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+    comment: str | None = None
+    delay_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SseSpec:
+    """An event stream (``sse:``): ``events`` played ``repeat`` times (None: until the
+    client leaves), ``every_ms`` apart unless an event gives its own ``delay_ms``."""
+
+    events: tuple[SseEvent, ...]
+    repeat: int | None = 1
+    every_ms: float = 0.0
+    keepalive_ms: float | None = None
+    """While waiting longer than this, send a ``: keep-alive`` comment every so often."""
+    drop_after: int | None = None
+    """Cut the connection (no clean end) after this many events: a mid-stream fault."""
+
+
+@dataclass(frozen=True, slots=True)
 class ProxySpec:
     """Answer by forwarding to a real API: ``to`` is its base URL; the request's path (less
     ``strip_prefix``) and query follow it."""
@@ -418,6 +445,8 @@ class ResponseSpec:
     """Add a ``content-type`` implied by the body when none is given (WireMock adds none)."""
     proxy: ProxySpec | None = None
     """Forward the request instead of answering it (the rest of the spec is unused)."""
+    sse: SseSpec | None = None
+    """Answer with an event stream (``text/event-stream``) instead of a body."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

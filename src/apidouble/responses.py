@@ -20,6 +20,7 @@ from typing import Any
 from .behaviours.latency import LatencyModel
 from .model import Request, ResponseSpec
 from .outcome import Response
+from .realtime.sse import EVENT_STREAM_HEADERS, CompiledSse
 from .templating import (
     RENDER_ERRORS,
     JsonBody,
@@ -145,6 +146,8 @@ class CompiledResponse:
         "_context",
         "_reason",
         "proxy",
+        "sse",
+        "sse_head",
     )
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
@@ -216,6 +219,21 @@ class CompiledResponse:
         if spec.proxy is not None:
             self.proxy = (spec.proxy.to, spec.proxy.options())
             self.static = None  # never the ready-bytes path: the answer comes from upstream
+        self.sse: CompiledSse | None = None
+        """The event stream this response answers with instead of a body, and its head."""
+        self.sse_head: Response | None = None
+        if spec.sse is not None:
+            if not isinstance(spec.status, int) or any(is_template(v) for _, v in headers):
+                raise ValueError(
+                    "sse: the status and headers leave before the first event: they cannot"
+                    " be templates (the events can)"
+                )
+            self.sse = CompiledSse(env, spec.sse)
+            given = [(n, v) for n, v in spec.headers if n.lower() != "content-type"]
+            self.sse_head = Response.build_streamed(
+                spec.status, [*EVENT_STREAM_HEADERS, *given], spec.reason
+            )
+            self.static = None  # never the ready-bytes path: the body is the stream
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:
         """The response for one request; raises ``TemplateRenderError`` on a bad template."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -190,3 +191,17 @@ def test_fault_rate_limit_cache_and_cors(client: httpx.Client) -> None:
     )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "*"
+
+
+def test_an_openai_style_token_stream(client: httpx.Client) -> None:
+    origin = {"Origin": "http://app.test"}
+    with client.stream(
+        "POST", "/v1/chat/completions", json={"stream": True}, headers=origin
+    ) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert "access-control-allow-origin" in answer.headers  # the server's CORS
+        data = [line[6:] for line in answer.iter_lines() if line.startswith("data: ")]
+    assert data[-1] == "[DONE]"
+    chunks = [json.loads(item) for item in data[:-1]]
+    assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == "Hello from apidouble"
+    assert re.fullmatch(r"chatcmpl-[0-9a-f-]{36}", chunks[0]["id"])

@@ -430,6 +430,7 @@ class Document:
             templating=templating,
             infer_type=self.compat != "wiremock",
             proxy=proxy,
+            sse=keys.sse.spec() if keys.sse is not None else None,
         )
 
     def _proxy(self, given: Proxy | str, ptr: str) -> ProxySpec | None:

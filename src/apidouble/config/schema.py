@@ -30,6 +30,7 @@ from apidouble.config.fields import (
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
 from apidouble.config.matchers import BodyMatcher, Match, ValueMatcher
 from apidouble.config.positions import Lines, line_of
+from apidouble.config.realtime import Sse
 from apidouble.config.trouble import (
     Cache,
     CacheServer,
@@ -128,6 +129,9 @@ class ResponseKeys(ConfigModel):
         description="Forward the request to a real API instead (its base URL, or"
         " {to, strip_prefix, add_headers, remove_headers, timeout_ms, verify}).",
     )
+    sse: Sse | None = Field(
+        None, description="Answer with a Server-Sent Events stream instead of a body."
+    )
     content_type: str | None = Field(None, description="Shorthand for a Content-Type header.")
     status_message: str | None = Field(
         None, description="The status line's reason phrase (default: the standard one)."
@@ -141,7 +145,7 @@ class ResponseKeys(ConfigModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:
-        keys = ("response", "response_file", "response_base64", "responses", "proxy")
+        keys = ("response", "response_file", "response_base64", "responses", "proxy", "sse")
         names = [n for n in keys if n in type(self).model_fields]
         if len(bodies := self.given(*names)) > 1:
             raise ValueError(f"use only one of {', '.join(names)} (got {', '.join(bodies)})")

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from apidouble.config.positions import child
+from apidouble.realtime.sse import EVENT_NAMES
 from apidouble.templating import check_template, is_template
+from apidouble.templating.valuetemplates import compile_value
 
 Found = list[tuple[str, str]]
 """(JSON pointer, message) per template that does not compile."""
@@ -19,8 +21,8 @@ Found = list[tuple[str, str]]
 
 def template_problems(raw: Any, ptr: str) -> Found:
     """The templates of one endpoint (as written, valid or not) that do not compile:
-    status, headers, content_type, response and response_file, in the endpoint, in each
-    of its ``responses`` and in its ``failure``.
+    status, headers, content_type, response, response_file and the ``sse`` events'
+    fields, in the endpoint, in each of its ``responses`` and in its ``failure``.
 
     Raw data, not the validated model, so an endpoint with a mistake elsewhere still has
     its templates checked in the same round; values of the wrong type are left to the
@@ -53,12 +55,32 @@ def _response(raw: Any, ptr: str, found: Found) -> None:
         if isinstance(value, str) and is_template(value):
             _check(value, False, child(ptr, key), found)
     if "response" in raw:
-        body = raw["response"]
-        if isinstance(body, str):
-            if is_template(body):
-                _check(body, False, child(ptr, "response"), found)
-        else:
-            _json_leaves(body, child(ptr, "response"), found)
+        _body(raw["response"], child(ptr, "response"), found)
+    sse = raw.get("sse")
+    events = sse.get("events") if isinstance(sse, dict) else None
+    if isinstance(events, list):
+        for index, event in enumerate(events):
+            if isinstance(event, dict):
+                _sse_event(event, child(child(child(ptr, "sse"), "events"), index), found)
+
+
+def _sse_event(event: dict[str, Any], ptr: str, found: Found) -> None:
+    """An event's fields, which also read ``index`` (``realtime.sse``)."""
+    for key in ("event", "id", "comment", "data"):
+        if key in event:
+            try:
+                compile_value(event[key], key, EVENT_NAMES)
+            except ValueError as exc:
+                found.append((child(ptr, key), str(exc).removeprefix(f"{key}: ")))
+
+
+def _body(body: Any, ptr: str, found: Found) -> None:
+    """A body (or an event's data): a text template, or a JSON value with typed leaves."""
+    if isinstance(body, str):
+        if is_template(body):
+            _check(body, False, ptr, found)
+    else:
+        _json_leaves(body, ptr, found)
 
 
 def _json_leaves(value: Any, ptr: str, found: Found) -> None:

@@ -1,0 +1,1 @@
+"""Realtime answers: Server-Sent Events streams (``sse``); WebSocket sessions join them."""
