@@ -33,6 +33,11 @@ ENDPOINTS: list[dict[str, Any]] = [
     {"path": "/i", "addons": ["signer"], "response": "ok",
      "callbacks": [{"url": "http://127.0.0.1:9/{{ request.path }}", "body": {"a": 1},
                     "delay_ms": 5, "retries": 1}]},
+    {"path": "/sse", "sse": {"repeat": "forever", "every_ms": 5, "keepalive_ms": 100,
+                             "drop_after": 3, "events": [{"id": "{{ index }}", "data": {"a": 1}},
+                                                         {"comment": "c", "delay_ms": 2}]}},
+    {"path": "/ws/{room}", "websocket": {"broadcast": True, "on_message": [{"echo": True}]}},
+    {"path": "/up", "proxy": {"to": "http://127.0.0.1:9", "strip_prefix": "/up"}},
 ]  # fmt: skip
 
 

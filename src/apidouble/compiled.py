@@ -170,7 +170,8 @@ class CompiledStub:
         only = self.picker.only
         if self.plain and self.latency is None and only is not None and only.latency is None:
             self.ready = only.static
-            if only.static is None and only.proxy is None and only.sse is None:
+            streamed = only.sse is not None or only.websocket is not None
+            if only.static is None and only.proxy is None and not streamed:
                 self.rendered = only
         stub = self.stub
         self.needs_body = (

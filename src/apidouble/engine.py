@@ -32,7 +32,9 @@ from .matching.router import RouteMatch
 from .metrics import BUCKETS, Counters
 from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
-from .outcome import Fail, Forward, Outcome, Respond, Response
+from .outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
+from .realtime.websocket import Hub, WebSocketUpgrade
+from .realtime.ws_rules import WebSocketRoute
 from .responses import CompiledResponse, json_response
 from .state.scenarios import Scenarios
 from .templating import TemplateRenderError
@@ -60,6 +62,8 @@ class Engine:
         """Per-exchange counts for the metrics, across every installed config."""
         self.fallback: tuple[str, dict[str, Any]] | None = None
         """``--proxy-to``: (upstream, options) for requests no stub matches."""
+        self.websockets = Hub(config.clock)
+        """Every open WebSocket session, across installed configs (a reload keeps them)."""
         self.express = ExpressLane(self.journal, self.counters)
         """Static stubs the transport answers itself (see ``express``)."""
         self.express.install(config)
@@ -295,6 +299,10 @@ class Engine:
             if decision is not None:
                 event.decision = decision.as_dict()
             return _forward(chosen.proxy, request, delay, event, _inspection(config, request))
+        if chosen.websocket is not None:
+            if decision is not None:
+                event.decision = decision.as_dict()
+            return self._upgrade(chosen.websocket, request, params, event)
         if chosen.sse is not None:
             delay = _delay(chosen, compiled, rng)
             if decision is not None and (chosen.latency or compiled.latency):
@@ -324,7 +332,7 @@ class Engine:
         request: Request,
         params: dict[str, str],
         event: ServeEvent,
-    ) -> Respond | Forward:
+    ) -> Respond | Forward | Upgrade:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
         chosen = compiled.picker.pick(request)
         response = chosen.static
@@ -337,12 +345,25 @@ class Engine:
                 event.delay_s = delay
                 stream = _event_stream(chosen, request, params)
                 return self._sent(Respond(stream.response, delay, event, stream=stream.stream))
+            if chosen.websocket is not None:
+                return self._upgrade(chosen.websocket, request, params, event)
             response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay
         event.response = response
         return Respond(response, delay, event)
+
+    def _upgrade(
+        self, route: WebSocketRoute, request: Request, params: dict[str, str], event: ServeEvent
+    ) -> Upgrade | Respond:
+        """Hand an upgrade request to the conversation; a plain request for it gets 426."""
+        wanted = request.header("upgrade")
+        if wanted is None or wanted.lower() != "websocket":
+            return self._sent(Respond(_UPGRADE_REQUIRED, 0.0, event))
+        event.status = 101
+        handler = WebSocketUpgrade(route, self.websockets, dict(params))
+        return Upgrade(handler, request, 0.0, event, _SWITCHED)
 
     def _render(
         self,
@@ -616,6 +637,15 @@ def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:
     report["allow"] = sorted(allowed)
     response = json_response(405, report).with_headers([("Allow", ", ".join(sorted(allowed)))])
     return response, near_miss_text(request, near)
+
+
+_UPGRADE_REQUIRED = Response.build(
+    426,
+    [("upgrade", "websocket"), ("connection", "Upgrade"), ("content-type", "text/plain")],
+    b"This endpoint speaks WebSocket: send an upgrade request.\n",
+)
+_SWITCHED = Response(101, b"", b"")
+"""What the journal shows for a handed-over connection (the session writes the 101)."""
 
 
 def _forward(

@@ -447,6 +447,8 @@ class ResponseSpec:
     """Forward the request instead of answering it (the rest of the spec is unused)."""
     sse: SseSpec | None = None
     """Answer with an event stream (``text/event-stream``) instead of a body."""
+    websocket: Mapping[str, Any] | None = None
+    """Answer an upgrade request with this WebSocket conversation (``realtime``)."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

@@ -21,6 +21,7 @@ from .behaviours.latency import LatencyModel
 from .model import Request, ResponseSpec
 from .outcome import Response
 from .realtime.sse import EVENT_STREAM_HEADERS, CompiledSse
+from .realtime.ws_rules import WebSocketRoute, compile_websocket
 from .templating import (
     RENDER_ERRORS,
     JsonBody,
@@ -148,6 +149,7 @@ class CompiledResponse:
         "proxy",
         "sse",
         "sse_head",
+        "websocket",
     )
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
@@ -234,6 +236,11 @@ class CompiledResponse:
                 spec.status, [*EVENT_STREAM_HEADERS, *given], spec.reason
             )
             self.static = None  # never the ready-bytes path: the body is the stream
+        self.websocket: WebSocketRoute | None = None
+        """The conversation an upgrade request to this response's stub is handed to."""
+        if spec.websocket is not None:
+            self.websocket = compile_websocket(spec.websocket, env)
+            self.static = None
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:
         """The response for one request; raises ``TemplateRenderError`` on a bad template."""

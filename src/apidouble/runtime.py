@@ -33,6 +33,7 @@ from .admin.persist import PersistDir
 from .admin.recordings_route import RecordingsRoutes
 from .admin.resources_route import RESOURCES_RESET_PATH, ResourcesResetRoute
 from .admin.routes import AdminRoutes
+from .admin.websockets_route import SEND_PATH, WEBSOCKETS_PATH, SendRoute, WebSocketsRoute
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
 from .config.load import Config
@@ -180,6 +181,9 @@ class Runtime:
         self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
         callbacks = CallbacksRoute(self.callbacks.log)
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
+        hub = self.engine.websockets
+        self.routes.add(("GET", "HEAD"), WEBSOCKETS_PATH, WebSocketsRoute(hub))
+        self.routes.add(("POST",), SEND_PATH, SendRoute(hub))
         reset = ResourcesResetRoute(lambda: self.engine.config)
         self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
         recordings = RecordingsRoutes(self.engine, self.admin)

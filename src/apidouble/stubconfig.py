@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .importers.wiremock.spelling import fragment, is_native_value, native_body_count
-from .model import ANY_METHOD, BodySpec, Latency, ResponseSpec, Stub, ValueSpec
+from .model import ANY_METHOD, BodySpec, Latency, ResponseSpec, SseSpec, Stub, ValueSpec
 
 _FLAG_KEYS = ("case_insensitive", "negate")
 
@@ -124,8 +124,39 @@ def response_to_config(spec: ResponseSpec) -> dict[str, Any]:
         found["response_base64"] = spec.body
     elif spec.body_kind == "file":
         found["response_file"] = spec.body if spec.body is not None else spec.file_template
+    if spec.proxy is not None:
+        found["proxy"] = spec.proxy.to_config()
+    if spec.sse is not None:
+        found["sse"] = sse_to_config(spec.sse)
+    if spec.websocket is not None:
+        found["websocket"] = {k: v for k, v in spec.websocket.items() if k != "path"}
     if spec.latency is not None:
         found.update(latency_to_config(spec.latency, per_response=True))
+    return found
+
+
+def sse_to_config(spec: SseSpec) -> dict[str, Any]:
+    """``sse:`` as a config writes it (defaults left out)."""
+    events = []
+    for event in spec.events:
+        fields = {
+            "data": event.data,
+            "event": event.event,
+            "id": event.id,
+            "retry": event.retry,
+            "comment": event.comment,
+            "delay_ms": event.delay_ms,
+        }
+        events.append({k: v for k, v in fields.items() if v is not None})
+    found: dict[str, Any] = {"events": events}
+    if spec.repeat != 1:
+        found["repeat"] = "forever" if spec.repeat is None else spec.repeat
+    if spec.every_ms:
+        found["every_ms"] = spec.every_ms
+    if spec.keepalive_ms is not None:
+        found["keepalive_ms"] = spec.keepalive_ms
+    if spec.drop_after is not None:
+        found["drop_after"] = spec.drop_after
     return found
 
 

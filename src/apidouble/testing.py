@@ -195,6 +195,18 @@ class MockServer:
         if error is not None:
             raise error
 
+    def websockets(self, path: str | None = None) -> list[dict[str, Any]]:
+        """The open WebSocket sessions (on the concrete ``path`` only, when given): id,
+        path, subprotocol, client, opened_at, messages in and out."""
+        hub = self._runtime.engine.websockets
+        return list(self._call(_on_loop(lambda: hub.connections(path))))
+
+    def send_websocket(self, path: str, message: Any) -> int:
+        """Push ``message`` (text, bytes, ``{binary: base64}``, ``{json: ...}`` or any JSON
+        value, sent as written) to every session on the concrete ``path``; how many."""
+        hub = self._runtime.engine.websockets
+        return int(self._call(_on_loop(lambda: hub.send(path, message))))
+
     @property
     def admin(self) -> Admin:
         """The control plane (the same one ``/__admin`` serves)."""
@@ -254,3 +266,8 @@ class MockServer:
         """Back to an empty server: no stubs, no journal, no state (between tests)."""
         self.set_endpoints([])
         self._runtime.admin.reset()
+
+
+async def _on_loop(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on the server's loop (sessions are only touched from there)."""
+    return work()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from apidouble import MockServer
 
@@ -122,6 +123,21 @@ def test_a_bad_mapping_is_refused_with_its_pointer(root: Path, client: httpx.Cli
     assert bad_id.json()["errors"][0]["source"]["pointer"] == "/id"
     assert client.get("/__admin/mappings").json()["meta"]["total"] == 4
     assert persisted(root) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("postServeActions", -4.9e16), ("metadata", [1]), ("persistent", "yes")]
+)
+def test_a_kept_key_of_the_wrong_type_is_refused(
+    client: httpx.Client, key: str, value: Any
+) -> None:
+    """Found by schemathesis: such a mapping was stored and shown back as given."""
+    answer = client.post("/__admin/mappings", json={**mapping("/typed"), key: value})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["source"]["pointer"] == f"/{key}"
+    older = {"webhook": {"url": "http://127.0.0.1:9/"}}  # WireMock 2's map of actions
+    kept = client.post("/__admin/mappings", json={**mapping("/typed"), "postServeActions": older})
+    assert kept.status_code == 201
 
 
 def test_delete_all_then_reset(root: Path, client: httpx.Client) -> None:

@@ -53,11 +53,15 @@ from apidouble.config.schema import (
 from apidouble.config.templates import template_problems
 from apidouble.errors import ConfigProblem
 from apidouble.model import Latency, ProxySpec, ResponseSpec, Scenario, Source, Stub, Templating
+from apidouble.realtime.ws_rules import compile_websocket
+from apidouble.templating import TemplateEnvironment
 from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
 
 WIREMOCK_PRIORITY = 5
+_SECTIONS = ("endpoints", "websockets")
+"""The top-level lists whose items are stubs (a problem there names its stub)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +123,8 @@ class Document:
     def problem(self, message: str, ptr: str = "", line: int | None = None) -> None:
         label = None
         parts = ptr.split("/")
-        if len(parts) > 2 and parts[1] == "endpoints" and parts[2].isdigit():
-            endpoints = self.data.get("endpoints") if isinstance(self.data, dict) else None
+        if len(parts) > 2 and parts[1] in _SECTIONS and parts[2].isdigit():
+            endpoints = self.data.get(parts[1]) if isinstance(self.data, dict) else None
             if isinstance(endpoints, list) and int(parts[2]) < len(endpoints):
                 label = stub_label(endpoints[int(parts[2])])
         line = line if line is not None else line_of(self.lines, ptr)
@@ -152,23 +156,23 @@ class Document:
                 hint = f"set it, or give a default: ${{{var.name}:-default}}"
                 self.problem(f"environment variable {var.name} is not set ({hint})", var.pointer)
         stubs: list[Stub] = []
-        for index, endpoint in self._validate():
-            stub = self._convert(index, endpoint, first_order + len(stubs))
+        for section, index, endpoint in self._validate():
+            stub = self._convert(index, endpoint, first_order + len(stubs), section)
             if stub is not None:
                 stubs.append(stub)
         return stubs
 
     # --- validate ----------------------------------------------------------------------
 
-    def _validate(self) -> list[tuple[int, Endpoint]]:
+    def _validate(self) -> list[tuple[str, int, Endpoint]]:
         """Validate the top level and each endpoint on its own, so all errors show up."""
         data = self.data
         if data is None:
             self.problem("the file is empty; expected a mapping with an 'endpoints' list")
             return []
         if isinstance(data, dict) and "endpoints" not in data:
-            if looks_like_resources(data) or "openapi" in data:
-                data = {**data, "endpoints": []}  # a file of resources or specs only
+            if looks_like_resources(data) or "openapi" in data or "websockets" in data:
+                data = {**data, "endpoints": []}  # a file of resources, specs or sockets only
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             self._check(ConfigFile, data, ())
             return []
@@ -193,9 +197,11 @@ class Document:
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
             if isinstance(endpoint, Endpoint):
-                valid.append((index, endpoint))
+                valid.append(("endpoints", index, endpoint))
             else:  # its templates are checked all the same, for one round of fixes
                 self._check_templates(index)
+        if isinstance(top, ConfigFile):
+            valid.extend(("websockets", i, e.endpoint()) for i, e in enumerate(top.websockets))
         return valid
 
     def _check_server(self, settings: Mapping[str, Any]) -> None:
@@ -281,8 +287,10 @@ class Document:
 
     # --- convert -----------------------------------------------------------------------
 
-    def _convert(self, index: int, ep: Endpoint, order: int) -> Stub | None:
-        ptr = pointer("endpoints", index)
+    def _convert(
+        self, index: int, ep: Endpoint, order: int, section: str = "endpoints"
+    ) -> Stub | None:
+        ptr = pointer(section, index)
         before = len(self.problems)
         wiremock = self.compat == "wiremock"
         faults = [(ep.fault, "fault")]
@@ -318,8 +326,11 @@ class Document:
             callbacks = parse_callbacks(ep.callbacks)
         except ValueError as exc:
             self.problem(str(exc), f"{ptr}/callbacks")
-        stub_id = self._id(index, ep, ptr)
-        self._check_templates(index)
+        stub_id = self._id(index, ep, ptr, section)
+        if section == "endpoints":
+            self._check_templates(index)
+        if ep.websocket is not None:
+            self._check_websocket(ep, ptr if section == "websockets" else child(ptr, "websocket"))
         if len(self.problems) > before or stub_id is None:
             return None
         return Stub(
@@ -344,9 +355,21 @@ class Document:
             callbacks=callbacks,
         )
 
-    def _id(self, index: int, ep: Endpoint, ptr: str) -> str | None:
+    def _check_websocket(self, ep: Endpoint, ptr: str) -> None:
+        """Compile the conversation now, so a mistake is reported at its own key."""
+        assert ep.websocket is not None
+        try:
+            compile_websocket(ep.websocket.entry(ep.path or "/"), TemplateEnvironment())
+        except ValueError as exc:
+            place, colon, message = str(exc).partition(": ")
+            if colon and place and " " not in place:
+                self.problem(message, f"{ptr}/{place}")
+            else:
+                self.problem(str(exc), ptr)
+
+    def _id(self, index: int, ep: Endpoint, ptr: str, section: str = "endpoints") -> str | None:
         """The stub's stable id (see ``ids``); None, with a problem, when it is taken."""
-        endpoints = self.raw.get("endpoints") if isinstance(self.raw, dict) else None
+        endpoints = self.raw.get(section) if isinstance(self.raw, dict) else None
         raw = endpoints[index] if isinstance(endpoints, list) and index < len(endpoints) else None
         key = "id" if ep.id is not None else "name" if ep.name is not None else ""
         where = child(ptr, key) if key else ptr
@@ -431,6 +454,7 @@ class Document:
             infer_type=self.compat != "wiremock",
             proxy=proxy,
             sse=keys.sse.spec() if keys.sse is not None else None,
+            websocket=_conversation(keys),
         )
 
     def _proxy(self, given: Proxy | str, ptr: str) -> ProxySpec | None:
@@ -464,6 +488,13 @@ class Document:
         except ValueError as exc:
             self.problem(str(exc), ptr)
             return None
+
+
+def _conversation(keys: ResponseKeys) -> dict[str, Any] | None:
+    """An endpoint's ``websocket``, as ``compile_websocket`` reads it."""
+    if not isinstance(keys, Endpoint) or keys.websocket is None:
+        return None
+    return keys.websocket.entry(keys.path or "/")
 
 
 def _trouble(ep: Endpoint) -> dict[str, Any]:

@@ -41,6 +41,10 @@ from apidouble.importers.wiremock import (
 from apidouble.model import Stub
 from apidouble.plugins import PluginError, plugin_import
 
+NATIVE_LISTS = ("endpoints", "openapi", "websockets")
+"""Top-level keys that make a file a native config (else its shape decides: a json-server
+database, WireMock mappings...)."""
+
 __all__ = [
     "CONFIG_SUFFIXES",
     "SKIPPED_DIRS",
@@ -160,7 +164,7 @@ def load_config(
             spec_reads.extend(doc.data_files)
             data_files.extend(doc.data_files)
             continue
-        native = isinstance(doc.data, dict) and ("endpoints" in doc.data or "openapi" in doc.data)
+        native = isinstance(doc.data, dict) and any(key in doc.data for key in NATIVE_LISTS)
         native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
             try:
@@ -312,7 +316,7 @@ def _database(json_server: dict[str, Any] | None, native: ResourceSet) -> Mappin
 def is_json_server_db(data: Any) -> bool:
     """A json-server database by its shape: an object (no ``endpoints``, no WireMock
     ``request``/``mappings``) whose every value but ``$schema`` is an array or an object."""
-    if not isinstance(data, dict) or "endpoints" in data or is_wiremock(data):
+    if not isinstance(data, dict) or any(key in data for key in NATIVE_LISTS) or is_wiremock(data):
         return False
     values = [value for key, value in data.items() if key != "$schema"]
     return bool(values) and all(isinstance(value, list | dict) for value in values)

@@ -60,3 +60,37 @@ class Sse(ConfigModel):
             self.keepalive_ms,
             self.drop_after,
         )
+
+
+class WebSocket(ConfigModel):
+    """A WebSocket conversation on the endpoint's path (the upgrade request is matched
+    like any other request). Messages and rules are checked where they are compiled
+    (``realtime.ws_rules``), with their place in the file."""
+
+    subprotocol: str | list[str] | None = Field(
+        None, description="The subprotocol(s) offered; a client must ask for one of them."
+    )
+    on_connect: Any = Field(None, description="Messages sent when the connection opens.")
+    on_message: list[Any] = Field(
+        default_factory=list,
+        description="Rules, first match wins: {match, reply, echo, frame, delay_ms, close,"
+        " drop}; templates read message and json.",
+    )
+    every: Any = Field(None, description="Periodic pushes: {ms, send}.")
+    sequence: Any = Field(
+        None, description="A scripted conversation: [{send, delay_ms, close}] or {steps, repeat}."
+    )
+    broadcast: bool = Field(
+        False, description="Replies go to every client on the same path (same room)."
+    )
+    max_message_bytes: int | None = Field(
+        None, ge=1, description="Close 1009 on a larger message (default 1 MiB)."
+    )
+    idle_timeout_s: float | None = Field(
+        None, gt=0, description="Close 1001 when the client sends nothing for this long."
+    )
+    compression: bool | None = Field(None, description="Offer permessage-deflate (default on).")
+
+    def entry(self, path: str) -> dict[str, Any]:
+        """What ``compile_websocket`` reads: the keys given, and the endpoint's path."""
+        return {"path": path, **self.model_dump(exclude_unset=True)}

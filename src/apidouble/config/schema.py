@@ -30,7 +30,7 @@ from apidouble.config.fields import (
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
 from apidouble.config.matchers import BodyMatcher, Match, ValueMatcher
 from apidouble.config.positions import Lines, line_of
-from apidouble.config.realtime import Sse
+from apidouble.config.realtime import Sse, WebSocket
 from apidouble.config.trouble import (
     Cache,
     CacheServer,
@@ -198,6 +198,11 @@ class Endpoint(ResponseKeys):
     priority: int | None = Field(
         None, description="Lower wins; default: most specific path first, then file order."
     )
+    websocket: WebSocket | None = Field(
+        None,
+        description="Answer the upgrade request with a WebSocket conversation (a plain"
+        " request gets 426); the top-level websockets list writes the same.",
+    )
     responses: list[ResponseItem] | None = Field(
         None, min_length=1, description="Several responses, served according to mode."
     )
@@ -256,6 +261,28 @@ class Endpoint(ResponseKeys):
         """Whether ``match.wiremock`` is given: then neither path nor path_regex means what
         a WireMock request without a URL (or with only ``urlPattern``) means."""
         return self.match is not None and self.match.wiremock is not None
+
+
+class WebSocketEntry(WebSocket):
+    """One ``websockets:`` entry: a WebSocket endpoint written on its own (the same as an
+    endpoint with ``websocket:``)."""
+
+    id: str | None = Field(None, pattern=STUB_ID_PATTERN, description="A stable id.")
+    name: str | None = Field(None, description="A name for logs and the admin API.")
+    path: Annotated[str, AfterValidator(path_text)] = Field(
+        json_schema_extra={"pattern": "^/"},
+        description="Path of the upgrade request: literal, {param}, * or **.",
+    )
+    match: Match | None = Field(None, description="Further conditions on the upgrade request.")
+    priority: int | None = Field(None, description="Lower wins, as for endpoints.")
+
+    def endpoint(self) -> Endpoint:
+        """The endpoint this entry stands for."""
+        own = set(WebSocket.model_fields) & self.model_fields_set
+        conversation = WebSocket.model_validate(self.model_dump(include=own))
+        given = {k: getattr(self, k) for k in ("id", "name", "match", "priority")}
+        fields = {k: v for k, v in given.items() if v is not None}
+        return Endpoint.model_validate({**fields, "path": self.path, "websocket": conversation})
 
 
 class Defaults(ConfigModel):
@@ -416,6 +443,10 @@ class ConfigFile(ConfigModel):
         description="OpenAPI specs served behind the endpoints, Prism's way: a file"
         " (relative to this one) or a list of files and {spec, dynamic, errors, cors,"
         " validate} entries.",
+    )
+    websockets: list[WebSocketEntry] = Field(
+        default_factory=list,
+        description="WebSocket conversations: each entry an endpoint for an upgrade request.",
     )
 
 

@@ -103,6 +103,7 @@ class MappingDocument:
         if not isinstance(raw, Mapping):
             raise MappingError("a mapping must be an object with 'request' and 'response'")
         unknown(raw, MAPPING_KEYS, "a mapping")
+        _check_types(raw)
         try:
             pattern = request_pattern(raw.get("request", {}))
         except MappingError as exc:
@@ -157,6 +158,22 @@ class MappingDocument:
             occurrence += 1
         self.ids.ids[stub_id] = place
         return stub_id
+
+
+_TYPED_KEYS: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
+    ("postServeActions", (list, Mapping), "a list (or WireMock's older map of names)"),
+    ("metadata", Mapping, "an object"),
+    ("persistent", bool, "true or false"),
+)
+"""Mapping keys kept as given (and shown back by the admin API): their type is checked
+here, as WireMock's reader checks it, so a mapping never echoes what it cannot hold."""
+
+
+def _check_types(raw: Mapping[str, Any]) -> None:
+    for key, kinds, shown in _TYPED_KEYS:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, kinds):
+            raise at(f"{key} must be {shown}, got {value!r}", key)
 
 
 def _scenario(raw: Mapping[str, Any]) -> Scenario | None:
