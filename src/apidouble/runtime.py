@@ -266,6 +266,7 @@ class Runtime:
         if self._feed_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._feed_task, timeout=5)
+        await self._close_websockets()
         if self.server is not None:
             await self.server.close()
         await self.callbacks.aclose()
@@ -278,6 +279,17 @@ class Runtime:
         closer = getattr(self.store, "aclose", None)
         if closer is not None:
             await closer()
+
+    async def _close_websockets(self, grace_s: float = 1.0) -> None:
+        """Tell every WebSocket client the server is going away (1001), and give the close
+        handshakes a moment; the transport closes what is left."""
+        hub = self.engine.websockets
+        if not len(hub):
+            return
+        hub.close_all(1001, "server shutting down")
+        deadline = asyncio.get_running_loop().time() + grace_s
+        while len(hub) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
 
 
 def is_loopback(host: str) -> bool:

@@ -160,3 +160,17 @@ async def test_the_admin_api_lists_sessions_and_pushes_to_them(mock: MockServer)
             assert json.loads(await recv(ws)) == {"notice": "maintenance"}
         bad = await admin.post("/__admin/websockets/send", json={"path": "/ws"})
         assert bad.status_code == 400 and "message" in bad.json()["error"]
+
+
+async def test_a_stopping_server_says_going_away(tmp_path: Path) -> None:
+    config = tmp_path / "apidouble.yaml"
+    config.write_text(json.dumps({"websockets": [{"path": "/ws", "on_connect": ["hi"]}]}))
+    server = MockServer(config).start()
+    try:
+        async with connect(ws_url(server, "/ws")) as ws:
+            assert await recv(ws) == "hi"
+            await asyncio.to_thread(server.stop)
+            await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
+            assert ws.close_code == 1001
+    finally:
+        server.stop()
