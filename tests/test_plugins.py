@@ -423,6 +423,21 @@ def test_a_helper_is_known_from_registration_until_removal() -> None:
         compile_text(env, source)  # not served from the compile cache
 
 
+def test_an_installed_helper_works_in_event_streams_and_conversations() -> None:
+    """The templates that read names of their own (``index``, ``message``) know installed
+    helpers too."""
+    from apidouble.templating.valuetemplates import compile_value
+
+    register_template_global("twice", lambda value: value * 2)
+    try:
+        run, names = compile_value({"n": "{{ twice(index) }}"}, "data", ("index",))
+        assert run is not None
+        ctx = TemplateEnvironment().context_maker(names)(None, {})
+        assert run({**ctx, "index": 4}) == {"n": 8}
+    finally:
+        unregister_template_global("twice")
+
+
 @pytest.mark.parametrize(
     ("register", "name", "why"),
     [

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import TemplateError, Undefined, meta, nodes
 
 from .compile import is_template
-from .environment import KNOWN_NAMES, compiler
+from .environment import INSTALLED_GLOBALS, KNOWN_NAMES, compiler
 
 Render = Callable[[dict[str, Any]], Any]
 """Renders one value from a context (the names it reads, and the caller's own)."""
@@ -30,7 +30,7 @@ def compile_text(
     context names it reads; ``extra`` are names the caller puts in the context itself."""
     if not is_template(source):
         return None, set()
-    allowed = KNOWN_NAMES | frozenset(extra)
+    allowed = KNOWN_NAMES | INSTALLED_GLOBALS.keys() | frozenset(extra)
     sandbox = compiler()
     whole = _ONE_EXPRESSION.match(source) if typed else None
     try:
