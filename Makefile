@@ -1,5 +1,5 @@
 # Each target is a thin shell over a script in scripts/.
-.PHONY: run test check bench setup clean
+.PHONY: run test check bench setup clean conformance
 
 run:
 	@bash scripts/run.sh
@@ -15,6 +15,9 @@ bench:
 
 setup:
 	@bash scripts/setup.sh
+
+conformance:
+	@bash scripts/conformance.sh $(ARGS)
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

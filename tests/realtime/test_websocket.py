@@ -387,6 +387,7 @@ async def test_frames_sent_with_the_handshake_are_read_after_it() -> None:
 
 
 async def test_a_message_arriving_with_the_close_frame_still_counts() -> None:
+    """Its reply leaves before the close: it came first (Autobahn 7.1.6)."""
     events = Events()
     async with websocket_server({"/ws/chat/{room}": CHAT}, events) as (server, _):
         reader, writer = await raw_connect(server)
@@ -396,11 +397,71 @@ async def test_a_message_arriving_with_the_close_frame_still_counts() -> None:
         last = WsFrame(Opcode.TEXT, b"last words").serialize(mask=True, extensions=[])
         close = WsFrame(Opcode.CLOSE, Close(1000, "").serialize())
         writer.write(last + close.serialize(mask=True, extensions=[]))
+        assert await read_frame(reader) == (Opcode.TEXT, b"echo: last words")
         assert await read_frame(reader) == (Opcode.CLOSE, Close(1000, "").serialize())
         assert await read_rest(reader) == b""  # the server half-closed: the client closes
         writer.close()
         await until(lambda: "close" in events.kinds())
     assert ("in", "last words") in [(kind, data) for kind, _, data in events.seen]
+
+
+ECHO: dict[str, Any] = {"on_message": [{"echo": True}]}
+
+
+def client_frame(first: int, payload: bytes) -> bytes:
+    """A masked client frame of under 126 bytes from its first byte (FIN, RSV, opcode),
+    reserved bits and opcodes included (websockets would refuse to build those)."""
+    mask = b"\x11\x22\x33\x44"
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([first, 0x80 | len(payload)]) + mask + masked
+
+
+async def echo_session(server: Any) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await raw_connect(server)
+    writer.write(raw_handshake("/ws/echo"))
+    assert (await read_response(reader, bodyless=True))[0] == 101
+    return reader, writer
+
+
+async def test_a_close_between_fragments_is_answered_with_its_code() -> None:
+    """RFC 6455 §5.4: a control frame may come mid-message, a close too (Autobahn
+    7.1.5): the unfinished message is dropped and the close echoed, not failed (1002)."""
+    async with websocket_server({"/ws/echo": ECHO}) as (server, _):
+        reader, writer = await echo_session(server)
+        writer.write(
+            client_frame(0x01, b"fragment1")  # text, FIN unset
+            + client_frame(0x88, Close(1000, "").serialize())
+            + client_frame(0x80, b"fragment2")  # the last fragment, after the close
+        )
+        assert await read_frame(reader) == (Opcode.CLOSE, Close(1000, "").serialize())
+        assert await read_rest(reader) == b""
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        (client_frame(0xA1, b"rsv2"), 1002),  # a reserved bit (Autobahn 3.2)
+        (client_frame(0x85, b""), 1002),  # a reserved opcode (4.1.3)
+        (client_frame(0x80, b"nothing to continue"), 1002),  # a stray continuation (5.15)
+        (client_frame(0x81, b"caf\xc3"), 1007),  # invalid UTF-8 (6.x)
+    ],
+    ids=["rsv", "opcode", "continuation", "utf8"],
+)
+async def test_messages_before_a_bad_frame_are_answered_before_the_failure(
+    bad: bytes, code: int
+) -> None:
+    """The connection fails from the bad frame on (RFC 6455 §7.1.7): the message that
+    came before it, in the same read, is still echoed, then the close comes."""
+    async with websocket_server({"/ws/echo": ECHO}) as (server, _):
+        reader, writer = await echo_session(server)
+        ping = client_frame(0x89, b"never answered")
+        writer.write(client_frame(0x81, b"Hello, world!") + bad + ping)
+        assert await read_frame(reader) == (Opcode.TEXT, b"Hello, world!")
+        opcode, payload = await read_frame(reader)
+        assert opcode == Opcode.CLOSE and Close.parse(payload).code == code
+        assert await read_rest(reader) == b""  # no pong: nothing after the bad frame
+        writer.close()
 
 
 async def test_a_client_that_stops_reading_gets_pushes_dropped_not_buffered() -> None:

@@ -11,6 +11,11 @@ Decided here:
   protocol starts ``OPEN`` because the transport already read the head (its own
   ``send_response`` needs the ``CONNECTING`` parser, which would read the head again),
   so the accepted or refused answer websockets built is serialized and written here;
+- each data frame is handled as soon as websockets parses it (``_Protocol``), so the
+  replies to the messages before a bad frame leave before the close that fails the
+  connection: RFC 6455 §7.1.7 fails it from the bad frame on, not before;
+- a close between the fragments of a message ends the connection cleanly, echoing its
+  code (§5.4: control frames may come mid-message); websockets alone fails it with 1002;
 - a text message must be valid UTF-8, checked frame by frame, so a bad fragment fails
   the connection at once (1007), as RFC 6455 §8.1 asks;
 - every timer is a ``loop.call_later`` handle held in ``_timers``; closing cancels them
@@ -63,6 +68,24 @@ _DEFLATE = ServerPerMessageDeflateFactory(
 _UTF8 = codecs.getincrementaldecoder("utf-8")
 
 
+class _Protocol(ServerProtocol):
+    """websockets' server protocol, handing each frame to ``on_frame`` as it is parsed.
+
+    ``on_frame`` runs inside websockets' parser: a ``UnicodeDecodeError`` it raises
+    fails the connection with 1007, and the frames after it are never parsed."""
+
+    on_frame: Callable[[Frame], None] | None = None
+
+    def recv_frame(self, frame: Frame) -> None:
+        if frame.opcode is CLOSE:  # the unfinished message is abandoned, not an error
+            for name in ("current_size", "cur_size"):  # websockets 15+, 14
+                if getattr(self, name, None) is not None:
+                    setattr(self, name, None)
+        super().recv_frame(frame)
+        if self.on_frame is not None:
+            self.on_frame(frame)
+
+
 class Session(asyncio.Protocol):
     """One open (or opening) WebSocket connection of one route."""
 
@@ -82,12 +105,13 @@ class Session(asyncio.Protocol):
         self.transport = transport
         self.observer = observer
         self.loop = asyncio.get_running_loop()
-        self.protocol = ServerProtocol(
+        self.protocol = _Protocol(
             extensions=[_DEFLATE] if route.compression else None,
             subprotocols=[Subprotocol(name) for name in route.subprotocols] or None,
             max_size=route.max_message_bytes,
             state=OPEN,
         )
+        self.protocol.on_frame = self._frame
         self.id = hub.next_id()
         self.path = request.path
         self.opened_at = hub.clock.time()
@@ -105,7 +129,6 @@ class Session(asyncio.Protocol):
         self._next_tick = 0.0
         self._step = self._round = 0
         self._step_held = False
-        self._failed = False
 
     # --- opening ---------------------------------------------------------------------
 
@@ -165,12 +188,8 @@ class Session(asyncio.Protocol):
             return
         self._last_in = self.loop.time()
         protocol = self.protocol
-        protocol.receive_data(data)
-        for event in protocol.events_received():
-            if self._failed:  # RFC 6455 §7.1.7: nothing more is processed
-                break
-            if isinstance(event, Frame):  # a close among them: what came before it counts
-                self._frame(event)
+        protocol.receive_data(data)  # each frame went to _frame as it was parsed
+        protocol.events_received()
         self._flush()
         if protocol.state is not OPEN:
             self._stop_timers()
@@ -217,6 +236,9 @@ class Session(asyncio.Protocol):
     # --- incoming --------------------------------------------------------------------
 
     def _frame(self, frame: Frame) -> None:
+        """One parsed frame (inside websockets' parser: see ``_Protocol``)."""
+        if self.finished:  # dropped by a rule: nothing more is read
+            return
         opcode = frame.opcode
         if opcode is TEXT or opcode is BINARY:
             self._binary = opcode is BINARY
@@ -226,13 +248,8 @@ class Session(asyncio.Protocol):
             if opcode is CLOSE:
                 self._stop_timers()
             return  # ping (websockets answered it) or pong
-        if self._decoder is not None:
-            try:
-                self._decoder.decode(frame.data, final=frame.fin)
-            except UnicodeDecodeError as exc:
-                self.protocol.fail(1007, f"invalid UTF-8 at position {exc.start}")
-                self._failed = True
-                return
+        if self._decoder is not None:  # invalid UTF-8 raises: the parser fails with 1007
+            self._decoder.decode(frame.data, final=frame.fin)
         self._parts.append(frame.data)
         if frame.fin:
             payload = b"".join(self._parts)
