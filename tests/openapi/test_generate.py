@@ -641,3 +641,61 @@ def test_every_corpus_schema_validates(path: Path, part: int, parts: int) -> Non
                     check(schema, value, dialect, direction, raw)
                 except AssertionError as exc:
                     raise AssertionError(f"{where} ({direction}, seed {seed}): {exc}") from None
+
+
+# --- static data (selection.sample): what schemathesis found in the corpus -------------
+
+
+def test_static_string_fits_its_pattern() -> None:
+    """openapi-sampler's ``"string"`` fits few patterns: one drawn from the pattern
+    instead, the same every time (static answers stay static)."""
+    from apidouble.openapi.selection import sample
+
+    schema = {"type": "string", "pattern": "^rdme_\\w+$", "maxLength": 12}
+    value = sample(schema)
+    assert re.search(schema["pattern"], value) and len(value) <= 12
+    assert sample(schema) == value
+    assert sample({"type": "string", "pattern": "str"}) == "string"  # fits already
+    assert sample({"type": "string", "pattern": "(?<!x"}) == "string"  # unreadable
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """``depth`` levels of objects, each requiring ``id`` and offering a nullable ``next``."""
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(depth):
+        schema = {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "string"},
+                "more": {"type": "integer"},
+                "next": {"anyOf": [schema, {"type": "null"}]},
+            },
+        }
+    return schema
+
+
+def test_static_data_past_the_depth_bound_still_fits() -> None:
+    """Deep schemas (stripe's) used to get ``null`` past the depth bound, where no null is
+    allowed: the value now closes (required properties, the branch that ends soonest)."""
+    from apidouble.openapi.selection import sample
+
+    schema = _nested(12)
+    value = sample(schema)
+    Draft202012Validator(schema).validate(value)
+    assert value["more"] == 0  # near the top, every property, as openapi-sampler
+
+
+def test_a_recursive_schema_closes_with_what_it_requires() -> None:
+    """A schema's third appearance on the way down was ``{}`` (openapi-sampler's stop),
+    which breaks ``required``; it is ``{}`` only where nothing is required."""
+    from apidouble.openapi.selection import sample
+
+    node: dict[str, Any] = {"type": "object", "required": ["id"]}
+    node["properties"] = {"id": {"type": "integer"}, "parent": node}
+    value = sample(node)
+    Draft202012Validator({**node, "properties": {**node["properties"]}}).validate(value)
+    assert value["parent"]["parent"] == {"id": 0}
+    loose: dict[str, Any] = {"type": "object"}
+    loose["properties"] = {"name": {"type": "string"}, "children": {"items": loose}}
+    assert sample(loose)["children"][0]["children"] == [{}]  # Prism's answer, unchanged

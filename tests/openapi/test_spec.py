@@ -312,3 +312,22 @@ def test_swagger2_form_fields_that_may_not_be_empty(tmp_path: Path) -> None:
     assert body is not None
     schema = body.content["application/x-www-form-urlencoded"].schema
     assert schema == {"type": "object", "properties": {"id": {"type": "string", "minLength": 1}}}
+
+
+def test_header_parameters_openapi_3_ignores_are_left_out(tmp_path: Path) -> None:
+    """OpenAPI 3 ignores header parameters named Accept, Content-Type or Authorization
+    (negotiation, the body and ``security`` say those): an ``Accept`` with an enum must
+    not refuse what a client negotiates with (schemathesis found it); 2.0 keeps them."""
+    params = [
+        {"in": "header", "name": name, "required": True, "schema": {"enum": ["a/b"]}}
+        for name in ("Accept", "content-type", "AUTHORIZATION", "X-Kept")
+    ]
+    get = {"parameters": params, "responses": {"200": {"description": "d"}}}
+    doc = {"openapi": "3.0.3", "paths": {"/p": {"get": get}}}
+    operation = read_spec(doc, tmp_path / "a.yaml").operations[0]
+    assert [p.name for p in operation.parameters] == ["X-Kept"]
+    swagger = [{"in": "header", "name": "Accept", "type": "string"}]
+    doc2 = {"swagger": "2.0", "paths": {"/p": {"get": {**get, "parameters": swagger}}}}
+    assert [p.name for p in read_spec(doc2, tmp_path / "b.yaml").operations[0].parameters] == [
+        "Accept"
+    ]

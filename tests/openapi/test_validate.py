@@ -471,6 +471,36 @@ def test_multipart_body() -> None:
     )
 
 
+def test_multipart_field_may_hold_reserved_characters() -> None:
+    """``allowReserved`` is about percent-encoding, which a multipart field does not use:
+    a JSON part (commas, brackets) is valid there (schemathesis found it)."""
+    media = _media(FORM, "multipart/form-data", encoding={"reserved": {"allowReserved": False}})
+    op = _op(body=RequestBody(True, {"multipart/form-data": media}))
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="id"\r\n\r\n101\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="reserved"\r\n\r\n{"a": [1, 2]}\r\n'
+        b"--XX--\r\n"
+    )
+    got = validate_request(
+        op, _parts(headers=[("content-type", "multipart/form-data; boundary=XX")], body=body)
+    )
+    assert got.ok, got.violations
+
+
+def test_a_body_neither_json_nor_a_form_is_checked_only_as_text() -> None:
+    """An XML body cannot be read as the object its schema describes: it is not refused
+    for not being one (it was a 422 "must be object"); a text schema still checks it."""
+    xml = _op(body=RequestBody(True, {"application/xml": _media(PET, "application/xml")}))
+    headers = [("content-type", "application/xml")]
+    assert validate_request(xml, _parts(headers=headers, body=b"<Pet><name>x</name></Pet>")).ok
+    text = {"type": "string", "maxLength": 2}
+    plain = _op(body=RequestBody(True, {"text/plain": _media(text, "text/plain")}))
+    got = validate_request(plain, _parts(headers=[("content-type", "text/plain")], body=b"abc"))
+    assert _locations(got) == [
+        (("body",), "maxLength", "Request body must NOT have more than 2 characters")
+    ]
+
+
 # --- security ---------------------------------------------------------------------------
 
 SCHEMES = {

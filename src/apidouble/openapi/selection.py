@@ -14,22 +14,26 @@ interim response and wait on). A wanted code is looked up exactly, then in its
 range, then as ``default``.
 
 Static data for a schema without an example follows openapi-sampler (what Prism uses):
-the schema's ``example``/``default``/first ``enum``, ``"string"``, ``0`` (or the lower
+the schema's ``example``/``default``/first ``enum``, ``"string"`` (or, where that does not
+fit the schema's ``pattern``, one string drawn from it, the same each time), ``0`` (or the lower
 bound: formats such as ``int32`` carry theirs after ``schemacheck.translate``), ``true``,
 one array item, every property but the ``writeOnly`` ones.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote
 
+from .formats import pattern_string, pattern_usable
 from .generate import GenerationError
 from .model import ResponseSpec
 from .params import query_pairs
+from .regexbound import bounded_search
 
 __all__ = [
     "Preferences",
@@ -240,6 +244,12 @@ _FORMATS = {
     "regex": "/regex/",
 }
 _DEPTH = 8
+"""Past this depth, and from a schema's third appearance on the way down (a recursive
+one), the value closes: null where allowed, required properties only, the branch that
+ends soonest. openapi-sampler stops there with ``{}`` or leaves the value out, which
+breaks ``required``; where nothing is required the two agree."""
+_HARD_DEPTH = 40
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
 _TOO_MANY_ITEMS = 1000
 
 
@@ -268,29 +278,59 @@ def _number(schema: dict[str, Any], integer: bool) -> int | float:
     return int(value) if integer else value
 
 
+def _pattern_sample(pattern: str, low: Any, high: Any, fallback: str) -> str:
+    """A string matching ``pattern`` where the sampler's own does not (``"string"`` fits
+    few patterns): the same one every time, so a static answer stays static."""
+    if not pattern_usable(pattern):
+        return fallback
+    lo = low if isinstance(low, int) else 0
+    hi = high if isinstance(high, int) else None
+    return pattern_string(random.Random(pattern), pattern, lo, hi)
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "null" or (isinstance(kind, list) and "null" in kind)
+
+
+def _closest(branches: list[Any]) -> Any:
+    """The branch that ends soonest: a null one, else a scalar one, else the first."""
+    typed = [b for b in branches if isinstance(b, dict)]
+    for wanted in (_nullable, lambda b: b.get("type") in _SCALARS):
+        found = next((b for b in typed if wanted(b)), None)
+        if found is not None:
+            return found
+    return branches[0]
+
+
 def sample(schema: Any, direction: str = "response", depth: int = 0) -> Any:
     """The static value of ``schema`` (see the module's docstring). A schema met a third
-    time on the way down (a recursive one) is ``{}``, as openapi-sampler stops there;
-    raises ``GenerationError`` for arrays too long to build."""
+    time on the way down (a recursive one) closes (see ``_DEPTH``): ``{}`` for an object
+    that requires nothing, as openapi-sampler stops there. Raises ``GenerationError`` for
+    arrays too long to build."""
     return _sample(schema, direction, depth, {})
 
 
-def _sample(schema: Any, direction: str, depth: int, seen: dict[int, int]) -> Any:
-    if not isinstance(schema, dict) or depth > _DEPTH:
+def _sample(
+    schema: Any, direction: str, depth: int, seen: dict[int, int], closing: bool = False
+) -> Any:
+    if not isinstance(schema, dict) or depth > _HARD_DEPTH:
         return None
     times = seen.get(id(schema), 0)
-    if times >= 2:
-        return {}
     seen[id(schema)] = times + 1
     try:
-        return _value(schema, direction, depth, seen)
+        return _value(schema, direction, depth, seen, closing or times >= 2)
     finally:
         seen[id(schema)] = times
 
 
-def _value(schema: dict[str, Any], direction: str, depth: int, seen: dict[int, int]) -> Any:
+def _value(
+    schema: dict[str, Any], direction: str, depth: int, seen: dict[int, int], closing: bool
+) -> Any:
+    closing = closing or depth > _DEPTH
+
     def sample(child: Any, direction: str, depth: int) -> Any:
-        return _sample(child, direction, depth, seen)
+        return _sample(child, direction, depth, seen, closing)
 
     for key in ("example", "default", "const"):
         if key in schema:
@@ -307,9 +347,13 @@ def _value(schema: dict[str, Any], direction: str, depth: int, seen: dict[int, i
         if rest.get("properties") or rest.get("type"):
             parts.append(sample(rest, direction, depth + 1))
         return _merge(parts)
+    if closing and _nullable(schema):
+        return None
     for key in ("oneOf", "anyOf"):
-        if isinstance(schema.get(key), list) and schema[key]:
-            return sample(schema[key][0], direction, depth + 1)
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            chosen = _closest(branches) if closing else branches[0]
+            return sample(chosen, direction, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -317,9 +361,12 @@ def _value(schema: dict[str, Any], direction: str, depth: int, seen: dict[int, i
         kind = "object" if "properties" in schema else "array" if "items" in schema else None
     if kind == "object":
         hidden = "writeOnly" if direction == "response" else "readOnly"
+        required = schema.get("required") if closing else None
         found: dict[str, Any] = {}
         for name, prop in (schema.get("properties") or {}).items():
             if isinstance(prop, dict) and prop.get(hidden) is True:
+                continue
+            if closing and not (isinstance(required, list) and name in required):
                 continue
             found[str(name)] = sample(prop, direction, depth + 1)
         return found
@@ -340,6 +387,9 @@ def _value(schema: dict[str, Any], direction: str, depth: int, seen: dict[int, i
         high = schema.get("maxLength")
         if isinstance(high, int) and len(text) > high:
             text = text[:high]
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not bounded_search(pattern, text):
+            text = _pattern_sample(pattern, low, high, text)
         return text
     if kind in ("integer", "number"):
         return _number(schema, kind == "integer")

@@ -40,6 +40,7 @@ __all__ = ["SpecError", "load_spec", "read_spec"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _LOCATIONS = frozenset({"path", "query", "header", "cookie"})
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
 _NUMBERS = ("maximum", "minimum", "multipleOf")
@@ -184,6 +185,8 @@ class _Reader:
         for source, where in ((item.get("parameters"), item_at), (raw.get("parameters"), at)):
             for index, param in enumerate(_list(source, f"{where}/parameters")):
                 read = self._parameter(param, f"{where}/parameters/{index}")
+                if read.location == "header" and self._ignored_header(read.name):
+                    continue
                 merged[(read.name, read.location)] = read
         for name in _VARIABLE.findall(raw_path):
             if (name, "path") not in merged:
@@ -215,6 +218,11 @@ class _Reader:
             deprecated=bool(raw.get("deprecated", False)),
             pointer=at,
         )
+
+    def _ignored_header(self, name: str) -> bool:
+        """OpenAPI 3 ignores header parameters named ``Accept``, ``Content-Type`` or
+        ``Authorization`` (content negotiation, the body and ``security`` say those)."""
+        return not self.version.startswith("2") and name.lower() in _IGNORED_HEADERS
 
     def _parameter(self, raw: Any, at: str, location: str | None = None) -> Parameter:
         if not isinstance(raw, dict):

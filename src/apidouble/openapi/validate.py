@@ -175,6 +175,13 @@ def _is_json(essence: str) -> bool:
     )
 
 
+def _text_schema(schema: Schema) -> bool:
+    """Whether a body that is neither JSON nor a form can be checked against ``schema``
+    as its text: the schema allows a string (or names no type)."""
+    types = p.schema_types(schema)
+    return not types or "string" in types
+
+
 @dataclass(slots=True)
 class _Content:
     name: str
@@ -224,6 +231,8 @@ class BodyCheck:
         assert chosen.check is not None
         if essence in _FORMS:
             return self._form(chosen, chosen.check, body, boundary)
+        if isinstance(value, str) and not _text_schema(chosen.schema):
+            return []  # XML and the like: the text cannot be read as the object it encodes
         return [
             Violation(("body", *f.path), f.message, f.keyword, bare=f.bare)
             for f in chosen.check(value)
@@ -242,7 +251,8 @@ class BodyCheck:
             pairs = p.urlencoded_fields(body)
             decode = True
         found: list[Violation] = []
-        for prop, encoding in chosen.encodings.items():
+        for prop, encoding in chosen.encodings.items() if decode else ():
+            # a multipart field is not percent-encoded: ``allowReserved`` means nothing there
             if isinstance(encoding, dict) and not encoding.get("allowReserved", False):
                 raw = next((v for n, v in reversed(pairs) if n == prop), "")
                 if p.RESERVED.search(raw):
