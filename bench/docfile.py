@@ -46,7 +46,10 @@ def _read(path: Path) -> str:
     return path.read_text() if path.exists() else ""
 
 
-KEEP = (("<!-- openapi prism: begin -->", "<!-- openapi prism: end -->"),)
+KEEP = (
+    ("<!-- openapi prism: begin -->", "<!-- openapi prism: end -->"),
+    ("<!-- websocket bench: begin -->", "<!-- websocket bench: end -->"),
+)
 """Sections standalone scripts write between their own markers: a peer run keeps them."""
 
 
@@ -78,3 +81,22 @@ def write_check(path: Path, check: str) -> None:
     if not peers.strip():
         peers = "# Benchmarks\n"
     path.write_text(f"{peers}\n{BEGIN}\n{check.strip()}\n{END}\n")
+
+
+def write_between(path: Path, begin: str, end: str, section: str) -> None:
+    """Replace a standalone script's part of ``path`` (between its ``begin`` and ``end``
+    markers, listed in ``KEEP``), or add it just before the target check's part; every
+    other line stays as it is."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{section.strip()}\n{end}\n"
+    start = text.find(begin)
+    if start >= 0:
+        stop = text.find(end, start)
+        stop = len(text) if stop < 0 else stop + len(end)
+        text = text[:start] + block.rstrip("\n") + text[stop:]
+    else:
+        at = text.find(BEGIN)
+        at = len(text) if at < 0 else at
+        head = text[:at].rstrip() + "\n\n"
+        text = head + block + ("\n" + text[at:] if at < len(text) else "")
+    path.write_text(text)

@@ -277,21 +277,8 @@ def table(pairs: list[Pair], settings: Settings, loader: str, labels: str) -> st
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace this script's part of ``path`` (between its markers), or add it just before
-    the target check's part; every other line stays as it is."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{section.strip()}\n{END}\n"
-    start = text.find(BEGIN)
-    if start >= 0:
-        end = text.find(END, start)
-        end = len(text) if end < 0 else end + len(END)
-        text = text[:start] + block.rstrip("\n") + text[end:]
-    else:
-        at = text.find(docfile.BEGIN)
-        at = len(text) if at < 0 else at
-        head = text[:at].rstrip() + "\n\n"
-        text = head + block + ("\n" + text[at:] if at < len(text) else "")
-    path.write_text(text)
+    """This script's part of ``path``, between its markers (``docfile.write_between``)."""
+    docfile.write_between(path, BEGIN, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:
