@@ -8,13 +8,17 @@ transport first. These tests pin both halves: the batching, and the order it mus
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from apidouble.model import Request
+from apidouble.options import Options
 from apidouble.outcome import Outcome, Respond, Response
+from apidouble.runtime import Runtime
 from apidouble.transport.http1 import HttpProtocol
 from apidouble.transport.server import DEFAULT_LIMITS, ServeState
 
@@ -67,6 +71,28 @@ async def test_answers_of_one_turn_leave_together_at_its_end() -> None:
     for transport in transports:
         assert len(transport.written) == 1
         assert transport.written[0].startswith(b"HTTP/1.1 200 ")
+
+
+async def test_express_answers_leave_at_once_and_templated_ones_at_the_turn_end(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "apidouble.yaml"
+    endpoints = [
+        {"path": "/static", "response": {"ok": True}},
+        {"path": "/users/{id}", "response": {"id": "{{ request.params.id }}"}},
+    ]
+    config.write_text(json.dumps({"endpoints": endpoints}))
+    runtime = Runtime([config], Options(port=0, watch=False))
+    state = ServeState(runtime.dispatcher, DEFAULT_LIMITS, asyncio.get_running_loop())
+    protocol = HttpProtocol(state)
+    transport = Recording()
+    protocol.connection_made(transport)
+    protocol.data_received(b"GET /static HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert len(transport.written) == 1  # the express lane: written in the read's callback
+    protocol.data_received(b"GET /users/7 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert len(transport.written) == 1  # rendered: held until the turn ends
+    await asyncio.sleep(0)
+    assert len(transport.written) == 2 and transport.written[1].endswith(b'{"id":"7"}')
 
 
 async def test_a_large_body_waits_for_the_answers_held_before_it() -> None:

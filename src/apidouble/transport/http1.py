@@ -277,7 +277,13 @@ class HttpProtocol(Connection):
             express.served(route, head, self._client, clock() - started, query)
         except Exception:
             _log.exception("served() hook failed")
-        self.send(route.wire)
+        if self._outgoing is None:  # nothing held before it: the bytes leave now
+            try:
+                transport.write(route.wire)
+            except RuntimeError:  # uvloop: the peer reset and the handle closed just now
+                return True
+        else:
+            self.send(route.wire)
         self._seen_body = self._body_size
         return True
 
