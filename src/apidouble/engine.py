@@ -33,6 +33,7 @@ from .metrics import BUCKETS, Counters
 from .model import INVALID_JSON, Headers, Request, ServeEvent
 from .nearmiss import near_miss_report, near_miss_text
 from .outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
+from .realtime.messages import MessageLog
 from .realtime.websocket import Hub, WebSocketUpgrade
 from .realtime.ws_rules import WebSocketRoute
 from .responses import CompiledResponse, json_response
@@ -64,6 +65,8 @@ class Engine:
         """``--proxy-to``: (upstream, options) for requests no stub matches."""
         self.websockets = Hub(config.clock)
         """Every open WebSocket session, across installed configs (a reload keeps them)."""
+        self.websocket_log = MessageLog()
+        """What those sessions received and sent (``realtime.messages``)."""
         self.express = ExpressLane(self.journal, self.counters)
         """Static stubs the transport answers itself (see ``express``)."""
         self.express.install(config)
@@ -362,7 +365,7 @@ class Engine:
         if wanted is None or wanted.lower() != "websocket":
             return self._sent(Respond(_UPGRADE_REQUIRED, 0.0, event))
         event.status = 101
-        handler = WebSocketUpgrade(route, self.websockets, dict(params))
+        handler = WebSocketUpgrade(route, self.websockets, dict(params), self.websocket_log.observe)
         return Upgrade(handler, request, 0.0, event, _SWITCHED)
 
     def _render(

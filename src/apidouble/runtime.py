@@ -33,7 +33,14 @@ from .admin.persist import PersistDir
 from .admin.recordings_route import RecordingsRoutes
 from .admin.resources_route import RESOURCES_RESET_PATH, ResourcesResetRoute
 from .admin.routes import AdminRoutes
-from .admin.websockets_route import SEND_PATH, WEBSOCKETS_PATH, SendRoute, WebSocketsRoute
+from .admin.websockets_route import (
+    MESSAGES_PATH,
+    SEND_PATH,
+    WEBSOCKETS_PATH,
+    MessagesRoute,
+    SendRoute,
+    WebSocketsRoute,
+)
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
 from .config.load import Config
@@ -184,6 +191,8 @@ class Runtime:
         hub = self.engine.websockets
         self.routes.add(("GET", "HEAD"), WEBSOCKETS_PATH, WebSocketsRoute(hub))
         self.routes.add(("POST",), SEND_PATH, SendRoute(hub))
+        messages = MessagesRoute(self.engine.websocket_log)
+        self.routes.add(("GET", "HEAD", "DELETE"), MESSAGES_PATH, messages)
         reset = ResourcesResetRoute(lambda: self.engine.config)
         self.routes.add(("POST",), RESOURCES_RESET_PATH, reset)
         recordings = RecordingsRoutes(self.engine, self.admin)

@@ -201,6 +201,12 @@ class MockServer:
         hub = self._runtime.engine.websockets
         return list(self._call(_on_loop(lambda: hub.connections(path))))
 
+    def websocket_messages(self, path: str | None = None) -> list[dict[str, Any]]:
+        """What the WebSocket sessions (on the concrete ``path`` only, when given)
+        received and sent, oldest first: open, in, out and close events."""
+        log = self._runtime.engine.websocket_log
+        return list(self._call(_on_loop(lambda: log.document(path)["messages"])))
+
     def send_websocket(self, path: str, message: Any) -> int:
         """Push ``message`` (text, bytes, ``{binary: base64}``, ``{json: ...}`` or any JSON
         value, sent as written) to every session on the concrete ``path``; how many."""

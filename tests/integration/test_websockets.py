@@ -174,3 +174,52 @@ async def test_a_stopping_server_says_going_away(tmp_path: Path) -> None:
             assert ws.close_code == 1001
     finally:
         server.stop()
+
+
+async def test_messages_in_and_out_are_logged_beside_the_journal(mock: MockServer) -> None:
+    async with httpx.AsyncClient(base_url=mock.url, timeout=TIMEOUT) as admin:
+        await admin.delete("/__admin/websockets/messages")
+        async with connect(ws_url(mock, "/ws/chat/log"), subprotocols=["chat"]) as ws:
+            await recv(ws)  # hello
+            await ws.send("x" * 5000)
+            await recv(ws)
+            await ws.send(b"\x01\x02")
+            await asyncio.sleep(0.05)
+        await asyncio.wait_for(_until_closed_logged(admin, "/ws/chat/log"), TIMEOUT)
+        shown = await admin.get("/__admin/websockets/messages", params={"path": "/ws/chat/log"})
+        events = shown.json()["messages"]
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "open" and kinds[-1] == "close" and kinds.count("in") == 2
+    hello = next(e for e in events if e["kind"] == "out")
+    assert json.loads(hello["data"]) == {"hello": "log"} and hello["frame"] == "text"
+    big = next(e for e in events if e["kind"] == "in" and e["frame"] == "text")
+    assert big["size"] == 5000 and big["truncated"] and len(big["data"]) == 4096
+    binary = next(e for e in events if e.get("frame") == "binary" and e["kind"] == "in")
+    assert binary["data"] == "AQI=" and binary["encoding"] == "base64"
+    assert events[-1]["code"] == 1000
+    listed = await asyncio.to_thread(mock.websocket_messages, "/ws/chat/log")
+    assert [e["id"] for e in listed] == [e["id"] for e in events]
+
+
+async def _until_closed_logged(admin: httpx.AsyncClient, path: str) -> None:
+    while True:
+        shown = await admin.get("/__admin/websockets/messages", params={"path": path})
+        if any(e["kind"] == "close" for e in shown.json()["messages"]):
+            return
+        await asyncio.sleep(0.02)
+
+
+def test_the_message_log_is_bounded() -> None:
+    from apidouble.realtime.messages import MessageLog
+
+    log = MessageLog(max_entries=3, max_bytes=10_000)
+    info = {"id": "ws-1", "path": "/p"}
+    for n in range(5):
+        log.observe("in", info, f"m{n}")
+    assert [e["data"] for e in log.document()["messages"]] == ["m2", "m3", "m4"]
+    assert log.document()["total"] == 5
+    small = MessageLog(max_entries=100, max_bytes=1_000)
+    for _ in range(20):
+        small.observe("in", info, "y" * 300)
+    assert 0 < len(small.document()["messages"]) <= 2
+    assert small.document(limit=1)["messages"][0]["id"] == 20

@@ -1,7 +1,8 @@
-"""``/__admin/websockets``: the open WebSocket sessions (``GET ?path=/ws/room``), and
+"""``/__admin/websockets``: the open WebSocket sessions (``GET ?path=/ws/room``),
 ``POST /__admin/websockets/send`` ``{"path": ..., "message": ...}`` to push one message to
 every session on a concrete path (sent as written: text, ``{binary: base64}``,
-``{json: ...}`` or any JSON value)."""
+``{json: ...}`` or any JSON value), and ``/__admin/websockets/messages``, what the
+sessions received and sent (``DELETE`` forgets it)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any
 
 from ..model import Request
 from ..outcome import Outcome, Respond
+from ..realtime.messages import MessageLog
 from ..realtime.websocket import Hub
 from ..responses import json_response
+from .callbacks_route import bounded_log
 
 WEBSOCKETS_PATH = "/__admin/websockets"
 SEND_PATH = "/__admin/websockets/send"
+MESSAGES_PATH = "/__admin/websockets/messages"
 
 
 class WebSocketsRoute:
@@ -44,6 +48,17 @@ class SendRoute:
         except (TypeError, ValueError) as exc:
             return _bad(f"message: {exc}")
         return Respond(json_response(200, {"sent": sent}))
+
+
+class MessagesRoute:
+    """The sessions' messages (``GET ?path=&limit=``); ``DELETE`` forgets them."""
+
+    def __init__(self, log: MessageLog) -> None:
+        self.log = log
+
+    def __call__(self, request: Request) -> Outcome:
+        path = request.query.get("path", [None])[0]
+        return bounded_log(request, self.log.clear, lambda n: self.log.document(path, n))
 
 
 def _bad(message: str) -> Outcome:
