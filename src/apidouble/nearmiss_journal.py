@@ -160,8 +160,9 @@ def read_logged_request(raw: Any) -> tuple[Request, dict[str, Any]]:
     for key, value in (("url", url), ("absoluteUrl", absolute), ("method", method)):
         if value is not None:
             shown[key] = value
-    if raw.get("clientIp") is not None:
-        shown["clientIp"] = raw["clientIp"]
+    client = _text(raw, "clientIp")
+    if client is not None:
+        shown["clientIp"] = client
     if raw.get("headers") is not None:
         shown["headers"] = {k: v[0] if len(v) == 1 else v for k, v in headers.items()}
     if cookies is not None:

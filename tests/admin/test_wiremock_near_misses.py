@@ -193,6 +193,9 @@ def test_bad_fields_are_pointed_at(near: httpx.Client) -> None:
     assert _error(bad_pattern) == (422, {**PARSE, "source": {"pointer": "/bogus"}})
     bad_request = near.post("/__admin/near-misses/request", json={"url": "/x", "method": 7})
     assert _error(bad_request) == (422, {**PARSE, "source": {"pointer": "/method"}})
+    # found by schemathesis: a clientIp that is not a string was shown back as given
+    bad_ip = near.post("/__admin/near-misses/request", json={"url": "/x", "clientIp": [{"": 1}]})
+    assert _error(bad_ip) == (422, {**PARSE, "source": {"pointer": "/clientIp"}})
 
 
 def test_many_stubs_are_picked_by_the_router_then_graded() -> None:

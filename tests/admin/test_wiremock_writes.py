@@ -140,6 +140,21 @@ def test_a_kept_key_of_the_wrong_type_is_refused(
     assert kept.status_code == 201
 
 
+def test_a_listener_with_an_unknown_phase_is_refused(client: httpx.Client) -> None:
+    """Found by schemathesis: a non-webhook listener was kept with any requestPhases."""
+    listener = {"name": "other", "requestPhases": ["AFTER_MATCH", "__not_a_phase__"]}
+    answer = client.post(
+        "/__admin/mappings", json={**mapping("/phases"), "serveEventListeners": [listener]}
+    )
+    assert answer.status_code == 422
+    assert "requestPhases" in json.dumps(answer.json())
+    fine = {"name": "other", "requestPhases": ["BEFORE_MATCH", "AFTER_COMPLETE"]}
+    kept = client.post(
+        "/__admin/mappings", json={**mapping("/phases"), "serveEventListeners": [fine]}
+    )
+    assert kept.status_code == 201
+
+
 def test_delete_all_then_reset(root: Path, client: httpx.Client) -> None:
     client.post("/__admin/mappings", json={"id": NEW_ID, **mapping("/new")})
     assert client.delete("/__admin/mappings").json() == {}

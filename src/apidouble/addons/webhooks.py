@@ -140,6 +140,13 @@ def _native(entry: Any, where: str) -> CallbackSpec:
     )
 
 
+REQUEST_PHASES = frozenset(
+    {"BEFORE_MATCH", "AFTER_MATCH", "BEFORE_RESPONSE_SENT", "AFTER_COMPLETE"}
+)
+"""WireMock's serve-event phases: a listener naming another is refused, as WireMock's reader
+refuses it (the mapping is kept and shown back as given, so it must fit)."""
+
+
 def parse_wiremock_listeners(
     raw: Any, where: str = "serveEventListeners"
 ) -> tuple[CallbackSpec, ...]:
@@ -154,6 +161,12 @@ def parse_wiremock_listeners(
         here = f"{where}[{index}]"
         if not isinstance(listener, Mapping):
             raise ValueError(f"{here} must be an object with a name")
+        phases = listener.get("requestPhases")
+        if phases is not None and (
+            not isinstance(phases, list) or any(p not in REQUEST_PHASES for p in phases)
+        ):
+            shown = ", ".join(sorted(REQUEST_PHASES))
+            raise ValueError(f"{here}.requestPhases must be a list of {shown}, got {phases!r}")
         if listener.get("name") != "webhook":
             continue
         params = listener.get("parameters")
