@@ -7,32 +7,21 @@ The real benchmark (``make bench``, ``make bench ARGS=--check``) never runs in t
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from .benchmods import BENCH, bench_module
+
 RUN = BENCH / "run.py"
 
 
-def _bench_module(name: str) -> ModuleType:
-    """A bench/ module by path, under a name no test module can shadow."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-targets = _bench_module("targets")
-docfile = _bench_module("docfile")
+targets = bench_module("targets")
+docfile = bench_module("docfile")
 
 
 def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -7,31 +7,20 @@ The real benchmark (1,000 connections, 50 clients, 3 rounds) never runs in the s
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from .benchmods import BENCH, bench_module
+
 SCRIPT = BENCH / "websocket_bench.py"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
-def _bench_module(name: str) -> ModuleType:
-    """A bench/ module by path, under a name no test module can shadow."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-ws = _bench_module("websocket_bench")
+ws = bench_module("websocket_bench")
 
 # | server | held | RSS before, after | MB for all | KB each | msgs/s | p99 | CPU × 2 | bound by |
 ROW = re.compile(
