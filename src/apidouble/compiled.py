@@ -148,6 +148,8 @@ class CompiledStub:
     """The store spaces this stub uses."""
     hooks: Chain | None = None
     """The addons' hooks this stub runs (None: no addon touches it)."""
+    message_hooks: tuple[Hook, ...] = ()
+    """The ``websocket_message`` hooks its conversation's sessions run per message."""
     inert: bool = field(init=False)
     """No trouble and no validation: the stub's own answer takes the short path."""
     plain: bool = field(init=False)
@@ -375,6 +377,8 @@ def _compile_stub(
         names.append(name)
         space = store.space(name, 1)
     picker = ResponsePicker(responses, stub.response_mode, env.random, space)
+    if any(r.websocket is not None and r.websocket.uses_scenarios for r in responses):
+        names.append(SCENARIO_SPACE)
     if gate is not None:
         picker = ScenarioPicker(picker, gate)
         names.append(SCENARIO_SPACE)
@@ -502,6 +506,11 @@ def compile_config(
                 hooks = _with_webhooks(hooks, stub, env, sender, problems)
             if result.hooks is not hooks:
                 result = replace(result, hooks=hooks)
+            message_hooks: tuple[Hook, ...] = ()
+            if bound is not None and any(r.websocket for r in result.picker.responses):
+                message_hooks = bound.message_hooks_for(stub)
+            if result.message_hooks != message_hooks:
+                result = replace(result, message_hooks=message_hooks)
             compiled[stub.id] = result
             patterns.append(_pattern_of(result))
             names.extend(result.state_names)

@@ -305,7 +305,7 @@ class Engine:
         if chosen.websocket is not None:
             if decision is not None:
                 event.decision = decision.as_dict()
-            return self._upgrade(chosen.websocket, request, params, event)
+            return self._upgrade(chosen.websocket, config, compiled, request, params, event)
         if chosen.sse is not None:
             delay = _delay(chosen, compiled, rng)
             if decision is not None and (chosen.latency or compiled.latency):
@@ -349,7 +349,7 @@ class Engine:
                 stream = _event_stream(chosen, request, params)
                 return self._sent(Respond(stream.response, delay, event, stream=stream.stream))
             if chosen.websocket is not None:
-                return self._upgrade(chosen.websocket, request, params, event)
+                return self._upgrade(chosen.websocket, config, compiled, request, params, event)
             response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
@@ -358,14 +358,28 @@ class Engine:
         return Respond(response, delay, event)
 
     def _upgrade(
-        self, route: WebSocketRoute, request: Request, params: dict[str, str], event: ServeEvent
+        self,
+        route: WebSocketRoute,
+        config: CompiledConfig,
+        compiled: CompiledStub,
+        request: Request,
+        params: dict[str, str],
+        event: ServeEvent,
     ) -> Upgrade | Respond:
         """Hand an upgrade request to the conversation; a plain request for it gets 426."""
         wanted = request.header("upgrade")
         if wanted is None or wanted.lower() != "websocket":
             return self._sent(Respond(_UPGRADE_REQUIRED, 0.0, event))
         event.status = 101
-        handler = WebSocketUpgrade(route, self.websockets, dict(params), self.websocket_log.observe)
+        handler = WebSocketUpgrade(
+            route,
+            self.websockets,
+            dict(params),
+            self.websocket_log.observe,
+            scenarios=config.scenarios,
+            hooks=compiled.message_hooks,
+            stub=compiled.stub,
+        )
         return Upgrade(handler, request, 0.0, event, _SWITCHED)
 
     def _render(

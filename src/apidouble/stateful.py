@@ -16,7 +16,10 @@ def shared_state_uses(config: CompiledConfig, runtime_stubs: int = 0) -> list[st
     """The features of ``config`` whose state processes would have to share, by name."""
     uses: dict[str, None] = {}
     for compiled in config.stubs.values():
-        if compiled.stub.scenario is not None:
+        if compiled.stub.scenario is not None or any(
+            r.websocket is not None and r.websocket.uses_scenarios
+            for r in compiled.picker.responses
+        ):
             uses["scenarios"] = None
         trouble = compiled.trouble
         if trouble.rate_limit is not None:

@@ -10,8 +10,10 @@ looks.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import json
 import os
 import re
 import runpy
@@ -20,10 +22,13 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from apidouble import ConfigError, MockServer
 from apidouble.matching.values import unregister_value_operator, value_operators
@@ -55,7 +60,7 @@ def recipes(text: str) -> dict[str, dict[str, str]]:
 
 RECIPES = recipes(DOC.read_text())
 TESTED = {"first", "middleware", "hmac", "matcher", "helper", "tenants", "chaos", "rewrite",
-          "webhook", "importer"}  # fmt: skip
+          "webhook", "importer", "moderator"}  # fmt: skip
 
 
 def test_every_marked_block_is_read_and_every_recipe_is_tested() -> None:
@@ -338,3 +343,32 @@ def test_importer_serves_and_converts_its_format(
         "response": "made",
         "content_type": "text/plain",
     }
+
+
+# --- the chat moderator -----------------------------------------------------------------
+
+
+async def test_moderator_refuses_renames_and_closes(folder: Callable[[str], Path]) -> None:
+    with MockServer(folder("moderator") / "apidouble.yaml") as mock:
+        url = mock.url.replace("http://", "ws://") + "/ws/chat/lobby"
+        async with connect(url) as ada, connect(url) as bob:
+
+            async def said(ws: ClientConnection, text: str) -> Any:
+                await ws.send(text)
+                return await asyncio.wait_for(ws.recv(), 5)
+
+            assert await said(ada, "hi") == "anon: hi"
+            assert await asyncio.wait_for(bob.recv(), 5) == "anon: hi"  # the room hears it
+            assert json.loads(await said(ada, "/nick ada")) == {"nick": "ada"}
+            assert await said(ada, "hello") == "ada: hello"
+            assert await asyncio.wait_for(bob.recv(), 5) == "ada: hello"
+            assert json.loads(await said(bob, "cheap SPAM")) == {
+                "refused": "cheap SPAM",
+                "strikes": 1,
+            }
+            assert json.loads(await said(bob, "scam")) == {"refused": "scam", "strikes": 2}
+            await bob.send("spam again")
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(bob.recv(), 5)
+            assert (bob.close_code, bob.close_reason) == (4003, "too many strikes")
+            assert await said(ada, "still here") == "ada: still here"

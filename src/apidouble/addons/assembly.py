@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigProblem
 from ..model import Stub
-from .hooks import Chain, Hook, ServerHooks, hooks_of, is_async_callable
+from .hooks import MESSAGE_PHASE, Chain, Hook, ServerHooks, hooks_of, is_async_callable
 from .loading import AddonLoader, AddonSpec, LoadedAddon, unique_names
 
 if TYPE_CHECKING:
@@ -126,6 +126,26 @@ class BoundAddons:
         it lists an addon that is not loaded."""
         if not stub.addons:
             return self.everywhere
+        every = self._addons_of(stub)
+        key = tuple(id(a) for a in every)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = _chain([self._hooks[id(a)] for a in every], [a.name for a in every])
+            self._chains[key] = chain
+        return chain or None
+
+    def message_hooks_for(self, stub: Stub) -> tuple[Hook, ...]:
+        """The ``websocket_message`` hooks of ``stub``'s sessions, in the chain's order."""
+        try:
+            every = self._addons_of(stub) if stub.addons else self._everywhere
+        except LookupError:  # chain_for reports it
+            return ()
+        hooks = (self._hooks[id(a)].get(MESSAGE_PHASE) for a in every)
+        return tuple(hook for hook in hooks if hook is not None)
+
+    def _addons_of(self, stub: Stub) -> list[LoadedAddon]:
+        """The server-wide addons, then those ``stub`` lists (``LookupError`` for one
+        that is not loaded)."""
         own: list[LoadedAddon] = []
         for ref in stub.addons:
             found = self._refs.get((stub.id, ref)) or self._by_name.get(ref.casefold())
@@ -134,13 +154,7 @@ class BoundAddons:
                 raise LookupError(f"addons: no addon named {ref!r} is loaded (loaded: {known})")
             if all(found.addon is not a.addon for a in (*self._everywhere, *own)):
                 own.append(found)
-        every = [*self._everywhere, *own]
-        key = tuple(id(a) for a in every)
-        chain = self._chains.get(key)
-        if chain is None:
-            chain = _chain([self._hooks[id(a)] for a in every], [a.name for a in every])
-            self._chains[key] = chain
-        return chain or None
+        return [*self._everywhere, *own]
 
 
 def load_addons(

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 PHASES: Final = ("request", "matched", "response", "served")
 """The per-request phases, in the order a request meets them."""
+MESSAGE_PHASE: Final = "websocket_message"
+"""The phase of one message a WebSocket client sent (``addons.message``)."""
 
 SLOW_HOOK_S: Final = 0.05
 """A sync hook that holds the event loop longer than this is logged with its name."""
@@ -54,7 +56,7 @@ def hooks_of(addon: Any, name: str, state: StateSpace | None = None) -> dict[str
     """The phase hooks ``addon`` defines, by phase (attributes that are not callable are
     not hooks: a module's ``request = None`` is allowed)."""
     found: dict[str, Hook] = {}
-    for phase in PHASES:
+    for phase in (*PHASES, MESSAGE_PHASE):
         call = getattr(addon, phase, None)
         if call is None or not callable(call) or inspect.isclass(call):
             continue

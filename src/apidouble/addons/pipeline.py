@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import traceback
-from collections.abc import Awaitable, Callable, Generator
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from ..behaviours.faults import FaultSpec
 from ..behaviours.pacing import Step
@@ -26,8 +25,9 @@ from ..matching.router import RouteMatch
 from ..model import Headers, Request, ServeEvent
 from ..outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
 from ..responses import json_response
+from .driving import HookFailed, Steps, T, call_hook, drive, is_awaitable, timed
 from .flow import Flow, Reply
-from .hooks import SLOW_HOOK_S, Chain, Hook
+from .hooks import Chain, Hook
 
 if TYPE_CHECKING:
     from ..behaviours.decision import Decision
@@ -36,39 +36,6 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 log = logging.getLogger("apidouble.addons")
-
-T = TypeVar("T")
-Steps = Generator[Any, Any, T]
-"""A phase sequence: yields what must be awaited, returns its result."""
-
-
-def drive(steps: Steps[T]) -> T | Awaitable[T]:
-    """The result of ``steps`` now when it awaits nothing, else a coroutine for it."""
-    try:
-        pending = steps.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    return _finish(steps, pending)
-
-
-async def _finish(steps: Steps[T], pending: Any) -> T:
-    while True:
-        try:
-            value = await pending
-        except Exception as exc:  # handed to the generator, which reports it
-            try:
-                pending = steps.throw(exc)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            continue
-        try:
-            pending = steps.send(value)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-
-
-def _is_awaitable(value: Any) -> bool:
-    return hasattr(value, "__await__")
 
 
 def _settled(value: Outcome | Awaitable[Outcome]) -> Steps[Outcome]:
@@ -79,47 +46,12 @@ def _settled(value: Outcome | Awaitable[Outcome]) -> Steps[Outcome]:
     return cast(Outcome, result)
 
 
-class HookFailed(Exception):
-    """A hook raised: the answer is a 500 naming it."""
-
-    def __init__(self, hook: Hook, error: BaseException) -> None:
-        super().__init__(f"{hook.where}: {type(error).__name__}: {error}")
-        self.hook = hook
-        self.error = error
-
-
-def _timed(hook: Hook, flow: Flow) -> Any:
-    """Call a sync hook on the loop; one that holds it too long is logged by name."""
-    started = time.perf_counter()
-    result = hook.call(flow)
-    spent = time.perf_counter() - started
-    if spent > SLOW_HOOK_S:
-        log.warning("%s held the event loop for %.0f ms", hook.where, spent * 1000)
-    return result
-
-
-def _call(hook: Hook, flow: Flow) -> Steps[Any]:
-    """One hook: its phase and state set on the flow, timed when it runs on the loop."""
-    flow.state = hook.state
-    try:
-        if hook.is_async:
-            return (yield hook.call(flow))
-        result = _timed(hook, flow)
-        if _is_awaitable(result):
-            result = yield result
-        return result
-    except HookFailed:
-        raise
-    except Exception as exc:  # a user's hook may raise anything: a 500 names it
-        raise HookFailed(hook, exc) from exc
-
-
 def _run(
     hooks: tuple[Hook, ...], flow: Flow, phase: str, stop: Callable[[Flow], bool]
 ) -> Steps[None]:
     flow.phase = phase
     for hook in hooks:
-        yield from _call(hook, flow)
+        yield from call_hook(hook, flow)
         if stop(flow):
             return
 
@@ -224,7 +156,7 @@ def _wrapped(
         flow.state = hook.state
         try:
             result = hook.call(request, call_next)
-            if _is_awaitable(result):
+            if is_awaitable(result):
                 result = await result
         except HookFailed:
             raise
@@ -238,7 +170,7 @@ def _wrapped(
 
 
 async def _awaited(value: T | Awaitable[T]) -> T:
-    if _is_awaitable(value):
+    if is_awaitable(value):
         return await cast(Awaitable[T], value)
     return cast(T, value)
 
@@ -473,8 +405,8 @@ def run_served(flow: Flow) -> None:
     for hook in hooks:
         flow.state = hook.state
         try:
-            result = hook.call(flow) if hook.is_async else _timed(hook, flow)
-            if _is_awaitable(result):
+            result = hook.call(flow) if hook.is_async else timed(hook, flow)
+            if is_awaitable(result):
                 spawn(_logged(hook, result))
         except Exception as exc:  # a user's hook may raise anything
             log.error("%s raised %s: %s", hook.where, type(exc).__name__, exc)

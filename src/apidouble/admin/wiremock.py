@@ -17,7 +17,7 @@ from typing import Any
 
 from ..compiled import CompiledConfig
 from ..importers.wiremock.export import mapping_uuid, native_priorities, stub_mappings
-from ..model import Request, Stub
+from ..model import Request, Scenario, Stub
 
 UNMATCHED_DEFINITION = {"status": 404, "fromConfiguredStub": False}
 """What WireMock reports as the response definition of a request no stub matched."""
@@ -173,14 +173,13 @@ def serve_event(entry: Mapping[str, Any], views: MappingViews) -> dict[str, Any]
 # --- scenarios ----------------------------------------------------------------------
 
 
-def scenario_states(stubs: Iterable[Stub]) -> dict[str, list[str]]:
-    """Every scenario the stubs name, with the states they name in the order first seen
-    (as WireMock lists them: ``Started`` only when some stub names it)."""
+def scenario_states(stubs: Iterable[Stub], more: Iterable[Scenario] = ()) -> dict[str, list[str]]:
+    """Every scenario the stubs name (and ``more``: WebSocket rules'), with the states
+    they name in the order first seen (as WireMock lists them: ``Started`` only when
+    some stub names it)."""
     found: dict[str, list[str]] = {}
-    for stub in stubs:
-        scenario = stub.scenario
-        if scenario is None:
-            continue
+    named = (stub.scenario for stub in stubs if stub.scenario is not None)
+    for scenario in (*named, *more):
         states = found.setdefault(scenario.name, [])
         for state in (scenario.when, scenario.then):
             if state is not None and state not in states:

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import nearmiss_journal
+from ..compiled import CompiledConfig
 from ..engine import Engine
 from ..importers.wiremock.request import request_pattern
-from ..model import SCENARIO_START
+from ..model import SCENARIO_START, Scenario
 from ..state.scenarios import Scenarios
 from .wiremock import MappingViews, entry_seq, logged_request, scenario_states, serve_event
 
@@ -137,18 +138,31 @@ class WireMockPlane:
                     for m in views.by_stub[stub.id]
                 ],
             }
-            for name, states in scenario_states(stubs).items()
+            for name, states in scenario_states(stubs, _conversation_scenarios(config)).items()
         ]
 
     def reset_scenarios(self) -> None:
         Scenarios(self.engine.config.store).reset()
 
     def set_scenario_state(self, name: str, state: str | None) -> None:
-        stubs = (compiled.stub for compiled in self.engine.config.stubs.values())
-        states = scenario_states(stubs).get(name)
+        config = self.engine.config
+        stubs = (compiled.stub for compiled in config.stubs.values())
+        states = scenario_states(stubs, _conversation_scenarios(config)).get(name)
         if states is None:
             raise UnknownScenario(f"Scenario {name} does not exist")
         if state not in states and state != SCENARIO_START:  # back to the start: always
             shown = "null" if state is None else state
             raise UnsupportedState(f"Scenario {name} does not support state {shown}")
         Scenarios(self.engine.config.store).move(name, state)
+
+
+def _conversation_scenarios(config: CompiledConfig) -> list[Scenario]:
+    """The scenarios WebSocket rules read and move."""
+    return [
+        rule.scenario
+        for compiled in config.stubs.values()
+        for response in compiled.picker.responses
+        if response.websocket is not None
+        for rule in response.websocket.rules
+        if rule.scenario is not None
+    ]

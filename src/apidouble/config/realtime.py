@@ -74,7 +74,7 @@ class WebSocket(ConfigModel):
     on_message: list[Any] = Field(
         default_factory=list,
         description="Rules, first match wins: {match, reply, echo, frame, delay_ms, close,"
-        " drop}; templates read message and json.",
+        " drop, scenario}; templates read message and json.",
     )
     every: Any = Field(None, description="Periodic pushes: {ms, send}.")
     sequence: Any = Field(

@@ -275,12 +275,17 @@ class WebSocketEntry(WebSocket):
     )
     match: Match | None = Field(None, description="Further conditions on the upgrade request.")
     priority: int | None = Field(None, description="Lower wins, as for endpoints.")
+    addons: list[str] | None = Field(
+        None,
+        description="Addons for this conversation only (their websocket_message hooks), as"
+        " for endpoints.",
+    )
 
     def endpoint(self) -> Endpoint:
         """The endpoint this entry stands for."""
         own = set(WebSocket.model_fields) & self.model_fields_set
         conversation = WebSocket.model_validate(self.model_dump(include=own))
-        given = {k: getattr(self, k) for k in ("id", "name", "match", "priority")}
+        given = {k: getattr(self, k) for k in ("id", "name", "match", "priority", "addons")}
         fields = {k: v for k, v in given.items() if v is not None}
         return Endpoint.model_validate({**fields, "path": self.path, "websocket": conversation})
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Request
 from ..state.clock import SYSTEM_CLOCK, Clock
 from .ws_rules import WebSocketRoute, literal_frame
 from .ws_session import Observer, Session
+
+if TYPE_CHECKING:
+    from ..addons.hooks import Hook
+    from ..model import Stub
+    from ..state.scenarios import Scenarios
 
 _log = logging.getLogger("apidouble.realtime")
 
@@ -74,7 +79,7 @@ class Hub:
 class WebSocketUpgrade:
     """The ``UpgradeHandler`` for one matched entry: its route, path params and hub."""
 
-    __slots__ = ("route", "hub", "params", "observer")
+    __slots__ = ("route", "hub", "params", "observer", "scenarios", "hooks", "stub")
 
     def __init__(
         self,
@@ -82,11 +87,20 @@ class WebSocketUpgrade:
         hub: Hub,
         params: dict[str, str] | None = None,
         observer: Observer | None = None,
+        *,
+        scenarios: Scenarios | None = None,
+        hooks: tuple[Hook, ...] = (),
+        stub: Stub | None = None,
     ) -> None:
         self.route = route
         self.hub = hub
         self.params = params if params is not None else {}
         self.observer = observer
+        self.scenarios = scenarios
+        """Where the rules' scenarios live (the config's, keyed by session)."""
+        self.hooks = hooks
+        """The stub's ``websocket_message`` hooks."""
+        self.stub = stub
 
     def take_over(
         self, transport: asyncio.Transport, request: Request, leftover: bytes
@@ -94,7 +108,17 @@ class WebSocketUpgrade:
         """Answer the handshake (101, or websockets' own 4xx and a close) and return the
         session; never raises: a failure aborts the connection."""
         try:
-            session = Session(self.route, self.hub, request, self.params, transport, self.observer)
+            session = Session(
+                self.route,
+                self.hub,
+                request,
+                self.params,
+                transport,
+                self.observer,
+                self.scenarios,
+                self.hooks,
+                self.stub,
+            )
         except Exception:
             _log.exception("websocket %s: could not start a session", request.path)
             transport.abort()

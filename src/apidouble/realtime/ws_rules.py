@@ -20,6 +20,9 @@ response compiler knows only a response's names.
 A rule (``on_message``) has ``match`` (one body matcher or a list, all must hold),
 ``frame`` (``text`` or ``binary`` only), then ``reply`` and/or ``echo: true`` (the message
 back as it came, same frame type), ``delay_ms``, ``close: {code, reason}`` or ``drop``.
+``scenario: {name, when, then}`` gates a rule on a scenario's state and moves it when
+the rule answers: the same scenarios as the endpoints' (``state.scenarios``), so an HTTP
+call can open a conversation's next act and a message can change what HTTP answers.
 No rule matching sends nothing. With ``broadcast``, replies go to every session of the
 route on the same concrete path (same room); ``close``/``drop`` stay the sender's, and
 ``on_connect``, ``every`` and ``sequence`` are always per session.
@@ -42,7 +45,8 @@ from websockets.frames import Close
 
 from ..config.convert import native_body_spec
 from ..matching.body import BodyMatcher, compile_body
-from ..model import INVALID_JSON, Request
+from ..model import INVALID_JSON, Request, Scenario
+from ..state.scenarios import Scenarios
 from ..templating import RENDER_ERRORS, TemplateEnvironment, render_error
 from ..templating.jsonbody import encode_static
 from ..templating.valuetemplates import Render, compile_text, compile_value
@@ -72,7 +76,7 @@ _ENTRY_KEYS = frozenset(
         "compression",
     }
 )
-_RULE_KEYS = frozenset({"match", "frame", "reply", "echo", "delay_ms", "close", "drop"})
+_RULE_KEYS = frozenset({"match", "frame", "reply", "echo", "delay_ms", "close", "drop", "scenario"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +182,19 @@ class Rule:
     delay_s: float
     close: tuple[int, str] | None
     drop: bool
+    scenario: Scenario | None = None
 
-    def matches(self, message: Request, binary: bool) -> bool:
+    def matches(
+        self, message: Request, binary: bool, upgrade: Request, scenarios: Scenarios | None
+    ) -> bool:
         if self.frame is not None and self.frame is not binary:
             return False
-        return all(matcher.test(message) for matcher in self.matchers)
+        if not all(matcher.test(message) for matcher in self.matchers):
+            return False
+        scenario = self.scenario
+        if scenario is None or scenario.when is None:
+            return True
+        return scenarios is not None and scenarios.state(scenario.name, upgrade) == scenario.when
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,14 +224,28 @@ class WebSocketRoute:
     idle_timeout_s: float | None
     compression: bool
 
+    @property
+    def uses_scenarios(self) -> bool:
+        """Some rule reads or moves a scenario (the config then keeps their state)."""
+        return any(rule.scenario is not None for rule in self.rules)
+
     def react(
-        self, request: Request, params: dict[str, str], payload: bytes, binary: bool
+        self,
+        request: Request,
+        params: dict[str, str],
+        payload: bytes,
+        binary: bool,
+        scenarios: Scenarios | None = None,
     ) -> Reaction | None:
         """Serve time: the first matching rule's answer to one message (None: no rule
-        matches, nothing is sent). Raises ``TemplateRenderError``."""
+        matches, nothing is sent). A rule's scenario is read and moved in ``scenarios``
+        for the session of the upgrade ``request``. Raises ``TemplateRenderError``."""
         message = as_request(request, payload)
         for rule in self.rules:
-            if rule.matches(message, binary):
+            if rule.matches(message, binary, request, scenarios):
+                scenario = rule.scenario
+                if scenario is not None and scenario.then is not None and scenarios is not None:
+                    scenarios.move(scenario.name, scenario.then, scenario.when, request)
                 frames = [(binary, payload)] if rule.echo else []
                 if rule.replies is not None:
                     frames += rule.replies.frames(request, params, message)
@@ -278,9 +304,23 @@ def _rule(env: TemplateEnvironment, raw: Any, where: str) -> Rule:
         replies=Messages(env, raw["reply"], f"{where}/reply") if "reply" in raw else None,
         echo=echo,
         delay_s=_millis(raw.get("delay_ms", 0), f"{where}/delay_ms"),
-        close=_close(raw.get("close"), f"{where}/close"),
+        close=close_spec(raw.get("close"), f"{where}/close"),
         drop=drop,
+        scenario=_scenario(raw.get("scenario"), f"{where}/scenario"),
     )
+
+
+def _scenario(raw: Any, where: str) -> Scenario | None:
+    """``{name, when, then}`` as an endpoint's ``scenario`` is written."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise ValueError(f"{where}: give {{name: <scenario>, when: <state>, then: <state>}}")
+    _known(raw, frozenset({"name", "when", "then"}), where)
+    for key in ("when", "then"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ValueError(f"{where}/{key}: a state name (text)")
+    return Scenario(raw["name"], raw.get("when"), raw.get("then"))
 
 
 def _matchers(raw: Any, where: str) -> tuple[BodyMatcher, ...]:
@@ -336,14 +376,14 @@ def _sequence(env: TemplateEnvironment, raw: Any) -> tuple[tuple[Step, ...], int
             raise ValueError(f"{at}: a step is {{send, delay_ms}} (or close)")
         _known(item, frozenset({"send", "delay_ms", "close"}), at)
         send = Messages(env, item["send"], f"{at}/send") if "send" in item else None
-        close = _close(item.get("close"), f"{at}/close")
+        close = close_spec(item.get("close"), f"{at}/close")
         steps.append(Step(_millis(item.get("delay_ms", 0), f"{at}/delay_ms"), send, close))
     if repeat is None and sum(step.delay_s for step in steps) <= 0:
         raise ValueError("sequence/repeat: forever needs a delay_ms in some step")
     return tuple(steps), repeat
 
 
-def _close(raw: Any, where: str) -> tuple[int, str] | None:
+def close_spec(raw: Any, where: str) -> tuple[int, str] | None:
     """``{code, reason}`` (or a bare code) checked as websockets checks a close frame."""
     if raw is None:
         return None

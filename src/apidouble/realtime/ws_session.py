@@ -25,7 +25,11 @@ Decided here:
   counted in ``dropped``) and holds the ``sequence`` until the buffer drains;
 - ``idle_timeout_s`` counts the time since the client last sent anything; it closes with
   1001 (going away: RFC 6455 §7.4.1, the server is leaving this connection);
-- a reply template that fails to render closes with 1011 (internal error).
+- a reply template that fails to render closes with 1011 (internal error);
+- the stub's ``websocket_message`` hooks (``addons.message``) see each message before
+  the rules; while an async one runs, reading stops and the messages already parsed
+  wait their turn, so every message meets the hooks and rules in the order it came;
+  a hook that raises closes with 1011 too.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import asyncio
 import codecs
 import itertools
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from websockets.datastructures import Headers
@@ -51,6 +56,10 @@ from .ws_rules import Frame as Message
 from .ws_rules import Messages, Reaction, WebSocketRoute
 
 if TYPE_CHECKING:
+    from ..addons.hooks import Hook
+    from ..addons.message import WebSocketMessage
+    from ..model import Stub
+    from ..state.scenarios import Scenarios
     from .websocket import Hub
 
 Observer = Callable[[str, dict[str, Any], str | bytes | None], None]
@@ -97,8 +106,14 @@ class Session(asyncio.Protocol):
         params: dict[str, str],
         transport: asyncio.Transport,
         observer: Observer | None = None,
+        scenarios: Scenarios | None = None,
+        hooks: tuple[Hook, ...] = (),
+        stub: Stub | None = None,
     ) -> None:
         self.route = route
+        self.scenarios = scenarios
+        self.hooks = hooks
+        self.stub = stub
         self.hub = hub
         self.request = request
         self.params = params
@@ -129,6 +144,9 @@ class Session(asyncio.Protocol):
         self._next_tick = 0.0
         self._step = self._round = 0
         self._step_held = False
+        self._waiting: deque[tuple[bytes, bool]] | None = None
+        """Messages parsed while an async hook runs (None: no hook is running)."""
+        self._hook_task: asyncio.Task[None] | None = None
 
     # --- opening ---------------------------------------------------------------------
 
@@ -209,7 +227,7 @@ class Session(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._paused = False
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and self._waiting is None:
             self.transport.resume_reading()
         if self._step_held:
             self._step_held = False
@@ -218,6 +236,8 @@ class Session(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.finished = True
         self._cancel_timers()
+        if self._hook_task is not None:
+            self._hook_task.cancel()
         if not self.open:
             return
         self.open = False
@@ -260,8 +280,76 @@ class Session(asyncio.Protocol):
         self.received += 1
         if self.observer is not None:
             self._notify("in", payload if binary else payload.decode())
+        if not self.hooks:
+            self._decide(payload, binary)
+        elif self._waiting is not None:  # an async hook runs for an earlier message
+            self._waiting.append((payload, binary))
+        else:
+            self._hooked(payload, binary)
+
+    def _hooked(self, payload: bytes, binary: bool) -> None:
+        """Hand one message to the hooks; then to the rules, unless a hook answered."""
+        # addons import realtime: imported here, where a session has hooks
+        from ..addons.message import HookFailed, WebSocketMessage, run_message_hooks
+
+        data: str | bytes = payload if binary else payload.decode()
+        message = WebSocketMessage(data, self.request, self.params, self.id, self.stub)
         try:
-            reaction = self.route.react(self.request, self.params, payload, binary)
+            pending = run_message_hooks(self.hooks, message)
+        except HookFailed as failed:
+            self._hook_failed(failed)
+            return
+        if pending is None:
+            self._after_hooks(message)
+            return
+        self._waiting = deque()
+        if not self.transport.is_closing():
+            self.transport.pause_reading()
+        self._hook_task = self.loop.create_task(self._finish_hooks(pending, message))
+
+    async def _finish_hooks(self, pending: Awaitable[None], message: WebSocketMessage) -> None:
+        from ..addons.message import HookFailed
+
+        waiting: deque[tuple[bytes, bool]] = deque()
+        try:
+            await pending
+        except HookFailed as failed:
+            self._hook_failed(failed)  # the rest are never answered: the session closes
+        else:
+            self._after_hooks(message)
+            waiting = self._waiting or waiting
+        finally:
+            self._hook_task = None
+            self._waiting = None
+        while waiting and not self.finished and self.protocol.state is OPEN:
+            self._hooked(*waiting.popleft())
+            if self._waiting is not None:  # async again: the rest wait behind it
+                self._waiting.extend(waiting)
+                return
+        if not self.finished and not self._paused and not self.transport.is_closing():
+            self.transport.resume_reading()  # the close handshake needs reading too
+
+    def _after_hooks(self, message: WebSocketMessage) -> None:
+        if not message.answered:
+            binary, payload = message.frame()
+            self._decide(payload, binary)
+            return
+        if message.broadcasts:
+            for session in self.hub.sessions(self.path, self.route):
+                session.push(message.broadcasts, own=session is self)
+        if message.replies:
+            self.push(message.replies, own=True)
+        if message.closing is not None:
+            self.close(*message.closing)
+
+    def _hook_failed(self, failed: Exception) -> None:
+        _log.error("websocket %s: %s", self.path, failed)
+        self.close(1011, "addon error")
+
+    def _decide(self, payload: bytes, binary: bool) -> None:
+        """The route's rules on one message."""
+        try:
+            reaction = self.route.react(self.request, self.params, payload, binary, self.scenarios)
         except TemplateRenderError as exc:
             self._render_failed(exc)
             return
