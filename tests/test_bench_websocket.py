@@ -89,7 +89,7 @@ def test_a_refused_port_is_a_failed_row_not_a_hang() -> None:
     idle = ws.hold_idle(server, 5, 0.0)
     assert idle.failed is not None and "ConnectionRefused" in idle.failed
     assert ws._idle_cells(idle)[0].startswith("n/a (ConnectionRefused")
-    command = [sys.executable, str(SCRIPT), "client", "--port", str(port), "--clients", "2"]
+    command = [sys.executable, str(BENCH / "ws_load.py"), "--port", str(port), "--clients", "2"]
     command += ["--warmup", "0", "--duration", "0.1", "--server-pid", "1"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert "ConnectionRefused" in done.stdout, done.stdout + done.stderr
