@@ -198,15 +198,9 @@ class OAuthProvider:
     # -- authorize ---------------------------------------------------------------------------
 
     def _authorize(self, request: Request, issuer: str) -> Response:
-        if request.method == "POST":
-            try:
-                params = _read_form(request)
-            except _BadForm as problem:
-                return _page(400, error_page("Bad sign-in request", str(problem)))
-        else:
-            params, duplicated = _single(request.query)
-            if duplicated:
-                return _page(400, error_page("Bad authorization request", duplicated))
+        params = _request_params(request, "Bad sign-in request", "Bad authorization request")
+        if isinstance(params, Response):
+            return params
         checked = self._check_authorize(params, issuer)
         if isinstance(checked, Response):
             return checked
@@ -467,15 +461,9 @@ class OAuthProvider:
     def _logout(self, request: Request, issuer: str) -> Response:
         """OIDC RP-initiated logout: back to a registered post_logout_redirect_uri (or any
         client redirect_uri), else a page. With no clients list any http(s) URL is allowed."""
-        if request.method == "POST":
-            try:
-                params = _read_form(request)
-            except _BadForm as problem:
-                return _page(400, error_page("Bad logout request", str(problem)))
-        else:
-            params, duplicated = _single(request.query)
-            if duplicated:
-                return _page(400, error_page("Bad logout request", duplicated))
+        params = _request_params(request, "Bad logout request", "Bad logout request")
+        if isinstance(params, Response):
+            return params
         target = params.get("post_logout_redirect_uri")
         if target is None:
             return _page(200, logout_page(issuer))
@@ -583,3 +571,18 @@ def _unverified_claims(token: str) -> dict[str, Any]:
     """A token's payload without checking it: logout only uses it to pick a client, and the
     redirect must still be registered to that client."""
     return jwt_part(token, 1)
+
+
+def _request_params(
+    request: Request, form_title: str, query_title: str
+) -> dict[str, str] | Response:
+    """A POST's form or a GET's query, one value per name; an error page when it is bad."""
+    if request.method == "POST":
+        try:
+            return _read_form(request)
+        except _BadForm as problem:
+            return _page(400, error_page(form_title, str(problem)))
+    params, duplicated = _single(request.query)
+    if duplicated:
+        return _page(400, error_page(query_title, duplicated))
+    return params
