@@ -54,6 +54,15 @@ def _needle(key: str) -> bytes:
     return needle
 
 
+def line_end(head: bytes, start: int) -> int:
+    """Where the line holding ``start`` ends (its CR of CRLF), or -1. A one-byte search
+    first: ``find(b"\r\n")`` walks a long value (a bearer token) several times slower."""
+    end = head.find(b"\r", start)
+    while end >= 0 and head[end + 1 : end + 2] != b"\n":
+        end = head.find(b"\r", end + 1)
+    return end
+
+
 def _loose(head: bytes) -> bool:
     """Whether a head has folded lines or bare LFs (a strict parser refuses both)."""
     return b"\n " in head or b"\n\t" in head or head.count(b"\n") != head.count(b"\r\n")
@@ -77,7 +86,13 @@ class Request:
         "_query",
         "_cookies",
         "_json",
+        "auth",
     )
+
+    auth: Any
+    """What the matched stub's ``auth`` admitted (an ``auth.guard.Admission``), set by the
+    engine before it answers; unset otherwise (read it with ``getattr(request, "auth",
+    None)``), so an unprotected request pays nothing for it."""
 
     def __init__(
         self,
@@ -197,7 +212,7 @@ class Request:
         size = len(needle)
         while start >= 0:
             begin = start + size
-            end = head.find(b"\r\n", begin)
+            end = line_end(head, begin)
             found.append(head[begin:end].decode("latin-1").strip(" \t"))
             start = lowered.find(needle, end)
         return found
@@ -327,6 +342,9 @@ class RequestPattern:
     """The port the request names (its ``Host`` header; 80 when it gives none)."""
     scheme: str | None = None
     """``http`` or ``https``."""
+    claims: tuple[tuple[str, ValueSpec], ...] = ()
+    """Conditions on the bearer token's claims (``match.auth.claims``): read from the
+    token as sent; the stub's own ``auth`` is what verifies it, once the stub is chosen."""
 
 
 BodyKind = Literal["empty", "json", "text", "base64", "file"]

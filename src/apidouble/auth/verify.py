@@ -89,6 +89,7 @@ _BAD_SIGNATURE = Refusal(401, "invalid_token", "bad signature")
 _UNKNOWN_KID = Refusal(401, "invalid_token", "unknown key id")
 _ALG_NONE = Refusal(401, "invalid_token", "alg none refused")
 _WRONG_AUDIENCE = Refusal(401, "invalid_token", "wrong audience")
+_NOT_ACCESS = Refusal(401, "invalid_token", "not an access token")
 # RFC 6750 §3.1: invalid_request SHOULD be answered with 400.
 _BAD_HEADER = Refusal(400, "invalid_request", "malformed Authorization header")
 
@@ -203,6 +204,9 @@ class JwtPolicy:
     `audience` passes when the token's aud names any of them; `claims` are exact values, and a
     list claim passes when it contains the wanted value. `algorithms` can never include "none" or
     an HMAC algorithm: a shared-secret token cannot come from an asymmetric issuer.
+
+    `issuer_suffix` (instead of `issuer`) accepts any http(s) URL ending in it: a local issuer's
+    URL follows the Host a client used (``{base}/oauth2/{name}``), and its signature proves it.
     """
 
     issuer: str | None = None
@@ -211,6 +215,10 @@ class JwtPolicy:
     claims: Mapping[str, Any] = field(default_factory=dict)
     leeway_s: float = 30
     algorithms: frozenset[str] = DEFAULT_ALGORITHMS
+    token_type: str | None = None
+    """The JOSE ``typ`` a token must carry (``at+jwt``: an access token, RFC 9068 §4, so an
+    ID token is not taken for one); None accepts any."""
+    issuer_suffix: str | None = None
     _audiences: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -224,6 +232,10 @@ class JwtPolicy:
             raise ValueError("a policy needs at least one algorithm")
         if self.leeway_s < 0:
             raise ValueError(f"leeway_s must be >= 0, got {self.leeway_s}")
+        if self.issuer is not None and self.issuer_suffix is not None:
+            raise ValueError("give issuer or issuer_suffix, not both")
+        if self.issuer_suffix == "":
+            raise ValueError("issuer_suffix must not be empty")
         scopes = self.scopes
         scopes = tuple(scopes.split()) if isinstance(scopes, str) else tuple(scopes)
         audience = self.audience
@@ -327,12 +339,21 @@ class Verifier:
             return _MALFORMED
         ok_from, exp_until, exp = times
         result = self._static(claims, kid, alg, exp)
+        if isinstance(result, Verified) and not self._typed(header):
+            result = _NOT_ACCESS
         entry = _Entry(result, ok_from, exp_until, found.until, revision)
         if self._cache_size > 0:
             self._cache[token] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return _timed(entry, self._clock())
+
+    def _typed(self, header: Mapping[str, Any]) -> bool:
+        wanted = self.policy.token_type
+        if wanted is None:
+            return True
+        typ = header.get("typ")
+        return isinstance(typ, str) and typ.lower() in (wanted, f"application/{wanted}")
 
     def _signature(self, token: str, alg: str, found: PublishedKey) -> Refusal | None:
         if not _fits(found, alg):
@@ -364,11 +385,15 @@ class Verifier:
         if policy.issuer is not None and claims.get("iss") != policy.issuer:
             iss = _shown(claims.get("iss"))
             return _invalid(f"wrong issuer: expected {_shown(policy.issuer)}, got {iss}")
+        suffix = policy.issuer_suffix
+        if suffix is not None and not _issued_under(claims.get("iss"), suffix):
+            iss = _shown(claims.get("iss"))
+            return _invalid(f"wrong issuer: expected a URL ending in {suffix}, got {iss}")
         aud = claims.get("aud")
         auds = frozenset([aud]) if isinstance(aud, str) else _strings(aud)
         if policy._audiences and not policy._audiences & auds:
             return _WRONG_AUDIENCE
-        scopes = _strings(claims.get("scope")) | _strings(claims.get("scp"))
+        scopes = claim_scopes(claims)
         missing = [scope for scope in policy.scopes if scope not in scopes]
         if missing:
             return Refusal(
@@ -393,6 +418,14 @@ def bearer_token(authorization_header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
         return None
     return token
+
+
+def _issued_under(iss: Any, suffix: str) -> bool:
+    """`iss` is an http(s) URL with a host, ending in `suffix`."""
+    if not isinstance(iss, str) or not iss.endswith(suffix):
+        return False
+    scheme, sep, rest = iss[: len(iss) - len(suffix)].partition("://")
+    return bool(sep) and scheme in ("http", "https") and rest[:1] not in ("", "/")
 
 
 def _timed(entry: _Entry, now: float) -> Verified | Refusal:
@@ -446,6 +479,12 @@ def _times(claims: Mapping[str, Any], leeway: float) -> tuple[float, float, floa
     exp_until = math.inf if exp is None else float(exp) + leeway
     ok_from = -math.inf if nbf is None else float(nbf) - leeway
     return ok_from, exp_until, None if exp is None else float(exp)
+
+
+def claim_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes a token's claims grant: ``scope`` (space-separated, RFC 8693) and ``scp``
+    (a list, as some issuers write it)."""
+    return _strings(claims.get("scope")) | _strings(claims.get("scp"))
 
 
 def _strings(value: Any) -> frozenset[str]:
