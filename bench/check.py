@@ -147,6 +147,8 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
             ("wiremock", Row("static", mapped)),
             ("conditions", Row("conditions", ours)),
             ("addon", Row("addon", ours)),
+            ("jwt", Row("jwt", ours)),
+            ("jwt_open", Row("jwt_open", ours)),
             ("templated", Row("templated", ours)),
             ("notfound", Row("notfound", notfound)),
             ("flood", Row("flood", notfound)),
@@ -167,6 +169,8 @@ def measure(settings: CheckSettings, cache: Path) -> tuple[targets.Figures, Path
         figures.wiremock_rps, figures.wiremock_p99_ms = _rate(rows, "wiremock")
         figures.conditions_rps, figures.conditions_p99_ms = _rate(rows, "conditions")
         figures.addon_rps, figures.addon_p99_ms = _rate(rows, "addon")
+        figures.jwt_rps, figures.jwt_p99_ms = _rate(rows, "jwt")
+        figures.jwt_open_rps, figures.jwt_open_p99_ms = _rate(rows, "jwt_open")
         figures.templated_rps, figures.templated_p99_ms = _rate(rows, "templated")
         figures.notfound_rps, figures.notfound_p99_ms = _rate(rows, "notfound")
         figures.flood_rps, figures.flood_p99_ms = _rate(rows, "flood")

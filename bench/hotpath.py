@@ -19,7 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stubsets import JSONPATH_BODY, apidouble_config, write_addon
+import stubsets
+from stubsets import JSONPATH_BODY, apidouble_config, write_addon, write_jwt_key
 
 from apidouble.options import Options
 from apidouble.runtime import Runtime
@@ -55,6 +56,11 @@ def request_bytes(scenario: str) -> bytes:
         return b"GET /search?kind=gold HTTP/1.1\r\n" + HEADERS + b"X-Client: bench\r\n\r\n"
     if scenario == "addon":  # a static stub with one trivial ``response`` hook
         return b"GET /touched HTTP/1.1\r\n" + HEADERS + b"\r\n"
+    if scenario in ("jwt", "jwt_open"):  # the protected stub, and the open one alike
+        token = stubsets.HEADERS["jwt"]["Authorization"].encode()
+        target = b"/protected" if scenario == "jwt" else b"/static"
+        line = b"GET " + target + b" HTTP/1.1\r\n"
+        return line + HEADERS + b"Authorization: " + token + b"\r\n\r\n"
     if scenario == "jsonpath":
         body = JSONPATH_BODY
         head = b"POST /orders HTTP/1.1\r\n" + HEADERS
@@ -81,6 +87,7 @@ async def run(scenario: str, count: int, profile: bool) -> float:
     folder.mkdir(exist_ok=True)
     config = folder / "apidouble.yaml"
     write_addon(folder)
+    write_jwt_key(folder)
     config.write_text(apidouble_config(1000 if scenario == "large" else 10))
     runtime = Runtime([config], Options(port=0, watch=False))
     state = ServeState(runtime.dispatcher, DEFAULT_LIMITS, asyncio.get_running_loop())

@@ -34,12 +34,15 @@ PATHS = {
     "large": "/static",
     "conditions": "/search?kind=gold",
     "addon": "/touched",
+    "jwt": "/protected",
+    "jwt_open": "/static",
     "notfound": NOTFOUND_PATH,
     "flood": "/static",
     "idle": "/static",
 }
 HEADERS = {"conditions": {"X-Client": "bench"}}
-"""Request headers a scenario sends (the conditions stub requires this one)."""
+"""Request headers a scenario sends (the conditions stub requires this one; the jwt
+scenario's bearer token is added by ``write_jwt_key``, signed with the key it writes)."""
 
 ITEMS = [
     {"sku": f"SKU-{n:05d}", "title": f"Item number {n}", "price": 10 + n, "stock": n * 3}
@@ -103,6 +106,12 @@ def apidouble_config(stubs: int) -> str:
             "status": 201,
             "response": {"accepted": True},
         },
+        {  # demands a bearer JWT of the bench issuer (the express lane's guarded route)
+            "name": "protected",
+            "path": "/protected",
+            "auth": {"jwt": {"issuer": "bench"}},
+            "response": STATIC_BODY,
+        },
         {  # an addon touches this one stub: the rest must not pay for it
             "name": "touched",
             "path": "/touched",
@@ -113,7 +122,8 @@ def apidouble_config(stubs: int) -> str:
     for n in range(stubs - len(endpoints)):
         endpoints.append({"name": f"s{n}", "path": _filler(n), "response": {"n": n}})
     addon = {"use": ADDON_FILE, "name": "touch", "scope": "listed"}
-    return json.dumps({"addons": [addon], "endpoints": endpoints}, indent=1)
+    auth = {"issuers": {"bench": {"keys": [JWT_KEY_FILE], "signing_alg": "RS256"}}}
+    return json.dumps({"addons": [addon], "auth": auth, "endpoints": endpoints}, indent=1)
 
 
 ADDON_FILE = "bench_addon.py"
@@ -127,6 +137,40 @@ def response(flow):
 
 def write_addon(folder: Path) -> None:
     (folder / ADDON_FILE).write_text(ADDON_SOURCE)
+
+
+JWT_KEY_FILE = "bench_jwt_key.pem"
+"""The bench issuer's RS256 signing key, written beside the configs (``write_jwt_key``)."""
+
+
+def write_jwt_key(folder: Path) -> str:
+    """Write a fresh RSA key for the bench issuer and return a day-long token it signed
+    (also put in ``HEADERS["jwt"]``): the token the server will find valid. The
+    ``jwt_open`` scenario sends the same header to the open static stub: the protected
+    stub's rate is compared with that, so only the check is counted, not the longer
+    request every token brings."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from apidouble.auth.keys import KeyRing
+    from apidouble.auth.tokens import TokenMinter
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = folder / JWT_KEY_FILE
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ring = KeyRing(("RS256",))
+    ring.add_pem(path)
+    token = TokenMinter(ring, "http://127.0.0.1/oauth2/bench").mint(
+        {"sub": "bench", "aud": "bench"}, expires_in=86400, headers={"typ": "at+jwt"}
+    )
+    HEADERS["jwt"] = HEADERS["jwt_open"] = {"Authorization": f"Bearer {token}"}
+    return token
 
 
 def many_endpoints(first: int, count: int, edited: str | None = None) -> list[dict[str, Any]]:
@@ -394,6 +438,7 @@ def write_all(folder: Path) -> None:
     """Write every set into ``folder`` (the per-port files are written at start)."""
     folder.mkdir(parents=True, exist_ok=True)
     write_addon(folder)
+    write_jwt_key(folder)
     (folder / "apidouble-base.yaml").write_text(apidouble_config(10))
     (folder / "apidouble-large.yaml").write_text(apidouble_config(LARGE_COUNT))
     (folder / "apidouble-notfound.yaml").write_text(notfound_config())

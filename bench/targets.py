@@ -29,6 +29,9 @@ IDLE_KEEPS = 0.8
 LOAD_STUBS = 10_000
 LOAD_S = 3.0
 RELOAD_S = 0.5
+JWT_VS_STATIC = 0.8
+"""A static stub that demands a bearer JWT keeps this share of the open one's rate (the
+open one requested with the same token, so the ratio is the check's cost alone)."""
 
 PASS, FAIL, NA = "PASS", "FAIL", "N/A"
 
@@ -68,6 +71,12 @@ class Figures:
     addon_rps: float | None = None
     """A static stub with one trivial ``response`` hook (reported, no target)."""
     addon_p99_ms: float | None = None
+    jwt_rps: float | None = None
+    """The same static stub behind ``auth: {jwt: ...}``, with a valid token every request."""
+    jwt_p99_ms: float | None = None
+    jwt_open_rps: float | None = None
+    """The open static stub, requested with the same Authorization header."""
+    jwt_open_p99_ms: float | None = None
     load_stubs: int | None = None
     load_s: float | None = None
     reload_s: float | None = None
@@ -121,7 +130,8 @@ def _too_small(verdict: Verdict) -> Verdict:
 
 
 def evaluate(f: Figures) -> dict[str, Verdict]:
-    """One verdict per target of issue 17, by a short name, in the order of the table."""
+    """One verdict per target (the speed issue's, and the auth issue's JWT-protected stub),
+    by a short name, in the order of the table."""
     made = {
         "static/nginx": _ratio(
             "static stub", f.static_rps, f.static_p99_ms, f.nginx_rps, STATIC_VS_NGINX, "nginx"
@@ -166,6 +176,14 @@ def evaluate(f: Figures) -> dict[str, Verdict]:
         f.nginx_rps,
         TEMPLATED_VS_NGINX,
         "nginx",
+    )
+    made["jwt"] = _ratio(
+        "JWT-protected static stub",
+        f.jwt_rps,
+        f.jwt_p99_ms,
+        f.jwt_open_rps,
+        JWT_VS_STATIC,
+        "the open one, same request",
     )
     made["notfound"] = _ratio(
         "404 at 1,000 stubs",
@@ -282,5 +300,12 @@ def table(figures: Figures, verdicts: Sequence[Verdict]) -> str:
         lines.append(
             f"| static stub + one trivial `response` hook | {_rate(rps)} | {_times(rps, nginx)} "
             f"| {_times(rps, bare)} | {_ms(figures.addon_p99_ms)} | reported | {cost} |"
+        )
+    if figures.jwt_open_rps is not None:
+        rps = figures.jwt_open_rps
+        lines.append(
+            f"| static stub, open, with the same bearer header | {_rate(rps)} "
+            f"| {_times(rps, nginx)} | {_times(rps, bare)} | {_ms(figures.jwt_open_p99_ms)} "
+            "| reference of the JWT row | — |"
         )
     return "\n".join(lines)

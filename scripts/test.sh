@@ -9,5 +9,8 @@ bash scripts/peers/wiremock.sh >/dev/null \
 # a real redis-server for the shared-state tests
 bash scripts/peers/redis.sh >/dev/null \
   || echo "test: no redis-server; the shared-state tests will skip" >&2
+# Debian's chromium, for the browser tests (Playwright drives it; no browser downloads)
+bash scripts/peers/chromium.sh >/dev/null \
+  || echo "test: no chromium; the browser tests will skip" >&2
 bash scripts/check.sh
 .venv/bin/python -m pytest "$@"

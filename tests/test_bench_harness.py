@@ -66,6 +66,8 @@ PASSING = targets.Figures(
     idle_kb=8.0,
     idle_quiet_rps=50_000.0,
     idle_rps=40_000.0,
+    jwt_rps=40_000.0,
+    jwt_open_rps=50_000.0,
     load_stubs=10_000,
     load_s=3.0,
     reload_s=0.5,
@@ -76,7 +78,7 @@ PASSING = targets.Figures(
 def test_figures_on_every_target_pass_and_exit_zero() -> None:
     verdicts = targets.evaluate(PASSING)
     assert {key: v.status for key, v in verdicts.items() if v.status != "PASS"} == {}
-    assert len(verdicts) == 14
+    assert len(verdicts) == 15
     assert targets.exit_code(verdicts.values()) == 0
 
 
@@ -115,6 +117,8 @@ SMALL_IDLE = {"idle/held": "N/A", "idle/cost": "N/A", "idle/neighbour": "N/A"}
         ({"idle_rps": 39_999.0}, {"idle/neighbour": "FAIL"}),
         ({"idle_wanted": 50, "idle_held": 50}, SMALL_IDLE),
         ({"idle_wanted": 50, "idle_held": 49}, {**SMALL_IDLE, "idle/held": "FAIL"}),
+        ({"jwt_rps": 39_999.0}, {"jwt": "FAIL"}),
+        ({"jwt_open_rps": None}, {"jwt": "N/A"}),
         ({"load_s": 3.01}, {"load": "FAIL"}),
         ({"reload_s": 0.51}, {"reload": "FAIL"}),
         ({"reload_s": None}, {"reload": "N/A"}),
@@ -142,7 +146,8 @@ def test_the_table_has_a_row_per_target_with_its_verdict() -> None:
     verdicts = list(targets.evaluate(figures).values())
     text = targets.table(figures, verdicts)
     rows = [line for line in text.splitlines() if line.startswith("| ")][1:]
-    assert len(rows) == 2 + len(verdicts)
+    assert len(rows) == 2 + len(verdicts) + 1  # and the JWT row's reference
+    assert "| static stub, open, with the same bearer header | 50,000 |" in text
     assert "| templated ~2 KB | 20,000 | 0.20 | 0.20 |" in text
     assert "**FAIL** 0.20×" in text
     assert text.count("**PASS**") == len(verdicts) - 1
@@ -159,11 +164,11 @@ def test_check_exit_code_follows_the_verdicts(tmp_path: Path) -> None:
     out.write_text("# Benchmarks\n\nthe peer table\n")
     passing = _run("--check", "--figures", str(_saved(tmp_path, PASSING)), "--out", str(out))
     assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert "Not met (0 of 14): none." in passing.stdout
+    assert "Not met (0 of 15): none." in passing.stdout
     missed = dataclasses.replace(PASSING, reload_s=2.0)
     failing = _run("--check", "--figures", str(_saved(tmp_path, missed)), "--out", str(out))
     assert failing.returncode == 1, failing.stdout + failing.stderr
-    assert "Not met (1 of 14): hot reload" in failing.stdout
+    assert "Not met (1 of 15): hot reload" in failing.stdout
     written = out.read_text()
     assert written.startswith("# Benchmarks\n\nthe peer table\n"), written
     assert written.count("## Target check") == 1 and "**FAIL** 2.00 s" in written

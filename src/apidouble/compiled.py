@@ -26,6 +26,9 @@ from .addons.assembly import AddonSet, BoundAddons
 from .addons.callback_log import CallbackSender
 from .addons.hooks import Chain, Hook
 from .addons.webhooks import Webhooks
+from .auth.guard import Guard
+from .auth.plane import IssuerSet
+from .auth.requirement import AnyOf, JwtRequirement, Requirement
 from .behaviours.cors import CorsPolicy
 from .behaviours.failure import default_failure
 from .behaviours.keys import LruDict, compile_key
@@ -150,8 +153,11 @@ class CompiledStub:
     """The addons' hooks this stub runs (None: no addon touches it)."""
     message_hooks: tuple[Hook, ...] = ()
     """The ``websocket_message`` hooks its conversation's sessions run per message."""
+    guard: Guard | None = None
+    """What a request must present before the stub answers (its ``auth``, or the
+    server-wide ``auth.require``); None: nothing."""
     inert: bool = field(init=False)
-    """No trouble and no validation: the stub's own answer takes the short path."""
+    """No trouble, no validation, no auth: the stub's own answer takes the short path."""
     plain: bool = field(init=False)
     """Inert and no addon: the engine's short path (decided once, here)."""
     ready: Response | None = field(init=False)
@@ -159,6 +165,9 @@ class CompiledStub:
     rendered: CompiledResponse | None = field(init=False)
     """Plain, one templated response, no latency: the answer is that response rendered
     for the request, with nothing else to decide."""
+    protected: Response | None = field(init=False)
+    """Plain but for its guard, one static response, no latency: the answer to every
+    request the guard admits is these bytes (the express lane's guarded routes)."""
     needs_body: bool = field(init=False)
     """Whether it matches, or what it answers, may depend on the request body (or on
     state): a body condition, a schema to validate, a template, a hook, a scenario. A
@@ -166,11 +175,17 @@ class CompiledStub:
     (``Engine.forward_head``)."""
 
     def __post_init__(self) -> None:
-        self.inert = self.trouble.inert and self.validator is None
+        unguarded = self.trouble.inert and self.validator is None
+        self.inert = unguarded and self.guard is None
         self.plain = self.inert and self.hooks is None
-        self.ready = self.rendered = None
+        self.ready = self.rendered = self.protected = None
         only = self.picker.only
-        if self.plain and self.latency is None and only is not None and only.latency is None:
+        fixed = self.latency is None and only is not None and only.latency is None
+        if unguarded and self.guard is not None and self.hooks is None and fixed:
+            assert only is not None
+            self.protected = only.static
+        if self.plain and fixed:
+            assert only is not None
             self.ready = only.static
             streamed = only.sse is not None or only.websocket is not None
             if only.static is None and only.proxy is None and not streamed:
@@ -243,6 +258,8 @@ class CompiledConfig:
     """A json-server database answering the requests no stub takes."""
     specs: SpecSet | None = None
     """OpenAPI specs answering the requests no stub or resource takes."""
+    issuers: IssuerSet | None = None
+    """The mock OAuth2/OIDC issuers answering under ``/oauth2/{name}`` (the dispatcher's)."""
     scenarios: Scenarios | None = None
     """Every stub's scenarios, keyed by session when ``state_key`` is set."""
     state_key: str | None = None
@@ -253,6 +270,40 @@ class CompiledConfig:
     path. Decided by ``compile_config``."""
     plain_server: bool = True
     """``server.plain`` as it stood when compiled: read per request, decided once."""
+
+
+def _guard(
+    stub: Stub,
+    issuers: IssuerSet | None,
+    default: Requirement | None,
+    problems: list[ConfigProblem],
+) -> Guard | None:
+    """The guard of ``stub``'s own ``auth`` (False: none), else of the server default."""
+    own = stub.behaviours.auth if stub.behaviours is not None else None
+    requirement = default if own is None else own or None
+    if stub.pattern.claims and not _verifies_jwt(requirement):
+        message = "match.auth needs the endpoint to verify the token: give auth: {jwt: ...}"
+        problems.append(problem_at(stub, message, "/match/auth"))
+        return None
+    if requirement is None:
+        return None
+    if issuers is None:
+        issuers = IssuerSet({})
+    try:
+        return issuers.guard(requirement)
+    except ValueError as exc:
+        place, _, message = str(exc).partition(": ")
+        own_key = own is not None and place.startswith("auth")
+        where = "/" + place.replace(".", "/") if own_key else ""
+        problems.append(problem_at(stub, message if own_key else str(exc), where))
+        return None
+
+
+def _verifies_jwt(requirement: Requirement | None) -> bool:
+    """Whether ``requirement`` checks a bearer JWT (itself, or one of its any_of options)."""
+    if isinstance(requirement, AnyOf):
+        return any(_verifies_jwt(option) for option in requirement.options)
+    return isinstance(requirement, JwtRequirement)
 
 
 def problem_at(stub: Stub, message: str, suffix: str = "") -> ConfigProblem:
@@ -454,6 +505,8 @@ def compile_config(
     sender: CallbackSender | None = None,
     resources: ResourceServer | None = None,
     specs: SpecSet | None = None,
+    issuers: IssuerSet | None = None,
+    auth_require: Requirement | None = None,
 ) -> CompiledConfig:
     """Compile and index every stub; raises ``ConfigError`` listing every problem.
 
@@ -464,7 +517,9 @@ def compile_config(
 
     ``data`` is what templates read as ``data.NAME``; ``faker_*`` configure ``faker``.
     ``store`` keeps the state (a fresh in-memory one when None): pass the served
-    config's store to keep the state of unchanged stubs. ``previous`` (the served
+    config's store to keep the state of unchanged stubs. ``issuers`` (the served mock
+    issuers) give protected stubs their guards; ``auth_require`` is the requirement of
+    every stub that states none (``auth: false`` opts out). ``previous`` (the served
     config, on a reload) lends its compiled stubs where a stub did not change and the
     template settings are the same, so a reload recompiles only what was edited.
     """
@@ -511,6 +566,9 @@ def compile_config(
                 message_hooks = bound.message_hooks_for(stub)
             if result.message_hooks != message_hooks:
                 result = replace(result, message_hooks=message_hooks)
+            guard = _guard(stub, issuers, auth_require, problems)
+            if result.guard is not guard:
+                result = replace(result, guard=guard)
             compiled[stub.id] = result
             patterns.append(_pattern_of(result))
             names.extend(result.state_names)
@@ -544,6 +602,7 @@ def compile_config(
         addons=bound,
         resources=resources,
         specs=specs,
+        issuers=issuers,
         scenarios=scenarios,
         state_key=state_key,
         detour=(

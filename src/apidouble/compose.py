@@ -18,8 +18,11 @@ from pathlib import Path
 from .addons.callback_log import CallbackSender
 from .admin.layer import StubLayer
 from .admin.settings import GlobalSettings
+from .auth.plane import AuthPlane, IssuerSet
+from .auth.settings import IssuerSettings
 from .behaviours.keys import compile_key
 from .compiled import CompiledConfig, compile_config
+from .config.auth import key_path_pointer
 from .config.cache import spec_files, stamps
 from .config.load import Config
 from .errors import ConfigError, ConfigProblem
@@ -90,8 +93,13 @@ class Composer:
         formats: Formats = DEFAULT_FORMATS,
         layer: StubLayer | None = None,
         sender: CallbackSender | None = None,
+        auth: AuthPlane | None = None,
     ) -> None:
         self.base = base
+        self.auth = auth if auth is not None else AuthPlane(clock=clock.time)
+        """The mock issuers' keys and grants, for every generation."""
+        self.default_issuer = False
+        """``--auth``: serve an issuer named ``default`` when the files define none by that name."""
         self.sender = sender
         """Sends the stubs' callbacks (the runtime's, for every generation)."""
         self._resources: tuple[object, str | None, ResourceServer] | None = None
@@ -143,9 +151,23 @@ class Composer:
             sender=self.sender,
             resources=self._resource_server(base),
             specs=self._spec_set(base, seed, alone=not stubs and base.resources is None),
+            issuers=self._issuers(base),
+            auth_require=base.auth_require,
         )
         compiled.skipped = base.skipped
         return compiled
+
+    def _issuers(self, base: Config) -> IssuerSet:
+        """The issuers ``base`` serves (a ``ConfigError`` naming the issuer when its keys or
+        claim templates cannot be used)."""
+        issuers = base.issuers
+        if self.default_issuer and "default" not in issuers:
+            issuers = {**issuers, "default": IssuerSettings()}
+        try:
+            return self.auth.prepare(issuers)
+        except ValueError as exc:
+            where, message = key_path_pointer(str(exc))
+            raise ConfigError([ConfigProblem("<config>", message, pointer=where)]) from None
 
     def _resource_server(self, base: Config) -> ResourceServer | None:
         """The database of ``base``'s json-server file: the same one (with its writes) for
@@ -206,6 +228,8 @@ class Composer:
         if layer is not None:
             self.layer = layer
         self.served = config
+        if config.issuers is not None:
+            self.auth.install(config.issuers)
         if install:
             self._install(config)
 

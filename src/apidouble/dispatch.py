@@ -1,4 +1,5 @@
-"""The dispatcher: control paths to the admin plane, everything else to the engine.
+"""The dispatcher: control paths to the admin plane, ``/oauth2/{name}`` to the mock issuers
+the config serves, everything else to the engine.
 
 This is the ``Handler`` the transport serves. The engine knows nothing of control
 routes; one string test here keeps them apart, so a stub request pays one prefix check.
@@ -13,6 +14,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from .admin.routes import AdminRoutes
+from .auth.plane import PATHS as ISSUER_PATHS
 from .engine import Engine
 from .model import Request
 from .outcome import Outcome, Respond
@@ -37,10 +39,17 @@ class Dispatcher:
         """Its table holds no control path: the transport may answer from it directly."""
 
     def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
-        if request.path.startswith("/__"):
+        path = request.path
+        if path.startswith("/__"):
             answer = self.routes.handle(request)
             if answer is not None:
                 return answer
+        elif path.startswith(ISSUER_PATHS):
+            issuers = self.engine.config.issuers
+            if issuers is not None and issuers.providers:
+                response = issuers.handle(request)
+                if response is not None:
+                    return Respond(response)
         return self._engine_handle(request)
 
 

@@ -274,6 +274,14 @@ class Engine:
             # the endpoint's own limit is the one its answer reports (one set of headers)
             extra[:] = [h for h in extra if not h[0].startswith("RateLimit-")]
             extra.extend(rules.rate_limit.headers(verdict))
+        if compiled.guard is not None:
+            admission = compiled.guard.admit(request)
+            if isinstance(admission, Response):
+                return self._finish(admission, 0.0, event, decision, cors, request, extra)
+            request.auth = admission
+            if decision is None:
+                decision = Decision()
+            decision.auth = admission.as_dict()
         if compiled.validator is not None:
             problem = self._validate(compiled, request)
             if problem is not None:

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .auth.plane import PATHS as ISSUER_PATHS
+from .auth.recorded import ADMITTED
 from .matching.index import Entry
 from .metrics import Cell, Counters
 from .model import Request, ServeEvent, Stub
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .compiled import CompiledConfig
     from .journal import Journal
 
+_ADMITTED = {"auth": ADMITTED}
 MAX_EXPRESS_BODY = 64 * 1024
 """Larger bodies are written in two parts by the general path, not joined per route."""
 
@@ -47,15 +50,41 @@ _BODYLESS = frozenset({204, 304})
 class ExpressRoute:
     """One (method, path) and the bytes that answer it on a persistent HTTP/1.1 connection."""
 
-    __slots__ = ("stub", "method", "path", "response", "wire", "cell")
+    __slots__ = (
+        "stub",
+        "method",
+        "path",
+        "response",
+        "wire",
+        "cell",
+        "gate",
+        "head_gate",
+        "decision",
+    )
 
     def __init__(
-        self, stub: Stub, method: str, path: str, response: Response, cell: Cell | None = None
+        self,
+        stub: Stub,
+        method: str,
+        path: str,
+        response: Response,
+        cell: Cell | None = None,
+        gate: Test | None = None,
+        head_gate: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.stub = stub
         self.method = method
         self.path = path
         self.response = response
+        self.gate = gate
+        """A protected stub's ``Guard.passes``: a request it refuses goes to the general
+        path (which answers the 401 or 403); None for an unprotected stub."""
+        self.head_gate = head_gate
+        """The guard's test of the head as received (a bearer JWT's): with one, the route
+        is in the routes table too, served when it is True (``Guard.head_test``)."""
+        self.decision = None if gate is None else _ADMITTED
+        """What the journal records as decided: that the guard admitted the request
+        (who it admitted is read back from the journaled head when the entry is read)."""
         self.cell = cell if cell is not None else Cell()
         """Exchanges served from this route (kept across installs by ``Counters``)."""
         bodyless = response.status in _BODYLESS or response.status < 200
@@ -75,6 +104,7 @@ class ExpressRoute:
         event = ServeEvent(request, received_at, self.stub, self.response.status)
         event.duration_s = elapsed_s
         event.response = self.response
+        event.decision = self.decision
         return event
 
 
@@ -91,10 +121,12 @@ Guards = dict[bytes, dict[str, tuple[Guard, ...]]]
 
 def pick(guards: tuple[Guard, ...], request: Request) -> ExpressRoute | None:
     """The route of the first candidate whose conditions ``request`` meets, as
-    ``Router.find`` would choose it; None when none does (the general path decides)."""
+    ``Router.find`` would choose it; None when none does, or when that candidate's auth
+    refuses the request (the general path decides: a 404 with its near misses, a 401)."""
     for test, route in guards:
         if test is None or test(request):
-            return route
+            gate = route.gate
+            return route if gate is None or gate(request) else None
     return None
 
 
@@ -166,10 +198,10 @@ class Lanes:
         if not self.open:
             return made
         for method, path, stub in self.config.router.ready_hits():
-            if not _lane_path(method, path):
+            if not self._lane(method, path):
                 continue
             route = self.route(method, path, stub)
-            if route is not None:  # the transport decodes targets as latin-1
+            if route is not None and (route.gate is None or route.head_gate is not None):
                 made.setdefault(method.encode("latin-1"), {})[path.encode("latin-1")] = route
         return made
 
@@ -180,9 +212,10 @@ class Lanes:
         if not self.open:
             return plain, queried
         for method, path, with_query, entries in self.config.router.literal_candidates():
-            if not entries or not _lane_path(method, path):
+            if not entries or not self._lane(method, path):
                 continue
-            if not with_query and entries[0].hit is not None:
+            first = entries[0]
+            if not with_query and first.hit is not None and not self._protected(first.stub):
                 continue  # the routes table answers it (or, not ready, the engine does)
             found = self._guards(method, path, entries, with_query)
             if found is not None:
@@ -214,14 +247,30 @@ class Lanes:
         key = (method, stub.id)
         if key in self._made:
             return self._made[key]
-        ready = self.config.stubs[stub.id].ready
+        compiled = self.config.stubs[stub.id]
+        ready = compiled.ready or compiled.protected
         route = None
         if ready is not None and len(ready.body) < MAX_EXPRESS_BODY:
             counters = self.counters
             cell = counters.cell((stub.label, method, ready.status)) if counters else None
-            route = ExpressRoute(stub, method, path, ready, cell)
+            guard = compiled.guard if compiled.protected is not None else None
+            gate = guard.passes if guard is not None else None
+            head_gate = guard.head_test if guard is not None else None
+            route = ExpressRoute(stub, method, path, ready, cell, gate, head_gate)
         self._made[key] = route
         return route
+
+    def _lane(self, method: str, path: str) -> bool:
+        """A path the lane may answer: see ``_lane_path``; and none of the issuers' (under
+        ``/oauth2/``) while mock issuers are served: the dispatcher gives those to them."""
+        if path.startswith(ISSUER_PATHS):
+            issuers = self.config.issuers
+            if issuers is not None and issuers.providers:
+                return False
+        return _lane_path(method, path)
+
+    def _protected(self, stub: Stub) -> bool:
+        return self.config.stubs[stub.id].protected is not None
 
 
 def _lane_path(method: str, path: str) -> bool:

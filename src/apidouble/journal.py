@@ -193,7 +193,7 @@ class Journal:
                 None,
                 b"",
                 0,
-                None,
+                route.decision,
                 sent.head,
                 sent_body if sent_size <= self._cap else sent_body[: self._cap],
                 sent_size,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from .auth.recorded import ADMITTED, recorded_admission
 from .model import Request
 from .transport.heads import head_fields
 
@@ -113,7 +114,10 @@ def parse(fields: Fields) -> dict[str, Any]:
     if fields[NOTES]:
         entry["notes"] = list(fields[NOTES])
     if fields[DECISION]:
-        entry["decision"] = fields[DECISION]
+        decision = fields[DECISION]
+        if decision.get("auth") == ADMITTED:  # an express-lane exchange of a protected stub
+            decision = {**decision, "auth": recorded_admission(entry["headers"])}
+        entry["decision"] = decision
     entry["response"] = response_summary(fields)
     return entry
 

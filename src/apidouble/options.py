@@ -103,6 +103,11 @@ class Options:
     cors: bool = _opt(
         True, "send no CORS headers from OpenAPI specs (on by default, as in Prism)", "--no-cors"
     )
+    auth: bool = _opt(
+        False,
+        "serve a mock OAuth2/OIDC issuer named default at /oauth2/default (the config's"
+        " auth.issuers can define it and others)",
+    )
     wiremock_404: bool = _opt(
         True,
         "answer unmatched requests in a WireMock root with the JSON near-miss report"

@@ -26,6 +26,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
 from .addons.callback_log import CallbackLog, CallbackSender
+from .admin.auth_route import AuthRoutes
 from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
@@ -41,6 +42,7 @@ from .admin.websockets_route import (
     SendRoute,
     WebSocketsRoute,
 )
+from .auth.plane import AuthPlane
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
 from .config.load import Config
@@ -113,6 +115,11 @@ class Runtime:
         layer = StubLayer()
         if self.persist is not None:
             layer = load_layer(self.persist, files_root(root), formats.global_templating, root)
+        saved = self.persist.root / "auth" if self.persist is not None else None
+        keys = saved / "keys" if saved is not None else None
+        self.auth = AuthPlane(keys, clock.time, overrides_dir=saved)
+        """The mock issuers' keys, runtime users and clients (kept beside the runtime
+        stubs) and grants."""
         initial: CompiledConfig
         if self.paths:
             self.reloader = Reloader(
@@ -128,6 +135,8 @@ class Runtime:
                 addons=addon_specs(options.addons),
                 sender=self.callbacks,
                 freeze_gc=freeze_gc,
+                auth=self.auth,
+                default_issuer=options.auth,
             )
             self.composer = self.reloader.composer
             initial = self.reloader.load_now()
@@ -141,7 +150,9 @@ class Runtime:
                 formats=formats,
                 layer=layer,
                 sender=self.callbacks,
+                auth=self.auth,
             )
+            self.composer.default_issuer = options.auth
             initial = self.composer.compose()
             self.composer.commit(initial, install=False)
         self.counters = Counters()
@@ -198,6 +209,7 @@ class Runtime:
         recordings = RecordingsRoutes(self.engine, self.admin)
         for methods, path, route in recordings.routes():
             self.routes.add(methods, path, route)
+        AuthRoutes(self.auth).register(self.routes)
         if is_remote(self.store):
             self.dispatcher: Dispatcher = BridgedDispatcher(self.engine, self.routes, self.store)
         else:

@@ -35,6 +35,8 @@ def stub_to_config(stub: Stub) -> dict[str, Any]:
         values = getattr(pattern, part)
         if values and all(is_native_value(spec) for _, spec in values):
             match[part] = {name: value_to_config(spec) for name, spec in values}
+    if pattern.claims and all(is_native_value(spec) for _, spec in pattern.claims):
+        match["auth"] = {"claims": {name: value_to_config(s) for name, s in pattern.claims}}
     native_body = native_body_count(pattern)
     if native_body:
         bodies = [body_to_config(spec) for spec in pattern.body[:native_body]]

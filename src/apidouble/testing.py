@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from .admin.api import Admin
+from .auth.plane import TokenKind
 from .config.load import load_data
 from .errors import ApidoubleError
 from .journal import Journal
@@ -212,6 +213,45 @@ class MockServer:
         value, sent as written) to every session on the concrete ``path``; how many."""
         hub = self._runtime.engine.websockets
         return int(self._call(_on_loop(lambda: hub.send(path, message))))
+
+    def token(
+        self,
+        sub: str = "user",
+        scopes: Iterable[str] | str = (),
+        expires_in: float | None = None,
+        issuer: str = "default",
+        claims: Mapping[str, Any] | None = None,
+        audience: str | list[str] | None = None,
+        kind: TokenKind = "valid",
+    ) -> str:
+        """A bearer token from the served mock issuer ``issuer``, as a client of this
+        server would get it (``iss`` is ``{url}/oauth2/{issuer}``), so the protected
+        endpoints accept it without a round trip through the token endpoint::
+
+            token = mock.token(sub="ada", scopes=["read:users"], claims={"role": "admin"})
+            httpx.get(mock.url + "/users", headers={"Authorization": f"Bearer {token}"})
+
+        ``scopes`` become the ``scope`` claim; ``audience`` the ``aud`` (default: the
+        issuer's ``audience``); ``claims`` are added last and win. ``expires_in`` defaults
+        to the issuer's ``token_lifetime_s``. ``kind`` breaks exactly one thing for a
+        refusal test: ``expired``, ``not_yet_valid``, ``wrongly_signed``, ``unsigned`` (alg
+        none) or ``hs_confused`` (HS256 keyed with the public key). Raises
+        ``ApidoubleError`` when the issuer is not served or the server is not running."""
+        if self._loop is None:
+            raise ApidoubleError("the server is not running")
+        plane = self._runtime.auth
+        wanted = scopes.split() if isinstance(scopes, str) else list(scopes)
+
+        def mint() -> str:
+            try:
+                full = plane.access_claims(issuer, sub, wanted, audience, claims)
+            except KeyError:
+                served = sorted(plane.served.providers) if plane.served is not None else []
+                listed = ", ".join(served) or "none"
+                raise ApidoubleError(f"no issuer {issuer!r} is served (served: {listed})") from None
+            return plane.mint(issuer, self.url, full, kind, expires_in)
+
+        return str(self._call(_on_loop(mint)))
 
     @property
     def admin(self) -> Admin:

@@ -22,6 +22,7 @@ from .addons.assembly import load_addons
 from .addons.callback_log import CallbackSender
 from .addons.loading import AddonLoader, AddonSpec
 from .admin.layer import StubLayer
+from .auth.plane import AuthPlane
 from .compiled import CompiledConfig
 from .compose import DEFAULT_FORMATS, Composer, Formats
 from .config.cache import DocumentCache
@@ -184,6 +185,8 @@ class Reloader:
         addons: Sequence[AddonSpec] = (),
         sender: CallbackSender | None = None,
         freeze_gc: bool = False,
+        auth: AuthPlane | None = None,
+        default_issuer: bool = False,
     ) -> None:
         self.paths = tuple(paths)
         self.freeze_gc = freeze_gc
@@ -205,8 +208,10 @@ class Reloader:
             formats=formats,
             layer=layer,
             sender=sender,
+            auth=auth,
         )
         """Puts the files' stubs under the runtime layer; admin writes share it."""
+        self.composer.default_issuer = default_issuer
         self.on_error = on_error
         self.watched: tuple[Path, ...] = ()
 

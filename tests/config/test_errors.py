@@ -65,8 +65,13 @@ YAML_CASES: list[tuple[str, str, Expected]] = [
     ),
     (
         "feature not supported yet",
+        "endpoints:\n  - path: /a\n    webhooks: [{url: x}]\n",
+        (3, "/endpoints/0/webhooks", "GET /a", "'webhooks' is not supported yet"),
+    ),
+    (
+        "auth requirement of the wrong shape",
         "endpoints:\n  - path: /a\n    auth: {jwt: true}\n",
-        (3, "/endpoints/0/auth", "GET /a", "'auth' is not supported yet"),
+        (3, "/endpoints/0/auth/jwt", "GET /a", "expected a mapping"),
     ),
     (
         "scenario without a name",

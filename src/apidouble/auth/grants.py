@@ -648,6 +648,8 @@ class Grants:
         }
         if issue.scope:
             claims["scope"] = issue.scope
+        if issue.user is not None:  # a user's claims (role, email...) are what APIs check
+            claims = {**_as_claims(issue.user.claims), **claims}
         claims.update(_as_claims(self.render_claims(settings.claims, context)))
         claims.update(issue.extra)
         claims["client_id"] = issue.client.client_id

@@ -50,6 +50,8 @@ _PAGE_HEADERS = (
 )
 _CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 _REGISTERED = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "jti")
+_LOOPBACK_IPS = frozenset({"127.0.0.1", "::1"})
+"""Loopback IP literals (not ``localhost``: RFC 8252 §8.3 leaves it out)."""
 _SCRIPT_SCHEMES = frozenset({"javascript", "data", "vbscript"})
 """Never redirect targets, even for a client that registered no redirect_uris."""
 _VERIFIER_BOUND = 16
@@ -117,6 +119,12 @@ class OAuthProvider:
         self.state = GrantState()
         self.grants = Grants(settings, ring, self.state, clock, render_claims)
         self._verifiers: OrderedDict[str, Verifier] = OrderedDict()
+
+    def adopt(self, previous: OAuthProvider) -> None:
+        """Carry over ``previous``'s grant state (pending codes, refresh tokens, revocations):
+        a reload that changed this issuer's settings must not sign everybody out."""
+        self.state = previous.state
+        self.grants.state = previous.state
 
     def issuer_url(self, request: Request) -> str:
         base = self.base_url if isinstance(self.base_url, str) else self.base_url(request)
@@ -515,7 +523,7 @@ def _single(values: Mapping[str, list[str]]) -> tuple[dict[str, str], str]:
 
 def _redirect_problem(uri: str, client: ClientSettings) -> str:
     if client.redirect_uris:
-        if uri not in client.redirect_uris:
+        if uri not in client.redirect_uris and not _loopback_match(uri, client.redirect_uris):
             return f"{uri} is not registered for client {client.client_id}"
         return ""
     parts = urlsplit(uri)
@@ -524,6 +532,24 @@ def _redirect_problem(uri: str, client: ClientSettings) -> str:
     if parts.scheme.lower() in _SCRIPT_SCHEMES:
         return f"{uri}: a {parts.scheme} URI cannot receive a code"
     return ""
+
+
+def _loopback_match(uri: str, registered: tuple[str, ...]) -> bool:
+    """RFC 8252 §7.3: a native app's loopback redirect (``http://127.0.0.1:PORT/cb``, or
+    ``[::1]``) matches its registration whatever the port, which the app picks at run time."""
+    given = urlsplit(uri)
+    if given.scheme != "http" or given.hostname not in _LOOPBACK_IPS:
+        return False
+    for known in registered:
+        parts = urlsplit(known)
+        if (parts.scheme, parts.hostname, parts.path, parts.query) == (
+            given.scheme,
+            given.hostname,
+            given.path,
+            given.query,
+        ):
+            return True
+    return False
 
 
 def _redirect(target: str, params: Mapping[str, str]) -> Response:

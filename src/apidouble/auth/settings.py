@@ -117,6 +117,10 @@ class IssuerSettings:
     clients: tuple[ClientSettings, ...] | None = None
     users: tuple[UserSettings, ...] = ()
     signing_alg: str = "RS256"
+    keys: tuple[str, ...] = ()
+    """PEM private key files (RSA for RS256, P-256 for ES256) to sign with; others generated."""
+    rotation_grace_s: float = 3600.0
+    """How long a rotated-out key stays published, so tokens it signed keep verifying."""
 
     def client(self, client_id: str) -> ClientSettings | None:
         """The registered client, or None; with no clients list, an ad-hoc public one."""
@@ -187,6 +191,8 @@ def parse_issuer(raw: Any, where: str = "issuer") -> IssuerSettings:
         clients=clients,
         users=users,
         signing_alg=alg,
+        keys=_strings(data, "keys", where) or (),
+        rotation_grace_s=_seconds(data, "rotation_grace_s", where, 3600.0),
     )
 
 

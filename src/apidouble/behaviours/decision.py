@@ -33,6 +33,8 @@ class Decision:
     cache: CacheState | None = None
     pacing_s: float | None = None
     """How long a dribbled or bandwidth-capped body takes to send."""
+    auth: dict[str, Any] | None = None
+    """Who the stub's ``auth`` admitted (``Admission.as_dict``); for the journal only."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, only what was decided (the journal keeps it per exchange)."""
@@ -59,6 +61,8 @@ class Decision:
             found["cache"] = self.cache
         if self.pacing_s is not None:
             found["pacing_ms"] = round(self.pacing_s * 1000.0, 3)
+        if self.auth is not None:
+            found["auth"] = self.auth
         return found
 
     def header_value(self) -> str:

@@ -84,6 +84,7 @@ def request_pattern(ep: Endpoint) -> RequestPattern:
         headers=(_values(match.headers) if match else ()) + extra.headers,
         cookies=(_values(match.cookies) if match else ()) + extra.cookies,
         body=tuple(_body(b) for b in match.body) + extra.body if match else (),
+        claims=_values(match.auth.claims) if match and match.auth else (),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,15 @@ from pydantic_core import ErrorDetails
 
 from apidouble.addons.loading import AddonSpec
 from apidouble.addons.webhooks import CallbackSpec, parse_callbacks
+from apidouble.auth.requirement import Requirement
+from apidouble.auth.settings import IssuerSettings
 from apidouble.behaviours.cors import CorsPolicy
 from apidouble.behaviours.faults import FaultSpec
 from apidouble.behaviours.keys import compile_key
 from apidouble.behaviours.latency import LatencyModel
 from apidouble.behaviours.ratelimit import RateLimiter
 from apidouble.behaviours.spec import NO_BEHAVIOURS, build_behaviours
+from apidouble.config.auth import read_issuers, read_requirement
 from apidouble.config.cache import spec_files
 from apidouble.config.convert import (
     behaviour_key,
@@ -116,6 +119,10 @@ class Document:
     spec_reads: list[Path] = field(default_factory=list)
     """The files those specs read (each spec and its ``$ref`` targets), also in
     ``data_files`` (stamped and watched)."""
+    issuers: dict[str, IssuerSettings] = field(default_factory=dict)
+    """The top-level ``auth.issuers``, parsed (key files resolved)."""
+    auth_require: Requirement | None = None
+    """The top-level ``auth.require``: every endpoint's requirement unless it says ``auth``."""
     plain: Any = None
     """The data as ``read`` parsed it, when its text holds no ``${`` (nothing to
     substitute, so ``load`` need not walk it); None otherwise."""
@@ -171,7 +178,9 @@ class Document:
             self.problem("the file is empty; expected a mapping with an 'endpoints' list")
             return []
         if isinstance(data, dict) and "endpoints" not in data:
-            if looks_like_resources(data) or "openapi" in data or "websockets" in data:
+            if looks_like_resources(data) or any(
+                k in data for k in ("openapi", "websockets", "auth")
+            ):
                 data = {**data, "endpoints": []}  # a file of resources, specs or sockets only
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             self._check(ConfigFile, data, ())
@@ -193,6 +202,10 @@ class Document:
                 self._read_resources(top)
             if top.openapi is not None:
                 self._read_specs(top.openapi)
+            if top.auth is not None:
+                self.issuers, self.auth_require, problems = read_issuers(top.auth, self.folder)
+                for where, message in problems:
+                    self.problem(message, where)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -321,6 +334,12 @@ class Document:
         except ValueError as exc:
             key = behaviour_key(exc, {**trouble, "failure": None})
             self.problem(str(exc), child(ptr, key) if key else ptr)
+        requirement, problem = read_requirement(ep.auth, self.folder, "auth")
+        if problem is not None:
+            self.problem(problem[1], ptr + problem[0])
+        elif requirement is not None:
+            config = {**behaviours.config, "auth": ep.auth}
+            behaviours = replace(behaviours, auth=requirement, config=config)
         callbacks: tuple[CallbackSpec, ...] = ()
         try:
             callbacks = parse_callbacks(ep.callbacks)

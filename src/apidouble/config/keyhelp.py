@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-NOT_YET = frozenset({"auth", "webhooks", "server", "scenario"})
+NOT_YET = frozenset({"webhooks", "server", "scenario"})
 """Keys reserved for features that later issues add: rejected as "not supported yet"
 (``scenario`` only at the top of a file: in an endpoint it is supported)."""
 

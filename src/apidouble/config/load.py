@@ -16,6 +16,8 @@ from typing import Any
 
 from apidouble.addons.assembly import AddonSet
 from apidouble.addons.loading import AddonSpec
+from apidouble.auth.requirement import Requirement
+from apidouble.auth.settings import IssuerSettings
 from apidouble.config.cache import (
     DocumentCache,
     LoadedDocument,
@@ -92,6 +94,10 @@ class Config:
     specs: tuple[SpecSource, ...] = ()
     """OpenAPI specs served behind the stubs: spec files given as paths (``apidouble run
     petstore.yaml``, recognised by shape) and the files' ``openapi`` entries."""
+    issuers: Mapping[str, IssuerSettings] = field(default_factory=dict)
+    """The mock OAuth2/OIDC issuers of every file's ``auth.issuers``, by name."""
+    auth_require: Requirement | None = None
+    """``auth.require``: what every endpoint that says no ``auth`` of its own demands."""
 
 
 def load_config(
@@ -128,6 +134,8 @@ def load_config(
     wiremock_found = False
     databases: list[tuple[dict[str, Any], str]] = []
     served = ResourceSet()
+    issuers: dict[str, tuple[IssuerSettings, str]] = {}
+    require: tuple[Requirement, str] | None = None
     """The native ``resources:`` of every file."""
     owners: dict[str, str] = {}
     specs: list[SpecSource] = []
@@ -164,7 +172,9 @@ def load_config(
             spec_reads.extend(doc.data_files)
             data_files.extend(doc.data_files)
             continue
-        native = isinstance(doc.data, dict) and any(key in doc.data for key in NATIVE_LISTS)
+        native = isinstance(doc.data, dict) and (
+            any(key in doc.data for key in NATIVE_LISTS) or _native_auth(doc.data)
+        )
         native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
             try:
@@ -208,6 +218,14 @@ def load_config(
         specs.extend(doc.specs)
         spec_reads.extend(doc.spec_reads)
         addons.extend(doc.addons)
+        for name, settings in doc.issuers.items():
+            if name in issuers and issuers[name][0] != settings:
+                doc.problem(
+                    f"issuer {name!r} is also defined in {issuers[name][1]}",
+                    f"/auth/issuers/{name}",
+                )
+            issuers.setdefault(name, (settings, doc.display))
+        require = _one_setting(doc, "auth.require", doc.auth_require, require)
         if doc.resources is not None:
             for name in doc.resources.document:
                 if name in owners:
@@ -234,6 +252,8 @@ def load_config(
             and not doc.addons
             and doc.resources is None
             and not doc.specs
+            and not doc.issuers
+            and doc.auth_require is None
         ):
             loaded = LoadedDocument(
                 text,
@@ -288,6 +308,8 @@ def load_config(
         _database(databases[0][0] if databases else None, served),
         resource_ids=served.id_keys,
         specs=tuple(specs),
+        issuers={name: settings for name, (settings, _) in issuers.items()},
+        auth_require=require[0] if require else None,
     )
 
 
@@ -296,6 +318,13 @@ def _fragments(files: Sequence[Path], reads: Sequence[Path]) -> frozenset[Path]:
     target): parts of a spec, not configs of their own."""
     found = {path.absolute() for path in files}
     return frozenset(path for path in reads if path in found)
+
+
+def _native_auth(data: dict[str, Any]) -> bool:
+    """A file of issuers alone (``auth: {issuers: ...}``): native, though a Postman
+    collection has a top-level ``auth`` too (of another shape)."""
+    auth = data.get("auth")
+    return isinstance(auth, dict) and bool(auth) and auth.keys() <= {"issuers", "require"}
 
 
 def is_openapi_spec(data: Any, path: Path) -> bool:

@@ -261,6 +261,16 @@ BodyMatchers = Annotated[
 ]
 
 
+class AuthMatch(ConfigModel):
+    """Conditions on who is calling: the bearer token's claims."""
+
+    claims: dict[str, ValueMatcherField] = Field(
+        default_factory=dict,
+        description="Claims of the bearer token by name: a value or a matcher (a list"
+        " claim matches when one of its items does). The endpoint's auth verifies it.",
+    )
+
+
 class Match(ConfigModel):
     """Further conditions on the request; all must hold."""
 
@@ -275,6 +285,11 @@ class Match(ConfigModel):
     )
     body: BodyMatchers = Field(
         default_factory=list, description="A body matcher, or a list that must all hold."
+    )
+    auth: AuthMatch | None = Field(
+        None,
+        description="Conditions on the caller's token ({claims: {role: admin}}); the"
+        " endpoint needs an auth: {jwt: ...} of its own (or auth.require) to verify it.",
     )
     wiremock: dict[str, Any] | None = Field(
         None,

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from apidouble.addons.loading import AddonSpec
+from apidouble.config.auth import AuthRequirementValue, AuthSection
 from apidouble.config.fields import (
     HTTP_METHODS,
     Base64Text,
@@ -234,6 +235,14 @@ class Endpoint(ResponseKeys):
         description="Addons for this endpoint only: names of the config's addons, or a file"
         " (relative to this file), module:Attr, or an installed entry point's name.",
     )
+    auth: AuthRequirementValue | None = Field(
+        None,
+        description="What a request must present before this endpoint answers:"
+        " {jwt: {issuer, audience, scopes, claims, leeway_s}} (or {jwt: {jwks: FILE|URL}} for"
+        " an external issuer), {basic: {users}}, {api_key: {header|query|cookie, values}},"
+        " {any_of: [...]}; false opts out of the server-wide auth.require. Missing or bad"
+        " credentials get 401 with WWW-Authenticate, a missing scope or claim 403.",
+    )
     callbacks: list[dict[str, Any]] | None = Field(
         None,
         description="HTTP requests made after each answer: {url, method, headers, body,"
@@ -452,6 +461,11 @@ class ConfigFile(ConfigModel):
     websockets: list[WebSocketEntry] = Field(
         default_factory=list,
         description="WebSocket conversations: each entry an endpoint for an upgrade request.",
+    )
+    auth: AuthSection | None = Field(
+        None,
+        description="Mock OAuth2/OIDC issuers (served at /oauth2/NAME) and the requirement"
+        " every endpoint has unless it sets its own auth.",
     )
 
 

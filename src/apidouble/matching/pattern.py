@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from apidouble.matching.body import BodyMatcher, compile_body
+from apidouble.matching.claims import bearer_claims, claim_values
 from apidouble.matching.paths import CompiledPath, Params, compile_path, compile_path_regex
 from apidouble.matching.result import EXACT, FAILED_FLOOR, Check, MatchResult
 from apidouble.matching.values import ValueMatcher, compile_value
@@ -85,6 +86,7 @@ class CompiledPattern:
             *(_header(name, spec) for name, spec in pattern.headers),
             *(_cookie(name, spec) for name, spec in pattern.cookies),
             *(_body(compile_body(spec)) for spec in pattern.body),
+            *(_claim(name, spec) for name, spec in pattern.claims),
             *extra,
         ]
         self._conditions = tuple(conditions)
@@ -247,6 +249,13 @@ def _cookie(name: str, spec: ValueSpec) -> Condition:
         return None if value is None else (value,)
 
     return _values(compile_value(spec, f"cookie {name}"), get)
+
+
+def _claim(name: str, spec: ValueSpec) -> Condition:
+    def get(request: Request) -> Sequence[str] | None:
+        return claim_values(bearer_claims(request.header("authorization")), name)
+
+    return _values(compile_value(spec, f"claim {name}"), get)
 
 
 def _body(matcher: BodyMatcher) -> Condition:

@@ -30,7 +30,7 @@ from ..model import Request
 from .fake import FakerView, make_faker
 from .filters import FILTERS
 from .names import Clock, Randoms, jsonpath
-from .requestview import REQUEST_PARTS, HeaderView, RequestView, request_view
+from .requestview import REQUEST_PARTS, HeaderView, RequestView, auth_view, request_view
 
 __all__ = ["HeaderView", "Missing", "Sandbox", "TemplateEnvironment", "compiler", "request_view"]
 
@@ -115,7 +115,7 @@ def compiler() -> Sandbox:
 
 GLOBAL_NAMES = frozenset(compiler().globals) | HELPER_NAMES
 """Free names a context supplies from the environment's globals (``range``, helpers)."""
-KNOWN_NAMES = frozenset({"request", "data", "faker"}) | PER_RESPONSE_NAMES | GLOBAL_NAMES
+KNOWN_NAMES = frozenset({"request", "data", "faker", "auth"}) | PER_RESPONSE_NAMES | GLOBAL_NAMES
 """Every free name a template may use; anything else is a config error."""
 
 
@@ -205,6 +205,9 @@ class TemplateEnvironment:
                         values.append(f"{part!r}: {read}")
                     shown = ", ".join(values)
                     entries.append(f"'request': {{{shown}}} if request is not None else {{}}")
+            elif name == "auth":
+                scope[ref] = auth_view
+                entries.append(f"'auth': {ref}(request)")
             elif name in self._per_response:
                 scope[ref] = self._per_response[name]
                 entries.append(f"{name!r}: {ref}()")

@@ -93,3 +93,21 @@ class RequestView(dict[str, Any]):
 def request_view(request: Request, params: dict[str, str]) -> dict[str, Any]:
     """Every part of the request as one plain dict (kept for callers of the old API)."""
     return RequestView(request, params).materialize()
+
+
+_NO_AUTH: dict[str, Any] = {"scheme": None, "subject": None, "claims": {}, "scopes": []}
+
+
+def auth_view(request: Request | None) -> dict[str, Any]:
+    """``auth`` in templates: what the stub's ``auth`` admitted (``scheme``, ``subject``,
+    ``claims``, ``scopes``); with nothing admitted, no subject and no claims (so
+    ``auth.claims.sub`` is missing: an error unless ``| default(...)``)."""
+    admitted = getattr(request, "auth", None)
+    if admitted is None:
+        return dict(_NO_AUTH, claims={})
+    return {
+        "scheme": admitted.scheme,
+        "subject": admitted.subject,
+        "claims": dict(admitted.claims),
+        "scopes": sorted(admitted.scopes),
+    }

@@ -216,8 +216,10 @@ class HttpProtocol(Connection):
             routes = express.routes.get(method)
             if routes is not None:
                 route = routes.get(url)
-                if route is not None and self._serve_express(express, route, data):
-                    return True
+                if route is not None:
+                    gate = route.head_gate  # a protected route's: None for the rest
+                    if (gate is None or gate(data)) and self._serve_express(express, route, data):
+                        return True
         path, query = split_target(url)
         request = Request(
             _METHODS.get(method) or method.decode("latin-1"),
