@@ -118,7 +118,10 @@ def parse(fields: Fields) -> dict[str, Any]:
         if decision.get("auth") == ADMITTED:  # an express-lane exchange of a protected stub
             decision = {**decision, "auth": recorded_admission(entry["headers"])}
         entry["decision"] = decision
-    entry["response"] = response_summary(fields)
+    response = response_summary(fields)
+    if response is not None and "decision" in response:
+        response["decision"] = entry["decision"]  # the same, with the admission rebuilt
+    entry["response"] = response
     return entry
 
 

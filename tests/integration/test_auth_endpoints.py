@@ -263,6 +263,7 @@ def test_the_journal_records_who_was_admitted(server: MockServer, client: httpx.
         assert auth["scheme"] == "jwt"
         assert auth["subject"] == "ada"
         assert auth["claims"]["role"] == "admin"
+        assert entries[(path, 200)]["response"]["decision"]["auth"] == auth
     assert "auth" not in (entries[("/static", 401)].get("decision") or {})
 
 
@@ -406,11 +407,20 @@ def test_match_auth_without_a_jwt_requirement_is_a_config_error(tmp_path: Path) 
 def test_a_revoked_token_is_refused_at_once_on_both_paths(client: httpx.Client) -> None:
     token = _password_token(client, "bob")
     assert client.get("/static", headers=_bearer(token)).status_code == 200  # now cached
-    revoked = client.post(
-        "/oauth2/default/revoke", data={"token": token}, auth=("svc", "s3cret")
-    )
+    revoked = client.post("/oauth2/default/revoke", data={"token": token}, auth=("svc", "s3cret"))
     assert revoked.status_code == 200
     for path in ("/static", "/static?via=engine"):
         answer = client.get(path, headers=_bearer(token))
         assert answer.status_code == 401
         assert "token revoked" in _challenge(answer)
+
+
+def test_a_claim_template_reading_what_it_cannot_see_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(
+        "auth:\n  issuers:\n    default:\n      claims: {jti: '{{ uuid }}'}\nendpoints: []\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        MockServer(tmp_path / "api.yaml")
+    problem = caught.value.problems[0]
+    assert problem.pointer == "/auth/issuers/default/claims"
+    assert "uuid" in problem.message and "form" in problem.message

@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +30,7 @@ from apidouble.auth.grants import ClaimRenderer, OAuthError
 from apidouble.auth.guard import Guard, compile_guard
 from apidouble.auth.keys import ALGORITHMS, Alg, KeyRing, SigningKey
 from apidouble.auth.provider import OAuthProvider, default_base_url
-from apidouble.auth.requirement import Requirement
+from apidouble.auth.requirement import AnyOf, JwtRequirement, Requirement
 from apidouble.auth.settings import ClientSettings, IssuerSettings, UserSettings, parse_issuer
 from apidouble.auth.tokens import TokenMinter
 from apidouble.model import Request
@@ -59,6 +60,8 @@ METADATA_PREFIX = METADATA_SUFFIX + "/"
 """RFC 8414 §3.1 puts an issuer's metadata here, before its path."""
 PATHS = (PREFIX, METADATA_PREFIX)
 """Where a request may be an issuer's (the dispatcher's one prefix test)."""
+GuardKey = tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]
+"""A compiled guard's key: its requirement, the issuers served, its JWKS files' stamps."""
 _GUARDS_KEPT = 1024
 """Distinct requirements whose guards are kept (the oldest is dropped past it)."""
 CLAIM_NAMES = frozenset({"form", "client", "user", "scope"})
@@ -77,9 +80,12 @@ E = TypeVar("E", UserSettings, ClientSettings)
 def claim_renderer(claims: Mapping[str, Any], where: str) -> ClaimRenderer | None:
     """The issuer's claim templates compiled once (None when no claim is a template); a
     template error names ``where``. A render failure is the client's ``invalid_request``."""
-    run, _ = compile_value(dict(claims), where, CLAIM_NAMES)
+    run, names = compile_value(dict(claims), where, CLAIM_NAMES)
     if run is None:
         return None
+    if unknown := sorted(names - CLAIM_NAMES):
+        listed = ", ".join(sorted(CLAIM_NAMES))
+        raise ValueError(f"{where}: a claim template reads {', '.join(unknown)}; it sees {listed}")
     compiled: Render = run
 
     def render(template_claims: Mapping[str, Any], context: dict[str, Any]) -> dict[str, Any]:
@@ -275,7 +281,7 @@ class IssuerSet:
 
     providers: dict[str, OAuthProvider]
     """By name; the plane replaces a provider here when its runtime users or clients change."""
-    guards: dict[tuple[str, tuple[str, ...]], Guard] = field(default_factory=dict)
+    guards: dict[GuardKey, Guard] = field(default_factory=dict)
     """Compiled guards by requirement and issuer names (the plane's, across reloads), so
     their verification caches survive an edit of another file."""
     clock: Callable[[], float] = time.time
@@ -305,7 +311,11 @@ class IssuerSet:
     def guard(self, requirement: Requirement) -> Guard:
         """The guard enforcing ``requirement`` against these issuers; ValueError (naming
         the key) when it names an issuer that is not served, or a JWKS that cannot be read."""
-        key = (json.dumps(requirement.to_config(), sort_keys=True), tuple(sorted(self.providers)))
+        key = (
+            json.dumps(requirement.to_config(), sort_keys=True),
+            tuple(sorted(self.providers)),
+            _jwks_stamps(requirement),
+        )
         guard = self.guards.get(key)
         if guard is None:
             revocations = {name: p.state.is_revoked for name, p in self.providers.items()}
@@ -338,7 +348,7 @@ class AuthPlane:
         """Where runtime users and clients are saved (``{name}.json``); None: memory only."""
         self._rings: dict[str, KeyRing] = {}
         self._providers: dict[str, OAuthProvider] = {}
-        self._guards: dict[tuple[str, tuple[str, ...]], Guard] = {}
+        self._guards: dict[GuardKey, Guard] = {}
         self._overrides: dict[str, Overrides] = {}
         self._lock = threading.Lock()
         """Taken by ``install`` and ``apply_overrides``: a reload prepared in a worker
@@ -564,6 +574,22 @@ class AuthPlane:
 
     def _overrides_path(self, name: str) -> Path | None:
         return None if self.overrides_dir is None else self.overrides_dir / f"{name}.json"
+
+
+def _jwks_stamps(requirement: Requirement) -> tuple[tuple[str, int], ...]:
+    """(path, mtime) of every JWKS file ``requirement`` reads: an edited file compiles a
+    new guard on the next load, instead of the cached one's keys."""
+    found: list[tuple[str, int]] = []
+    options = requirement.options if isinstance(requirement, AnyOf) else (requirement,)
+    for option in options:
+        if isinstance(option, AnyOf):
+            found.extend(_jwks_stamps(option))
+        elif isinstance(option, JwtRequirement) and option.jwks and "://" not in option.jwks:
+            try:
+                found.append((option.jwks, os.stat(option.jwks).st_mtime_ns))
+            except OSError:
+                found.append((option.jwks, -1))
+    return tuple(found)
 
 
 @contextlib.contextmanager
