@@ -12,16 +12,15 @@ client sent it, ``endpoints/ID.json`` a native endpoint. File names come from id
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from ..atomic import sync_folder, write_atomically
 
 log = logging.getLogger("apidouble")
 
@@ -121,7 +120,7 @@ class PersistDir:
             target.unlink()
         except FileNotFoundError:
             return
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
 
     def read_all(self) -> Iterator[Saved]:
         """Every stub file, oldest first (by modification time, then name). A file that is
@@ -145,38 +144,3 @@ class PersistDir:
                 log.error("persisted stub %s skipped: not a JSON object", path)
                 continue
             yield Saved(kind, path.stem, document, path)
-
-
-def write_atomically(target: Path, data: bytes, mtime_ns: int | None = None) -> None:
-    """``data`` as ``target``, atomically: a temporary file, fsync, rename, fsync of the
-    folder; with ``mtime_ns``, the file keeps that time."""
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if mtime_ns is not None:
-            os.utime(temporary, ns=(mtime_ns, mtime_ns))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync the folder so the rename or unlink itself survives a crash (POSIX only)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

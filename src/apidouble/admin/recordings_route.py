@@ -22,13 +22,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..atomic import write_atomically
 from ..engine import Engine
 from ..model import Request
 from ..outcome import Outcome, Respond
 from ..proxy.wiremock_bodies import body_criteria, extract_bodies
 from ..proxy.wiremock_recording import SpecProblem, check_spec, exchanges, mappings
 from ..responses import json_response
-from .persist import write_atomically
 
 log = logging.getLogger("apidouble")
 

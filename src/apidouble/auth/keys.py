@@ -8,12 +8,9 @@ tokens minted before a restart still verify after it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, Key, RSAKey
+
+from apidouble.atomic import write_atomically
 
 __all__ = [
     "ALGORITHMS",
@@ -208,7 +207,7 @@ class KeyRing:
         entries = [_entry(key) for key in self._current.values()]
         entries += [_entry(key) for key in self._live_retired(now)]
         data = {"format": _FILE_FORMAT, "algs": list(self.algs), "keys": entries}
-        _write_private(path, json.dumps(data, indent=2).encode())
+        write_atomically(path, json.dumps(data, indent=2).encode())
 
     @classmethod
     def load(
@@ -337,19 +336,3 @@ def _read_pem(path: Path) -> tuple[PrivateKey, Alg]:
         return ECKey.import_key(native), "ES256"
     kind = type(native).__name__
     raise ValueError(f"{path}: unsupported key type {kind}; need an RSA or EC P-256 private key")
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Replace `path` atomically so a crash leaves either the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

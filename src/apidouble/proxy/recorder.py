@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 import yaml
 
-from ..admin.persist import write_atomically
+from ..atomic import write_atomically
 from ..importers.wiremock.native import to_yaml
 from ..model import HOP_BY_HOP, ServeEvent
 from ..naming import unique
