@@ -61,6 +61,7 @@ from .state.clock import SYSTEM_CLOCK, Clock
 from .state.select import is_remote, open_store
 from .state.store import StateStore, StateUnavailable
 from .transport.server import HttpServer, http_url, start_server
+from .ui import LIVE_PATH, LiveRoute, UiAssets, server_closing
 from .watch import Reloader, addon_specs, with_addons
 
 if TYPE_CHECKING:
@@ -210,6 +211,9 @@ class Runtime:
         for methods, path, route in recordings.routes():
             self.routes.add(methods, path, route)
         AuthRoutes(self.auth).register(self.routes)
+        UiAssets().register(self.routes)
+        live = LiveRoute(self.journal, self.counters, lambda: server_closing(self.server))
+        self.routes.add(("GET",), LIVE_PATH, live)
         if is_remote(self.store):
             self.dispatcher: Dispatcher = BridgedDispatcher(self.engine, self.routes, self.store)
         else:

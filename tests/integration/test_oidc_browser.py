@@ -13,7 +13,6 @@ Playwright never downloads a browser here: without a chromium binary the tests s
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import jwt
 import pytest
 
 from apidouble import MockServer
+from tests.browser import WATCH_CSP, launched_chromium
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -38,7 +38,6 @@ with warnings.catch_warnings():
     from authlib.common.security import generate_token
     from authlib.integrations.httpx_client import OAuth2Client
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TIMEOUT = 5.0
 BROWSER_TIMEOUT_MS = 10_000
 
@@ -63,14 +62,6 @@ endpoints:
       <p id="error">{{ request.query.get('error', '') | e }}</p>
 """
 
-WATCH_CSP = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
-"""Installed before any page script runs (Playwright injects it outside the page's CSP)."""
-
 
 @dataclass
 class Issuer:
@@ -92,20 +83,7 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"no chromium binary at {CHROMIUM}: install Debian's (scripts/peers/chromium.sh);"
-            " these tests never download a browser"
-        )
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox"],
-            headless=True,
-            timeout=30_000,
-        )
-        yield launched
-        launched.close()
+    yield from launched_chromium()
 
 
 @pytest.fixture

@@ -1,0 +1,200 @@
+"""``GET /__admin/ui/live``: new journal entries and a stats line, as Server-Sent Events.
+
+New entries are found by polling the journal every ``POLL_S`` for ids past the last one
+sent, never with a journal listener: a listener would make every request (the express
+lane's too) build an event; a poll costs the serving path nothing. Once a second a
+``stats`` event says what the counters moved by (requests and status classes in that
+second), what the journal holds and how many stubs were hit. A stream ends when its
+client leaves (the transport cancels it and closes the iterator) or the server stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
+
+from ..journal import Tally
+from ..metrics import Counters
+from ..model import Request
+from ..outcome import Outcome, Respond, Response
+from ..realtime.sse import EVENT_STREAM_HEADERS
+from ..responses import json_response
+
+LIVE_PATH = "/__admin/ui/live"
+POLL_S = 0.25
+STATS_S = 1.0
+MAX_STREAMS = 16
+"""Open streams at most; one more gets 503 (each one polls the journal)."""
+BATCH = 64
+"""Entries read per poll before reading further back (a burst needs a few reads)."""
+
+
+class LiveJournal(Protocol):
+    """What the stream reads of a journal (the local one or the shared one)."""
+
+    def newest(self, limit: int | None = None) -> list[dict[str, Any]]: ...
+
+    def __len__(self) -> int: ...
+
+    @property
+    def size_bytes(self) -> int: ...
+
+    @property
+    def evicted_total(self) -> int: ...
+
+    def tallies(self) -> dict[str | None, Tally]: ...
+
+
+_BUSY = Respond(
+    json_response(503, {"error": f"at most {MAX_STREAMS} live streams at once"}).with_headers(
+        [("retry-after", "5")]
+    )
+)
+_NOT_ACCEPTABLE = Respond(
+    json_response(406, {"error": "this route answers Accept: text/event-stream only"})
+)
+_HEAD = Response.build_streamed(200, [*EVENT_STREAM_HEADERS, ("x-content-type-options", "nosniff")])
+
+
+def _event(name: str, data: Any) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def newer_than(journal: LiveJournal, last: int) -> list[dict[str, Any]]:
+    """The kept entries with an id past ``last``, oldest first (reads back in batches)."""
+    limit = BATCH
+    while True:
+        found = journal.newest(limit)
+        if len(found) < limit or found[-1]["id"] <= last:
+            fresh = [entry for entry in found if entry["id"] > last]
+            fresh.reverse()
+            return fresh
+        limit *= 4
+
+
+def _classes(counters: Counters) -> dict[str, int]:
+    """Exchanges since start by status class (``fault``: nothing was sent)."""
+    totals: dict[str, int] = {}
+    for (_label, _method, status), cell in list(counters.requests.items()):
+        name = f"{status // 100}xx" if status else "fault"
+        totals[name] = totals.get(name, 0) + cell.hits
+    return totals
+
+
+class LiveRoute:
+    """Opens streams, at most ``MAX_STREAMS`` at once."""
+
+    def __init__(
+        self,
+        journal: LiveJournal,
+        counters: Counters,
+        closing: Callable[[], bool] = lambda: False,
+        poll_s: float = POLL_S,
+    ) -> None:
+        self.journal = journal
+        self.counters = counters
+        self.closing = closing
+        """Whether the server is stopping: streams end at their next poll."""
+        self.poll_s = poll_s
+        self.open = 0
+
+    def __call__(self, request: Request) -> Outcome:
+        accept = request.header("accept") or ""
+        if "text/event-stream" not in accept:
+            return _NOT_ACCEPTABLE
+        if self.open >= MAX_STREAMS:
+            return _BUSY
+        self.open += 1
+        return Respond(_HEAD, stream=_Stream(self._events(), self._release))
+
+    def _release(self) -> None:
+        self.open -= 1
+
+    def stats(
+        self, before: dict[str, int], elapsed_s: float
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The stats event, and the class totals to diff the next one against."""
+        now = _classes(self.counters)
+        moved = {name: count - before.get(name, 0) for name, count in now.items()}
+        moved = {name: count for name, count in moved.items() if count > 0}
+        journal = self.journal
+        hits = {key: tally.recorded for key, tally in journal.tallies().items() if key is not None}
+        body = {
+            "time": time.time(),
+            "requests": sum(moved.values()),
+            "per_s": round(sum(moved.values()) / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+            "status": moved,
+            "total": sum(now.values()),
+            "journal": {
+                "entries": len(journal),
+                "bytes": journal.size_bytes,
+                "evicted": journal.evicted_total,
+            },
+            "hits": hits,
+            "streams": self.open,
+        }
+        return body, now
+
+    async def _events(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        newest = self.journal.newest(1)
+        last = newest[0]["id"] if newest else 0
+        body, totals = self.stats({}, 0.0)
+        stamp = loop.time()
+        yield b"retry: 2000\n\n" + _event("stats", {**body, "requests": 0, "status": {}})
+        while not self.closing():
+            await asyncio.sleep(self.poll_s)
+            if self.closing():
+                return
+            chunks: list[bytes] = []
+            fresh = newer_than(self.journal, last)
+            if fresh:
+                last = fresh[-1]["id"]
+                chunks.extend(_event("request", entry) for entry in fresh)
+            now = loop.time()
+            if now - stamp >= STATS_S:
+                body, totals = self.stats(totals, now - stamp)
+                stamp = now
+                chunks.append(_event("stats", body))
+            if chunks:
+                yield b"".join(chunks)
+
+
+def server_closing(server: object) -> bool:
+    """Whether a transport server (``HttpServer``, or None before it starts) is stopping."""
+    return bool(getattr(getattr(server, "_state", None), "closing", False))
+
+
+class _Stream:
+    """The event generator, with its slot given back exactly once: on ``aclose`` (which
+    the transport always calls, also for a stream it never started) or at its end."""
+
+    def __init__(self, events: AsyncIterator[bytes], release: Callable[[], None]) -> None:
+        self._events = events
+        self._release: Callable[[], None] | None = release
+
+    def __aiter__(self) -> _Stream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await self._events.__anext__()
+        except StopAsyncIteration:
+            self._give_back()
+            raise
+
+    async def aclose(self) -> None:
+        try:
+            aclose = getattr(self._events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
