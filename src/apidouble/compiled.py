@@ -188,6 +188,7 @@ class CompiledStub:
             assert only is not None
             self.ready = only.static
             streamed = only.sse is not None or only.websocket is not None
+            streamed = streamed or only.graphql is not None
             if only.static is None and only.proxy is None and not streamed:
                 self.rendered = only
         stub = self.stub
@@ -349,7 +350,7 @@ def _reusable(
 
 
 def _reads_files(stub: Stub) -> bool:
-    return any(spec.body_kind == "file" for spec in stub.response_specs)
+    return any(spec.body_kind == "file" or spec.graphql is not None for spec in stub.response_specs)
 
 
 def _pattern_of(compiled: CompiledStub) -> CompiledPattern:

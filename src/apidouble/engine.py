@@ -322,6 +322,14 @@ class Engine:
             respond = self._finish(stream.response, delay, event, decision, cors, request, extra)
             respond.stream = stream.stream
             return respond
+        if chosen.graphql is not None:
+            response, facts = chosen.graphql.answer(request, params)
+            if facts:
+                decision = decision or Decision()
+                decision.graphql = facts
+            return self._finish(
+                response, _delay(chosen, compiled, rng), event, decision, cors, request, extra
+            )
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -358,7 +366,12 @@ class Engine:
                 return self._sent(Respond(stream.response, delay, event, stream=stream.stream))
             if chosen.websocket is not None:
                 return self._upgrade(chosen.websocket, config, compiled, request, params, event)
-            response = self._render(config, chosen, compiled, request, params, None)
+            if chosen.graphql is not None:
+                response, facts = chosen.graphql.answer(request, params)
+                if facts:
+                    event.decision = {"graphql": facts}
+            else:
+                response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay

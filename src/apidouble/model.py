@@ -469,6 +469,9 @@ class ResponseSpec:
     """Answer with an event stream (``text/event-stream``) instead of a body."""
     websocket: Mapping[str, Any] | None = None
     """Answer an upgrade request with this WebSocket conversation (``realtime``)."""
+    graphql: Mapping[str, Any] | None = None
+    """Answer GraphQL from a schema (``schema`` files resolved, ``mocks``, ``operations``,
+    ``list_length``, ``introspection``): the rest of the spec is unused."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

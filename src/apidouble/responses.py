@@ -15,13 +15,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .behaviours.latency import LatencyModel
 from .model import Request, ResponseSpec
 from .outcome import Response
 from .realtime.sse import EVENT_STREAM_HEADERS, CompiledSse
 from .realtime.ws_rules import WebSocketRoute, compile_websocket
+
+if TYPE_CHECKING:
+    from .graphql.serving import GraphQLEndpoint
 from .templating import (
     RENDER_ERRORS,
     JsonBody,
@@ -102,6 +105,8 @@ def infer_text_type(text: str) -> str:
 
 def watched_files(spec: ResponseSpec) -> list[Path]:
     """The files a response serves from, for the reloader to watch."""
+    if spec.graphql is not None:
+        return [Path(name) for name in spec.graphql["schema"]]
     if spec.body_kind != "file":
         return []
     if spec.file_template is not None and spec.base_dir is not None:
@@ -150,6 +155,7 @@ class CompiledResponse:
         "sse",
         "sse_head",
         "websocket",
+        "graphql",
     )
 
     def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
@@ -240,6 +246,13 @@ class CompiledResponse:
         """The conversation an upgrade request to this response's stub is handed to."""
         if spec.websocket is not None:
             self.websocket = compile_websocket(spec.websocket, env)
+            self.static = None
+        self.graphql: GraphQLEndpoint | None = None
+        """The GraphQL service this response answers with (the schema read once, here)."""
+        if spec.graphql is not None:
+            from .graphql.serving import compile_graphql  # graphql-core: only when used
+
+            self.graphql = compile_graphql(spec.graphql, env)
             self.static = None
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:

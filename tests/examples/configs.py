@@ -35,6 +35,10 @@ WORKSPACE = {
     "data/prices.csv": "sku,price\na,3\nb,4\n",
     "bodies/1.json": '{"id": 1}',
     "bodies/user-1.json": '{"id": 1}',
+    "schema.graphql": (
+        "type User { id: ID!, name: String!, email: String }\n"
+        "type Query { user(id: ID!): User, users: [User!]! }\n"
+    ),
 }
 
 

@@ -35,6 +35,8 @@ class Decision:
     """How long a dribbled or bandwidth-capped body takes to send."""
     auth: dict[str, Any] | None = None
     """Who the stub's ``auth`` admitted (``Admission.as_dict``); for the journal only."""
+    graphql: list[dict[str, Any]] | None = None
+    """A GraphQL endpoint's operations: name, variables, the stub that answered."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, only what was decided (the journal keeps it per exchange)."""
@@ -63,6 +65,8 @@ class Decision:
             found["pacing_ms"] = round(self.pacing_s * 1000.0, 3)
         if self.auth is not None:
             found["auth"] = self.auth
+        if self.graphql is not None:
+            found["graphql"] = self.graphql
         return found
 
     def header_value(self) -> str:

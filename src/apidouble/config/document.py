@@ -63,7 +63,7 @@ from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
 
 WIREMOCK_PRIORITY = 5
-_SECTIONS = ("endpoints", "websockets")
+_SECTIONS = ("endpoints", "websockets", "graphql")
 """The top-level lists whose items are stubs (a problem there names its stub)."""
 
 
@@ -179,9 +179,12 @@ class Document:
             return []
         if isinstance(data, dict) and "endpoints" not in data:
             if looks_like_resources(data) or any(
-                k in data for k in ("openapi", "websockets", "auth")
+                k in data for k in ("openapi", "websockets", "auth", "graphql")
             ):
-                data = {**data, "endpoints": []}  # a file of resources, specs or sockets only
+                data = {
+                    **data,
+                    "endpoints": [],
+                }  # a file of resources, specs, sockets, issuers or graphql only
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             self._check(ConfigFile, data, ())
             return []
@@ -215,6 +218,10 @@ class Document:
                 self._check_templates(index)
         if isinstance(top, ConfigFile):
             valid.extend(("websockets", i, e.endpoint()) for i, e in enumerate(top.websockets))
+            for index, entry in enumerate(top.graphql):
+                endpoint = self._check(Endpoint, entry.endpoint(), ("graphql", index))
+                if isinstance(endpoint, Endpoint):
+                    valid.append(("graphql", index, endpoint))
         return valid
 
     def _check_server(self, settings: Mapping[str, Any]) -> None:
@@ -474,7 +481,20 @@ class Document:
             proxy=proxy,
             sse=keys.sse.spec() if keys.sse is not None else None,
             websocket=_conversation(keys),
+            graphql=self._graphql(keys, ptr),
         )
+
+    def _graphql(self, keys: ResponseKeys, ptr: str) -> dict[str, Any] | None:
+        """An endpoint's ``graphql``, its schema files resolved (each must exist)."""
+        if not isinstance(keys, Endpoint) or keys.graphql is None:
+            return None
+        given = keys.graphql
+        files = _graphql_files(given.schema_, self.folder)
+        for name in files:
+            if not Path(name).is_file():
+                self.problem(f"graphql: no schema file {name}", f"{ptr}/graphql/schema")
+        spec = given.model_dump(by_alias=True)
+        return {**spec, "schema": files}
 
     def _proxy(self, given: Proxy | str, ptr: str) -> ProxySpec | None:
         """``proxy:`` as the model's spec; a problem when the URL is not http(s)."""
@@ -507,6 +527,12 @@ class Document:
         except ValueError as exc:
             self.problem(str(exc), ptr)
             return None
+
+
+def _graphql_files(given: str | list[str], folder: Path) -> list[str]:
+    return [
+        str((folder / name).resolve()) for name in ([given] if isinstance(given, str) else given)
+    ]
 
 
 def _conversation(keys: ResponseKeys) -> dict[str, Any] | None:

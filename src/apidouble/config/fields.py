@@ -97,6 +97,10 @@ def _duration(value: Any, info: ValidationInfo) -> str | int | float:
     return value  # type: ignore[no-any-return]
 
 
+STUB_ID_PATTERN = r"^[A-Za-z0-9._~-]+$"
+"""An explicit ``id``: URL-safe characters only, since the admin API puts it in paths."""
+
+
 def path_text(value: str) -> str:
     """A ``path`` starts with a slash."""
     if not value.startswith("/"):

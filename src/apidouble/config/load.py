@@ -173,7 +173,9 @@ def load_config(
             data_files.extend(doc.data_files)
             continue
         native = isinstance(doc.data, dict) and (
-            any(key in doc.data for key in NATIVE_LISTS) or _native_auth(doc.data)
+            any(key in doc.data for key in NATIVE_LISTS)
+            or _native_auth(doc.data)
+            or _native_graphql(doc.data)
         )
         native = native or looks_like_resources(doc.data)
         if not native and not is_wiremock(doc.data):
@@ -325,6 +327,17 @@ def _native_auth(data: dict[str, Any]) -> bool:
     collection has a top-level ``auth`` too (of another shape)."""
     auth = data.get("auth")
     return isinstance(auth, dict) and bool(auth) and auth.keys() <= {"issuers", "require"}
+
+
+def _native_graphql(data: dict[str, Any]) -> bool:
+    """A file of GraphQL endpoints alone (``graphql: [{schema: ...}]``), told from a
+    json-server database that happens to have a ``graphql`` table by the ``schema`` key."""
+    entries = data.get("graphql")
+    return (
+        isinstance(entries, list)
+        and bool(entries)
+        and all(isinstance(entry, dict) and "schema" in entry for entry in entries)
+    )
 
 
 def is_openapi_spec(data: Any, path: Path) -> bool:

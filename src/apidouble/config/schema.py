@@ -15,6 +15,7 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from apidouble.addons.loading import AddonSpec
 from apidouble.config.auth import AuthRequirementValue, AuthSection
+from apidouble.config.graphql import GraphQL, GraphQLEntry
 from apidouble.config.fields import (
     HTTP_METHODS,
     Base64Text,
@@ -26,6 +27,7 @@ from apidouble.config.fields import (
     Regex,
     Status,
     Text,
+    STUB_ID_PATTERN,
     path_text,
 )
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
@@ -79,9 +81,6 @@ __all__ = [
     "config_json_schema",
     "unknown_key_message",
 ]
-
-STUB_ID_PATTERN = r"^[A-Za-z0-9._~-]+$"
-"""An explicit ``id``: URL-safe characters only, since the admin API puts it in paths."""
 
 
 class Proxy(ConfigModel):
@@ -203,6 +202,11 @@ class Endpoint(ResponseKeys):
         None,
         description="Answer the upgrade request with a WebSocket conversation (a plain"
         " request gets 426); the top-level websockets list writes the same.",
+    )
+    graphql: GraphQL | None = Field(
+        None,
+        description="Answer GraphQL (GET and POST) from a schema: mock data, mocks and"
+        " operations stubs; the top-level graphql list writes the same.",
     )
     responses: list[ResponseItem] | None = Field(
         None, min_length=1, description="Several responses, served according to mode."
@@ -466,6 +470,11 @@ class ConfigFile(ConfigModel):
         None,
         description="Mock OAuth2/OIDC issuers (served at /oauth2/NAME) and the requirement"
         " every endpoint has unless it sets its own auth.",
+    )
+    graphql: list[GraphQLEntry] = Field(
+        default_factory=list,
+        description="GraphQL endpoints: each answers queries and mutations at its path from"
+        " a schema (an endpoint with graphql: writes the same).",
     )
 
 
