@@ -15,9 +15,9 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from apidouble.addons.loading import AddonSpec
 from apidouble.config.auth import AuthRequirementValue, AuthSection
-from apidouble.config.graphql import GraphQL, GraphQLEntry
 from apidouble.config.fields import (
     HTTP_METHODS,
+    STUB_ID_PATTERN,
     Base64Text,
     ConfigModel,
     Duration,
@@ -27,9 +27,9 @@ from apidouble.config.fields import (
     Regex,
     Status,
     Text,
-    STUB_ID_PATTERN,
     path_text,
 )
+from apidouble.config.graphql import GraphQL, GraphQLEntry
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
 from apidouble.config.matchers import BodyMatcher, Match, ValueMatcher
 from apidouble.config.positions import Lines, line_of
