@@ -76,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imports = commands.add_parser("import", help="convert another tool's stubs to a native config")
     imports.add_argument(
-        "format", metavar="FORMAT", help="wiremock, or the format of an installed importer"
+        "format",
+        metavar="FORMAT",
+        help="wiremock, graphql (an SDL schema: a starter config), or the format of an"
+        " installed importer",
     )
     imports.add_argument(
         "source", type=Path, metavar="SOURCE", help="a WireMock root or folder, or a file"
@@ -150,6 +153,8 @@ def _import(args: argparse.Namespace) -> int:
     if args.env is not None and args.format != "postman":
         print("apidouble import: --env is for postman collections", file=sys.stderr)
         return 2
+    if args.format == "graphql":
+        return _import_graphql(args)
     if args.format not in IMPORT_FORMATS:
         return _import_plugin(args)
     out_dir = args.output.parent if args.output is not None else Path.cwd()
@@ -159,6 +164,35 @@ def _import(args: argparse.Namespace) -> int:
         print(f"apidouble import: {exc}", file=sys.stderr)
         return 1
     return _write_document(document, args.output)
+
+
+def _import_graphql(args: argparse.Namespace) -> int:
+    """``apidouble import graphql SCHEMA``: a starter config serving the schema, with one
+    ``operations:`` stub per root field (their data mocked from the schema, to edit)."""
+    import os
+
+    from .graphql import load_schema, starter_config
+    from .importers.wiremock.native import to_yaml
+
+    source: Path = args.source
+    try:
+        loaded = load_schema([source])
+    except (OSError, ValueError) as exc:
+        print(f"apidouble import: {exc}", file=sys.stderr)
+        return 1
+    for problem in loaded.problems:
+        print(f"apidouble import: left out: {problem}", file=sys.stderr)
+    out_dir = args.output.parent if args.output is not None else Path.cwd()
+    relative = os.path.relpath(source.resolve(), out_dir.resolve())
+    document = starter_config(loaded.schema, schema_file=relative)
+    text = to_yaml(document)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        count = sum(len(entry.get("operations", [])) for entry in document["graphql"])
+        print(f"wrote {count} operation stub(s) to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _write_document(document: dict[str, Any], output: Path | None) -> int:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
 
@@ -125,3 +128,24 @@ def test_an_edited_schema_is_served_after_a_reload(folder: Path) -> None:
         mock.reload()
         answer = http.post("/graphql", json=query).json()
         assert "errors" not in answer and answer["data"]["users"][0]["nickname"]
+
+
+def test_import_graphql_writes_a_starter_config_that_serves(folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "apidouble", "import", "graphql", "schema.graphql"]
+        + ["-o", "starter.yaml"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote 3 operation stub(s)" in done.stderr
+    starter = yaml.safe_load((folder / "starter.yaml").read_text())
+    entry = starter["graphql"][0]
+    assert entry["schema"] == "schema.graphql"
+    stubbed = next(op for op in entry["operations"] if op["operation_name"] == "GetUser")
+    with MockServer(folder / "starter.yaml") as mock:
+        body = {"query": stubbed["query"], "variables": {"id": "1"}, "operationName": "GetUser"}
+        answer = httpx.post(mock.url + "/graphql", json=body)
+    assert answer.json() == {"data": stubbed["data"]}
