@@ -12,5 +12,8 @@ bash scripts/peers/redis.sh >/dev/null \
 # Debian's chromium, for the browser tests (Playwright drives it; no browser downloads)
 bash scripts/peers/chromium.sh >/dev/null \
   || echo "test: no chromium; the browser tests will skip" >&2
+# GitHub's public GraphQL schema, for the lenient-loading tests
+bash scripts/peers/github-schema.sh >/dev/null \
+  || echo "test: no GitHub schema; its GraphQL tests will skip" >&2
 bash scripts/check.sh
 .venv/bin/python -m pytest "$@"

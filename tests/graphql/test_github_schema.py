@@ -1,7 +1,7 @@
 """GitHub's published schema (``@octokit/graphql-schema``): loads leniently and serves.
 
-Install it with ``cd /tmp/gh && npm install @octokit/graphql-schema`` or point
-``APIDOUBLE_GITHUB_SCHEMA`` at a copy of its ``schema.graphql``; skipped without it.
+``scripts/peers/github-schema.sh`` (run by ``make test``) fetches it from the npm registry
+into the cache; ``APIDOUBLE_GITHUB_SCHEMA`` points at another copy. Skipped without it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from apidouble.graphql import GraphQLService, LoadedSchema, load_schema
 from .helpers import check_shape, post
 from .querygen import root_queries
 
+_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 SCHEMA_FILE = Path(
     os.environ.get(
-        "APIDOUBLE_GITHUB_SCHEMA", "/tmp/gh/node_modules/@octokit/graphql-schema/schema.graphql"
+        "APIDOUBLE_GITHUB_SCHEMA",
+        _CACHE / "apidouble-peers" / "github-schema" / "schema-15.26.1.graphql",
     )
 )
 pytestmark = pytest.mark.skipif(not SCHEMA_FILE.is_file(), reason=f"no {SCHEMA_FILE}")
