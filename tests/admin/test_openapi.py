@@ -196,13 +196,14 @@ def test_every_route_in_the_table_is_documented(server: MockServer) -> None:
 
 def _open(path: str) -> bool:
     """The operations served without the token: health (for probes) and the web UI's
-    page files (they hold no data; the page asks for the token). Its live stream and
-    unknown file names stay guarded."""
+    page files (they hold no data; the page asks for the token). Its live stream, its
+    hit counts and unknown file names stay guarded."""
     if path == "/__admin/health" or path in ("/__admin/ui", "/__admin/ui/"):
         return True
     return path.startswith("/__admin/ui/") and path not in (
         "/__admin/ui/{file}",
         "/__admin/ui/live",
+        "/__admin/ui/hits",
     )
 
 

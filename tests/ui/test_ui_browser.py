@@ -8,8 +8,12 @@ downloads a browser here: without a chromium binary the tests skip.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from apidouble import MockServer
 from tests.browser import WATCH_CSP, launched_chromium
@@ -262,27 +267,436 @@ def test_a_narrow_window_keeps_every_view_usable(ui: Ui) -> None:
     assert re.search("Endpoints", ui.page.title())
 
 
+# --- endpoints: filters, whole documents, YAML, enable/disable, import --------------------
+
+FILE_CONFIG = """\
+endpoints:
+  - id: from-file
+    method: GET
+    path: /from-file
+    status: 201
+    headers: {x-from: file}
+    response: {message: from the file}
+  - id: quiet
+    path: /quiet
+    response: never called
+"""
+
+
+@pytest.fixture
+def file_ui(browser: Any, tmp_path: Path) -> Iterator[Ui]:
+    (tmp_path / "apidouble.yaml").write_text(FILE_CONFIG)
+    with MockServer(tmp_path) as mock:
+        httpx.post(
+            mock.url + "/__admin/endpoints", json={"id": "made", "path": "/made", "response": "m"}
+        )
+        yield from _ui(browser, mock)
+
+
+def _rows(page: Any) -> list[str]:
+    return sorted(
+        page.eval_on_selector_all("#endpoint-table tbody tr", "rows => rows.map(r => r.dataset.id)")
+    )
+
+
+def test_the_endpoints_filter_by_source_file_hits_and_never_hit(file_ui: Ui) -> None:
+    for _ in range(3):
+        assert httpx.get(file_ui.mock.url + "/from-file", timeout=5).status_code == 201
+    file_ui.open("endpoints")
+    page = file_ui.page
+    page.wait_for_selector("#endpoint-table tr[data-id='from-file'] .hits:text-is('3')")
+    assert _rows(page) == ["from-file", "made", "quiet"]
+    page.select_option("#endpoint-file", "admin API")
+    assert _rows(page) == ["made"]
+    config = str(file_ui.mock._paths[0] / "apidouble.yaml")
+    page.select_option("#endpoint-file", config)
+    assert _rows(page) == ["from-file", "quiet"]
+    page.check("#endpoint-never-hit")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#endpoint-table tbody tr').length === 1"
+    )
+    assert _rows(page) == ["quiet"]
+    page.uncheck("#endpoint-never-hit")
+    page.fill("#endpoint-min-hits", "2")
+    assert _rows(page) == ["from-file"]
+    page.fill("#endpoint-min-hits", "4")
+    assert _rows(page) == []
+    file_ui.check_accessibility()
+
+
+def test_a_file_stub_is_edited_as_its_whole_document(file_ui: Ui) -> None:
+    file_ui.open("endpoints")
+    page = file_ui.page
+    page.click("#endpoint-table tr[data-id='from-file'] button:text-is('Edit')")
+    page.wait_for_selector("#editor:not([hidden])")
+    document = json.loads(page.input_value("#editor-text"))
+    assert document["headers"] == {"x-from": "file"} and document["status"] == 201
+    assert "file is not written" in page.inner_text("#editor-note")
+    document["response"] = {"message": "edited in the ui"}
+    file_ui.editor_text(json.dumps(document))
+    page.click("#editor-save")
+    page.wait_for_selector("#editor", state="hidden")
+    answer = httpx.get(file_ui.mock.url + "/from-file", timeout=5)
+    assert (answer.status_code, answer.json()) == (201, {"message": "edited in the ui"})
+    assert answer.headers["x-from"] == "file"
+    assert "from the file" in (file_ui.mock._paths[0] / "apidouble.yaml").read_text()
+
+
+def test_the_yaml_editor_round_trips_and_shows_the_line_of_a_problem(file_ui: Ui) -> None:
+    file_ui.allowed.append("status of 422")
+    file_ui.open("endpoints")
+    page = file_ui.page
+    page.click("#endpoint-table tr[data-id='from-file'] button:text-is('Edit')")
+    page.wait_for_selector("#editor:not([hidden])")
+    page.check("#editor-mode-yaml")
+    text = page.input_value("#editor-text")
+    assert "x-from: file" in text and "status: 201" in text
+    assert yaml.safe_load(text)["response"] == {"message": "from the file"}
+    file_ui.check_accessibility()
+    file_ui.editor_text(text.replace("status: 201", "status: teapot"))
+    page.click("#editor-save")
+    problem = page.locator("#editor-problems li").first
+    problem.wait_for()
+    assert problem.inner_text().startswith("/endpoints/0/status (line ")
+    line = text.splitlines().index("status: 201") + 1
+    assert f"(line {line})" in problem.inner_text()
+    file_ui.editor_text(text.replace("from the file", "saved as yaml"))
+    page.click("#editor-save")
+    page.wait_for_selector("#editor", state="hidden")
+    assert httpx.get(file_ui.mock.url + "/from-file", timeout=5).json() == {
+        "message": "saved as yaml"
+    }
+    page.click("#endpoint-table tr[data-id='from-file'] button:text-is('Edit')")
+    page.wait_for_selector("#editor:not([hidden])")
+    assert "saved as yaml" in page.input_value("#editor-text")  # still in YAML mode
+    page.check("#editor-mode-json")  # unchanged text: back to JSON
+    assert json.loads(page.input_value("#editor-text"))["response"]["message"] == "saved as yaml"
+
+
+def test_a_disabled_stub_is_not_served_until_enabled(file_ui: Ui) -> None:
+    file_ui.open("endpoints")
+    page = file_ui.page
+    page.click("#endpoint-table tr[data-id='from-file'] button.toggle")
+    page.wait_for_selector("#endpoint-table tr.disabled[data-id='from-file']")
+    assert httpx.get(file_ui.mock.url + "/from-file", timeout=5).status_code == 404
+    file_ui.check_accessibility()
+    page.click("#endpoint-table tr[data-id='from-file'] button:text-is('Enable')")
+    page.wait_for_selector("#endpoint-table tr[data-id='from-file']:not(.disabled)")
+    assert httpx.get(file_ui.mock.url + "/from-file", timeout=5).status_code == 201
+
+
+IMPORT_WIREMOCK = {
+    "mappings": [
+        {
+            "request": {"method": "GET", "urlPath": "/imported/wm"},
+            "response": {"status": 200, "jsonBody": {"from": "wiremock"}},
+        }
+    ]
+}
+IMPORT_HAR = {
+    "log": {
+        "version": "1.2",
+        "creator": {"name": "test", "version": "1"},
+        "entries": [
+            {
+                "request": {"method": "GET", "url": "http://api.test/imported/har", "headers": []},
+                "response": {
+                    "status": 200,
+                    "headers": [{"name": "content-type", "value": "application/json"}],
+                    "content": {"mimeType": "application/json", "text": '{"from": "har"}'},
+                },
+            }
+        ],
+    }
+}
+
+
+def test_a_wiremock_file_and_a_har_are_imported_by_upload(ui: Ui, tmp_path: Path) -> None:
+    ui.open("endpoints")
+    page = ui.page
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(IMPORT_WIREMOCK))
+    page.set_input_files("#import-file", str(mapping))
+    page.wait_for_selector("#import-result:has-text('Imported 1 stub from mapping.json')")
+    assert httpx.get(ui.mock.url + "/imported/wm", timeout=5).json() == {"from": "wiremock"}
+    har = tmp_path / "session.har"
+    har.write_text(json.dumps(IMPORT_HAR))
+    # dropped on the zone, as a person drags it from a file manager
+    handle = page.evaluate_handle(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], name, { type: "application/json" }));
+            return data;
+        }""",
+        [har.name, har.read_text()],
+    )
+    page.dispatch_event("#import-drop", "drop", {"dataTransfer": handle})
+    page.wait_for_selector("#import-result:has-text('from session.har')")
+    assert httpx.get(ui.mock.url + "/imported/har", timeout=5).json() == {"from": "har"}
+    page.wait_for_selector("#endpoint-table tbody tr:has-text('/imported/har')")
+    ui.check_accessibility()
+
+
+TROUBLE = [
+    *ENDPOINTS,
+    {"id": "broken", "path": "/broken", "fault": "connection_reset"},
+    {"id": "limited", "path": "/limited", "rate_limit": {"requests": 1, "per": "1m"}},
+]
+
+
+@pytest.fixture
+def trouble_ui(browser: Any) -> Iterator[Ui]:
+    with MockServer(endpoints=TROUBLE) as mock:
+        yield from _ui(browser, mock)
+
+
+def test_the_dashboard_shows_percentiles_trouble_and_the_busiest_stubs(trouble_ui: Ui) -> None:
+    trouble_ui.open("dashboard")
+    trouble_ui.live()
+    page = trouble_ui.page
+    assert page.inner_text("#dash-p50") == "–" and page.inner_text("#dash-faults") == "0"
+    for _ in range(5):
+        httpx.get(trouble_ui.mock.url + "/hello", timeout=5)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(trouble_ui.mock.url + "/broken", timeout=5)
+    assert httpx.get(trouble_ui.mock.url + "/limited", timeout=5).status_code == 200
+    assert httpx.get(trouble_ui.mock.url + "/limited", timeout=5).status_code == 429
+    page.wait_for_selector("#dash-faults:text-is('1')")
+    page.wait_for_selector("#dash-rejected:text-is('1')")
+    assert page.inner_text("#dash-failures") == "0"
+    page.wait_for_selector("#dash-latency-count:has-text('8 requests')")
+    durations = sorted(
+        e["duration_ms"] for e in httpx.get(trouble_ui.mock.url + "/__admin/logs").json()["logs"]
+    )
+    assert page.inner_text("#dash-p50") == f"{durations[3]:.1f} ms"  # nearest rank of 8
+    assert page.inner_text("#dash-p99") == f"{durations[-1]:.1f} ms"
+    page.wait_for_selector("#stubs-legend li[data-stub='hello']:has-text('hello: 5')")
+    assert page.locator("#dash-stubs polyline[data-stub='hello']").count() == 1
+    legend = page.eval_on_selector_all(
+        "#stubs-legend li", "items => items.map(i => i.dataset.stub)"
+    )
+    assert legend[0] == "hello" and set(legend) == {"hello", "limited", "broken"}
+    trouble_ui.check_accessibility()
+
+
+# --- live traffic: history, filters, recording, skipped entries --------------------------
+
+
+def test_the_live_log_starts_with_history_and_filters_by_status_and_stub(ui: Ui) -> None:
+    url = ui.mock.url
+    for path in ("/hello?early=1", "/pay", "/nothing"):
+        httpx.get(url + path, timeout=5)
+    ui.open("live")
+    ui.live()
+    page = ui.page
+    page.wait_for_selector("#live-count:has-text('3 of 3')")  # journaled before it opened
+    httpx.get(url + "/hello?late=1", timeout=5)
+    page.wait_for_selector("#live-count:has-text('4 of 4')")
+    paths = page.eval_on_selector_all(
+        "#live-table tbody tr td:nth-child(3)", "cells => cells.map(c => c.innerText)"
+    )
+    assert paths == ["/hello?late=1", "/nothing", "/pay", "/hello?early=1"]  # no duplicate
+    page.select_option("#live-status", "4xx")
+    page.wait_for_selector("#live-count:has-text('1 of 4')")
+    assert "/nothing" in page.inner_text("#live-table tbody")
+    page.select_option("#live-status", "")
+    page.select_option("#live-stub", "hello")
+    page.wait_for_selector("#live-count:has-text('2 of 4')")
+    assert "/pay" not in page.inner_text("#live-table tbody")
+    ui.check_accessibility()
+
+
+def test_recording_against_a_second_server_makes_stubs(ui: Ui) -> None:
+    target_endpoints = [{"id": "real", "path": "/real", "response": {"from": "the target"}}]
+    with MockServer(endpoints=target_endpoints) as target:
+        ui.open("live")
+        page = ui.page
+        page.fill("#record-target", target.url)
+        page.click("#record-start")
+        page.wait_for_selector("#record-status:has-text('Recording')")
+        assert page.locator("#record-stop").is_enabled()
+        proxied = httpx.get(ui.mock.url + "/real", timeout=5)
+        assert proxied.json() == {"from": "the target"}
+        page.click("#record-stop")
+        page.wait_for_selector("#record-status:has-text('1 stub recorded')")
+    answer = httpx.get(ui.mock.url + "/real", timeout=5)  # the target is gone: a recorded stub
+    assert answer.json() == {"from": "the target"}
+    ui.check_accessibility()
+
+
+def test_a_burst_too_big_to_show_is_counted_as_not_shown(ui: Ui) -> None:
+    ui.open("live")
+    ui.live()
+    host, port = ui.mock.url.removeprefix("http://").split(":")
+    burst = b"".join(b"GET /hello?n=%d HTTP/1.1\r\nHost: x\r\n\r\n" % n for n in range(1000))
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(burst)  # pipelined: served within a poll or two, far more than 200 each
+        received = b""
+        while received.count(b"HTTP/1.1 200") < 1000:
+            chunk = conn.recv(65536)
+            assert chunk
+            received += chunk
+    note = ui.page.locator("#live-skipped")
+    note.wait_for()
+    assert note.inner_text().endswith("requests not shown: too many to display")
+    # every request is either a row or counted as not shown (the list keeps 500 at most)
+    ui.page.wait_for_function(
+        """() => {
+            const rows = document.querySelector('#live-table tbody').rows.length;
+            const skipped = parseInt(document.querySelector('#live-skipped').textContent, 10);
+            return rows + skipped === 1000;
+        }"""
+    )
+    skipped = int(note.inner_text().split()[0])
+    assert 500 <= skipped <= 800
+
+
+# --- state: CRUD resources, WebSocket sessions -------------------------------------------
+
+STATE_CONFIG = """\
+endpoints:
+  - {id: hello, path: /hello, response: {message: hi}}
+websockets:
+  - name: room
+    path: /ws/room
+    on_message:
+      - reply: "echo {{ message.text }}"
+resources:
+  users:
+    data: [{id: 1, name: Ada}, {id: 2, name: Bob}]
+  profile:
+    data: {name: Ada}
+"""
+
+
+@pytest.fixture
+def state_ui(browser: Any, tmp_path: Path) -> Iterator[Ui]:
+    (tmp_path / "apidouble.yaml").write_text(STATE_CONFIG)
+    with MockServer(tmp_path) as mock:
+        yield from _ui(browser, mock)
+
+
+def test_the_state_page_shows_a_resource_and_its_rows(state_ui: Ui) -> None:
+    assert (
+        httpx.post(state_ui.mock.url + "/users", json={"name": "Cy"}, timeout=5).status_code == 201
+    )
+    state_ui.open("state")
+    page = state_ui.page
+    row = page.locator("#resource-table tr[data-resource='users']")
+    row.wait_for()
+    assert row.locator(".rows").inner_text() == "3"
+    assert (
+        page.locator("#resource-table tr[data-resource='profile'] .rows").inner_text()
+        == "one object"
+    )
+    row.locator("button").click()
+    page.wait_for_selector("#resource-rows:not([hidden])")
+    rows = json.loads(page.inner_text("#resource-rows-body"))
+    assert [user["name"] for user in rows] == ["Ada", "Bob", "Cy"]
+    state_ui.check_accessibility()
+
+
+async def _ws_receive(url: str, opened: Any, got: list[str]) -> None:
+    import websockets
+
+    async with websockets.connect(url) as conn:
+        opened.set()
+        got.append(str(await asyncio.wait_for(conn.recv(), 10)))
+
+
+def test_a_websocket_session_is_listed_and_gets_a_message_sent_from_the_ui(state_ui: Ui) -> None:
+    opened = threading.Event()
+    got: list[str] = []
+    url = state_ui.mock.url.replace("http://", "ws://") + "/ws/room"
+    client = threading.Thread(target=lambda: asyncio.run(_ws_receive(url, opened, got)))
+    client.start()
+    try:
+        assert opened.wait(5)
+        state_ui.open("state")
+        page = state_ui.page
+        page.wait_for_selector("#ws-table tbody tr:has-text('/ws/room')")
+        assert page.locator("#ws-empty").is_hidden()
+        state_ui.check_accessibility()
+        page.select_option("#ws-path", "/ws/room")
+        page.fill("#ws-text", "hello from the ui")
+        page.click("#ws-send")
+        page.wait_for_selector("#ws-message:has-text('Sent to 1 session on /ws/room')")
+    finally:
+        client.join(10)
+    assert got == ["hello from the ui"]
+
+
+SHOWCASE = """\
+endpoints:
+  - {id: hello, path: /hello, response: {message: hi}}
+  - {id: pay-unpaid, path: /pay, scenario: {name: checkout, when: Started}, response: unpaid}
+  - {id: pay-paid, path: /pay, scenario: {name: checkout, when: paid}, response: paid}
+  - {id: broken, path: /broken, fault: connection_reset}
+  - {id: limited, path: /limited, rate_limit: {requests: 1, per: 1m}}
+  - {id: old, path: /old, response: retired}
+websockets:
+  - {name: room, path: /ws/room}
+resources:
+  users:
+    data: [{id: 1, name: Ada}, {id: 2, name: Bob}]
+"""
+
+
 @pytest.mark.skipif(
     os.environ.get("APIDOUBLE_SCREENSHOTS") != "1",
     reason="APIDOUBLE_SCREENSHOTS=1 writes docs/ui-*.png",
 )
-def test_screenshots(ui: Ui) -> None:
+def test_screenshots(browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "apidouble.yaml").write_text(SHOWCASE)
+    with MockServer(tmp_path) as mock:
+        for ui in _ui(browser, mock):
+            _shoot(ui)
+
+
+def _shoot(ui: Ui) -> None:
     page = ui.page
+    url = ui.mock.url
+    httpx.get(url + "/hello?before=1", timeout=5)  # history from before the page opened
     ui.open("endpoints")
     ui.live()
-    for path in ("/hello", "/hello?page=2", "/pay", "/helo", "/hello"):
-        httpx.get(ui.mock.url + path, timeout=5)
-    page.wait_for_selector("#endpoint-table tr[data-id='hello'] .hits:text-is('3')")
+    for path in ("/hello", "/hello?page=2", "/pay", "/helo", "/hello", "/limited", "/limited"):
+        httpx.get(url + path, timeout=5)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url + "/broken", timeout=5)
+    httpx.post(url + "/__admin/endpoints/old/disable", timeout=5)
+    ui.go("state")
+    ui.go("endpoints")
+    page.wait_for_selector("#endpoint-table tr.disabled[data-id='old']")
+    page.wait_for_selector("#endpoint-table tr[data-id='hello'] .hits:text-is('4')")
+    page.click("#endpoint-table tr[data-id='hello'] button:text-is('Edit')")
+    page.check("#editor-mode-yaml")
     page.screenshot(path=str(DOCS / "ui-endpoints.png"), full_page=True)
     ui.go("live")
     page.locator("#live-table tbody tr", has_text="/helo").locator("button").click()
     page.wait_for_selector("#detail-body .near-misses")
     page.screenshot(path=str(DOCS / "ui-live.png"), full_page=True)
-    ui.go("state")
-    page.wait_for_selector("#scenario-table tr[data-scenario='checkout']")
-    page.screenshot(path=str(DOCS / "ui-state.png"), full_page=True)
+    opened = threading.Event()
+    got: list[str] = []
+    socket_url = url.replace("http://", "ws://") + "/ws/room"
+    client = threading.Thread(target=lambda: asyncio.run(_ws_receive(socket_url, opened, got)))
+    client.start()
+    try:
+        assert opened.wait(5)
+        ui.go("state")
+        page.wait_for_selector("#scenario-table tr[data-scenario='checkout']")
+        page.wait_for_selector("#ws-table tbody tr")
+        page.locator("#resource-table tr[data-resource='users'] button").click()
+        page.wait_for_selector("#resource-rows:not([hidden])")
+        page.fill("#ws-text", "hello from the ui")
+        page.screenshot(path=str(DOCS / "ui-state.png"), full_page=True)
+        page.click("#ws-send")
+        page.wait_for_selector("#ws-message:has-text('Sent to 1')")
+    finally:
+        client.join(10)
     ui.go("dashboard")
     page.wait_for_selector("#dash-chart rect.bar")
+    page.wait_for_selector("#dash-faults:text-is('1')")
+    page.wait_for_selector("#dash-stubs polyline")
     page.screenshot(path=str(DOCS / "ui-dashboard.png"), full_page=True)
 
 

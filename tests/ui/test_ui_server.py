@@ -213,6 +213,17 @@ def test_the_stream_sends_a_request_made_after_it_opened_and_stats(mock: MockSer
     assert stats["hits"]["hello"] >= 4
     assert stats["journal"]["entries"] == opening["journal"]["entries"] + 4
     assert stats["journal"]["bytes"] > opening["journal"]["bytes"]
+    assert opening["skipped"] == 0 and stats["skipped"] == 0  # a few requests: all sent
+
+
+def test_the_hits_route_gives_the_exact_counts_the_ui_starts_from(guarded: MockServer) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = httpx.get(guarded.url + "/__admin/ui/hits", headers=auth).json()["hits"]
+    for _ in range(2):
+        httpx.get(guarded.url + "/hello")
+    after = httpx.get(guarded.url + "/__admin/ui/hits", headers=auth).json()["hits"]
+    assert after["hello"] == before.get("hello", 0) + 2
+    assert httpx.get(guarded.url + "/__admin/ui/hits").status_code == 401  # behind the token
 
 
 def test_the_seventeenth_stream_gets_503_and_a_closed_one_frees_its_slot() -> None:

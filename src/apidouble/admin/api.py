@@ -145,6 +145,24 @@ class Admin(Protocol):
         """Remove a stub; False when no stub has that id."""
         ...
 
+    async def set_disabled(self, stub_id: str, disabled: bool) -> dict[str, Any] | None:
+        """Keep ``stub_id`` listed but not served (``disabled``), or serve it again; the
+        endpoint as ``endpoint`` gives it, or None when no such stub is listed."""
+        ...
+
+    async def import_endpoints(self, documents: Sequence[Any]) -> list[str]:
+        """Serve imported native endpoints as runtime stubs, all or none (``ConfigError``
+        with pointers under ``/endpoints``); their ids."""
+        ...
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The CRUD resources served: name, HTTP path and row count (None: singular)."""
+        ...
+
+    def hits(self) -> dict[str, int]:
+        """Exact request counts per stub id since the journal was last cleared."""
+        ...
+
     def serve_events(
         self,
         limit: int | None = None,

@@ -7,6 +7,11 @@ every file stub in order, newest last (WireMock's newest-first precedence follow
 ``Stub.order``). A file reload replaces the files' stubs and keeps the layer, so runtime
 stubs survive reloads; persistent ones also survive restarts (``persist.py``).
 
+A disabled stub (file or runtime) is listed but not served: requests fall to the next
+candidate. A runtime stub's disabled state is kept in its persisted file (``DISABLED``),
+so it survives a restart when the stub does; a file stub's lasts until a reset, as a
+delete of one does.
+
 The layer is changed copy-on-write (``with_entry``, ``without``...), so a change that
 fails to persist or compile leaves the served one as it was.
 """
@@ -31,6 +36,8 @@ from .persist import Kind, PersistDir, safe_id
 log = logging.getLogger("apidouble")
 
 ADMIN_SOURCE = "<admin>"
+DISABLED = "disabled"
+"""The key a persisted runtime stub's document carries when the stub is disabled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +54,39 @@ class RuntimeStub:
 
 @dataclass(frozen=True, slots=True)
 class StubLayer:
-    """Runtime stubs by id (in the order made) and the file stubs hidden by a delete."""
+    """Runtime stubs by id (in the order made), the file stubs hidden by a delete and the
+    stubs (of either kind) disabled."""
 
     entries: Mapping[str, RuntimeStub] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()
     next_seq: int = 0
+    disabled: frozenset[str] = frozenset()
 
     def apply(self, base: Sequence[Stub]) -> list[Stub]:
-        """The stubs to serve: ``base`` less what is hidden or replaced, then the layer."""
-        shadowed = self.hidden | self.entries.keys()
+        """The stubs to serve: ``base`` less what is hidden, replaced or disabled, then the
+        layer's enabled stubs."""
+        shadowed = self.hidden | self.entries.keys() | self.disabled
         served = [stub for stub in base if stub.id not in shadowed]
         first = max((stub.order for stub in base), default=-1) + 1
-        served.extend(replace(e.stub, order=first + e.seq) for e in self.entries.values())
+        served.extend(
+            replace(e.stub, order=first + e.seq)
+            for key, e in self.entries.items()
+            if key not in self.disabled
+        )
         return served
+
+    def switched(self, stub_id: str, disabled: bool) -> StubLayer:
+        """The layer with ``stub_id`` disabled (listed, not served) or enabled again."""
+        off = self.disabled | {stub_id} if disabled else self.disabled - {stub_id}
+        return replace(self, disabled=frozenset(off))
+
+    def disabled_stubs(self, base: Sequence[Stub]) -> list[Stub]:
+        """The disabled stubs as they would be served (runtime ones over file ones)."""
+        if not self.disabled:
+            return []
+        found = {stub.id: stub for stub in base if stub.id in self.disabled}
+        found.update((key, e.stub) for key, e in self.entries.items() if key in self.disabled)
+        return [found[key] for key in sorted(found) if key not in self.hidden]
 
     def with_entry(self, entry: RuntimeStub) -> StubLayer:
         """The layer with ``entry`` added, or replacing the runtime stub of its id (which
@@ -69,19 +96,20 @@ class StubLayer:
         entries = dict(self.entries)
         entries[entry.stub.id] = replace(entry, seq=seq)
         next_seq = self.next_seq if old is not None else self.next_seq + 1
-        return StubLayer(entries, self.hidden, next_seq)
+        return StubLayer(entries, self.hidden, next_seq, self.disabled)
 
     def without(self, ids: Iterable[str], base_ids: Iterable[str]) -> StubLayer:
         """The layer with the stubs ``ids`` gone: runtime ones dropped, file ones hidden."""
         gone = set(ids)
         entries = {key: e for key, e in self.entries.items() if key not in gone}
         hidden = self.hidden | (gone & set(base_ids))
-        return StubLayer(entries, frozenset(hidden), self.next_seq)
+        return StubLayer(entries, frozenset(hidden), self.next_seq, self.disabled - gone)
 
     def reset(self) -> StubLayer:
-        """Back to what is kept on disk: non-persistent stubs dropped, file stubs shown."""
+        """Back to what is kept on disk: non-persistent stubs dropped, file stubs shown
+        and enabled (a kept runtime stub stays as its file says)."""
         kept = {key: e for key, e in self.entries.items() if e.persistent}
-        return StubLayer(kept, frozenset(), self.next_seq)
+        return StubLayer(kept, frozenset(), self.next_seq, self.disabled & kept.keys())
 
 
 def wiremock_stub(
@@ -165,13 +193,17 @@ def load_layer(
     layer = StubLayer()
     for found in persist.read_all():
         source = str(found.path)
+        kept = dict(found.document)
+        off = kept.pop(DISABLED, False) is True
         try:
             if found.kind == "wiremock":
-                document, stub = wiremock_stub(found.document, files, templating, source)
+                document, stub = wiremock_stub(kept, files, templating, source)
             else:
-                document, stub = found.document, native_stub(found.document, base_dir)
+                document, stub = kept, native_stub(kept, base_dir)
         except (MappingError, ConfigError) as exc:
             log.error("persisted stub %s skipped: %s", source, exc)
             continue
         layer = layer.with_entry(RuntimeStub(found.kind, document, stub))
+        if off:
+            layer = layer.switched(stub.id, True)
     return layer

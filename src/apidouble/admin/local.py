@@ -15,8 +15,9 @@ from ..compose import Composer
 from ..config.load import load_data
 from ..engine import Engine
 from ..errors import ConfigError
+from ..model import Stub
 from ..watch import Reloader
-from .layer import RuntimeStub, StubLayer, native_stub
+from .layer import ADMIN_SOURCE, RuntimeStub, StubLayer, native_stub
 
 if TYPE_CHECKING:
     from .layer_feed import LayerFeed
@@ -79,22 +80,32 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         return body
 
     def endpoints(self) -> list[dict[str, Any]]:
-        runtime = self.composer.layer.entries
-        return [
-            {
-                "id": compiled.stub.id,
-                "name": compiled.stub.label,
-                "methods": sorted(compiled.stub.pattern.methods) or ["ANY"],
-                "path": compiled.stub.pattern.path or compiled.stub.pattern.path_regex,
-                "source": {
-                    "file": compiled.stub.source.file,
-                    "line": compiled.stub.source.line,
-                    "pointer": compiled.stub.source.pointer,
-                },
-                "runtime": compiled.stub.id in runtime,
-            }
-            for compiled in self.engine.config.stubs.values()
-        ]
+        """The served stubs in order, then the disabled ones (``disabled: true``)."""
+        layer = self.composer.layer
+        served = [_listed(c.stub, layer) for c in self.engine.config.stubs.values()]
+        off = layer.disabled_stubs(self.composer.base.stubs)
+        return served + [{**_listed(stub, layer), "disabled": True} for stub in off]
+
+    def hits(self) -> dict[str, int]:
+        """Requests each stub answered since the journal was last cleared (exact counts,
+        evicted entries included), by stub id."""
+        tallies = self.engine.journal.tallies()
+        return {key: tally.recorded for key, tally in tallies.items() if key is not None}
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The CRUD resources served (json-server's), in the file's order: each one's name,
+        its HTTP path and its row count (None for a singular resource, an object). Counts
+        are the main database's (a session's own copy is not counted)."""
+        served = self.engine.config.resources
+        if served is None:
+            return []
+        data = served.database.document()
+        found = []
+        for name in served.names:
+            value = data.get(name)
+            rows = len(value) if isinstance(value, list) else None
+            found.append({"name": name, "path": f"/{name}", "rows": rows})
+        return found
 
     def logs(self, limit: int | None = None) -> dict[str, Any]:
         journal = self.engine.journal
@@ -152,15 +163,66 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
     # --- native endpoints over HTTP: persisted like mappings -------------------------
 
     def endpoint(self, stub_id: str) -> dict[str, Any] | None:
-        """One served stub in the native format (as ``endpoints`` lists it, plus the
-        document a runtime stub was made from)."""
+        """One listed stub in the native format (as ``endpoints`` lists it) with its whole
+        document: a runtime stub's as it was made, a file stub's from ``Stub.to_config()``
+        (``from_file: true``; a save goes to the runtime layer, never to the file)."""
         for found in self.endpoints():
             if found["id"] == stub_id:
                 entry = self.composer.layer.entries.get(stub_id)
                 if entry is not None and entry.kind == "native":
                     found["endpoint"] = dict(entry.document)
+                elif entry is None:
+                    stub = self._stub(stub_id)
+                    if stub is not None:
+                        found["endpoint"] = stub.to_config()
+                        found["from_file"] = True
                 return found
         return None
+
+    def _stub(self, stub_id: str) -> Stub | None:
+        """The listed stub ``stub_id`` (served or disabled), or None."""
+        for stub in self._listed_stubs():
+            if stub.id == stub_id:
+                return stub
+        return None
+
+    def _listed_stubs(self) -> list[Stub]:
+        layer = self.composer.layer
+        return self.writer.served_stubs() + layer.disabled_stubs(self.composer.base.stubs)
+
+    async def set_disabled(self, stub_id: str, disabled: bool) -> dict[str, Any] | None:
+        """Stop serving ``stub_id`` while keeping it listed (``disabled``), or serve it
+        again; None when no such stub is listed. A persistent runtime stub's file says
+        so, so it stays that way across a restart."""
+        if self._stub(stub_id) is None:
+            return None
+
+        def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            entry = layer.entries.get(stub_id)
+            files = [saved(entry, disabled)] if entry is not None and entry.persistent else []
+            return layer.switched(stub_id, disabled), files
+
+        await self.writer.change(make)
+        return self.endpoint(stub_id)
+
+    async def import_endpoints(self, documents: Sequence[Any]) -> list[str]:
+        """Serve native endpoints made from an import as runtime stubs (persisted as the
+        API's are), all or none; their ids. A taken id is replaced."""
+        entries: list[RuntimeStub] = []
+        loaded = load_data({"endpoints": list(documents)}, source=ADMIN_SOURCE)
+        for stub, document in zip(loaded.stubs, documents, strict=True):
+            raw = {**dict(document), "id": stub.id}
+            entries.append(RuntimeStub("native", raw, native_stub(raw, self.base_dir)))
+
+        def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
+            files: list[FileChange] = []
+            for entry in entries:
+                layer = layer.with_entry(entry)
+                files.append(saved(entry, entry.stub.id in layer.disabled))
+            return layer, files
+
+        await self.writer.change(make)
+        return [entry.stub.id for entry in entries]
 
     def _runtime_endpoint(self, document: Any, stub_id: str | None = None) -> RuntimeStub:
         if not isinstance(document, Mapping):
@@ -184,7 +246,7 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
         return found
 
     async def replace_endpoint(self, stub_id: str, document: Any) -> dict[str, Any] | None:
-        if not any(stub.id == stub_id for stub in self.writer.served_stubs()):
+        if self._stub(stub_id) is None:
             return None
         entry = self._runtime_endpoint(document, stub_id)
         await self._put_endpoint(entry)
@@ -192,12 +254,12 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
 
     async def _put_endpoint(self, entry: RuntimeStub) -> None:
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
-            return layer.with_entry(entry), [saved(entry)]
+            return layer.with_entry(entry), [saved(entry, entry.stub.id in layer.disabled)]
 
         await self.writer.change(make)
 
     async def delete_endpoint(self, stub_id: str) -> bool:
-        if not any(stub.id == stub_id for stub in self.writer.served_stubs()):
+        if self._stub(stub_id) is None:
             return False
         base = self.writer.base_ids()
 
@@ -212,3 +274,20 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
     def on_reload(self, error: ConfigError | None) -> None:
         """The reloader's report: remember a failure until a reload succeeds."""
         self.last_error = error
+
+
+def _listed(stub: Stub, layer: StubLayer) -> dict[str, Any]:
+    """How ``endpoints`` lists one stub."""
+    pattern = stub.pattern
+    return {
+        "id": stub.id,
+        "name": stub.label,
+        "methods": sorted(pattern.methods) or ["ANY"],
+        "path": pattern.path or pattern.path_regex,
+        "source": {
+            "file": stub.source.file,
+            "line": stub.source.line,
+            "pointer": stub.source.pointer,
+        },
+        "runtime": stub.id in layer.entries,
+    }

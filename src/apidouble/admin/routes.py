@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -20,6 +19,7 @@ from ..model import Request
 from ..outcome import Outcome, Respond
 from ..responses import json_response
 from .api import Admin
+from .import_route import IMPORT_PATH, BadBody, ImportRoute, answer, problems, read_body
 from .openapi_route import add_openapi_route
 from .wiremock_nearmiss_routes import add_near_miss_routes
 from .wiremock_routes import add_wiremock_routes, whole_number
@@ -30,6 +30,9 @@ ParamRoute = Callable[[Request, Mapping[str, str]], "Outcome | Awaitable[Outcome
 """A route on a path template (``/__admin/mappings/{id}``), given the path's parameters."""
 
 _READ = ("GET", "HEAD")
+HITS_PATH = "/__admin/ui/hits"
+_ONE = "/endpoints/0"
+"""Where a single endpoint's problems point (it is loaded as a one-entry list)."""
 
 
 def _json(status: int, body: Any) -> Respond:
@@ -41,10 +44,6 @@ _UNAUTHORIZED = Respond(
         [("WWW-Authenticate", 'Bearer realm="apidouble admin"')]
     )
 )
-
-
-def _problems(error: ConfigError) -> list[dict[str, Any]]:
-    return [{"message": p.message, "pointer": p.pointer, "stub": p.stub} for p in error.problems]
 
 
 class AdminRoutes:
@@ -78,6 +77,11 @@ class AdminRoutes:
         self.add_template(("GET",), "/__admin/endpoints/{id}", self._endpoint)
         self.add_template(("PUT",), "/__admin/endpoints/{id}", self._replace_endpoint)
         self.add_template(("DELETE",), "/__admin/endpoints/{id}", self._delete_endpoint)
+        self.add_template(("POST",), "/__admin/endpoints/{id}/disable", self._disable)
+        self.add_template(("POST",), "/__admin/endpoints/{id}/enable", self._enable)
+        self.add(("POST",), IMPORT_PATH, ImportRoute(admin))
+        self.add(("GET",), HITS_PATH, self._hits)
+        self.add(("GET",), "/__admin/resources", self._resources)
         self.add(("POST",), "/__admin/reset", self._reset)
         self.add(("POST",), "/__admin/shutdown", self._shutdown)
         add_wiremock_routes(self)
@@ -155,7 +159,13 @@ class AdminRoutes:
         return _json(200, health)
 
     def _endpoints(self, request: Request) -> Outcome:
-        return _json(200, {"endpoints": self.admin.endpoints()})
+        return answer(request, 200, {"endpoints": self.admin.endpoints()})
+
+    def _hits(self, request: Request) -> Outcome:
+        return _json(200, {"hits": self.admin.hits()})
+
+    def _resources(self, request: Request) -> Outcome:
+        return _json(200, {"resources": self.admin.resources()})
 
     def _logs(self, request: Request) -> Outcome:
         raw = request.query.get("limit", [""])[0]
@@ -190,7 +200,7 @@ class AdminRoutes:
         found = self.admin.endpoint(params["id"])
         if found is None:
             return _json(404, {"error": f"no stub with id {params['id']!r}"})
-        return _json(200, found)
+        return answer(request, 200, found)
 
     async def _create_endpoint(self, request: Request) -> Outcome:
         return await self._write_endpoint(request, None)
@@ -200,19 +210,35 @@ class AdminRoutes:
 
     async def _write_endpoint(self, request: Request, stub_id: str | None) -> Outcome:
         try:
-            document = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return _json(400, {"error": f"the body is not JSON: {exc}"})
+            document, lines = read_body(request)
+        except BadBody as exc:
+            return exc.answer()
         try:
             if stub_id is None:
-                return _json(201, await self.admin.create_endpoint(document))
+                return answer(request, 201, await self.admin.create_endpoint(document))
             found = await self.admin.replace_endpoint(stub_id, document)
         except ConfigError as exc:
-            return _json(422, {"error": "invalid endpoint", "problems": _problems(exc)})
+            body = {"error": "invalid endpoint", "problems": problems(exc, lines, _ONE)}
+            return _json(422, body)
         except (TypeError, ValueError) as exc:  # not an object; a duplicate id
             return _json(409 if isinstance(exc, DuplicateEndpoint) else 422, {"error": str(exc)})
         except OSError as exc:
             return _json(500, {"error": f"the stub could not be written to disk: {exc}"})
+        if found is None:
+            return _json(404, {"error": f"no stub with id {stub_id!r}"})
+        return answer(request, 200, found)
+
+    async def _disable(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        return await self._switch(request, params["id"], True)
+
+    async def _enable(self, request: Request, params: Mapping[str, str]) -> Outcome:
+        return await self._switch(request, params["id"], False)
+
+    async def _switch(self, request: Request, stub_id: str, disabled: bool) -> Outcome:
+        try:
+            found = await self.admin.set_disabled(stub_id, disabled)
+        except OSError as exc:
+            return _json(500, {"error": f"the stub file could not be written: {exc}"})
         if found is None:
             return _json(404, {"error": f"no stub with id {stub_id!r}"})
         return _json(200, found)

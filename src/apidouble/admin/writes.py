@@ -21,7 +21,7 @@ from ..compose import Composer
 from ..errors import ConfigError
 from ..model import Stub
 from ..state.store import StateUnavailable
-from .layer import RuntimeStub, StubLayer
+from .layer import DISABLED, RuntimeStub, StubLayer
 from .persist import Kind, PersistDir
 
 if TYPE_CHECKING:
@@ -135,9 +135,12 @@ class Writer:
             raise
 
 
-def saved(entry: RuntimeStub) -> FileChange:
-    """The file that keeps ``entry`` (a delete when it is not persistent)."""
+def saved(entry: RuntimeStub, disabled: bool = False) -> FileChange:
+    """The file that keeps ``entry`` (a delete when it is not persistent), marked when
+    the stub is ``disabled`` so it comes back disabled."""
     document = entry.document if entry.persistent else None
+    if document is not None and disabled:
+        document = {**document, DISABLED: True}
     return FileChange(entry.kind, entry.stub.id, document)
 
 

@@ -4,8 +4,12 @@ New entries are found by polling the journal every ``POLL_S`` for ids past the l
 sent, never with a journal listener: a listener would make every request (the express
 lane's too) build an event; a poll costs the serving path nothing. Once a second a
 ``stats`` event says what the counters moved by (requests and status classes in that
-second), what the journal holds and how many stubs were hit. A stream ends when its
-client leaves (the transport cancels it and closes the iterator) or the server stops.
+second), what the journal holds, how many stubs were hit and how many new entries were
+passed over (``skipped``): a poll sends the newest ``CAP`` at most, so under any load its
+work is bounded (a one-entry probe, then ``CAP`` entries parsed, ``READS`` times at most
+when entries keep arriving during the poll) and so is what the browser gets. A stream
+ends when its client leaves (the transport cancels it and closes the iterator) or the
+server stops.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ POLL_S = 0.25
 STATS_S = 1.0
 MAX_STREAMS = 16
 """Open streams at most; one more gets 503 (each one polls the journal)."""
-BATCH = 64
-"""Entries read per poll before reading further back (a burst needs a few reads)."""
+CAP = 200
+"""New entries sent per poll at most (800 a second); the rest are counted as skipped."""
 
 
 class LiveJournal(Protocol):
@@ -63,16 +67,33 @@ def _event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def newer_than(journal: LiveJournal, last: int) -> list[dict[str, Any]]:
-    """The kept entries with an id past ``last``, oldest first (reads back in batches)."""
-    limit = BATCH
-    while True:
+READS = 3
+"""Journal reads per poll at most (one more when entries arrived during the last)."""
+
+
+def newer_than(journal: LiveJournal, last: int, cap: int = CAP) -> tuple[list[dict[str, Any]], int]:
+    """The newest ``cap`` kept entries with an id past ``last``, oldest first, and how many
+    ids past ``last`` were passed over to keep to ``cap``.
+
+    Ids increase by one per entry, so the newest id says how many are new and only as many
+    as will be sent are read and parsed, whatever the load: ``READS`` reads of ``cap``
+    entries at most (a read is repeated, wider, when entries arrived since the last one).
+    """
+    head = journal.newest(1)
+    if not head or head[0]["id"] <= last:
+        return [], 0
+    limit = min(head[0]["id"] - last, cap)
+    for _ in range(READS):
         found = journal.newest(limit)
-        if len(found) < limit or found[-1]["id"] <= last:
-            fresh = [entry for entry in found if entry["id"] > last]
-            fresh.reverse()
-            return fresh
-        limit *= 4
+        fresh = [entry for entry in found if entry["id"] > last]
+        fresh.reverse()
+        if len(found) < limit or len(fresh) < len(found) or fresh[0]["id"] == last + 1:
+            return fresh, 0  # everything kept since ``last`` was read
+        wider = min(fresh[-1]["id"] - last, cap)
+        if wider <= limit:
+            break
+        limit = wider
+    return fresh, fresh[0]["id"] - last - 1
 
 
 def _classes(counters: Counters) -> dict[str, int]:
@@ -93,12 +114,14 @@ class LiveRoute:
         counters: Counters,
         closing: Callable[[], bool] = lambda: False,
         poll_s: float = POLL_S,
+        stats_s: float = STATS_S,
     ) -> None:
         self.journal = journal
         self.counters = counters
         self.closing = closing
         """Whether the server is stopping: streams end at their next poll."""
         self.poll_s = poll_s
+        self.stats_s = stats_s
         self.open = 0
 
     def __call__(self, request: Request) -> Outcome:
@@ -114,7 +137,7 @@ class LiveRoute:
         self.open -= 1
 
     def stats(
-        self, before: dict[str, int], elapsed_s: float
+        self, before: dict[str, int], elapsed_s: float, skipped: int = 0
     ) -> tuple[dict[str, Any], dict[str, int]]:
         """The stats event, and the class totals to diff the next one against."""
         now = _classes(self.counters)
@@ -135,6 +158,7 @@ class LiveRoute:
             },
             "hits": hits,
             "streams": self.open,
+            "skipped": skipped,
         }
         return body, now
 
@@ -144,20 +168,22 @@ class LiveRoute:
         last = newest[0]["id"] if newest else 0
         body, totals = self.stats({}, 0.0)
         stamp = loop.time()
+        skipped = 0
         yield b"retry: 2000\n\n" + _event("stats", {**body, "requests": 0, "status": {}})
         while not self.closing():
             await asyncio.sleep(self.poll_s)
             if self.closing():
                 return
             chunks: list[bytes] = []
-            fresh = newer_than(self.journal, last)
+            fresh, passed = newer_than(self.journal, last)
+            skipped += passed
             if fresh:
                 last = fresh[-1]["id"]
                 chunks.extend(_event("request", entry) for entry in fresh)
             now = loop.time()
-            if now - stamp >= STATS_S:
-                body, totals = self.stats(totals, now - stamp)
-                stamp = now
+            if now - stamp >= self.stats_s:
+                body, totals = self.stats(totals, now - stamp, skipped)
+                stamp, skipped = now, 0
                 chunks.append(_event("stats", body))
             if chunks:
                 yield b"".join(chunks)

@@ -33,9 +33,12 @@ export class ApiError extends Error {
   }
 }
 
-/** One admin call; the parsed JSON answer, or an ApiError carrying the server's body. */
-export async function api(method, path, body) {
-  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+/**
+ * One admin call; the parsed JSON answer, or an ApiError carrying the server's body. A
+ * string body is sent as it is, as ``type`` (JSON unless told: YAML, an uploaded file).
+ */
+export async function api(method, path, body, type = "application/json") {
+  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": type }) };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const answer = await fetch(path, init);
   const text = await answer.text();

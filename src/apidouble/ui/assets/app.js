@@ -10,6 +10,7 @@ const VIEWS = { endpoints, live, state, dashboard };
 const TITLES = { endpoints: "Endpoints", live: "Live traffic", state: "State", dashboard: "Dashboard" };
 let stopStream = null;
 let current = null;
+let historyLoaded = false;
 
 function $(id) {
   return document.getElementById(id);
@@ -56,13 +57,19 @@ function startStream() {
       if (event === "request") {
         live.onRequest(data);
         endpoints.onRequest(data);
+        dashboard.onRequest(data);
       } else if (event === "stats") {
         dashboard.onStats(data);
         endpoints.onStats(data);
+        live.onStats(data);
       }
     },
     (status) => {
       $("stream-status").textContent = status === "connected" ? "live" : "reconnecting…";
+      if (status === "connected" && !historyLoaded) {
+        historyLoaded = true;
+        live.loadHistory();
+      }
     },
   );
 }

@@ -1,21 +1,37 @@
-// Live traffic: journal entries as the stream sends them, newest first, with the detail
-// of one (bodies pretty-printed, the trouble decided, the near misses of an unmatched one).
+// Live traffic: journal entries as the stream sends them (after the newest 100 already
+// journaled, read once at open), newest first, filtered by text, status class and stub,
+// with the detail of one (bodies pretty-printed, the trouble decided, the near misses of
+// an unmatched one), and WireMock's recording start/stop.
 
+import { api } from "./api.js";
 import { openEditor } from "./endpoints.js";
 import { $, el, pretty } from "./util.js";
 
 const KEEP = 500;
+const HISTORY = 100;
 let entries = [];
+const seen = new Set(); // entry ids in ``entries``: history and stream never show one twice
 let unseen = 0;
 let selected = null;
+let skipped = 0; // entries the stream passed over (more than it sends per poll)
 
 export function setup() {
   $("live-search").addEventListener("input", render);
   $("live-unmatched").addEventListener("change", render);
+  $("live-status").addEventListener("change", render);
+  $("live-stub").addEventListener("change", render);
+  $("record-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    startRecording();
+  });
+  $("record-stop").addEventListener("click", stopRecording);
   $("live-filters").addEventListener("submit", (event) => event.preventDefault());
   $("live-clear").addEventListener("click", () => {
     entries = [];
+    seen.clear();
     selected = null;
+    skipped = 0;
+    $("live-skipped").hidden = true;
     $("live-detail").hidden = true;
     render();
   });
@@ -26,9 +42,25 @@ export function enter() {
   render();
 }
 
+/** Count what the stream passed over under load: those requests are not in the list. */
+export function onStats(stats) {
+  if (!stats.skipped) return;
+  skipped += stats.skipped;
+  const note = $("live-skipped");
+  note.textContent = `${skipped} requests not shown: too many to display`;
+  note.hidden = false;
+}
+
+function keep() {
+  if (entries.length <= KEEP) return;
+  for (const gone of entries.splice(KEEP)) seen.delete(gone.id);
+}
+
 export function onRequest(entry) {
+  if (seen.has(entry.id)) return;
+  seen.add(entry.id);
   entries.unshift(entry);
-  if (entries.length > KEEP) entries.length = KEEP;
+  keep();
   if ($("view-live").hidden) {
     unseen += 1;
     return;
@@ -36,8 +68,47 @@ export function onRequest(entry) {
   render();
 }
 
+/** The newest entries journaled before the page opened, merged under what the stream
+ *  already sent (called once the stream is open, so nothing falls between the two). */
+export async function loadHistory() {
+  let logs;
+  try {
+    logs = (await api("GET", `/__admin/logs?limit=${HISTORY}`)).logs;
+  } catch {
+    return;
+  }
+  const older = logs.filter((entry) => !seen.has(entry.id));
+  for (const entry of older) seen.add(entry.id);
+  entries = [...entries, ...older].sort((a, b) => b.id - a.id);
+  keep();
+  if (!$("view-live").hidden) render();
+}
+
+/** The stub select: every stub among the entries, keeping the current choice. */
+function fillStubs() {
+  const select = $("live-stub");
+  const chosen = select.value;
+  const names = new Map();
+  for (const entry of entries) if (entry.stub_id) names.set(entry.stub_id, entry.stub || entry.stub_id);
+  const ids = [...names.keys()].sort();
+  if (ids.join("\n") === select.dataset.ids) return;
+  select.dataset.ids = ids.join("\n");
+  select.replaceChildren(
+    el("option", { value: "" }, "any"),
+    ...ids.map((id) => el("option", { value: id, selected: id === chosen }, names.get(id) === id ? id : `${names.get(id)} (${id})`)),
+  );
+}
+
+function statusClass(entry) {
+  return entry.status ? `${Math.floor(entry.status / 100)}xx` : "fault";
+}
+
 function accepts(entry) {
   if ($("live-unmatched").checked && entry.stub_id) return false;
+  const status = $("live-status").value;
+  if (status && statusClass(entry) !== status) return false;
+  const stub = $("live-stub").value;
+  if (stub && entry.stub_id !== stub) return false;
   const text = $("live-search").value.trim().toLowerCase();
   if (!text) return true;
   return [entry.method, entry.path, entry.query, entry.stub, entry.stub_id, String(entry.status)]
@@ -50,6 +121,7 @@ function time(epoch) {
 }
 
 function render() {
+  fillStubs();
   const shown = entries.filter(accepts);
   $("live-table").tBodies[0].replaceChildren(
     ...shown.map((entry) =>
@@ -162,6 +234,35 @@ function detail(entry) {
   );
   $("live-detail").hidden = false;
   $("live-detail").focus();
+}
+
+// --- recording (WireMock's /__admin/recordings) ------------------------------------------
+
+async function startRecording() {
+  const target = $("record-target").value.trim();
+  try {
+    await api("POST", "/__admin/recordings/start", { targetBaseUrl: target });
+  } catch (error) {
+    $("record-status").textContent = `Not recording: ${error.message}`;
+    return;
+  }
+  $("record-status").textContent = `Recording: what no stub answers goes to ${target}.`;
+  $("record-start").disabled = true;
+  $("record-stop").disabled = false;
+}
+
+async function stopRecording() {
+  let made;
+  try {
+    made = await api("POST", "/__admin/recordings/stop");
+  } catch (error) {
+    $("record-status").textContent = `Could not stop: ${error.message}`;
+    return;
+  }
+  const count = (made.mappings || []).length;
+  $("record-status").textContent = `Stopped: ${count} stub${count === 1 ? "" : "s"} recorded, now served.`;
+  $("record-start").disabled = false;
+  $("record-stop").disabled = true;
 }
 
 export function pendingCount() {
