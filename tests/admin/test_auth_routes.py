@@ -15,6 +15,7 @@ import pytest
 
 from apidouble.errors import ApidoubleError
 from apidouble.testing import MockServer
+from tests.auth.doubles import BROKEN_TOKENS
 
 CONFIG = """
 auth:
@@ -157,16 +158,7 @@ def test_another_issuer_signs_with_its_own_keys(http: httpx.Client) -> None:
     assert http.get("/secure", headers=bearer(token)).status_code == 401
 
 
-@pytest.mark.parametrize(
-    ("kind", "reason"),
-    [
-        ("expired", "token expired"),
-        ("not_yet_valid", "token not yet valid"),
-        ("wrongly_signed", "bad signature"),
-        ("unsigned", "alg none refused"),
-        ("hs_confused", "algorithm HS256 not allowed"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "reason"), BROKEN_TOKENS)
 def test_broken_kinds_are_refused_saying_why(http: httpx.Client, kind: str, reason: str) -> None:
     token = minted(http, sub="ada", kind=kind)
     assert token["kind"] == kind

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from apidouble.auth.guard import Admission, Guard, RemoteJwks, compile_guard
-from apidouble.auth.keys import KeyRing, PublishedKey
+from apidouble.auth.keys import KeyRing
 from apidouble.auth.requirement import (
     AnyOf,
     ApiKeyRequirement,
@@ -29,6 +29,7 @@ from apidouble.auth.tokens import TokenMinter
 from apidouble.auth.verify import JwtPolicy, KeySource, Verified, Verifier
 from apidouble.model import Request
 from apidouble.outcome import Response
+from tests.auth.doubles import Clock, CountingKeys
 
 LOCAL = "http://mock.test:8080/oauth2/default"
 EXTERNAL = "https://idp.example.com/"
@@ -36,14 +37,6 @@ BEARER = 'Bearer realm="apidouble"'
 GOOD = {"sub": "alice", "aud": "api", "scope": "read:users write:users", "role": ["admin", "dev"]}
 STRICT = {"jwt": {"issuer": "default", "audience": "api", "scopes": ["read:users"]}}
 ADMIN = {"jwt": {**STRICT["jwt"], "claims": {"role": "admin"}}}
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -273,22 +266,6 @@ def test_a_cached_token_still_expires(ring: KeyRing, clock: Clock, minter: Token
     clock.now += 61
     assert not guard.passes(token)
     assert refusal(guard.admit(token)).body["error_description"] == "token expired"
-
-
-class CountingKeys:
-    """A KeySource in front of a ring that counts lookups, to see the cache at work."""
-
-    def __init__(self, ring: KeyRing) -> None:
-        self.ring = ring
-        self.lookups = 0
-
-    @property
-    def revision(self) -> int:
-        return self.ring.revision
-
-    def verification_key(self, kid: str | None) -> PublishedKey | None:
-        self.lookups += 1
-        return self.ring.verification_key(kid)
 
 
 def test_passes_on_a_known_token_touches_no_key(

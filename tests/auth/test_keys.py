@@ -14,16 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from apidouble.auth import JwtPolicy, KeyRing, TokenMinter, Verified, Verifier
+from tests.auth.doubles import Clock
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def write_pem(path: Path, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> Path:
@@ -64,7 +57,7 @@ def test_kid_is_the_rfc7638_thumbprint_prefix() -> None:
 
 
 def test_rotation_keeps_old_key_published_during_grace_then_drops_it() -> None:
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     ring = KeyRing(algs=("ES256",), grace_s=100.0, clock=clock)
     old = ring.current("ES256")
     clock.now += 5
@@ -82,7 +75,7 @@ def test_rotation_keeps_old_key_published_during_grace_then_drops_it() -> None:
 
 
 def test_rotation_keeps_old_tokens_verifiable_only_during_grace() -> None:
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     ring = KeyRing(algs=("ES256",), grace_s=600.0, clock=clock)
     minter = TokenMinter(ring, "https://issuer.test", clock=clock)
     verifier = Verifier(ring, JwtPolicy(issuer="https://issuer.test"), clock=clock)
@@ -107,7 +100,7 @@ def test_rotate_one_alg_leaves_the_other() -> None:
 
 
 def test_save_load_round_trip_keeps_tokens_valid(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     path = tmp_path / "keys.json"
     ring = KeyRing(grace_s=600.0, clock=clock)
     minter = TokenMinter(ring, "https://issuer.test", clock=clock)
@@ -194,7 +187,7 @@ def test_file_with_public_key_only_is_refused(tmp_path: Path) -> None:
 
 
 def test_add_pem_infers_alg_and_retires_the_previous_key(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     ring = KeyRing(grace_s=60.0, clock=clock)
     before = ring.current("ES256")
     pem = write_pem(tmp_path / "ec.pem", ec.generate_private_key(ec.SECP256R1()))

@@ -16,6 +16,7 @@ from apidouble.auth.plane import TOKEN_KINDS, AuthPlane, IssuerSet, Overrides
 from apidouble.auth.settings import IssuerSettings, parse_issuer
 from apidouble.auth.verify import JwtPolicy, Refusal, Verified, Verifier
 from tests.auth.conftest import Clock
+from tests.auth.doubles import BROKEN_TOKENS
 
 BASE = "http://mock.test:8080"
 ISSUER = f"{BASE}/oauth2/default"
@@ -244,16 +245,7 @@ def test_the_algorithm_follows_the_issuer_and_a_fixed_base_url_wins(clock: Clock
     assert plane.issuer_url("default", BASE) == "https://idp.example.com/oauth2/default"
 
 
-@pytest.mark.parametrize(
-    ("kind", "reason"),
-    [
-        ("expired", "token expired"),
-        ("not_yet_valid", "token not yet valid"),
-        ("wrongly_signed", "bad signature"),
-        ("unsigned", "alg none refused"),
-        ("hs_confused", "algorithm HS256 not allowed"),
-    ],
-)
+@pytest.mark.parametrize(("kind", "reason"), BROKEN_TOKENS)
 def test_each_broken_kind_is_refused_for_its_reason(
     plane: AuthPlane, clock: Clock, kind: Any, reason: str
 ) -> None:

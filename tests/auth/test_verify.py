@@ -18,7 +18,6 @@ from apidouble.auth import (
     MISSING_TOKEN,
     JwtPolicy,
     KeyRing,
-    PublishedKey,
     Refusal,
     StaticJwks,
     TokenMinter,
@@ -26,32 +25,9 @@ from apidouble.auth import (
     Verifier,
     bearer_token,
 )
+from tests.auth.doubles import Clock, CountingKeys
 
 ISSUER = "https://issuer.test"
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class CountingKeys:
-    """A KeySource in front of a ring that counts lookups, to see when the cache is used."""
-
-    def __init__(self, ring: KeyRing) -> None:
-        self.ring = ring
-        self.lookups = 0
-
-    @property
-    def revision(self) -> int:
-        return self.ring.revision
-
-    def verification_key(self, kid: str | None) -> PublishedKey | None:
-        self.lookups += 1
-        return self.ring.verification_key(kid)
 
 
 def b64(obj: Any) -> str:
