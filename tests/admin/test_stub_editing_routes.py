@@ -136,6 +136,31 @@ def test_a_disabled_runtime_stub_stays_disabled_across_a_restart(root: Path) -> 
     )
 
 
+def test_a_disabled_wiremock_mapping_stays_disabled_through_put_save_and_restart(
+    root: Path,
+) -> None:
+    mapping_id = "8c5db8b0-2db4-4ad7-a99e-5a9a3a2ad6f1"
+    mapping = {
+        "id": mapping_id,
+        "request": {"method": "GET", "urlPath": "/wm-off"},
+        "response": {"status": 200, "body": "on"},
+        "persistent": False,
+    }
+    with MockServer(root) as mock, httpx.Client(base_url=mock.url, timeout=5) as client:
+        assert client.post("/__admin/mappings", json=mapping).status_code == 201
+        assert client.post(f"/__admin/endpoints/{mapping_id}/disable").status_code == 200
+        assert client.post("/__admin/mappings/save").status_code == 200  # keeps the flag
+        assert client.get("/wm-off").status_code == 404
+        edited = {**mapping, "response": {"status": 200, "body": "edited"}, "persistent": True}
+        assert client.put(f"/__admin/mappings/{mapping_id}", json=edited).status_code == 200
+        assert client.get("/wm-off").status_code == 404  # a PUT edits, it does not enable
+    with MockServer(root) as mock, httpx.Client(base_url=mock.url, timeout=5) as client:
+        assert client.get("/wm-off").status_code == 404
+        assert client.get(f"/__admin/endpoints/{mapping_id}").json()["disabled"] is True
+        assert client.post(f"/__admin/endpoints/{mapping_id}/enable").status_code == 200
+        assert client.get("/wm-off").text == "edited"
+
+
 def test_the_hits_route_counts_exactly_per_stub(client: httpx.Client) -> None:
     for _ in range(3):
         client.get("/hello")

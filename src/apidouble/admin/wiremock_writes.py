@@ -94,9 +94,11 @@ class WireMockWrites:
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
             old = self._stub_id(mapping_id)
+            if old is None and mapping_id in layer.disabled:
+                old = mapping_id  # not served, so not in the views: edited, kept disabled
             if old is None:
                 raise _Missing
-            files = [saved(entry)]
+            files = [saved(entry, entry.stub.id in layer.disabled)]
             if old != entry.stub.id:  # a native stub's mapping, or an id in another case
                 if old in layer.entries:
                     files.insert(0, removed(layer.entries[old]))
@@ -141,14 +143,14 @@ class WireMockWrites:
         """Every runtime stub written to the persist folder, ``persistent: false`` or not."""
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
-            kept = StubLayer(layer.entries, layer.hidden, layer.next_seq)
+            kept = StubLayer(layer.entries, layer.hidden, layer.next_seq, layer.disabled)
             for entry in layer.entries.values():
                 if not entry.persistent:
                     document = {k: v for k, v in entry.document.items() if k != "persistent"}
                     kept = kept.with_entry(
                         RuntimeStub(entry.kind, document, entry.stub, True, entry.seq)
                     )
-            return kept, [saved(entry) for entry in kept.entries.values()]
+            return kept, [saved(e, e.stub.id in kept.disabled) for e in kept.entries.values()]
 
         await self.writer.change(make)
 
@@ -184,7 +186,7 @@ class WireMockWrites:
                         files.append(removed(layer.entries[old]))
                     layer = layer.without([old], base)
                 layer = layer.with_entry(entry)
-                files.append(saved(entry))
+                files.append(saved(entry, entry.stub.id in layer.disabled))
             return layer, files
 
         await self.writer.change(make)
