@@ -199,8 +199,9 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
             entry = layer.entries.get(stub_id)
-            files = [saved(entry, disabled)] if entry is not None and entry.persistent else []
-            return layer.switched(stub_id, disabled), files
+            layer = layer.switched(stub_id, disabled)
+            files = [saved(entry, layer)] if entry is not None and entry.persistent else []
+            return layer, files
 
         await self.writer.change(make)
         return self.endpoint(stub_id)
@@ -218,7 +219,7 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
             files: list[FileChange] = []
             for entry in entries:
                 layer = layer.with_entry(entry)
-                files.append(saved(entry, entry.stub.id in layer.disabled))
+                files.append(saved(entry, layer))
             return layer, files
 
         await self.writer.change(make)
@@ -254,7 +255,8 @@ class LocalAdmin(WireMockPlane, WireMockWrites):
 
     async def _put_endpoint(self, entry: RuntimeStub) -> None:
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
-            return layer.with_entry(entry), [saved(entry, entry.stub.id in layer.disabled)]
+            layer = layer.with_entry(entry)
+            return layer, [saved(entry, layer)]
 
         await self.writer.change(make)
 

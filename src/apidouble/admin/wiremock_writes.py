@@ -83,7 +83,8 @@ class WireMockWrites:
                     f"ID of the provided stub mapping '{stub_id}' is already taken by another "
                     "stub mapping"
                 )
-            return layer.with_entry(entry), [saved(entry)]
+            layer = layer.with_entry(entry)
+            return layer, [saved(entry, layer)]
 
         await self.writer.change(make)
         return self._mapping_views().by_id.get(stub_id) or dict(entry.document)
@@ -98,12 +99,13 @@ class WireMockWrites:
                 old = mapping_id  # not served, so not in the views: edited, kept disabled
             if old is None:
                 raise _Missing
-            files = [saved(entry, entry.stub.id in layer.disabled)]
+            files: list[FileChange] = []
             if old != entry.stub.id:  # a native stub's mapping, or an id in another case
                 if old in layer.entries:
-                    files.insert(0, removed(layer.entries[old]))
+                    files.append(removed(layer.entries[old]))
                 layer = layer.without([old], base)
-            return layer.with_entry(entry), files
+            layer = layer.with_entry(entry)
+            return layer, [*files, saved(entry, layer)]
 
         try:
             await self.writer.change(make)
@@ -143,14 +145,14 @@ class WireMockWrites:
         """Every runtime stub written to the persist folder, ``persistent: false`` or not."""
 
         def make(layer: StubLayer) -> tuple[StubLayer, list[FileChange]]:
-            kept = StubLayer(layer.entries, layer.hidden, layer.next_seq, layer.disabled)
+            kept = layer
             for entry in layer.entries.values():
                 if not entry.persistent:
                     document = {k: v for k, v in entry.document.items() if k != "persistent"}
                     kept = kept.with_entry(
                         RuntimeStub(entry.kind, document, entry.stub, True, entry.seq)
                     )
-            return kept, [saved(e, e.stub.id in kept.disabled) for e in kept.entries.values()]
+            return kept, [saved(entry, kept) for entry in kept.entries.values()]
 
         await self.writer.change(make)
 
@@ -186,7 +188,7 @@ class WireMockWrites:
                         files.append(removed(layer.entries[old]))
                     layer = layer.without([old], base)
                 layer = layer.with_entry(entry)
-                files.append(saved(entry, entry.stub.id in layer.disabled))
+                files.append(saved(entry, layer))
             return layer, files
 
         await self.writer.change(make)

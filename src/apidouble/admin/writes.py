@@ -135,11 +135,12 @@ class Writer:
             raise
 
 
-def saved(entry: RuntimeStub, disabled: bool = False) -> FileChange:
-    """The file that keeps ``entry`` (a delete when it is not persistent), marked when
-    the stub is ``disabled`` so it comes back disabled."""
+def saved(entry: RuntimeStub, layer: StubLayer) -> FileChange:
+    """The file that keeps ``entry`` as ``layer`` (the layer it is served in) has it: a
+    delete when it is not persistent, marked when it is disabled there so it comes back
+    disabled."""
     document = entry.document if entry.persistent else None
-    if document is not None and disabled:
+    if document is not None and entry.stub.id in layer.disabled:
         document = {**document, DISABLED: True}
     return FileChange(entry.kind, entry.stub.id, document)
 
