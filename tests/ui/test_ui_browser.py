@@ -470,6 +470,10 @@ def test_the_dashboard_shows_percentiles_trouble_and_the_busiest_stubs(trouble_u
     )
     assert page.inner_text("#dash-p50") == f"{durations[3]:.1f} ms"  # nearest rank of 8
     assert page.inner_text("#dash-p99") == f"{durations[-1]:.1f} ms"
+    # The counts arrive in once-a-second stats events, so the three stubs' hits may be
+    # split over two of them: wait for each before reading the order.
+    for stub in ("hello", "limited", "broken"):
+        page.wait_for_selector(f"#stubs-legend li[data-stub='{stub}']")
     page.wait_for_selector("#stubs-legend li[data-stub='hello']:has-text('hello: 5')")
     assert page.locator("#dash-stubs polyline[data-stub='hello']").count() == 1
     legend = page.eval_on_selector_all(
