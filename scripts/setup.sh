@@ -12,3 +12,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+# Byte-code for our own sources, as a wheel install has it: an editable install leaves
+# none, and where PYTHONDONTWRITEBYTECODE is set every start compiles each module anew
+# (about a second of `apidouble run`). Up-to-date files are skipped.
+.venv/bin/python -m compileall -q src/apidouble >/dev/null

@@ -18,10 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
-
 from .addons.assembly import AddonSet, BoundAddons
 from .addons.callback_log import CallbackSender
 from .addons.hooks import Chain, Hook
@@ -54,6 +50,8 @@ from .state.store import StateSpace, StateStore
 from .templating import TemplateEnvironment
 
 if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
     from .openapi.server import SpecSet
 
 MISS_REPORTS = 256
@@ -360,8 +358,15 @@ def _pattern_of(compiled: CompiledStub) -> CompiledPattern:
 
 
 def _compile_validator(schema: Mapping[str, Any]) -> Validator:
+    """The stub's ``validate`` schema, checked; ``ValueError`` names what is wrong."""
+    from jsonschema import Draft202012Validator, validators  # only stubs that validate
+    from jsonschema.exceptions import SchemaError
+
     cls = validators.validator_for(schema, default=Draft202012Validator)
-    cls.check_schema(dict(schema))
+    try:
+        cls.check_schema(dict(schema))
+    except SchemaError as exc:
+        raise ValueError(f"invalid JSON Schema: {exc.message}") from None
     return cls(schema)
 
 
@@ -418,8 +423,8 @@ def _compile_stub(
     if stub.validate_schema is not None:
         try:
             validator = _compile_validator(stub.validate_schema)
-        except SchemaError as exc:
-            problems.append(problem_at(stub, f"invalid JSON Schema: {exc.message}", "/validate"))
+        except ValueError as exc:
+            problems.append(problem_at(stub, str(exc), "/validate"))
     if len(problems) > errors_before:
         return None
     counted = len(responses) > 1 and stub.response_mode in ("sequence", "cycle")

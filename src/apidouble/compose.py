@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .addons.callback_log import CallbackSender
 from .admin.layer import StubLayer
@@ -27,11 +28,12 @@ from .config.cache import spec_files, stamps
 from .config.load import Config
 from .errors import ConfigError, ConfigProblem
 from .importers.wiremock.unmatched import wiremock_report
-from .openapi.server import SpecOptions, SpecServer, SpecSet
-from .openapi.spec import SpecError, load_spec
 from .state.clock import SYSTEM_CLOCK, Clock
 from .state.resource_server import ResourceServer, shared_databases
 from .state.store import StateStore
+
+if TYPE_CHECKING:
+    from .openapi.server import SpecOptions, SpecServer, SpecSet
 
 log = logging.getLogger("apidouble.openapi")
 
@@ -67,6 +69,9 @@ class _BuiltSpec:
 def _build_spec(path: Path, options: SpecOptions) -> _BuiltSpec:
     """Read and serve the spec at ``path``: its problems are logged (file and pointer),
     a file that is not a spec at all is a ``ConfigError`` naming it."""
+    from .openapi.server import SpecServer  # here: only configs with specs pay the import
+    from .openapi.spec import SpecError, load_spec
+
     files = tuple(spec_files(path))
     before = stamps(files)
     try:
@@ -191,6 +196,8 @@ class Composer:
             if self._specs:
                 self._specs.clear()
             return None
+        from .openapi.server import SpecOptions, SpecSet  # only configs with specs
+
         formats = self.formats
         servers: list[SpecServer] = []
         kept: dict[tuple[Path, SpecOptions], _BuiltSpec] = {}

@@ -14,8 +14,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import jsonpath
-
 from .journal_entries import (
     BODY,
     METHOD,
@@ -50,6 +48,8 @@ class BodySelection:
         self.source = spec
         wanted: Mapping[str, Any] = {spec: _ANY} if isinstance(spec, str) else spec
         paths: list[tuple[str, Any, Any]] = []
+        import jsonpath  # here: only a query that selects on the body pays for its import
+
         for expression, expected in wanted.items():
             try:
                 compiled = jsonpath.compile(expression)

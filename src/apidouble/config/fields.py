@@ -13,8 +13,6 @@ import difflib
 import re
 from typing import Annotated, Any
 
-from jsonschema.exceptions import SchemaError
-from jsonschema.validators import validator_for
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -117,6 +115,9 @@ def _regex(value: str) -> str:
 
 
 def _json_schema(value: dict[str, Any]) -> dict[str, Any]:
+    from jsonschema.exceptions import SchemaError  # here: only schemas pay for the import
+    from jsonschema.validators import validator_for
+
     try:
         validator_for(value).check_schema(value)
     except SchemaError as exc:

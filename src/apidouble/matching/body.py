@@ -25,11 +25,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import jsonpath
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
-
 from apidouble.matching.registry import Registry
 from apidouble.matching.result import Check, MatchResult, shown
 from apidouble.matching.values import ValueMatcher, compile_value, scalar_text, text_distance
@@ -205,6 +200,8 @@ def _jsonpath(spec: BodySpec) -> BodyMatcher:
     expression, value = spec.expression, spec.value
     if not expression:
         raise ValueError("body jsonpath: an expression is required")
+    import jsonpath  # here, not at the top: only configs that use it pay for its import
+
     try:
         path = jsonpath.compile(expression)
     except jsonpath.JSONPathError as error:
@@ -259,12 +256,16 @@ def _schema(spec: BodySpec) -> BodyMatcher:
     schema = spec.expected
     if not isinstance(schema, dict):
         raise ValueError(f"body schema: expected a JSON Schema object, got {schema!r}")
+    import jsonschema.exceptions  # here: only configs that use it pay for its import
+    import jsonschema.validators
+
     cls = jsonschema.validators.validator_for(schema)
     try:
         cls.check_schema(schema)
     except jsonschema.exceptions.SchemaError as error:
         raise ValueError(f"body schema: invalid schema: {error.message}") from None
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    best_match = jsonschema.exceptions.best_match
 
     def test(request: Request) -> bool:
         body = request.json
@@ -274,7 +275,7 @@ def _schema(spec: BodySpec) -> BodyMatcher:
         body = request.json
         if body is INVALID_JSON:
             return _NOT_JSON
-        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        error = best_match(validator.iter_errors(body))
         if error is None:
             return shown(json_text(body))
         where = error.json_path

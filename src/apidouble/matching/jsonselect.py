@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import jsonpath
-
 from apidouble.matching.body import BodyMatcher, register_body_operator
 from apidouble.matching.result import shown
 from apidouble.matching.values import ValueMatcher, compile_value
@@ -89,13 +87,16 @@ def jackson_pretty(value: Any, nesting: int = 0) -> str:
 class _Path:
     """A compiled Jayway-style path on python-jsonpath."""
 
-    __slots__ = ("path", "root_filter", "length", "definite")
+    __slots__ = ("path", "root_filter", "length", "definite", "_errors")
 
     def __init__(self, expression: str) -> None:
         self.length = _TAIL_SIZE.search(expression) is not None
         text = _TAIL_SIZE.sub("", expression)
         text = _SIZE.sub(lambda m: f"length({m.group(1)})", text)
         self.root_filter = text.replace(" ", "").startswith("$[?")
+        import jsonpath  # here, not at the top: only configs that use it pay for its import
+
+        self._errors = (jsonpath.JSONPathError, TypeError)
         try:
             self.path = jsonpath.compile(text)
         except jsonpath.JSONPathError as error:
@@ -113,7 +114,7 @@ class _Path:
             document = [document]
         try:
             found = self.path.findall(document)
-        except (jsonpath.JSONPathError, TypeError):
+        except self._errors:
             return _NOTHING
         if self.definite:
             result = found[0] if found else _NOTHING

@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonpath as jsonpath_module
+if TYPE_CHECKING:
+    from jsonpath import CompoundJSONPath, JSONPath
+
 
 LETTERS_AND_DIGITS = string.ascii_letters + string.digits
 MAX_RANDOM_STRING = 1_000_000
@@ -221,15 +223,23 @@ class Randoms:
 
 
 @lru_cache(maxsize=256)
-def _compiled_path(expression: str) -> jsonpath_module.JSONPath | jsonpath_module.CompoundJSONPath:
-    return jsonpath_module.compile(expression)
+def _compiled_path(expression: str) -> JSONPath | CompoundJSONPath:
+    import jsonpath  # here: only templates that select with it pay for its import
+
+    return jsonpath.compile(expression)
+
+
+def _errors() -> type[Exception]:
+    from jsonpath import JSONPathError  # imported by ``_compiled_path`` already
+
+    return JSONPathError
 
 
 def jsonpath(value: Any, expression: str) -> Any:
     """Select with JSONPath: the single match, a list when several match, None when none."""
     try:
         found = _compiled_path(str(expression)).findall(value)
-    except jsonpath_module.JSONPathError as exc:
+    except _errors() as exc:
         raise ValueError(f"jsonpath {expression!r}: {exc}") from exc
     if not found:
         return None

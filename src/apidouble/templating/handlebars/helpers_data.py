@@ -13,8 +13,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-import jsonpath as jsonpath_module
-
 from .helpers_xml import XML_HELPERS
 from .registry import BODY, Helper, arg, opt_bool
 from .request import Root
@@ -29,6 +27,8 @@ _INDEFINITE = re.compile(r"\*|\.\.|\?\(|\[[^\]]*[,:][^\]]*\]")
 
 @lru_cache(maxsize=256)
 def _compiled(expression: str) -> Any:
+    import jsonpath as jsonpath_module  # here: only templates that use it pay its import
+
     try:
         return jsonpath_module.compile(expression)
     except jsonpath_module.JSONPathError as exc:
