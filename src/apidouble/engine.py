@@ -323,13 +323,12 @@ class Engine:
             respond.stream = stream.stream
             return respond
         if chosen.graphql is not None:
-            response, facts = chosen.graphql.answer(request, params)
+            response, facts, late_s = chosen.graphql.answer(request, params)
             if facts:
                 decision = decision or Decision()
                 decision.graphql = facts
-            return self._finish(
-                response, _delay(chosen, compiled, rng), event, decision, cors, request, extra
-            )
+            delay = _delay(chosen, compiled, rng) + late_s
+            return self._finish(response, delay, event, decision, cors, request, extra)
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -367,11 +366,15 @@ class Engine:
             if chosen.websocket is not None:
                 return self._upgrade(chosen.websocket, config, compiled, request, params, event)
             if chosen.graphql is not None:
-                response, facts = chosen.graphql.answer(request, params)
+                response, facts, late_s = chosen.graphql.answer(request, params)
                 if facts:
                     event.decision = {"graphql": facts}
-            else:
-                response = self._render(config, chosen, compiled, request, params, None)
+                delay = _delay(chosen, compiled, config.env.random) + late_s
+                event.status = response.status
+                event.delay_s = delay
+                event.response = response
+                return Respond(response, delay, event)
+            response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status
         event.delay_s = delay

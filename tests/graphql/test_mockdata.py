@@ -149,6 +149,31 @@ def test_error_on_non_null_field_nulls_the_nearest_nullable_parent() -> None:
     assert result["errors"][0]["path"] == ["user", "name"]
 
 
+def test_a_field_error_rate_fails_that_share_of_resolutions_seeded() -> None:
+    mocks = {"User.email": {"error": "flaky", "rate": 0.3}}
+
+    def outcomes(seed: int) -> list[bool]:
+        service = GraphQLService(SCHEMA, mocks=mocks, seed=seed)
+        results = [run(service, '{ user(id: "1") { email } }') for _ in range(60)]
+        for result in results:
+            if "errors" in result:
+                assert result["data"] == {"user": {"email": None}}
+                assert result["errors"][0]["path"] == ["user", "email"]
+            else:
+                assert "@" in result["data"]["user"]["email"]
+        return ["errors" in result for result in results]
+
+    failed = outcomes(3)
+    assert 6 <= sum(failed) <= 30
+    assert outcomes(3) == failed  # the same seed fails the same resolutions
+
+
+@pytest.mark.parametrize("rate", [1.5, -0.1, "often", True])
+def test_a_field_error_rate_must_be_a_share(rate: Any) -> None:
+    with pytest.raises(ValueError, match="rate"):
+        GraphQLService(SCHEMA, mocks={"User.email": {"error": "x", "rate": rate}})
+
+
 @pytest.mark.parametrize("mocks", [{"Nope": {"a": 1}}, {"User.nope": 1}, {"User": 3}])
 def test_bad_mock_keys_are_refused_at_load_time(mocks: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="mocks"):

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..model import Request
 
 __all__ = [
     "GRAPHQL_RESPONSE",
@@ -43,6 +46,8 @@ class HttpRequest:
     body: bytes = b""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Template names for mocks: ``request`` (the request view), ``auth`` (claims)..."""
+    origin: Request | None = None
+    """The request itself, for what keys on it (an operation's rate limit)."""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -56,6 +61,8 @@ class OperationFacts:
     variables: Mapping[str, Any] | None
     matched_stub_id: str | None
     near_miss: str | None
+    trouble: Mapping[str, Any] | None = None
+    """What the stub's trouble did: ``latency_s``, ``failure``, ``rate_limited``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,8 @@ class HttpAnswer:
     headers: list[tuple[str, str]]
     body: bytes
     operations: list[OperationFacts] = field(default_factory=list)
+    delay_s: float = 0.0
+    """The operations' own latency (the longest in a batch), before the answer goes."""
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -10,6 +10,7 @@ id is the same object wherever it appears, and overrides and errors come from
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,6 +65,8 @@ class MockData:
         self.schema = schema
         self.rules = rules
         self.values = ValueSource(seed)
+        self.failures = random.Random(seed)
+        """Draws for the overrides that fail some of the time (``rate``)."""
         self.list_length = list_length
 
     def root(self, root_type: GraphQLObjectType) -> MockObject:
@@ -80,7 +83,8 @@ class MockData:
         if provided is _MISSING:
             rule = self._rule(info.parent_type, name)
             if isinstance(rule, FieldError):
-                rule.raise_error()
+                if rule.fails(self.failures):
+                    rule.raise_error()
             elif rule is not None:
                 context = dict(info.context or {})
                 context.update(args=args, parent=source.view())

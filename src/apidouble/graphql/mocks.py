@@ -3,11 +3,13 @@
 ``User: {name: "Ada"}`` is shorthand for ``"User.name": "Ada"``; a field's value may be
 a partial object or list for an object field (the rest is generated), may hold Jinja
 templates that see ``args``, ``parent``, ``request`` and ``auth``, or may be
-``{error: "forbidden"}`` to answer that field with a located error instead.
+``{error: "forbidden"}`` to answer that field with a located error instead (``rate: 0.2``:
+that share of the time, seeded; else the field is generated as usual).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from ..templating.valuetemplates import Render, compile_value
 
 __all__ = ["FieldError", "FieldValue", "MockRules", "compile_mocks"]
 
+_ERROR_KEYS = frozenset({"error", "extensions", "rate"})
 TEMPLATE_NAMES = ("args", "parent")
 """Names a mock's templates read besides the request's own (``request``, ``auth``...)."""
 
@@ -39,6 +42,12 @@ class FieldError:
 
     message: str
     extensions: Mapping[str, Any] | None = None
+    rate: float = 1.0
+    """The share of resolutions that fail (1: every one)."""
+
+    def fails(self, rng: random.Random) -> bool:
+        """Whether this resolution fails: one draw of ``rng`` unless it always does."""
+        return self.rate >= 1.0 or rng.random() < self.rate
 
     def raise_error(self) -> None:
         raise GraphQLError(self.message, extensions=dict(self.extensions or {}) or None)
@@ -80,10 +89,13 @@ def _check(schema: GraphQLSchema, type_name: str, field_name: str, key: str) -> 
 
 
 def _rule(value: Any, where: str) -> FieldValue | FieldError:
-    if isinstance(value, Mapping) and "error" in value and set(value) <= {"error", "extensions"}:
+    if isinstance(value, Mapping) and "error" in value and set(value) <= _ERROR_KEYS:
         extensions = value.get("extensions")
         if extensions is not None and not isinstance(extensions, Mapping):
             raise ValueError(f"{where}.extensions: must be a mapping")
-        return FieldError(str(value["error"]), extensions)
+        rate = value.get("rate", 1.0)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ValueError(f"{where}.rate: a share between 0 and 1, got {rate!r}")
+        return FieldError(str(value["error"]), extensions, float(rate))
     render, _ = compile_value(value, where, extra=TEMPLATE_NAMES)
     return FieldValue(value, render)

@@ -4,6 +4,9 @@ A stub matches on the operation name, on variables (the stub's are a partial JSO
 of the request's) and on the query document compared normalised (parsed, selections
 and arguments sorted, printed), so whitespace, comments and field order do not matter.
 When none matches, ``closest`` names the stub that came nearest and what differed.
+A stub for a subscription may script its ``events`` (``StubEvent``), played over a
+socket with the SSE streams' timing: ``delay_ms`` per event, else ``every_ms``, for
+``repeat`` rounds.
 """
 
 from __future__ import annotations
@@ -23,7 +26,39 @@ from graphql import (
     print_ast,
 )
 
-__all__ = ["OperationStub", "StubMatch", "closest", "find_stub", "normalise_document"]
+from .trouble import OperationTrouble
+
+__all__ = [
+    "OperationStub",
+    "StubEvent",
+    "StubMatch",
+    "closest",
+    "find_stub",
+    "normalise_document",
+]
+
+
+def _body(data: Any, errors: Sequence[Mapping[str, Any]] | None) -> dict[str, Any]:
+    """An execution result: ``data`` (possibly partial) and/or ``errors`` as given."""
+    body: dict[str, Any] = {}
+    if errors:
+        body["errors"] = [dict(error) for error in errors]
+    if data is not None or not errors:
+        body["data"] = data
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class StubEvent:
+    """One scripted event of a subscription: a result, after ``delay_s`` (None: the
+    stub's ``every_s``; the first event of the stream goes at once)."""
+
+    data: Any = None
+    errors: Sequence[Mapping[str, Any]] | None = None
+    delay_s: float | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return _body(self.data, self.errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +71,13 @@ class OperationStub:
     variables: Mapping[str, Any] | None = None
     data: Any = None
     errors: Sequence[Mapping[str, Any]] | None = None
+    events: tuple[StubEvent, ...] | None = None
+    """A subscription's scripted events (None: one event, ``data``/``errors``)."""
+    every_s: float = 0.0
+    repeat: int | None = 1
+    """Rounds of ``events``; None: until the client completes or leaves."""
+    trouble: OperationTrouble | None = None
+    """Its latency, failure rate and rate limit (None: it answers as written)."""
     normalised: str | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -48,12 +90,7 @@ class OperationStub:
 
     def answer(self) -> dict[str, Any]:
         """The response body: ``data`` (possibly partial) and/or ``errors`` as given."""
-        body: dict[str, Any] = {}
-        if self.errors:
-            body["errors"] = [dict(error) for error in self.errors]
-        if self.data is not None or not self.errors:
-            body["data"] = self.data
-        return body
+        return _body(self.data, self.errors)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ and each request turned into the service's ``HttpRequest`` and its answer into a
 
 The schema's problems (what a lenient load dropped) are logged once, with file and line;
 the operations' facts (name, variables, the stub that answered or the closest miss) go
-to the journal through the engine's decision.
+to the journal through the engine's decision. An upgrade request (the transport opens an
+``UpgradeOffer`` for those alone) is answered ``101`` with a ``GraphQLSocket`` left in
+the offer: subscriptions and operations over ``graphql-transport-ws`` (``socket``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from apidouble.graphql.httpspec import HttpRequest
-from apidouble.graphql.operations import OperationStub
+from apidouble.graphql.operations import OperationStub, StubEvent
 from apidouble.graphql.schema_load import load_schema
 from apidouble.graphql.service import GraphQLService
+from apidouble.graphql.socket import GraphQLSocket, SocketSettings, socket_route
+from apidouble.graphql.streams import StreamSettings
+from apidouble.graphql.trouble import OperationTrouble
 from apidouble.model import Request
 from apidouble.outcome import Response
+from apidouble.realtime.websocket import Hub, upgrade_offer
+from apidouble.realtime.ws_rules import DEFAULT_MAX_MESSAGE_BYTES, WebSocketRoute
 from apidouble.templating.environment import TemplateEnvironment
 from apidouble.templating.requestview import RequestView, auth_view
 
@@ -26,27 +33,56 @@ __all__ = ["GraphQLEndpoint", "compile_graphql"]
 
 log = logging.getLogger("apidouble.graphql")
 
+_SWITCHING = Response(101, b"", b"")
+"""What the journal shows for a connection handed to a ``GraphQLSocket``."""
+
 
 class GraphQLEndpoint:
     """One endpoint's service, and the schema files it read (watched for reloads)."""
 
-    __slots__ = ("files", "service")
+    __slots__ = ("files", "service", "route", "socket_settings", "_hub")
 
-    def __init__(self, service: GraphQLService, files: tuple[Path, ...]) -> None:
+    def __init__(
+        self,
+        service: GraphQLService,
+        files: tuple[Path, ...],
+        route: WebSocketRoute | None = None,
+        socket_settings: SocketSettings | None = None,
+    ) -> None:
         self.service = service
         self.files = files
+        self.route = route or socket_route("", DEFAULT_MAX_MESSAGE_BYTES)
+        self.socket_settings = socket_settings or SocketSettings()
+        self._hub: Hub | None = None
+        """The sessions' hub when the server offers none (a bare engine)."""
 
     def answer(
         self, request: Request, params: dict[str, str]
-    ) -> tuple[Response, list[dict[str, Any]]]:
-        """The response, and one journal fact per operation."""
+    ) -> tuple[Response, list[dict[str, Any]], float]:
+        """The response, one journal fact per operation, and the operations' own delay
+        (seconds, on top of the endpoint's)."""
+        offer = upgrade_offer()  # None unless the transport serves an upgrade request
         http = HttpRequest(
             request.method,
             request.query,
             {name.lower(): value for name, value in request.headers},
             request.body,
             {"request": RequestView(request, params), "auth": auth_view(request)},
+            request,
         )
+        if offer is not None and (http.header("upgrade") or "").lower() == "websocket":
+            hub = offer.hub
+            if hub is None:
+                hub = self._hub = self._hub or Hub()
+            offer.handler = GraphQLSocket(
+                self.service,
+                self.route,
+                self.socket_settings,
+                hub,
+                offer.observer,
+                self.service.context(http),
+            )
+            return _SWITCHING, [], 0.0
         answer = self.service.answer(http)
         facts = [
             {
@@ -54,10 +90,11 @@ class GraphQLEndpoint:
                 "variables": dict(fact.variables) if fact.variables is not None else None,
                 "stub": fact.matched_stub_id,
                 **({"near_miss": fact.near_miss} if fact.near_miss else {}),
+                **(fact.trouble or {}),
             }
             for fact in answer.operations
         ]
-        return Response.build(answer.status, answer.headers, answer.body), facts
+        return Response.build(answer.status, answer.headers, answer.body), facts, answer.delay_s
 
 
 def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQLEndpoint:
@@ -75,6 +112,10 @@ def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQ
             variables=entry.get("variables"),
             data=entry.get("data"),
             errors=entry.get("errors"),
+            events=_events(entry.get("events")),
+            every_s=float(entry.get("every_ms") or 0) / 1000,
+            repeat=_repeat(entry.get("repeat", 1)),
+            trouble=_trouble(entry, index),
         )
         for index, entry in enumerate(spec.get("operations") or ())
     ]
@@ -87,4 +128,39 @@ def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQ
         introspection=bool(spec.get("introspection", True)),
         template_env=env,
     )
-    return GraphQLEndpoint(service, files)
+    streams = spec.get("subscriptions") or {}
+    service.stream_settings = StreamSettings(
+        _repeat(streams.get("count", 3)), float(streams.get("every_ms", 1000)) / 1000
+    )
+    settings = SocketSettings(
+        init_timeout_s=float(streams.get("init_timeout_ms", 3000)) / 1000,
+        max_subscriptions=int(streams.get("max_subscriptions", 100)),
+        connection_params=streams.get("connection_params"),
+    )
+    size = int(streams.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES))
+    return GraphQLEndpoint(service, files, socket_route(spec.get("path", ""), size), settings)
+
+
+def _trouble(entry: Mapping[str, Any], index: int) -> OperationTrouble | None:
+    try:
+        return OperationTrouble.from_config(entry)
+    except ValueError as exc:
+        raise ValueError(f"operation {entry.get('id') or index}: {exc}") from None
+
+
+def _events(given: Any) -> tuple[StubEvent, ...] | None:
+    if not given:
+        return None
+    return tuple(
+        StubEvent(
+            event.get("data"),
+            event.get("errors"),
+            None if event.get("delay_ms") is None else float(event["delay_ms"]) / 1000,
+        )
+        for event in given
+    )
+
+
+def _repeat(given: Any) -> int | None:
+    """A count, or None for ``forever``."""
+    return None if given == "forever" or given is None else int(given)

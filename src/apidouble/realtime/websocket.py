@@ -4,6 +4,11 @@
 transport calls ``take_over`` and gets the ``Session`` that owns the connection from then
 on. ``Hub`` knows every open session by its concrete path (``/ws/chat/lobby``, not the
 route's template): broadcasts, the admin API and ``MockServer`` push through it.
+
+``Offering`` lets an endpoint that answers its own requests (GraphQL) take an upgrade
+request too: the transport wraps its handler in one for an upgrade request only, the
+endpoint finds the ``UpgradeOffer`` (``upgrade_offer``) and leaves its handler there, and
+its ``101`` answer becomes an ``Upgrade``. Plain requests never see any of it.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..model import Request
+from ..outcome import Handler, Outcome, Respond, Upgrade, UpgradeHandler
 from ..state.clock import SYSTEM_CLOCK, Clock
 from .ws_rules import WebSocketRoute, literal_frame
 from .ws_session import Observer, Session
@@ -107,8 +115,9 @@ class WebSocketUpgrade:
     ) -> asyncio.Protocol:
         """Answer the handshake (101, or websockets' own 4xx and a close) and return the
         session; never raises: a failure aborts the connection."""
-        try:
-            session = Session(
+
+        def make() -> Session:
+            return Session(
                 self.route,
                 self.hub,
                 request,
@@ -119,13 +128,86 @@ class WebSocketUpgrade:
                 self.hooks,
                 self.stub,
             )
-        except Exception:
-            _log.exception("websocket %s: could not start a session", request.path)
-            transport.abort()
-            return asyncio.Protocol()
+
+        return open_session(make, transport, request, leftover)
+
+
+def open_session(
+    make: Callable[[], Session], transport: asyncio.Transport, request: Request, leftover: bytes
+) -> asyncio.Protocol:
+    """Build a session and start it on ``transport``; never raises: a session that cannot
+    be built aborts the connection, one that fails to open is aborted."""
+    try:
+        session = make()
+    except Exception:
+        _log.exception("websocket %s: could not start a session", request.path)
+        transport.abort()
+        return asyncio.Protocol()
+    try:
+        session.start(leftover)
+    except Exception:
+        _log.exception("websocket %s: session failed to open", request.path)
+        session.abort()
+    return session
+
+
+class UpgradeOffer:
+    """Where an endpoint serving an upgrade request leaves the protocol that takes the
+    connection, beside the engine's hub and message log it should use."""
+
+    __slots__ = ("handler", "hub", "observer")
+
+    def __init__(self, hub: Hub | None, observer: Observer | None) -> None:
+        self.handler: UpgradeHandler | None = None
+        self.hub = hub
+        self.observer = observer
+
+    def outcome(self, outcome: Outcome, request: Request) -> Outcome:
+        """A ``101`` ``Respond`` after an endpoint took the offer becomes the ``Upgrade``;
+        anything else (a refusal by auth, a rate limit) is sent as it is."""
+        handler = self.handler
+        if handler is None or not isinstance(outcome, Respond) or outcome.response.status != 101:
+            return outcome
+        return Upgrade(handler, request, outcome.delay_s, outcome.event, outcome.response)
+
+
+_OFFER: ContextVar[UpgradeOffer | None] = ContextVar("apidouble_upgrade_offer", default=None)
+
+
+def upgrade_offer() -> UpgradeOffer | None:
+    """The offer of the upgrade request being served; None while serving any other."""
+    return _OFFER.get()
+
+
+class Offering:
+    """The transport's handler for one upgrade request: the same answers, with an
+    ``UpgradeOffer`` open while the handler decides (``_OFFER``)."""
+
+    __slots__ = ("inner", "served")
+
+    def __init__(self, inner: Handler) -> None:
+        self.inner = inner
+        self.served = inner.served
+
+    def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
+        engine = getattr(self.inner, "engine", self.inner)  # a dispatcher wraps the engine
+        log = getattr(engine, "websocket_log", None)
+        hub = getattr(engine, "websockets", None)
+        offer = UpgradeOffer(hub if isinstance(hub, Hub) else None, getattr(log, "observe", None))
+        token = _OFFER.set(offer)
         try:
-            session.start(leftover)
-        except Exception:
-            _log.exception("websocket %s: session failed to open", request.path)
-            session.abort()
-        return session
+            result = self.inner.handle(request)
+        finally:
+            _OFFER.reset(token)
+        if isinstance(result, Outcome):
+            return offer.outcome(result, request)
+        return self._later(result, offer, request)
+
+    @staticmethod
+    async def _later(pending: Awaitable[Outcome], offer: UpgradeOffer, request: Request) -> Outcome:
+        token = _OFFER.set(offer)
+        try:
+            outcome = await pending
+        finally:
+            _OFFER.reset(token)
+        return offer.outcome(outcome, request)

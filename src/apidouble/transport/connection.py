@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final, assert_never
 
 from ..model import Request
 from ..outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
+from ..realtime.websocket import Offering
 from .forwarding import relay
 from .replies import CHUNKED, CONTINUE, END_CLOSE, END_KEEP, END_KEEP_10, INTERNAL_ERROR
 from .sabotage import carry_out_fault, send_paced
@@ -115,9 +116,16 @@ class Connection(asyncio.Protocol):
                 self._state.spawn(self._await_outcome(result))
 
     def _dispatch_upgrade(self, item: UpgradeRequest) -> None:
-        """Serve the connection's last request, which asked to switch protocols."""
+        """Serve the connection's last request, which asked to switch protocols; the
+        handler is wrapped for it alone, so an endpoint that answers its own requests
+        (GraphQL) may take the connection too (``realtime.websocket.Offering``)."""
         self._leftover = item.leftover
-        self._dispatch(item.request, False)
+        handler = self._handler
+        self._handler = Offering(handler)
+        try:
+            self._dispatch(item.request, False)
+        finally:
+            self._handler = handler
 
     async def _await_outcome(self, pending: Awaitable[Outcome]) -> None:
         try:
