@@ -15,5 +15,9 @@ bash scripts/peers/chromium.sh >/dev/null \
 # GitHub's public GraphQL schema, for the lenient-loading tests
 bash scripts/peers/github-schema.sh >/dev/null \
   || echo "test: no GitHub schema; its GraphQL tests will skip" >&2
+# graphql-faker (where node and npm are), for the live GraphQL comparison; bounded, since
+# an npm install can stall on the registry
+timeout 300 bash scripts/peers/graphql-faker.sh >/dev/null 2>&1 \
+  || echo "test: no graphql-faker peer (node + npm); its live GraphQL checks will skip" >&2
 bash scripts/check.sh
 .venv/bin/python -m pytest "$@"

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .addons.callback_log import CallbackLog, CallbackSender
 from .admin.auth_route import AuthRoutes
 from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
+from .admin.graphql_route import PUBLISH_PATH, PublishRoute
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
 from .admin.persist import PersistDir
@@ -203,6 +204,7 @@ class Runtime:
         hub = self.engine.websockets
         self.routes.add(("GET", "HEAD"), WEBSOCKETS_PATH, WebSocketsRoute(hub))
         self.routes.add(("POST",), SEND_PATH, SendRoute(hub))
+        self.routes.add(("POST",), PUBLISH_PATH, PublishRoute(hub))
         messages = MessagesRoute(self.engine.websocket_log)
         self.routes.add(("GET", "HEAD", "DELETE"), MESSAGES_PATH, messages)
         reset = ResourcesResetRoute(lambda: self.engine.config)

@@ -106,6 +106,11 @@ class GraphQLOperation(ConfigModel):
     repeat: Annotated[int, Field(ge=1)] | Literal["forever"] = Field(
         1, description="How many times to play the events; forever: until complete."
     )
+    hold: bool = Field(
+        False,
+        description="After its events (none when it has none), a subscription stays open"
+        " for events from POST /__admin/graphql/publish until the client completes it.",
+    )
     latency_ms: float | None = Field(
         None, ge=0, description="This operation's delay, on top of the endpoint's."
     )

@@ -76,6 +76,9 @@ class OperationStub:
     every_s: float = 0.0
     repeat: int | None = 1
     """Rounds of ``events``; None: until the client completes or leaves."""
+    hold: bool = False
+    """After its events (none when it has none), the subscription stays open for events
+    published through the admin API, until the client completes it."""
     trouble: OperationTrouble | None = None
     """Its latency, failure rate and rate limit (None: it answers as written)."""
     normalised: str | None = dataclasses.field(default=None, compare=False)

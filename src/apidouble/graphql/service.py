@@ -20,6 +20,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -77,6 +78,8 @@ class SocketAnswer:
     stream: Stream | None
     errors: list[dict[str, Any]]
     facts: OperationFacts | None = None
+    field: str | None = None
+    """A subscription's root field: what published events name (``publish``)."""
 
 
 class GraphQLService:
@@ -144,6 +147,7 @@ class GraphQLService:
         document, operation = prepared
         name = operation.name.value if operation.name else params.operation_name
         variables = params.variables or {}
+        field = _root_field(operation)
         stub, compared = find_stub(self.operations, name, variables, document)
         if stub is not None:
             facts = OperationFacts(name, variables, stub.id, None)
@@ -160,7 +164,7 @@ class GraphQLService:
                 stream = Scripted(stub)
             else:
                 stream = Once(stub.answer())
-            return SocketAnswer(delayed(stream, verdict.delay_s), [], facts)
+            return SocketAnswer(delayed(stream, verdict.delay_s), [], facts, field)
         facts = OperationFacts(name, variables, None, closest(compared))
         root = self.schema.get_root_type(operation.operation)
         if root is None:
@@ -187,9 +191,8 @@ class GraphQLService:
         if operation.operation != OperationType.SUBSCRIPTION:
             return SocketAnswer(Once(first), [], facts)
         made = iter([first])
-        return SocketAnswer(
-            Mocked(lambda index: next(made, None) or run(index), self.stream_settings), [], facts
-        )
+        stream = Mocked(lambda index: next(made, None) or run(index), self.stream_settings)
+        return SocketAnswer(stream, [], facts, field)
 
     def context(self, http: HttpRequest) -> dict[str, Any]:
         context: dict[str, Any] = {}
@@ -316,6 +319,15 @@ class GraphQLService:
                 delay_s=verdict.delay_s,
             )
         return _Result(answer(), facts=facts, delay_s=verdict.delay_s)
+
+
+def _root_field(operation: OperationDefinitionNode) -> str | None:
+    """A subscription's one root field (validation saw to there being one), when it is
+    written as a field; None for any other operation."""
+    if operation.operation != OperationType.SUBSCRIPTION:
+        return None
+    first = operation.selection_set.selections[0]
+    return first.name.value if isinstance(first, FieldNode) else None
 
 
 def _answer(

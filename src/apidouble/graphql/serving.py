@@ -115,6 +115,7 @@ def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQ
             events=_events(entry.get("events")),
             every_s=float(entry.get("every_ms") or 0) / 1000,
             repeat=_repeat(entry.get("repeat", 1)),
+            hold=bool(entry.get("hold")),
             trouble=_trouble(entry, index),
         )
         for index, entry in enumerate(spec.get("operations") or ())

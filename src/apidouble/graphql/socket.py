@@ -123,6 +123,8 @@ class GraphQLSession(Session):
         self.initialised = self.acked = False
         self.streams: dict[str, Stream] = {}
         """The operations running, by the client's id."""
+        self.fields: dict[str, str] = {}
+        """The running subscriptions' root fields, by id (what ``publish`` names)."""
 
     def start(self, leftover: bytes) -> None:
         self._arm("init", self.socket.settings.init_timeout_s, self._init_timeout)
@@ -130,6 +132,7 @@ class GraphQLSession(Session):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.streams.clear()
+        self.fields.clear()
         super().connection_lost(exc)
 
     # --- the protocol ----------------------------------------------------------------
@@ -160,6 +163,7 @@ class GraphQLSession(Session):
         elif kind == "complete":
             assert message.id is not None
             if self.streams.pop(message.id, None) is not None:
+                self.fields.pop(message.id, None)
                 self._disarm(("op", message.id))
         # pong: nothing to do
 
@@ -203,6 +207,7 @@ class GraphQLSession(Session):
                     "variables": dict(facts.variables or {}) if facts else params.variables,
                     "stub": facts.matched_stub_id if facts else None,
                     **({"near_miss": facts.near_miss} if facts and facts.near_miss else {}),
+                    **((facts.trouble or {}) if facts else {}),
                     **({"errors": answer.errors} if answer.errors else {}),
                 },
                 default=str,
@@ -212,6 +217,8 @@ class GraphQLSession(Session):
             self._send("error", ident, answer.errors)
             return
         self.streams[ident] = answer.stream
+        if answer.field is not None:
+            self.fields[ident] = answer.field
         self._next(ident)
 
     def _next(self, ident: str) -> None:
@@ -221,8 +228,8 @@ class GraphQLSession(Session):
             return
         event = stream.next_event()
         if event is None:
-            del self.streams[ident]
-            self._send("complete", ident)
+            if not stream.holds:  # a held one waits for published events, or the client
+                self._end(ident)
             return
         delay, result = event
         self._arm(("op", ident), delay, self._deliver, ident, result)
@@ -235,6 +242,33 @@ class GraphQLSession(Session):
             return
         self._send("next", ident, result)
         self._next(ident)
+
+    def publish(self, field: str | None, payload: Mapping[str, Any] | None, complete: bool) -> int:
+        """An event from the admin API to each subscription running here on ``field``
+        (every one when None): a ``next`` with ``payload`` when given, then ``complete``
+        when asked. A ``next`` is dropped while the client is not reading, as any push
+        from elsewhere is. How many subscriptions it reached."""
+        if self.finished:
+            return 0
+        reached = 0
+        for ident in [i for i in self.streams if i in self.fields]:
+            if field is not None and self.fields[ident] != field:
+                continue
+            sent = True
+            if payload is not None:
+                frame = (False, encode("next", ident, dict(payload)))
+                sent = self.push([frame], own=False)
+            if complete:
+                self._disarm(("op", ident))
+                self._end(ident)
+            if sent or complete:
+                reached += 1
+        return reached
+
+    def _end(self, ident: str) -> None:
+        del self.streams[ident]
+        self.fields.pop(ident, None)
+        self._send("complete", ident)
 
     def _send(self, kind: str, ident: str | None = None, payload: Any = None) -> None:
         self.push([(False, encode(kind, ident, payload))], own=True)

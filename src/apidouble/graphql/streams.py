@@ -28,7 +28,11 @@ class StreamSettings:
 
 
 class Stream(Protocol):
-    """The events of one operation: (wait before it, the result), None when done."""
+    """The events of one operation: (wait before it, the result), None when done;
+    ``holds``: done is not the end, published events may still come."""
+
+    @property
+    def holds(self) -> bool: ...
 
     def next_event(self) -> tuple[float, dict[str, Any]] | None: ...
 
@@ -37,6 +41,7 @@ class Once:
     """A single result, at once."""
 
     __slots__ = ("_result",)
+    holds = False
 
     def __init__(self, result: dict[str, Any]) -> None:
         self._result: dict[str, Any] | None = result
@@ -55,11 +60,15 @@ class Scripted:
         self._stub = stub
         self._index = 0
 
+    @property
+    def holds(self) -> bool:
+        return self._stub.hold
+
     def next_event(self) -> tuple[float, dict[str, Any]] | None:
         stub = self._stub
         events = stub.events
         if not events:
-            if self._index:
+            if self._index or stub.hold:
                 return None
             self._index = 1
             return 0.0, stub.answer()
@@ -79,6 +88,7 @@ class Mocked:
     """Mock data for a subscription: ``make(index)`` gives event ``index``'s result."""
 
     __slots__ = ("_make", "_settings", "_index")
+    holds = False
 
     def __init__(self, make: Callable[[int], dict[str, Any]], settings: StreamSettings) -> None:
         self._make = make
@@ -102,6 +112,10 @@ class Delayed:
     def __init__(self, inner: Stream, delay_s: float) -> None:
         self._inner = inner
         self._delay_s = delay_s
+
+    @property
+    def holds(self) -> bool:
+        return self._inner.holds
 
     def next_event(self) -> tuple[float, dict[str, Any]] | None:
         event = self._inner.next_event()
