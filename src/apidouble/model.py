@@ -350,7 +350,7 @@ class RequestPattern:
 
 
 BodyKind = Literal["empty", "json", "text", "base64", "file"]
-Templating = Literal["jinja", "handlebars", "none"]
+Templating = Literal["jinja", "handlebars", "mockoon", "none"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,16 @@ def _handlebars(env: TemplateEnvironment, source: str, typed: bool = False) -> T
     return compile_handlebars(env, source)
 
 
+def _mockoon(env: TemplateEnvironment, source: str, typed: bool = False) -> Template:
+    from .templating.handlebars import MOCKOON_HELPERS, check_faker_names, compile_handlebars
+
+    check_faker_names(source)
+    template = compile_handlebars(env, source, MOCKOON_HELPERS)
+    if "faker" in template.names:
+        env.faker()  # Faker is imported and seeded now, at load time
+    return template
+
+
 def _has_mustache(text: str) -> bool:
     return "{{" in text
 
@@ -72,6 +82,7 @@ def _has_mustache(text: str) -> bool:
 _ENGINES = {
     "jinja": _Engine(is_template, compile_template),
     "handlebars": _Engine(_has_mustache, _handlebars),
+    "mockoon": _Engine(_has_mustache, _mockoon),
     "none": _Engine(_never, _no_compile),
 }
 

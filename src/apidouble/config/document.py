@@ -456,7 +456,7 @@ class Document:
             if found is None:
                 return None
             kind, (body, file_template) = "file", found
-            if templating == "handlebars" and body is not None:
+            if templating in ("handlebars", "mockoon") and body is not None:
                 kind, body = file_text(body)
         elif keys.response_base64 is not None:
             kind, body = "base64", keys.response_base64

@@ -139,7 +139,8 @@ class ResponseKeys(ConfigModel):
     templating: Templating | None = Field(
         None,
         description="How strings of this response are templates: jinja (the default),"
-        " handlebars (WireMock's response-template) or none (sent as written); with"
+        " handlebars (WireMock's response-template), mockoon (Handlebars with Mockoon's"
+        " helpers) or none (sent as written); with"
         " compat: wiremock the default is none.",
     )
 

@@ -26,9 +26,9 @@ from .values import items, lookup, text, truthy
 __all__ = ["compile_handlebars", "handlebars_cache", "is_handlebars"]
 
 CACHE_SIZE = 4096
-_CONTEXT_NAMES = {"now": "now", "random": "random_int"}
+_CONTEXT_NAMES = {"now": "now", "random": "random_int", "faker": "faker"}
 """What a helper's ``needs`` asks the response context for (``random_int`` is bound to
-the environment's seeded ``Randoms``)."""
+the environment's seeded ``Randoms``; ``faker`` is the environment's seeded Faker)."""
 _HELPER_SETS: dict[int, HelperSet] = {}
 
 
@@ -121,6 +121,7 @@ def _cached(source: str, helpers_id: int) -> Template:
     root_render, new_context = jinja.root_render_func, jinja.new_context
     wants_now = "now" in translation.needs
     wants_random = "random" in translation.needs
+    wants_faker = "faker" in translation.needs
     names = {"request"} | {_CONTEXT_NAMES[need] for need in translation.needs}
 
     def run(ctx: dict[str, Any]) -> str:
@@ -130,7 +131,9 @@ def _cached(source: str, helpers_id: int) -> Template:
         moment = ctx["now"].moment if wants_now else None
         rng = ctx["random_int"].__self__.rng if wants_random else None
         values = dict(scope)
-        values["hb_s0"] = Root(RequestModel(request, params), rng, moment)
+        root = values["hb_s0"] = Root(RequestModel(request, params), rng, moment)
+        if wants_faker:
+            root.faker = ctx["faker"]
         return "".join(root_render(new_context(values, True)))
 
     return Template(source, frozenset(names), run, False)

@@ -136,7 +136,7 @@ class Root(dict[str, Any]):
     """The root context of one render: ``request`` plus what ``assign``-like helpers
     store; carries the environment's random source and the response's moment."""
 
-    __slots__ = ("rng", "moment", "parsed", "xml")
+    __slots__ = ("rng", "moment", "parsed", "xml", "faker")
 
     def __init__(self, request: RequestModel, rng: Random | None, moment: datetime | None) -> None:
         super().__init__(request=request)
@@ -148,3 +148,6 @@ class Root(dict[str, Any]):
         self.xml: dict[str, Any] | None = None
         """XML texts already parsed in this render (``xPath`` makes it when first used);
         a text that is not XML maps to None."""
+        self.faker: Any = None
+        """The environment's seeded Faker, set when a helper ``needs`` it (Mockoon's
+        ``faker``)."""
