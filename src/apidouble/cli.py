@@ -25,7 +25,8 @@ from .watch import build
 DEFAULT_CONFIG = Path("apidouble.yaml")
 IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
 """``apidouble import FORMAT SOURCE``: one converter per format, plus each importer's
-(``plugins``: har, openapi and postman are built in that way; mockoon is to come)."""
+(``plugins``: har, openapi and postman are built in that way); graphql and mockoon have
+their own commands below."""
 EXPORT_FORMATS = ("wiremock", "har")
 RECORD_FORMATS = ("yaml", "wiremock")
 RECORD_OUTPUTS = {"yaml": "recording.yaml", "wiremock": "recording"}
@@ -78,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "format",
         metavar="FORMAT",
-        help="wiremock, graphql (an SDL schema: a starter config), or the format of an"
-        " installed importer",
+        help="wiremock, graphql (an SDL schema: a starter config), mockoon (an environment),"
+        " or the format of an installed importer",
     )
     imports.add_argument(
         "source", type=Path, metavar="SOURCE", help="a WireMock root or folder, or a file"
@@ -155,6 +156,8 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     if args.format == "graphql":
         return _import_graphql(args)
+    if args.format == "mockoon":
+        return _import_mockoon(args)
     if args.format not in IMPORT_FORMATS:
         return _import_plugin(args)
     out_dir = args.output.parent if args.output is not None else Path.cwd()
@@ -193,6 +196,33 @@ def _import_graphql(args: argparse.Namespace) -> int:
         count = sum(len(entry.get("operations", [])) for entry in document["graphql"])
         print(f"wrote {count} operation stub(s) to {args.output}", file=sys.stderr)
     return 0
+
+
+def _import_mockoon(args: argparse.Namespace) -> int:
+    """``apidouble import mockoon ENV.json``: the native config the environment is served
+    as (``apidouble run ENV.json`` serves the same); what is left out is listed."""
+    from .config.positions import SyntaxProblem, parse
+    from .importers.mockoon import import_environment, is_mockoon_environment
+
+    source: Path = args.source
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+        data = parse(text, as_json=source.suffix.lower() == ".json").data
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"apidouble import: cannot read {source}: {exc}", file=sys.stderr)
+        return 1
+    except SyntaxProblem as exc:
+        line = f":{exc.line}" if exc.line else ""
+        print(f"apidouble import: {source}{line}: {exc.message}", file=sys.stderr)
+        return 1
+    if not is_mockoon_environment(data):
+        print(f"apidouble import: {source} is not a Mockoon environment", file=sys.stderr)
+        return 1
+    out_dir = args.output.parent if args.output is not None else Path.cwd()
+    document, problems = import_environment(data, source, out_dir)
+    for problem in problems:
+        print(f"apidouble import: left out: {problem}", file=sys.stderr)
+    return _write_document(document, args.output)
 
 
 def _write_document(document: dict[str, Any], output: Path | None) -> int:

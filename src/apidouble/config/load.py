@@ -34,6 +34,7 @@ from apidouble.config.ids import StubIds
 from apidouble.config.resources import ResourceSet, looks_like_resources
 from apidouble.config.schema import FakerConfig
 from apidouble.errors import ConfigError, ConfigProblem
+from apidouble.importers.mockoon.detect import is_mockoon_environment
 from apidouble.importers.wiremock import (
     MappingDocument,
     files_folder,
@@ -178,6 +179,13 @@ def load_config(
             or _native_graphql(doc.data)
         )
         native = native or looks_like_resources(doc.data)
+        mockoon = not native and is_mockoon_environment(doc.data)
+        if mockoon:  # converted, served as it is: what cannot be is skipped, with a problem
+            from apidouble.importers.mockoon import convert_environment
+
+            conversion = convert_environment(doc.data, path, display=doc.display)
+            doc.data, doc.lines, native = conversion.document, {}, True
+            skipped.extend(conversion.problems)
         if not native and not is_wiremock(doc.data):
             try:
                 imported = plugin_import(doc.data, path)
@@ -208,6 +216,9 @@ def load_config(
             stubs.extend(mappings.load(doc.data, first_order=len(stubs)))
             continue
         stubs.extend(doc.load(env, first_order=len(stubs)))
+        if mockoon:  # an endpoint that does not load skips its route's answer, as above
+            skipped.extend(problems[start:])
+            del problems[start:]
         if doc.compat == "wiremock":
             wiremock_found = True  # its unmatched requests get WireMock's report
         for folder in doc.file_roots:
@@ -256,6 +267,7 @@ def load_config(
             and not doc.specs
             and not doc.issuers
             and doc.auth_require is None
+            and not mockoon
         ):
             loaded = LoadedDocument(
                 text,
