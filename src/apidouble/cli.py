@@ -201,19 +201,11 @@ def _import_graphql(args: argparse.Namespace) -> int:
 def _import_mockoon(args: argparse.Namespace) -> int:
     """``apidouble import mockoon ENV.json``: the native config the environment is served
     as (``apidouble run ENV.json`` serves the same); what is left out is listed."""
-    from .config.positions import SyntaxProblem, parse
     from .importers.mockoon import import_environment, is_mockoon_environment
 
     source: Path = args.source
-    try:
-        text = source.read_text(encoding="utf-8-sig")
-        data = parse(text, as_json=source.suffix.lower() == ".json").data
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"apidouble import: cannot read {source}: {exc}", file=sys.stderr)
-        return 1
-    except SyntaxProblem as exc:
-        line = f":{exc.line}" if exc.line else ""
-        print(f"apidouble import: {source}{line}: {exc.message}", file=sys.stderr)
+    data = _read_source(source)
+    if data is _UNREADABLE:
         return 1
     if not is_mockoon_environment(data):
         print(f"apidouble import: {source} is not a Mockoon environment", file=sys.stderr)
@@ -241,7 +233,6 @@ def _write_document(document: dict[str, Any], output: Path | None) -> int:
 
 def _import_plugin(args: argparse.Namespace) -> int:
     """``apidouble import NAME FILE`` with an installed importer: its document as YAML."""
-    from .config.positions import SyntaxProblem, parse
     from .plugins import converted, importer, importer_names
 
     plugin = importer(args.format)
@@ -257,21 +248,34 @@ def _import_plugin(args: argparse.Namespace) -> int:
         print(f"apidouble import: unknown format {args.format!r} (known: {known})", file=sys.stderr)
         return 2
     source: Path = args.source
+    data = _read_source(source)
+    if data is _UNREADABLE:
+        return 1
     try:
-        text = source.read_text(encoding="utf-8-sig")
-        data = parse(text, as_json=source.suffix.lower() == ".json").data
         document = converted(args.format, plugin, data, source)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"apidouble import: cannot read {source}: {exc}", file=sys.stderr)
-        return 1
-    except SyntaxProblem as exc:
-        line = f":{exc.line}" if exc.line else ""
-        print(f"apidouble import: {source}{line}: {exc.message}", file=sys.stderr)
-        return 1
     except PluginError as exc:
         print(f"apidouble import: {exc}", file=sys.stderr)
         return 1
     return _write_document(document, args.output)
+
+
+_UNREADABLE = object()
+
+
+def _read_source(source: Path) -> Any:
+    """An import's input file, parsed (JSON or YAML); ``_UNREADABLE`` once the reason it
+    could not be read or parsed is printed."""
+    from .config.positions import SyntaxProblem, parse
+
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+        return parse(text, as_json=source.suffix.lower() == ".json").data
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"apidouble import: cannot read {source}: {exc}", file=sys.stderr)
+    except SyntaxProblem as exc:
+        line = f":{exc.line}" if exc.line else ""
+        print(f"apidouble import: {source}{line}: {exc.message}", file=sys.stderr)
+    return _UNREADABLE
 
 
 def _export_har(args: argparse.Namespace) -> int:
