@@ -25,6 +25,7 @@ import yaml
 
 from apidouble import MockServer
 from tests.browser import WATCH_CSP, launched_chromium
+from tests.ui.cable import cable_to
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -437,6 +438,108 @@ def test_a_wiremock_file_and_a_har_are_imported_by_upload(ui: Ui, tmp_path: Path
     ui.check_accessibility()
 
 
+LOGO = bytes([0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF, 0xFE, 0x01])
+"""Not UTF-8: sent as base64Body, served byte for byte."""
+
+
+def _wiremock_folder(root: Path) -> Path:
+    """A WireMock root as WireMock itself reads it: mappings/ (a nested folder too) and
+    __files/ (a sub-folder, a binary file, a file no mapping names)."""
+    (root / "mappings" / "nested").mkdir(parents=True)
+    (root / "__files" / "users").mkdir(parents=True)
+    user = {
+        "request": {"method": "GET", "urlPath": "/folder/user"},
+        "response": {
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "bodyFileName": "users/ada.json",
+        },
+    }
+    (root / "mappings" / "user.json").write_text(json.dumps(user))
+    more = {
+        "mappings": [
+            {"request": {"urlPath": "/folder/logo"}, "response": {"bodyFileName": "logo.png"}},
+            {"request": {"urlPath": "/folder/inline"}, "response": {"body": "inline"}},
+        ]
+    }
+    (root / "mappings" / "nested" / "more.json").write_text(json.dumps(more))
+    (root / "__files" / "users" / "ada.json").write_text('{"name": "Ada"}')
+    (root / "__files" / "logo.png").write_bytes(LOGO)
+    (root / "__files" / "unused.txt").write_text("never named")
+    return root
+
+
+def test_a_wiremock_folder_is_imported_with_its_files(ui: Ui, tmp_path: Path) -> None:
+    folder = _wiremock_folder(tmp_path / "wm")
+    ui.open("endpoints")
+    page = ui.page
+    page.set_input_files("#import-folder", str(folder))
+    result = page.locator("#import-result")
+    page.wait_for_selector("#import-result:has-text('Imported 3 stubs from the folder wm')")
+    assert "2 bodies from __files" in result.inner_text()
+    user = httpx.get(ui.mock.url + "/folder/user", timeout=5)
+    assert (user.status_code, user.json()) == (200, {"name": "Ada"})
+    assert user.headers["content-type"] == "application/json"
+    assert httpx.get(ui.mock.url + "/folder/logo", timeout=5).content == LOGO
+    assert httpx.get(ui.mock.url + "/folder/inline", timeout=5).text == "inline"
+    page.wait_for_selector("#endpoint-table tbody tr:has-text('/folder/logo')")
+    ui.check_accessibility()
+
+
+def test_a_folder_naming_a_file_outside_its_files_imports_nothing(ui: Ui, tmp_path: Path) -> None:
+    folder = _wiremock_folder(tmp_path / "wm")
+    (tmp_path / "outside.txt").write_text("not in the upload")
+    escape = {
+        "request": {"urlPath": "/folder/escape"},
+        "response": {"bodyFileName": "../../outside.txt"},
+    }
+    (folder / "mappings" / "escape.json").write_text(json.dumps(escape))
+    missing = {"request": {"urlPath": "/folder/missing"}, "response": {"bodyFileName": "gone.json"}}
+    (folder / "mappings" / "missing.json").write_text(json.dumps(missing))
+    ui.open("endpoints")
+    page = ui.page
+    page.set_input_files("#import-folder", str(folder))
+    page.wait_for_selector("#import-result:has-text('Not imported (wm)')")
+    text = page.inner_text("#import-result")
+    assert 'wm/mappings/escape.json: bodyFileName "../../outside.txt" leaves __files/' in text
+    assert (
+        'wm/mappings/missing.json: bodyFileName "gone.json" is not in the folder\'s __files/'
+        in text
+    )
+    for path in ("/folder/user", "/folder/escape", "/folder/missing"):
+        assert httpx.get(ui.mock.url + path, timeout=5).status_code == 404
+
+
+def test_a_mapping_the_server_refuses_is_named_by_its_file(ui: Ui, tmp_path: Path) -> None:
+    ui.allowed.append("status of 422")
+    folder = _wiremock_folder(tmp_path / "wm")
+    bad = {"request": {"urlPath": "/folder/bad"}, "response": {"status": "teapot"}}
+    (folder / "mappings" / "zz-bad.json").write_text(json.dumps(bad))
+    ui.open("endpoints")
+    ui.page.set_input_files("#import-folder", str(folder))
+    ui.page.wait_for_selector("#import-result:has-text('Not imported (wm)')")
+    text = ui.page.inner_text("#import-result")
+    assert "wm/mappings/zz-bad.json at /response/status: status must be" in text
+    assert httpx.get(ui.mock.url + "/folder/user", timeout=5).status_code == 404  # none
+
+
+def test_a_wiremock_folder_dropped_on_the_zone_is_imported(ui: Ui, tmp_path: Path) -> None:
+    folder = _wiremock_folder(tmp_path / "dropped")
+    ui.open("endpoints")
+    page = ui.page
+    box = page.locator("#import-drop").bounding_box()
+    assert box is not None
+    point = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    # the browser's own drag and drop, as a file manager starts it: a real directory entry
+    cdp = page.context.new_cdp_session(page)
+    data = {"items": [], "files": [str(folder)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        cdp.send("Input.dispatchDragEvent", {"type": kind, **point, "data": data})
+    page.wait_for_selector("#import-result:has-text('Imported 3 stubs from the folder dropped')")
+    assert httpx.get(ui.mock.url + "/folder/user", timeout=5).json() == {"name": "Ada"}
+    assert httpx.get(ui.mock.url + "/folder/logo", timeout=5).content == LOGO
+
+
 TROUBLE = [
     *ENDPOINTS,
     {"id": "broken", "path": "/broken", "fault": "connection_reset"},
@@ -483,6 +586,47 @@ def test_the_dashboard_shows_percentiles_trouble_and_the_busiest_stubs(trouble_u
     trouble_ui.check_accessibility()
 
 
+ERRORS = [*ENDPOINTS, {"id": "boom", "name": "boom", "path": "/boom", "status": 503}]
+
+
+@pytest.fixture
+def errors_ui(browser: Any) -> Iterator[Ui]:
+    with MockServer(endpoints=ERRORS) as mock:
+        yield from _ui(browser, mock)
+
+
+def _cells(page: Any, row: str) -> list[str]:
+    return list(page.eval_on_selector_all(f"{row} td", "cells => cells.map(c => c.innerText)"))
+
+
+def test_the_dashboard_shows_each_endpoints_status_codes_and_errors(errors_ui: Ui) -> None:
+    errors_ui.open("dashboard")
+    errors_ui.live()
+    page = errors_ui.page
+    assert page.locator("#per-endpoint-empty").is_visible()
+    for _ in range(4):
+        assert httpx.get(errors_ui.mock.url + "/hello", timeout=5).status_code == 200
+    for _ in range(3):
+        assert httpx.get(errors_ui.mock.url + "/boom", timeout=5).status_code == 503
+    boom = "#per-endpoint-table tr[data-stub='boom']"
+    page.wait_for_selector(f"{boom} .errors:text-is('3')")
+    hello = "#per-endpoint-table tr[data-stub='GET /hello']"  # a stub's label: name, or route
+    page.wait_for_selector(f"{hello} .c2xx:text-is('4')")
+    assert _cells(page, boom) == ["0", "0", "0", "0", "3", "0", "3"]  # 1xx..5xx, faults, errors
+    assert _cells(page, hello) == ["0", "4", "0", "0", "0", "0", "0"]
+    assert page.locator("#per-endpoint-empty").is_hidden()
+    # the chart shows the endpoint with the most errors until one is picked
+    assert page.inner_text("#endpoint-chart-name") == "boom"
+    assert page.locator("#dash-endpoint-chart rect.bar.s5xx").count() >= 1
+    assert page.locator("#dash-endpoint-chart rect.bar.s2xx").count() == 0
+    assert "3 errors" in page.inner_text("#endpoint-chart-summary")
+    page.select_option("#per-endpoint-pick", label="GET /hello")
+    page.wait_for_selector("#endpoint-chart-name:text-is('GET /hello')")
+    assert page.locator("#dash-endpoint-chart rect.bar.s2xx").count() >= 1
+    assert page.locator("#dash-endpoint-chart rect.bar.s5xx").count() == 0
+    errors_ui.check_accessibility()
+
+
 # --- live traffic: history, filters, recording, skipped entries --------------------------
 
 
@@ -508,6 +652,64 @@ def test_the_live_log_starts_with_history_and_filters_by_status_and_stub(ui: Ui)
     page.wait_for_selector("#live-count:has-text('2 of 4')")
     assert "/pay" not in page.inner_text("#live-table tbody")
     ui.check_accessibility()
+
+
+def _live_paths(page: Any) -> list[str]:
+    return list(
+        page.eval_on_selector_all(
+            "#live-table tbody tr td:nth-child(3)", "cells => cells.map(c => c.innerText)"
+        )
+    )
+
+
+def test_after_a_drop_the_live_log_shows_what_was_journaled_meanwhile(ui: Ui) -> None:
+    # the browser logs the cut stream and each reconnect refused while the cable is cut
+    # (which network error it names depends on the moment: reset, not connected...)
+    ui.allowed.append("Failed to load resource: net::ERR_")
+    url = ui.mock.url
+    page = ui.page
+    with cable_to(url) as cable:
+        page.goto(f"{cable.url}/__admin/ui/#/live")
+        ui.live()
+        httpx.get(url + "/hello?before=1", timeout=5)
+        page.wait_for_selector("#live-count:has-text('1 of 1')")
+        cable.cut()
+        page.wait_for_selector("#stream-status:text-is('reconnecting…')")
+        httpx.get(url + "/hello?down=1", timeout=5)
+        httpx.get(url + "/nothing?down=2", timeout=5)
+        page.wait_for_timeout(2500)  # at least one reconnect refused while cut
+        assert _live_paths(page) == ["/hello?before=1"]
+        cable.mend()
+        ui.live()
+        page.wait_for_selector("#live-count:has-text('3 of 3')")
+        assert _live_paths(page) == ["/nothing?down=2", "/hello?down=1", "/hello?before=1"]
+        httpx.get(url + "/hello?after=1", timeout=5)  # the new stream goes on from there
+        page.wait_for_selector("#live-count:has-text('4 of 4')")
+        assert _live_paths(page)[0] == "/hello?after=1"
+        ui.check_accessibility()
+
+
+def test_after_a_drop_to_a_restarted_server_the_live_log_starts_again(ui: Ui) -> None:
+    ui.allowed.append("Failed to load resource: net::ERR_")
+    page = ui.page
+    with cable_to(ui.mock.url) as cable, MockServer(endpoints=ENDPOINTS) as restarted:
+        page.goto(f"{cable.url}/__admin/ui/#/live")
+        ui.live()
+        for number in range(3):
+            httpx.get(f"{ui.mock.url}/hello?old={number}", timeout=5)
+        page.wait_for_selector("#live-count:has-text('3 of 3')")
+        cable.cut()
+        page.wait_for_selector("#stream-status:text-is('reconnecting…')")
+        host, port = restarted.url.removeprefix("http://").rsplit(":", 1)
+        cable.target = (host, int(port))  # another server answers there now: ids start at 1
+        httpx.get(restarted.url + "/hello?new=1", timeout=5)
+        cable.mend()
+        ui.live()
+        page.wait_for_selector("#live-count:has-text('1 of 1')")
+        assert _live_paths(page) == ["/hello?new=1"]
+        httpx.get(restarted.url + "/hello?new=2", timeout=5)  # id 2: seen before, not the same
+        page.wait_for_selector("#live-count:has-text('2 of 2')")
+        assert _live_paths(page) == ["/hello?new=2", "/hello?new=1"]
 
 
 def test_recording_against_a_second_server_makes_stubs(ui: Ui) -> None:
@@ -701,6 +903,7 @@ def _shoot(ui: Ui) -> None:
     page.wait_for_selector("#dash-chart rect.bar")
     page.wait_for_selector("#dash-faults:text-is('1')")
     page.wait_for_selector("#dash-stubs polyline")
+    page.wait_for_selector("#per-endpoint-table tr[data-stub='GET /broken'] .errors:text-is('1')")
     page.screenshot(path=str(DOCS / "ui-dashboard.png"), full_page=True)
 
 

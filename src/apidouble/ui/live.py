@@ -4,12 +4,12 @@ New entries are found by polling the journal every ``POLL_S`` for ids past the l
 sent, never with a journal listener: a listener would make every request (the express
 lane's too) build an event; a poll costs the serving path nothing. Once a second a
 ``stats`` event says what the counters moved by (requests and status classes in that
-second), what the journal holds, how many stubs were hit and how many new entries were
-passed over (``skipped``): a poll sends the newest ``CAP`` at most, so under any load its
-work is bounded (a one-entry probe, then ``CAP`` entries parsed, ``READS`` times at most
-when entries keep arriving during the poll) and so is what the browser gets. A stream
-ends when its client leaves (the transport cancels it and closes the iterator) or the
-server stops.
+second, and per endpoint: ``per_endpoint``), what the journal holds, how many stubs were
+hit and how many new entries were passed over (``skipped``): a poll sends the newest
+``CAP`` at most, so under any load its work is bounded (a one-entry probe, then ``CAP``
+entries parsed, ``READS`` times at most when entries keep arriving during the poll) and
+so is what the browser gets. A stream ends when its client leaves (the transport cancels
+it and closes the iterator) or the server stops.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..model import Request
 from ..outcome import Outcome, Respond, Response
 from ..realtime.sse import EVENT_STREAM_HEADERS
 from ..responses import json_response
+from .per_endpoint import Totals, breakdown, by_class, totals
 
 LIVE_PATH = "/__admin/ui/live"
 POLL_S = 0.25
@@ -96,15 +97,6 @@ def newer_than(journal: LiveJournal, last: int, cap: int = CAP) -> tuple[list[di
     return fresh, fresh[0]["id"] - last - 1
 
 
-def _classes(counters: Counters) -> dict[str, int]:
-    """Exchanges since start by status class (``fault``: nothing was sent)."""
-    totals: dict[str, int] = {}
-    for (_label, _method, status), cell in list(counters.requests.items()):
-        name = f"{status // 100}xx" if status else "fault"
-        totals[name] = totals.get(name, 0) + cell.hits
-    return totals
-
-
 class LiveRoute:
     """Opens streams, at most ``MAX_STREAMS`` at once."""
 
@@ -137,12 +129,14 @@ class LiveRoute:
         self.open -= 1
 
     def stats(
-        self, before: dict[str, int], elapsed_s: float, skipped: int = 0
-    ) -> tuple[dict[str, Any], dict[str, int]]:
-        """The stats event, and the class totals to diff the next one against."""
-        now = _classes(self.counters)
-        moved = {name: count - before.get(name, 0) for name, count in now.items()}
+        self, before: Totals, elapsed_s: float, skipped: int = 0
+    ) -> tuple[dict[str, Any], Totals]:
+        """The stats event, and the totals to diff the next one against."""
+        since_start = totals(self.counters)
+        now, earlier = by_class(since_start), by_class(before)
+        moved = {name: count - earlier.get(name, 0) for name, count in now.items()}
         moved = {name: count for name, count in moved.items() if count > 0}
+        endpoints, other = breakdown(since_start, before)
         journal = self.journal
         hits = {key: tally.recorded for key, tally in journal.tallies().items() if key is not None}
         body = {
@@ -157,10 +151,12 @@ class LiveRoute:
                 "evicted": journal.evicted_total,
             },
             "hits": hits,
+            "endpoints": endpoints,
+            "other": other,
             "streams": self.open,
             "skipped": skipped,
         }
-        return body, now
+        return body, since_start
 
     async def _events(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
@@ -169,7 +165,8 @@ class LiveRoute:
         body, totals = self.stats({}, 0.0)
         stamp = loop.time()
         skipped = 0
-        yield b"retry: 2000\n\n" + _event("stats", {**body, "requests": 0, "status": {}})
+        first = {**body, "requests": 0, "status": {}, "endpoints": [], "other": None}
+        yield b"retry: 2000\n\n" + _event("stats", first)
         while not self.closing():
             await asyncio.sleep(self.poll_s)
             if self.closing():

@@ -77,7 +77,9 @@ export function* parseEvents(buffer) {
 /**
  * Follow GET /__admin/ui/live with fetch (so the token goes in a header, never in the
  * URL), calling onEvent(name, data) per event; reconnects after a pause until stopped.
- * Returns a function that stops it.
+ * onStatus("connected") comes with the first bytes of each connection (so after a
+ * reconnect the caller can read what was journaled while it was down), "reconnecting"
+ * after each drop. Returns a function that stops it.
  */
 export function follow(onEvent, onStatus) {
   let stopped = false;
@@ -95,12 +97,18 @@ export function follow(onEvent, onStatus) {
           return;
         }
         if (!answer.ok || !answer.body) throw new Error(`live stream: ${answer.status}`);
-        onStatus("connected");
         const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
         const buffer = { text: "" };
+        let first = true;
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          if (first) {
+            // the server sends its first bytes once it knows the last entry it will not
+            // send: whatever is journaled up to then can be read from the journal
+            first = false;
+            onStatus("connected");
+          }
           buffer.text += value.replace(/\r\n?/g, "\n");
           for (const { event, data } of parseEvents(buffer)) onEvent(event, JSON.parse(data));
         }

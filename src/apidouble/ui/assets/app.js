@@ -66,12 +66,19 @@ function startStream() {
     },
     (status) => {
       $("stream-status").textContent = status === "connected" ? "live" : "reconnecting…";
-      if (status === "connected" && !historyLoaded) {
+      if (status === "reconnecting") live.onDrop();
+      else if (!historyLoaded) {
         historyLoaded = true;
         live.loadHistory();
-      }
+      } else catchUp();
     },
   );
+}
+
+/** After a reconnect: the requests journaled while the stream was down, to every view
+ *  that reads requests (the stats events bring the counts). */
+async function catchUp() {
+  for (const entry of await live.catchUp()) dashboard.onRequest(entry);
 }
 
 async function start() {

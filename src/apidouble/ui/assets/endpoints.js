@@ -1,9 +1,11 @@
 // Endpoints: the served stubs (and the disabled ones), filtered by text, method, source
 // file and hits (exact counts from /__admin/ui/hits at open, then the live stream's
 // stats); an editor in JSON or YAML whose problems come from the server's own
-// validation (422 problems, with the YAML line); enable/disable; and an import drop zone.
+// validation (422 problems, with the YAML line); enable/disable; and an import drop zone
+// (one file, or a WireMock folder: see folder.js).
 
 import { api, ApiError } from "./api.js";
+import { fromEntries, fromInput, readFolder } from "./folder.js";
 import { $, el } from "./util.js";
 import { toYaml } from "./yaml.js";
 
@@ -296,12 +298,56 @@ function setupImport() {
     zone.classList.add("over");
   });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  $("import-folder").addEventListener("change", () => {
+    const picked = $("import-folder").files;
+    if (picked.length) uploadFolder(folderName(picked[0].webkitRelativePath), fromInput(picked));
+    $("import-folder").value = "";
+  });
   zone.addEventListener("drop", (event) => {
     event.preventDefault();
     zone.classList.remove("over");
+    // entries must be taken now: the drop's data is gone once the handler returns
+    const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry()).filter(Boolean);
+    const folder = entries.find((entry) => entry.isDirectory);
+    if (folder) {
+      fromEntries(entries).then((listed) => uploadFolder(folder.name, listed));
+      return;
+    }
     const [file] = event.dataTransfer.files;
     if (file) upload(file);
   });
+}
+
+function folderName(path) {
+  return (path || "").split("/")[0] || "the folder";
+}
+
+/** Send a WireMock folder's mappings, their bodyFileName bodies inlined, as one import. */
+async function uploadFolder(name, listed) {
+  const message = $("import-result");
+  const read = await readFolder(listed);
+  if (read.problems.length) {
+    message.textContent = `Not imported (${name}): ${read.problems.join("; ")}`;
+    return;
+  }
+  try {
+    const made = await api("POST", "/__admin/import?format=wiremock", { mappings: read.mappings });
+    const bodies = read.inlined ? `, ${read.inlined} bod${read.inlined === 1 ? "y" : "ies"} from __files` : "";
+    message.textContent = `Imported ${made.imported} stub${made.imported === 1 ? "" : "s"} from the folder ${name}${bodies}: ${made.ids.join(", ")}.`;
+    await load();
+  } catch (error) {
+    const problems = error instanceof ApiError && error.body && Array.isArray(error.body.problems) ? error.body.problems : [];
+    const located = problems.map((problem) => problemLine(inFile(problem, read.origins)));
+    message.textContent = `Not imported (${name}): ${[error.message, ...located].join("; ")}`;
+  }
+}
+
+/** A problem whose pointer names /mappings/N, told by the file mapping N came from. */
+function inFile(problem, origins) {
+  const found = /^\/mappings\/(\d+)(.*)$/.exec(problem.pointer || "");
+  if (!found || origins[Number(found[1])] === undefined) return problem;
+  const origin = origins[Number(found[1])];
+  return { ...problem, pointer: found[2] ? `${origin} at ${found[2]}` : origin };
 }
 
 /** Send one file to POST /__admin/import; JSON unless it does not parse as JSON. */

@@ -1,5 +1,6 @@
 // Live traffic: journal entries as the stream sends them (after the newest 100 already
-// journaled, read once at open), newest first, filtered by text, status class and stub,
+// journaled, read once at open, and after a reconnect those journaled while it was
+// down), newest first, filtered by text, status class and stub,
 // with the detail of one (bodies pretty-printed, the trouble decided, the near misses of
 // an unmatched one), and WireMock's recording start/stop.
 
@@ -14,6 +15,8 @@ const seen = new Set(); // entry ids in ``entries``: history and stream never sh
 let unseen = 0;
 let selected = null;
 let skipped = 0; // entries the stream passed over (more than it sends per poll)
+let newest = 0; // the highest entry id received: a reconnect reads the journal past it
+let gapFrom = null; // ``newest`` when the stream dropped, until the gap is read
 
 export function setup() {
   $("live-search").addEventListener("input", render);
@@ -59,6 +62,7 @@ function keep() {
 export function onRequest(entry) {
   if (seen.has(entry.id)) return;
   seen.add(entry.id);
+  newest = Math.max(newest, entry.id);
   entries.unshift(entry);
   keep();
   if ($("view-live").hidden) {
@@ -68,20 +72,64 @@ export function onRequest(entry) {
   render();
 }
 
+/** Add journal entries the stream did not send, merged under the others by id (none
+ *  twice, newest first); the ones added. */
+function merge(logs, after) {
+  const added = logs.filter((entry) => entry.id > after && !seen.has(entry.id));
+  for (const entry of added) {
+    seen.add(entry.id);
+    newest = Math.max(newest, entry.id);
+  }
+  entries = [...entries, ...added].sort((a, b) => b.id - a.id);
+  keep();
+  if (!$("view-live").hidden) render();
+  else unseen += added.length;
+  return added;
+}
+
+async function newestLogs(limit) {
+  try {
+    return (await api("GET", `/__admin/logs?limit=${limit}`)).logs;
+  } catch {
+    return null;
+  }
+}
+
 /** The newest entries journaled before the page opened, merged under what the stream
  *  already sent (called once the stream is open, so nothing falls between the two). */
 export async function loadHistory() {
-  let logs;
-  try {
-    logs = (await api("GET", `/__admin/logs?limit=${HISTORY}`)).logs;
-  } catch {
-    return;
+  gapFrom = null; // a drop before the first connection leaves no gap: this is the start
+  const logs = await newestLogs(HISTORY);
+  if (logs) merge(logs, 0);
+}
+
+/** The stream dropped: what it sent last is where a reconnect must read on from. */
+export function onDrop() {
+  if (gapFrom === null) gapFrom = newest;
+}
+
+/**
+ * The stream is back: read the requests journaled while it was down (the newest KEEP;
+ * a new stream sends only what comes after its start) and merge them. More than KEEP
+ * are counted as not shown. Resolves to the entries added, for the other views.
+ */
+export async function catchUp() {
+  if (gapFrom === null) return [];
+  const after = gapFrom;
+  const logs = await newestLogs(KEEP);
+  if (!logs) return []; // the stream is up again without the gap: keep the mark
+  gapFrom = null;
+  if (logs.length && logs[0].id < after) {
+    // ids went back: another server (a restart) answers now; what was listed is its past
+    entries = [];
+    seen.clear();
+    newest = 0;
+    return merge(logs, 0);
   }
-  const older = logs.filter((entry) => !seen.has(entry.id));
-  for (const entry of older) seen.add(entry.id);
-  entries = [...entries, ...older].sort((a, b) => b.id - a.id);
-  keep();
-  if (!$("view-live").hidden) render();
+  const added = merge(logs, after);
+  const oldest = logs.length ? logs[logs.length - 1].id : 0;
+  if (logs.length >= KEEP && oldest > after + 1) onStats({ skipped: oldest - after - 1 });
+  return added;
 }
 
 /** The stub select: every stub among the entries, keeping the current choice. */
