@@ -52,6 +52,7 @@ from .templating import TemplateEnvironment
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
+    from .auth.verify import KeySource
     from .openapi.server import SpecSet
 
 MISS_REPORTS = 256
@@ -377,6 +378,7 @@ def _compile_stub(
     store: StateStore,
     clock: Clock,
     scenarios: Scenarios | None = None,
+    issuers: Mapping[str, KeySource] | None = None,
 ) -> CompiledStub | None:
     names: list[str] = []
     errors_before = len(problems)
@@ -390,7 +392,7 @@ def _compile_stub(
     for index, spec in enumerate(stub.responses):
         suffix = f"/responses/{index}" if len(stub.responses) > 1 else ""
         try:
-            responses.append(CompiledResponse(env, spec, stub.label))
+            responses.append(CompiledResponse(env, spec, stub.label, issuers))
         except (ValueError, OSError) as exc:
             problems.append(problem_at(stub, str(exc), suffix))
     trouble = NO_TROUBLE
@@ -549,10 +551,11 @@ def compile_config(
     bound = addons.bind(store) if addons else None
     if bound is not None:
         names.extend(bound.state_names)
+    rings = issuers.rings() if issuers is not None else None
     for stub in stubs:
         result = _reusable(reuse, stub, store, clock)
         if result is None:
-            result = _compile_stub(stub, env, problems, store, clock, scenarios)
+            result = _compile_stub(stub, env, problems, store, clock, scenarios, rings)
         if result is not None:
             hooks = None
             if bound is not None:

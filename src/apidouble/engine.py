@@ -323,12 +323,18 @@ class Engine:
             respond.stream = stream.stream
             return respond
         if chosen.graphql is not None:
-            response, facts, late_s = chosen.graphql.answer(request, params)
-            if facts:
+            served = chosen.graphql.serve(request, params)
+            if served.facts:
                 decision = decision or Decision()
-                decision.graphql = facts
-            delay = _delay(chosen, compiled, rng) + late_s
-            return self._finish(response, delay, event, decision, cors, request, extra)
+                decision.graphql = served.facts
+            delay = _delay(chosen, compiled, rng) + served.delay_s
+            if served.fault is not None:  # an operation's fault breaks the connection
+                decision = decision or Decision()
+                decision.fault = served.fault
+                event.decision = decision.as_dict()
+                event.delay_s = delay
+                return Fail(served.fault, delay, event)
+            return self._finish(served.response, delay, event, decision, cors, request, extra)
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -350,7 +356,7 @@ class Engine:
         request: Request,
         params: dict[str, str],
         event: ServeEvent,
-    ) -> Respond | Forward | Upgrade:
+    ) -> Respond | Forward | Upgrade | Fail:
         """The common case, kept short: no trouble, no validation, nothing server-wide."""
         chosen = compiled.picker.pick(request)
         response = chosen.static
@@ -366,10 +372,16 @@ class Engine:
             if chosen.websocket is not None:
                 return self._upgrade(chosen.websocket, config, compiled, request, params, event)
             if chosen.graphql is not None:
-                response, facts, late_s = chosen.graphql.answer(request, params)
-                if facts:
-                    event.decision = {"graphql": facts}
-                delay = _delay(chosen, compiled, config.env.random) + late_s
+                served = chosen.graphql.serve(request, params)
+                if served.facts:
+                    event.decision = {"graphql": served.facts}
+                delay = _delay(chosen, compiled, config.env.random) + served.delay_s
+                if served.fault is not None:  # an operation's fault breaks the connection
+                    facts = served.facts or None
+                    event.decision = Decision(fault=served.fault, graphql=facts).as_dict()
+                    event.delay_s = delay
+                    return Fail(served.fault, delay, event)
+                response = served.response
                 event.status = response.status
                 event.delay_s = delay
                 event.response = response

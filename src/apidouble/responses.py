@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from .realtime.sse import EVENT_STREAM_HEADERS, CompiledSse
 from .realtime.ws_rules import WebSocketRoute, compile_websocket
 
 if TYPE_CHECKING:
+    from .auth.verify import KeySource
     from .graphql.serving import GraphQLEndpoint
 from .templating import (
     RENDER_ERRORS,
@@ -169,7 +170,14 @@ class CompiledResponse:
         "graphql",
     )
 
-    def __init__(self, env: TemplateEnvironment, spec: ResponseSpec, label: str = "") -> None:
+    def __init__(
+        self,
+        env: TemplateEnvironment,
+        spec: ResponseSpec,
+        label: str = "",
+        issuers: Mapping[str, KeySource] | None = None,
+    ) -> None:
+        """``issuers`` are the local issuers' keys a GraphQL operation's ``auth`` may name."""
         self._label = label
         self.latency = LatencyModel.from_latency(spec.latency) if spec.latency else None
         """The response's own delay, validated once (it wins over the stub's)."""
@@ -263,7 +271,7 @@ class CompiledResponse:
         if spec.graphql is not None:
             from .graphql.serving import compile_graphql  # graphql-core: only when used
 
-            self.graphql = compile_graphql(spec.graphql, env)
+            self.graphql = compile_graphql(spec.graphql, env, issuers)
             self.static = None
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:

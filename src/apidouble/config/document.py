@@ -489,12 +489,30 @@ class Document:
         if not isinstance(keys, Endpoint) or keys.graphql is None:
             return None
         given = keys.graphql
+        inner = ptr if ptr.startswith("/graphql/") else f"{ptr}/graphql"  # a `graphql:` entry
         files = _graphql_files(given.schema_, self.folder)
         for name in files:
             if not Path(name).is_file():
-                self.problem(f"graphql: no schema file {name}", f"{ptr}/graphql/schema")
+                self.problem(f"graphql: no schema file {name}", f"{inner}/schema")
         spec = given.model_dump(by_alias=True)
-        return {**spec, "schema": files}
+        operations = [
+            self._operation_auth(entry, f"{inner}/operations/{index}")
+            for index, entry in enumerate(spec.get("operations") or ())
+        ]
+        return {**spec, "schema": files, "operations": operations}
+
+    def _operation_auth(self, entry: dict[str, Any], ptr: str) -> dict[str, Any]:
+        """A GraphQL operation stub with its ``auth`` read as an endpoint's is (JWKS files
+        resolved against the config's folder); a problem where it is wrong."""
+        raw = entry.get("auth")
+        if raw is None or raw is False:
+            return entry
+        requirement, problem = read_requirement(raw, self.folder, "auth")
+        if problem is not None:
+            inside, message = problem
+            self.problem(message, ptr + inside)
+            return entry
+        return {**entry, "auth": requirement.to_config() if requirement else False}
 
     def _proxy(self, given: Proxy | str, ptr: str) -> ProxySpec | None:
         """``proxy:`` as the model's spec; a problem when the URL is not http(s)."""

@@ -15,7 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from apidouble.config.auth import AuthRequirementValue
-from apidouble.config.fields import STUB_ID_PATTERN, ConfigModel, Duration, path_text
+from apidouble.config.fields import (
+    STUB_ID_PATTERN,
+    ConfigModel,
+    Duration,
+    FaultConfig,
+    path_text,
+)
 from apidouble.config.trouble import LatencyConfig
 
 
@@ -66,6 +72,9 @@ class GraphQLFailure(ConfigModel):
     )
     status: int | None = Field(
         None, ge=200, le=599, description="HTTP status when the request is this one operation."
+    )
+    fault: FaultConfig | None = Field(
+        None, description="Break the connection instead of answering (as for endpoints)."
     )
 
 
@@ -124,6 +133,16 @@ class GraphQLOperation(ConfigModel):
     rate_limit: GraphQLRateLimit | None = Field(
         None, description="At most requests per window; more get a RATE_LIMITED error."
     )
+    fault: FaultConfig | None = Field(
+        None,
+        description="Break the connection (as for endpoints): every time it answers, or"
+        " only when it fails if it has a failure_rate.",
+    )
+    auth: AuthRequirementValue | None = Field(
+        None,
+        description="What the request must present for this operation, besides the entry's"
+        " (as for endpoints; a jwt names jwks); refused: the errors with 401, 403 or 400.",
+    )
 
 
 class GraphQL(ConfigModel):
@@ -144,6 +163,11 @@ class GraphQL(ConfigModel):
     )
     list_length: int = Field(2, ge=0, le=100, description="Items in every mocked list.")
     introspection: bool = Field(True, description="Answer introspection queries.")
+    graphiql: bool = Field(
+        True,
+        description="Show browsers (a GET for text/html without a query) the GraphiQL page"
+        " at the path, served offline; only while introspection is on.",
+    )
     subscriptions: GraphQLSubscriptions | None = Field(
         None,
         description="GraphQL over WebSocket (graphql-transport-ws): mocked streams, limits"

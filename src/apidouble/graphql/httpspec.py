@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..behaviours.faults import FaultPlan
     from ..model import Request
 
 __all__ = [
@@ -73,6 +74,9 @@ class HttpAnswer:
     operations: list[OperationFacts] = field(default_factory=list)
     delay_s: float = 0.0
     """The operations' own latency (the longest in a batch), before the answer goes."""
+    fault: FaultPlan | None = None
+    """An operation's fault: break the connection (after ``delay_s``) instead of sending
+    this answer; the first in a batch."""
 
     def json(self) -> Any:
         return json.loads(self.body)

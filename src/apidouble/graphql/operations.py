@@ -26,6 +26,7 @@ from graphql import (
     print_ast,
 )
 
+from .opauth import OperationAuth
 from .trouble import OperationTrouble
 
 __all__ = [
@@ -80,7 +81,9 @@ class OperationStub:
     """After its events (none when it has none), the subscription stays open for events
     published through the admin API, until the client completes it."""
     trouble: OperationTrouble | None = None
-    """Its latency, failure rate and rate limit (None: it answers as written)."""
+    """Its latency, failure rate, rate limit and fault (None: it answers as written)."""
+    auth: OperationAuth | None = None
+    """What the request must present for it, besides the entry's (None: nothing more)."""
     normalised: str | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ from graphql import (
     validate,
 )
 
+from ..auth.guard import Admission
 from ..templating.environment import TemplateEnvironment
 from .apq import NOT_FOUND, PersistedQueries, PersistedQueryError
 from .httpspec import (
@@ -48,11 +49,13 @@ from .httpspec import (
 )
 from .mockdata import MockData, MockObject
 from .mocks import compile_mocks
+from .opauth import Refused
 from .operations import OperationStub, closest, find_stub
 from .streams import Mocked, Once, Scripted, Stream, StreamSettings, delayed
 from .trouble import CALM, OperationTrouble
 
 if TYPE_CHECKING:
+    from ..behaviours.faults import FaultPlan
     from ..model import Request
 
 __all__ = ["GraphQLService"]
@@ -68,6 +71,7 @@ class _Result:
     headers: tuple[tuple[str, str], ...] = ()
     facts: OperationFacts | None = None
     delay_s: float = 0.0
+    fault: FaultPlan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,9 @@ class SocketAnswer:
     facts: OperationFacts | None = None
     field: str | None = None
     """A subscription's root field: what published events name (``publish``)."""
+    fault: FaultPlan | None = None
+    """Break the connection (after ``fault_delay_s``) instead of answering."""
+    fault_delay_s: float = 0.0
 
 
 class GraphQLService:
@@ -125,15 +132,16 @@ class GraphQLService:
         results = [self._one(item, method, media, context, http.origin) for item in items]
         facts = [r.facts for r in results if r.facts is not None]
         delay = max(r.delay_s for r in results)  # a batch's operations wait side by side
+        fault = next((r.fault for r in results if r.fault is not None), None)
         if not batched:
             result = results[0]
             status = result.status or (
                 400 if result.request_error and media == GRAPHQL_RESPONSE else 200
             )
-            return _answer(status, media, result.body, result.headers, facts, delay)
+            return _answer(status, media, result.body, result.headers, facts, delay, fault)
         failed = all(r.request_error for r in results) and media == GRAPHQL_RESPONSE
         body = [r.body for r in results]
-        return _answer(400 if failed else 200, media, body, (), facts, delay)
+        return _answer(400 if failed else 200, media, body, (), facts, delay, fault)
 
     def over_socket(
         self, params: GraphQLParams, context: dict[str, Any], origin: Request | None = None
@@ -151,11 +159,20 @@ class GraphQLService:
         stub, compared = find_stub(self.operations, name, variables, document)
         if stub is not None:
             facts = OperationFacts(name, variables, stub.id, None)
+            if stub.auth is not None:
+                admitted = stub.auth.admit(origin)
+                facts = replace(facts, trouble=_auth_facts(admitted))
+                if isinstance(admitted, Refused):
+                    return SocketAnswer(None, admitted.body["errors"], facts)
             trouble = stub.trouble
             verdict = CALM if trouble is None else trouble.decide(origin, self.random)
             if trouble is not None:
-                facts = replace(facts, trouble=verdict.facts())
+                facts = replace(facts, trouble={**(facts.trouble or {}), **verdict.facts()})
             stream: Stream
+            if verdict.fault is not None:
+                return SocketAnswer(
+                    None, [], facts, fault=verdict.fault, fault_delay_s=verdict.delay_s
+                )
             if verdict.refused is not None and trouble is not None:
                 return SocketAnswer(None, trouble.refusal(verdict.refused)[0]["errors"], facts)
             if verdict.failed and trouble is not None:
@@ -269,6 +286,12 @@ class GraphQLService:
         stub, compared = find_stub(self.operations, name, variables, document)
         if stub is not None:
             facts = OperationFacts(name, variables, stub.id, None)
+            if stub.auth is not None:
+                admitted = stub.auth.admit(origin)
+                facts = replace(facts, trouble=_auth_facts(admitted))
+                if isinstance(admitted, Refused):
+                    status, headers = admitted.status, admitted.headers
+                    return _Result(admitted.body, status=status, headers=headers, facts=facts)
             if stub.trouble is None:
                 return _Result(stub.answer(), facts=facts)
             return self._troubled(stub.answer, stub.trouble, facts, origin)
@@ -305,9 +328,19 @@ class GraphQLService:
     ) -> _Result:
         """A stub's answer through its trouble: refused past its rate limit (a 429 when
         the request carries this operation alone), failed at its rate, late by its
-        latency."""
+        latency; or a fault, which breaks the connection (the answer is what a transport
+        that cannot break it sends: the fault as an error)."""
         verdict = trouble.decide(origin, self.random)
-        facts = replace(facts, trouble=verdict.facts())
+        facts = replace(facts, trouble={**(facts.trouble or {}), **verdict.facts()})
+        if verdict.fault is not None:
+            body = error_body(f"simulated fault: {verdict.fault.describe()}", "FAULT")
+            return _Result(
+                {**body, "data": None},
+                status=trouble.failure_status,
+                facts=facts,
+                delay_s=verdict.delay_s,
+                fault=verdict.fault,
+            )
         if verdict.refused is not None:
             body, headers = trouble.refusal(verdict.refused)
             return _Result(body, status=429, headers=headers, facts=facts, delay_s=verdict.delay_s)
@@ -337,6 +370,14 @@ def _answer(
     headers: Sequence[tuple[str, str]] = (),
     facts: list[OperationFacts] | None = None,
     delay_s: float = 0.0,
+    fault: FaultPlan | None = None,
 ) -> HttpAnswer:
     all_headers = [("content-type", f"{media}; charset=utf-8"), *headers]
-    return HttpAnswer(status, all_headers, encode(body), facts or [], delay_s)
+    return HttpAnswer(status, all_headers, encode(body), facts or [], delay_s, fault)
+
+
+def _auth_facts(admitted: Admission | Refused) -> dict[str, Any]:
+    """What the journal says of an operation's own auth: who it admitted, or why not."""
+    if isinstance(admitted, Refused):
+        return {"auth_refused": admitted.error}
+    return {"auth": admitted.as_dict()}

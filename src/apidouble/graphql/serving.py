@@ -6,16 +6,24 @@ the operations' facts (name, variables, the stub that answered or the closest mi
 to the journal through the engine's decision. An upgrade request (the transport opens an
 ``UpgradeOffer`` for those alone) is answered ``101`` with a ``GraphQLSocket`` left in
 the offer: subscriptions and operations over ``graphql-transport-ws`` (``socket``).
+A browser's visit gets the GraphiQL page and its files (``graphiql``). ``serve`` also
+says when an operation's ``fault`` asks to break the connection; ``answer``, which
+cannot, sends that fault as an error.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apidouble.auth.verify import KeySource
+from apidouble.behaviours.faults import FaultPlan
+from apidouble.graphql import graphiql
 from apidouble.graphql.httpspec import HttpRequest
+from apidouble.graphql.opauth import OperationAuth
 from apidouble.graphql.operations import OperationStub, StubEvent
 from apidouble.graphql.schema_load import load_schema
 from apidouble.graphql.service import GraphQLService
@@ -29,7 +37,7 @@ from apidouble.realtime.ws_rules import DEFAULT_MAX_MESSAGE_BYTES, WebSocketRout
 from apidouble.templating.environment import TemplateEnvironment
 from apidouble.templating.requestview import RequestView, auth_view
 
-__all__ = ["GraphQLEndpoint", "compile_graphql"]
+__all__ = ["GraphQLEndpoint", "Served", "compile_graphql"]
 
 log = logging.getLogger("apidouble.graphql")
 
@@ -37,10 +45,23 @@ _SWITCHING = Response(101, b"", b"")
 """What the journal shows for a connection handed to a ``GraphQLSocket``."""
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What one request to the endpoint gets, for the engine."""
+
+    response: Response
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    """One journal fact per operation."""
+    delay_s: float = 0.0
+    """The operations' own delay, on top of the endpoint's."""
+    fault: FaultPlan | None = None
+    """Break the connection instead of sending ``response`` (an operation's ``fault``)."""
+
+
 class GraphQLEndpoint:
     """One endpoint's service, and the schema files it read (watched for reloads)."""
 
-    __slots__ = ("files", "service", "route", "socket_settings", "_hub")
+    __slots__ = ("files", "service", "route", "socket_settings", "graphiql", "_hub")
 
     def __init__(
         self,
@@ -48,11 +69,14 @@ class GraphQLEndpoint:
         files: tuple[Path, ...],
         route: WebSocketRoute | None = None,
         socket_settings: SocketSettings | None = None,
+        graphiql: bool = False,
     ) -> None:
         self.service = service
         self.files = files
         self.route = route or socket_route("", DEFAULT_MAX_MESSAGE_BYTES)
         self.socket_settings = socket_settings or SocketSettings()
+        self.graphiql = graphiql
+        """Browsers get the GraphiQL page (``graphiql``) at the path."""
         self._hub: Hub | None = None
         """The sessions' hub when the server offers none (a bare engine)."""
 
@@ -60,8 +84,21 @@ class GraphQLEndpoint:
         self, request: Request, params: dict[str, str]
     ) -> tuple[Response, list[dict[str, Any]], float]:
         """The response, one journal fact per operation, and the operations' own delay
-        (seconds, on top of the endpoint's)."""
+        (seconds, on top of the endpoint's). A fault is answered as an error here: a
+        caller that can break the connection uses ``serve``."""
+        served = self.serve(request, params)
+        return served.response, served.facts, served.delay_s
+
+    def serve(self, request: Request, params: dict[str, str]) -> Served:
+        """``answer``, with the fault an operation asks for (break the connection after
+        ``delay_s`` instead of sending the response, as an endpoint's ``fault`` does)."""
         offer = upgrade_offer()  # None unless the transport serves an upgrade request
+        if self.graphiql and offer is None:
+            query = request.query
+            if names := query.get(graphiql.ASSET_PARAM):
+                return Served(graphiql.asset(names[0], request.header("accept-encoding")))
+            if graphiql.wants_page(request.method, request.header("accept"), query):
+                return Served(graphiql.page(request.path))
         http = HttpRequest(
             request.method,
             request.query,
@@ -82,7 +119,7 @@ class GraphQLEndpoint:
                 offer.observer,
                 self.service.context(http),
             )
-            return _SWITCHING, [], 0.0
+            return Served(_SWITCHING)
         answer = self.service.answer(http)
         facts = [
             {
@@ -94,12 +131,19 @@ class GraphQLEndpoint:
             }
             for fact in answer.operations
         ]
-        return Response.build(answer.status, answer.headers, answer.body), facts, answer.delay_s
+        response = Response.build(answer.status, answer.headers, answer.body)
+        return Served(response, facts, answer.delay_s, answer.fault)
 
 
-def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQLEndpoint:
+def compile_graphql(
+    spec: Mapping[str, Any],
+    env: TemplateEnvironment,
+    issuers: Mapping[str, KeySource] | None = None,
+) -> GraphQLEndpoint:
     """Load the schema and build the service; ValueError (file and line) when the schema
-    cannot be served at all or a mock names what the schema lacks."""
+    cannot be served at all or a mock names what the schema lacks, or an operation's
+    ``auth`` or trouble is wrong. ``issuers`` are the local issuers' keys an operation's
+    jwt ``auth`` may name (without them it must give ``jwks``)."""
     files = tuple(Path(name) for name in spec["schema"])
     loaded = load_schema(files)
     for problem in loaded.problems:
@@ -117,6 +161,7 @@ def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQ
             repeat=_repeat(entry.get("repeat", 1)),
             hold=bool(entry.get("hold")),
             trouble=_trouble(entry, index),
+            auth=_auth(entry, index, issuers),
         )
         for index, entry in enumerate(spec.get("operations") or ())
     ]
@@ -139,12 +184,25 @@ def compile_graphql(spec: Mapping[str, Any], env: TemplateEnvironment) -> GraphQ
         connection_params=streams.get("connection_params"),
     )
     size = int(streams.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES))
-    return GraphQLEndpoint(service, files, socket_route(spec.get("path", ""), size), settings)
+    route = socket_route(spec.get("path", ""), size)
+    page = bool(spec.get("introspection", True)) and bool(spec.get("graphiql", True))
+    return GraphQLEndpoint(service, files, route, settings, graphiql=page)
 
 
 def _trouble(entry: Mapping[str, Any], index: int) -> OperationTrouble | None:
     try:
         return OperationTrouble.from_config(entry)
+    except ValueError as exc:
+        raise ValueError(f"operation {entry.get('id') or index}: {exc}") from None
+
+
+def _auth(
+    entry: Mapping[str, Any], index: int, issuers: Mapping[str, KeySource] | None
+) -> OperationAuth | None:
+    if entry.get("auth") is None:
+        return None
+    try:
+        return OperationAuth.from_config(entry["auth"], issuers)
     except ValueError as exc:
         raise ValueError(f"operation {entry.get('id') or index}: {exc}") from None
 

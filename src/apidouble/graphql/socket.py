@@ -14,7 +14,9 @@ protocol's rules in place of ``on_message`` rules:
   the client's ``complete`` stops it; at most ``max_subscriptions`` run at once (one
   more gets ``error``);
 - ``ping`` gets ``pong``; each started operation is in the message log as a ``subscribe``
-  event with its journal facts.
+  event with its journal facts;
+- an operation whose stub has a ``fault`` breaks the connection as an endpoint's fault
+  breaks an HTTP one (``transport.sabotage``), after the stub's latency.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..behaviours.faults import FaultPlan
 from ..model import Request
 from ..realtime.websocket import Hub, open_session
 from ..realtime.ws_rules import WebSocketRoute
 from ..realtime.ws_session import Observer, Session
+from ..transport.sabotage import carry_out_fault
 from .httpspec import GraphQLParams
 from .operations import _contains
 from .service import GraphQLService
@@ -213,6 +217,9 @@ class GraphQLSession(Session):
                 default=str,
             ),
         )
+        if answer.fault is not None:
+            self._arm(("op", ident), answer.fault_delay_s, self._break, answer.fault)
+            return
         if answer.stream is None:
             self._send("error", ident, answer.errors)
             return
@@ -220,6 +227,20 @@ class GraphQLSession(Session):
         if answer.field is not None:
             self.fields[ident] = answer.field
         self._next(ident)
+
+    def _break(self, plan: FaultPlan) -> None:
+        """An operation's fault: the connection ends as an endpoint's fault ends it (its
+        bytes, then an RST or a FIN, at once or after the hold), no close frame, nothing
+        more sent or read."""
+        if self.finished:
+            return
+        self.finished = True
+        self._cancel_timers()
+        self.streams.clear()
+        self.fields.clear()
+        if not self.transport.is_closing():
+            self.transport.pause_reading()
+        carry_out_fault(plan, self.transport, self.loop)
 
     def _next(self, ident: str) -> None:
         """Draw the operation's next event and time it; ``complete`` when it is done."""

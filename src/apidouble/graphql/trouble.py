@@ -1,5 +1,9 @@
-"""Trouble for one GraphQL operation: an ``operations:`` stub's latency, failure rate and
-rate limit, decided each time the stub answers.
+"""Trouble for one GraphQL operation: an ``operations:`` stub's latency, failure rate,
+rate limit and fault, decided each time the stub answers.
+
+``fault`` and ``failure.fault`` take the endpoints' shape (``behaviours.faults``) and
+rule: ``fault`` breaks the connection every time the stub answers, or only when it fails
+if it has a ``failure_rate``; ``failure.fault`` only when it fails.
 
 The endpoint's own behaviours (``latency_ms``, ``auth``) act on the HTTP exchange, which
 may carry a batch; these act on one operation. Built once at load time; a stub without
@@ -14,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..behaviours.faults import FaultPlan, FaultSpec
 from ..behaviours.latency import LatencyModel
 from ..behaviours.ratelimit import RateDecision, RateLimiter
 from ..model import Request
@@ -29,11 +34,12 @@ DEFAULT_FAILURE: tuple[Mapping[str, Any], ...] = (
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What happens to one operation: a wait first, then a failure or a refusal (or
-    neither: the stub answers as written)."""
+    neither: the stub answers as written); a fault breaks the connection instead."""
 
     delay_s: float = 0.0
     failed: bool = False
     refused: RateDecision | None = None
+    fault: FaultPlan | None = None
 
     def facts(self) -> dict[str, Any]:
         """What the journal says of it (nothing when the stub answered in time)."""
@@ -44,6 +50,8 @@ class Verdict:
             facts["rate_limited"] = True
         elif self.failed:
             facts["failure"] = True
+        if self.fault is not None:
+            facts["fault"] = self.fault.describe()
         return facts
 
 
@@ -60,6 +68,9 @@ class OperationTrouble:
     failure_status: int | None = None
     """The HTTP status of a failed single operation (None: 200, as GraphQL servers do)."""
     limiter: RateLimiter | None = None
+    fault: FaultSpec | None = None
+    fault_always: bool = False
+    """The fault breaks every answer (``fault`` without a failure rate), not failures only."""
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> OperationTrouble | None:
@@ -78,7 +89,12 @@ class OperationTrouble:
         limiter = None
         if (limit := entry.get("rate_limit")) is not None:
             limiter = RateLimiter.from_config({k: v for k, v in limit.items() if v is not None})
-        if latency is None and not rate and limiter is None:
+        fault, always = None, False
+        if (given := entry.get("fault")) is not None:
+            fault, always = FaultSpec.from_config(given), not rate
+        elif (given := failure.get("fault")) is not None:
+            fault = FaultSpec.from_config(given)
+        if latency is None and not rate and limiter is None and fault is None:
             return None
         return cls(
             latency,
@@ -86,6 +102,8 @@ class OperationTrouble:
             tuple(dict(error) for error in errors),
             failure.get("status"),
             limiter,
+            fault,
+            always,
         )
 
     def decide(self, request: Request | None, rng: random.Random) -> Verdict:
@@ -97,7 +115,10 @@ class OperationTrouble:
             if not decision.allowed:
                 return Verdict(delay, refused=decision)
         failed = self.failure_rate > 0.0 and rng.random() < self.failure_rate
-        return Verdict(delay, failed=failed)
+        fault = None
+        if self.fault is not None and (self.fault_always or failed):
+            fault = self.fault.plan(rng)
+        return Verdict(delay, failed=failed, fault=fault)
 
     def refusal(self, decision: RateDecision) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
         """A rate-limited operation's body and the HTTP headers that say when to retry."""
