@@ -143,6 +143,12 @@ def _body_and_type(spec: ResponseSpec) -> tuple[Any, str | None]:
     return b"", None
 
 
+def _bodiless(status: int | str, body: Any) -> bool:
+    """A 204 or 304 with nothing to send: no content type is implied for it (RFC 9110
+    §15.3.5 and §15.4.5 forbid the body; WireMock and Express type neither)."""
+    return status in (204, 304) and not body
+
+
 def _encode_head_line(name: str, value: str) -> bytes:
     return f"{name}: {value}\r\n".encode("latin-1", "replace")
 
@@ -186,7 +192,7 @@ class CompiledResponse:
         self._typed = not spec.infer_type or any(
             name.lower() == "content-type" for name, _ in headers
         )
-        if implied_type and not self._typed:
+        if implied_type and not self._typed and not _bodiless(spec.status, body):
             headers.append(("content-type", implied_type))
         names: set[str] = set()
         engine = _ENGINES[spec.templating]

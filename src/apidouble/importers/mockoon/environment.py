@@ -29,7 +29,7 @@ from apidouble.importers.mockoon.crud import crud_resource
 from apidouble.importers.mockoon.migrate import migrated
 from apidouble.importers.mockoon.paths import route_path
 from apidouble.importers.mockoon.problems import Problems
-from apidouble.importers.mockoon.responses import Environment, headers_of, merged
+from apidouble.importers.mockoon.responses import Environment, headers_of, merged, set_type
 from apidouble.importers.mockoon.routes import Route, http_endpoints
 from apidouble.importers.mockoon.templates import TEMPLATING, TemplateProblem, check_templates
 from apidouble.importers.mockoon.ws import websocket_endpoint
@@ -183,6 +183,7 @@ def _cors(
     if not env_data.get("cors") or not paths:
         return []
     headers = merged(CORS_HEADERS, env.headers)
+    set_type(headers)  # set by res.set, then res.end(): no body to type
     try:
         check_templates(v for value in headers.values() for v in _listed(value))
     except TemplateProblem as exc:

@@ -9,7 +9,10 @@
   templated again); ``FILE`` a ``response_file`` inside the environment's folder, a
   template when Mockoon templates it (``.handlebars``, text and JSON types), sent as an
   attachment unless ``sendFileAsBody``; a missing file with ``fallbackTo404`` is a 404
-  with the inline body.
+  with the inline body. A file sent as it is (streamed) keeps its type as ``res.set``
+  leaves it: a charset only on text and JSON types.
+- A 204 or 304 inline answer has no body and no ``Content-Type`` (``res.send``
+  removes them).
 - Latency: the environment's plus the response's (ms).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +44,11 @@ TEXT_TYPES = (
 )
 """``MimeTypesWithTemplating``: the file types Mockoon templates (and ``.handlebars``)."""
 HTML = "text/html; charset=utf-8"
+NO_BODY = (204, 304)
+"""Statuses Express's ``res.send`` answers with no body, ``Content-Type`` or length."""
+_BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
+_SET_CHARSET = re.compile(r"^text/|^application/(?:javascript|json)")
+"""The types ``mime.charsets.lookup`` (Express 4's ``res.set``) gives a UTF-8 charset."""
 
 
 class ResponseProblem(ValueError):
@@ -103,6 +112,9 @@ def response_keys(response: Mapping[str, Any], env: Environment) -> dict[str, An
         text, templated = _body(response, kind, env, templated)
         headers = merged(env.headers, own)
         _typed(headers)
+        if status in NO_BODY:  # Express's res.send drops the body and its type
+            headers = {k: v for k, v in headers.items() if k.lower() not in _BODY_HEADERS}
+            text, templated = "", False
         keys["headers"] = headers
         keys["response"] = text
     latency = _number(response.get("latency")) + env.latency
@@ -153,6 +165,16 @@ def _typed(headers: dict[str, str | list[str]]) -> None:
     headers["Content-Type"] = HTML
 
 
+def set_type(headers: dict[str, str | list[str]]) -> None:
+    """Express's ``res.set`` on the content type, for answers that are not a text body
+    (a preflight, a streamed file): ``; charset=utf-8`` added to text and JSON types only."""
+    for key, value in headers.items():
+        first = value if isinstance(value, str) else value[-1]
+        if key.lower() == "content-type" and _SET_CHARSET.match(first.split(";")[0]):
+            if not re.search(r";\s*charset\s*=", first, re.IGNORECASE) and "{{" not in first:
+                headers[key] = f"{first}; charset=utf-8"
+
+
 def _file(
     response: Mapping[str, Any],
     own: list[tuple[str, str]],
@@ -182,6 +204,8 @@ def _file(
         headers["Content-Type"] = mime
     if templating:
         _typed(headers)
+    else:
+        set_type(headers)  # streamed: the type as res.set leaves it
     if not response.get("sendFileAsBody"):
         name = quote(path.name, safe="!'()*")  # encodeURIComponent's
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
