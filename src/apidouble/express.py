@@ -60,6 +60,7 @@ class ExpressRoute:
         "gate",
         "head_gate",
         "decision",
+        "journal_constants",
     )
 
     def __init__(
@@ -85,6 +86,9 @@ class ExpressRoute:
         self.decision = None if gate is None else _ADMITTED
         """What the journal records as decided: that the guard admitted the request
         (who it admitted is read back from the journaled head when the entry is read)."""
+        self.journal_constants: tuple[int, bytes] | None = None
+        """The journal's constant fields of this route's entries, for its body cap (made
+        by the journal on first use: ``Journal.record_express``)."""
         self.cell = cell if cell is not None else Cell()
         """Exchanges served from this route (kept across installs by ``Counters``)."""
         bodyless = response.status in _BODYLESS or response.status < 200

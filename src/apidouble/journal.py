@@ -11,6 +11,12 @@ handed them over (the head's bytes, or its header lines) and the response's head
 bytes that were sent; both are decoded only when someone reads the entry (layout and
 views: ``journal_entries``).
 
+An exchange the express lane answered is kept without serializing anything: a tuple of
+atoms holding the head's bytes as received (no copy) and its route's constant fields,
+made once per route (``journal_entries.Compact``); such a tuple holds no container, so
+the collector stops tracking it at its first pass. Readers see both kinds as the same
+tuple (``_fields``). A journal that ships blobs elsewhere (``SharedJournal``) keeps blobs.
+
 Beside the blobs the journal keeps, per stub id (``None`` for unmatched requests), an
 index of that stub's blobs (a deque of the same bytes objects: one pointer per entry) and
 exact counters of everything recorded and evicted since the last clear. The number of
@@ -31,10 +37,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .journal_entries import SEQ, Fields, parse
+from .journal_entries import MARSHAL_FORMAT, SEQ, Entry, Fields, expand, parse, route_constants
 from .journal_fanout import DEFAULT_MAX_PENDING, Fanout, Listener, Subscription
 from .journal_query import BodyJsonPath, Query
-from .journal_state import BLOB_ROUNDING, SLOT_BYTES, State
+from .journal_state import BLOB_ROUNDING, SLOT_BYTES, State, compact_cost
 from .matching.pattern import CompiledPattern
 from .model import RequestPattern, ServeEvent
 
@@ -44,9 +50,7 @@ if TYPE_CHECKING:
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_CAP_BYTES = 64 * 1024
 
-_MARSHAL_FORMAT = 2
-"""Format 2 has no back-references: format 3 and later build a hashtable of every object
-on each ``dumps``, which took 0.3 us of the 0.7 us an entry cost (measured on 3.11)."""
+_MARSHAL_FORMAT = MARSHAL_FORMAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,10 @@ class Tally(NamedTuple):
 
 class Journal:
     """A bounded, newest-last store of served exchanges."""
+
+    compact = True
+    """Keep the express lane's exchanges as compact entries (``journal_entries.Compact``);
+    a journal that ships its blobs elsewhere keeps blobs only."""
 
     def __init__(self, limits: JournalLimits = JournalLimits()) -> None:
         self._limits = limits
@@ -171,10 +179,18 @@ class Journal:
         if not self._max_entries:
             self._tally(key)
             return
+        self._seq = seq = self._seq + 1
+        address = client[0] if client else None
+        if self.compact:
+            constants = route.journal_constants
+            if constants is None or constants[0] != self._cap:
+                constants = route.journal_constants = (self._cap, self._constants(route))
+            entry = (seq, received_at, head, address, elapsed_s, query, constants[1])
+            self._keep(key, entry, compact_cost(head, query))
+            return
         sent = route.response
         sent_body = sent.body
         sent_size = len(sent_body)
-        self._seq = seq = self._seq + 1
         blob = marshal.dumps(
             (  # as ``record`` lays it out for a ready response to a bodyless request
                 seq,
@@ -183,7 +199,7 @@ class Journal:
                 route.path,
                 query,
                 head,
-                client[0] if client else None,
+                address,
                 label,
                 key,
                 sent.status,
@@ -202,17 +218,39 @@ class Journal:
         )
         self._store(key, blob)
 
+    def _constants(self, route: ExpressRoute) -> bytes:
+        """The fields every exchange ``route`` answers shares, its body capped."""
+        sent = route.response
+        body = sent.body
+        stub = route.stub
+        kept = body if len(body) <= self._cap else body[: self._cap]
+        return route_constants(
+            route.method,
+            route.path,
+            stub.label,
+            stub.id,
+            sent.status,
+            route.decision,
+            sent.head,
+            kept,
+            len(body),
+        )
+
     def _store(self, key: str | None, blob: bytes) -> None:
-        """Keep one blob: in its stub's ring and in order, then evict past the limits."""
+        """Keep one blob (see ``_keep``)."""
+        self._keep(key, blob, ((len(blob) + BLOB_ROUNDING) & -16) + SLOT_BYTES)
+
+    def _keep(self, key: str | None, entry: Entry, cost: int) -> None:
+        """Keep one entry: in its stub's ring and in order, then evict past the limits."""
         state = self._state
         ring = state.index.get(key)
         if ring is None:
             ring = state.open(key)
-        ring.append(blob)
+        ring.append(entry)
         ring.recorded += 1
-        state.entries.append(blob)
+        state.entries.append(entry)
         state.rings.append(ring)
-        state.bytes += ((len(blob) + BLOB_ROUNDING) & -16) + SLOT_BYTES
+        state.bytes += cost
         if state.bytes > self._budget or len(state.entries) > self._max_entries:
             state.evict(self._budget, self._max_entries)
 
@@ -250,7 +288,7 @@ class Journal:
         if not seqs:
             return 0
         wanted = set(seqs)
-        self._state, removed = self._state.without(lambda blob: marshal.loads(blob)[SEQ] in wanted)
+        self._state, removed = self._state.without(lambda entry: _seq_of(entry) in wanted)
         return removed
 
     def clear(self) -> None:
@@ -266,9 +304,9 @@ class Journal:
         low, high = 0, len(entries)
         while low < high:
             middle = (low + high) // 2
-            found = marshal.loads(entries[middle])[SEQ]
+            found = _seq_of(entries[middle])
             if found == seq:
-                return parse(marshal.loads(entries[middle]))
+                return parse(_fields(entries[middle]))
             if found < seq:
                 low = middle + 1
             else:
@@ -277,7 +315,7 @@ class Journal:
 
     def newest(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries, newest first, parsed."""
-        return [parse(marshal.loads(blob)) for blob in _newest_first(self._state.entries, limit)]
+        return [parse(_fields(entry)) for entry in _newest_first(self._state.entries, limit)]
 
     def find(
         self,
@@ -382,16 +420,16 @@ class Journal:
                 return
             rings = [ring for key in state.resolve(query.stub) if (ring := state.index.get(key))]
             if len(rings) > 1:  # one label, several ids: merge by entry id
-                merged = [marshal.loads(blob) for ring in rings for blob in list(ring)]
+                merged = [_fields(entry) for ring in rings for entry in list(ring)]
                 candidates: Iterator[Fields] = iter(sorted(merged, key=_seq, reverse=True))
             else:
-                candidates = (marshal.loads(b) for ring in rings for b in _newest_first(ring, take))
+                candidates = (_fields(e) for ring in rings for e in _newest_first(ring, take))
         elif query.unmatched:
             ring = state.index.get(None)
             blobs = _newest_first(ring, take) if ring else []
-            candidates = (marshal.loads(blob) for blob in blobs)
+            candidates = (_fields(entry) for entry in blobs)
         else:
-            candidates = (marshal.loads(blob) for blob in _newest_first(state.entries, take))
+            candidates = (_fields(entry) for entry in _newest_first(state.entries, take))
         found = 0
         for fields in candidates:
             if query.accepts(fields):
@@ -406,7 +444,22 @@ def _seq(fields: Fields) -> int:
     return seq
 
 
-def _newest_first(ring: deque[bytes], limit: int | None) -> list[bytes]:
+def _fields(entry: Entry) -> Fields:
+    """An entry's tuple, whichever way it is kept."""
+    if isinstance(entry, bytes):
+        found: Fields = marshal.loads(entry)
+        return found
+    return expand(entry)
+
+
+def _seq_of(entry: Entry) -> int:
+    """An entry's number (a compact entry holds it first; a blob is parsed)."""
+    if isinstance(entry, bytes):
+        return int(marshal.loads(entry)[SEQ])
+    return entry[0]
+
+
+def _newest_first(ring: deque[Entry], limit: int | None) -> list[Entry]:
     """A consistent copy, newest first, safe against the writer's thread.
 
     ``list(ring)`` is one C call, so no bytecode of the writer runs during it. The last

@@ -1,5 +1,10 @@
 """One journal entry: the flat tuple of atoms that is marshal'd into its blob, and its views.
 
+An exchange the express lane served is kept instead as a ``Compact`` tuple: what varies
+per request (the head as received, the times, the client, the query) beside one bytes
+object of its route's constant fields, shared by every entry of that route. Nothing is
+copied or serialized per request; ``fields_of`` gives both kinds back as the same tuple.
+
 ``Journal.record`` builds the tuple inline (it is the hot path); everything here runs
 when someone reads: the JSON-ready entry (``parse``), the response summary parsed from
 the head bytes as they were sent, and a ``model.Request`` rebuilt for pattern queries.
@@ -10,6 +15,7 @@ The positions below are the blob's layout; keep ``Journal.record`` and
 from __future__ import annotations
 
 import base64
+import marshal
 from typing import Any
 
 from .auth.recorded import ADMITTED, recorded_admission
@@ -40,6 +46,45 @@ RESPONSE_BODY_SIZE = 19
 
 Fields = tuple[Any, ...]
 """An entry as ``marshal.loads`` gives it back."""
+
+Compact = tuple[int, float, bytes, "str | None", float, str, bytes]
+"""An express-lane entry as kept: seq, received at, the head as received, the client's
+address, the time taken, the query string and its route's ``route_constants``."""
+
+Entry = bytes | Compact
+"""What the journal's deques hold: a blob, or a compact entry."""
+
+MARSHAL_FORMAT = 2
+"""Format 2 has no back-references: format 3 and later build a hashtable of every object
+on each ``dumps``, which took 0.3 us of the 0.7 us an entry cost (measured on 3.11)."""
+
+
+def route_constants(
+    method: str,
+    path: str,
+    label: str,
+    stub_id: str,
+    status: int,
+    decision: Any,
+    response_head: bytes | None,
+    response_body: bytes,
+    response_body_size: int,
+) -> bytes:
+    """The fields every exchange of one express route shares, made once per route."""
+    constants = (method, path, label, stub_id, status, decision)
+    return marshal.dumps(
+        (*constants, response_head, response_body, response_body_size), MARSHAL_FORMAT
+    )
+
+
+def expand(entry: Compact) -> Fields:
+    """A compact entry's tuple, in the layout above."""
+    seq, received, head, client, elapsed, query, constants = entry
+    method, path, label, stub_id, status, decision, *response = marshal.loads(constants)
+    return (
+        seq, received, method, path, query, head, client, label, stub_id, status, elapsed,
+        0.0, False, None, b"", 0, decision, *response,
+    )  # fmt: skip
 
 
 def body_fields(body: bytes, size: int) -> dict[str, Any]:

@@ -110,6 +110,8 @@ class _Batch:
 class SharedJournal(Journal):
     """A ``Journal`` whose reads see every instance sharing one Redis (module docstring)."""
 
+    compact = False  # every entry is a blob: the flusher sends them as they are
+
     def __init__(self, limits: JournalLimits, link: Any, interval_s: float = FLUSH_INTERVAL_S):
         super().__init__(limits)
         self._link = link

@@ -14,6 +14,8 @@ import sys
 from collections import deque
 from collections.abc import Callable
 
+from .journal_entries import Entry
+
 BLOB_ROUNDING = sys.getsizeof(b"") + 8 + 15
 """``(len(blob) + BLOB_ROUNDING) & -16`` is what a blob takes from the allocator: the
 bytes header, a malloc header past pymalloc's 512-byte classes, rounded up to 16."""
@@ -22,13 +24,33 @@ SLOT_BYTES = 25
 each plus the deque's block links (64 slots per 528-byte block), rounded up."""
 
 
-def entry_cost(blob: bytes) -> int:
+_TUPLE_BYTES = (sys.getsizeof((0,) * 7) + 15) & -16
+_ATOM_BYTES = (sys.getsizeof(1 << 40) + 15) & -16
+_ADDRESS_BYTES = (sys.getsizeof("f" * 45) + 15) & -16
+"""The longest address text (IPv6 with an IPv4 tail): the client's, counted in each entry
+though a connection's entries share it (the budget is an upper bound)."""
+COMPACT_BYTES = _TUPLE_BYTES + 3 * _ATOM_BYTES + _ADDRESS_BYTES + SLOT_BYTES
+"""A compact entry beyond its head and query: the 7-tuple, its seq and two floats
+(allocator-rounded), the client address and its deque slots. Its route's constants are
+shared by the route's entries, not counted per entry."""
+
+
+def compact_cost(head: bytes, query: str) -> int:
+    """What a compact entry counts against the budget: its fixed part, and the head and
+    query it keeps alive."""
+    cost = COMPACT_BYTES + ((len(head) + BLOB_ROUNDING) & -16)
+    return cost + ((sys.getsizeof(query) + 15) & -16) if query else cost
+
+
+def entry_cost(entry: Entry) -> int:
     """What one kept entry counts against the budget."""
-    return ((len(blob) + BLOB_ROUNDING) & -16) + SLOT_BYTES
+    if isinstance(entry, bytes):
+        return ((len(entry) + BLOB_ROUNDING) & -16) + SLOT_BYTES
+    return compact_cost(entry[2], entry[5])
 
 
-class Ring(deque[bytes]):
-    """One stub's kept blobs, oldest first, with its exact counts since the last clear."""
+class Ring(deque[Entry]):
+    """One stub's kept entries, oldest first, with its exact counts since the last clear."""
 
     __slots__ = ("key", "recorded", "evicted")
 
@@ -68,7 +90,7 @@ class State:
     __slots__ = ("entries", "rings", "index", "closed", "labels", "ids", "bytes", "maps", "used")
 
     def __init__(self) -> None:
-        self.entries: deque[bytes] = deque()
+        self.entries: deque[Entry] = deque()
         self.rings: deque[Ring] = deque()
         """The ring of each entry's stub, in step with ``entries``: eviction needs no parse
         and no lookup."""
@@ -138,13 +160,13 @@ class State:
             if not ring:
                 self.close(ring)
 
-    def without(self, drop: Callable[[bytes], bool]) -> tuple[State, int]:
+    def without(self, drop: Callable[[Entry], bool]) -> tuple[State, int]:
         """A copy without the kept entries ``drop`` picks, and how many those were. Their
         stubs' counts go down by as many, as if they had never been recorded (a removal,
         not an eviction); everything else, byte count included, is as ``record`` built it.
         """
         gone: dict[str | None, int] = {}
-        kept: list[tuple[bytes, str | None]] = []
+        kept: list[tuple[Entry, str | None]] = []
         for blob, ring in zip(self.entries, self.rings, strict=True):
             if drop(blob):
                 gone[ring.key] = gone.get(ring.key, 0) + 1
