@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .journal_entries import MARSHAL_FORMAT, SEQ, Entry, Fields, expand, parse, route_constants
 from .journal_fanout import DEFAULT_MAX_PENDING, Fanout, Listener, Subscription
 from .journal_query import BodyJsonPath, Query
-from .journal_state import BLOB_ROUNDING, SLOT_BYTES, State, compact_cost
+from .journal_state import BLOB_ROUNDING, COMPACT_BYTES, SLOT_BYTES, State, compact_cost
 from .matching.pattern import CompiledPattern
 from .model import RequestPattern, ServeEvent
 
@@ -186,7 +186,8 @@ class Journal:
             if constants is None or constants[0] != self._cap:
                 constants = route.journal_constants = (self._cap, self._constants(route))
             entry = (seq, received_at, head, address, elapsed_s, query, constants[1])
-            self._keep(key, entry, compact_cost(head, query))
+            cost = COMPACT_BYTES + ((len(head) + BLOB_ROUNDING) & -16)  # compact_cost, inline
+            self._keep(key, entry, compact_cost(head, query) if query else cost)
             return
         sent = route.response
         sent_body = sent.body
