@@ -169,6 +169,7 @@ class CompiledResponse:
         "_typed",
         "_context",
         "_reason",
+        "_run",
         "proxy",
         "sse",
         "sse_head",
@@ -236,6 +237,15 @@ class CompiledResponse:
         else:
             self._body = body.encode() if isinstance(body, str) else body
         self._context = env.context_maker(names)
+        self._run: Callable[[CompiledResponse, dict[str, Any]], Response]
+        self._run = CompiledResponse._render
+        """How a request's context becomes the response (chosen here, at load time; a
+        plain function, so that the response holds no reference to itself)."""
+        if spec.templating == "mockoon":
+            from .templating.handlebars.registry import STATUS  # loaded by the compile
+
+            if STATUS in names:  # Mockoon's ``status`` helper: the body may set the status
+                self._run = CompiledResponse._render_then_status
         self._heads: dict[int, bytes] = {}
         """Whole heads by body length (templated JSON bodies vary in length but little)."""
         self._prefix: bytes | None = None
@@ -285,7 +295,7 @@ class CompiledResponse:
         if self.static is not None:
             return self.static
         try:
-            return self._render(self._context(request, params))
+            return self._run(self, self._context(request, params))
         except RENDER_ERRORS as exc:
             error = render_error(exc)
         if error.sandbox:
@@ -323,6 +333,23 @@ class CompiledResponse:
         length = b"content-length: %d\r\n" % len(data)
         return Response(status, head + extra + length, data)
 
+    def _render_then_status(self, ctx: dict[str, Any]) -> Response:
+        """A response whose templates may set the status as they render: its status line
+        is rewritten when they did."""
+        from .templating.handlebars.registry import STATUS
+
+        response = self._render(ctx)
+        given = ctx.get(STATUS)
+        if given is None or given == response.status:
+            return response
+        status = _status_of(given)
+        rest = response.head[len(_status_line(response.status, self._reason)) :]
+        if status in (204, 304):  # no body, no Content-Type (as Express's ``res.send``)
+            lines = rest.split(b"\r\n")
+            rest = b"".join(line + b"\r\n" for line in lines[:-1] if not _bodily(line))
+            return Response(status, _status_line(status) + rest, b"")
+        return Response(status, _status_line(status) + rest, response.body)
+
     def _render_head(self, ctx: dict[str, Any]) -> tuple[int, bytes]:
         status = self._status
         if not isinstance(status, int):
@@ -348,6 +375,11 @@ def _status_line(status: int, reason: str | None = None) -> bytes:
     if line is None:
         line = _STATUS_LINES[status] = Response.build_streamed(status, ()).head
     return line
+
+
+def _bodily(line: bytes) -> bool:
+    """A header line that describes a body (dropped when the status allows none)."""
+    return line.split(b":", 1)[0].strip().lower() in (b"content-type", b"content-length")
 
 
 def _status_of(value: Any) -> int:

@@ -13,7 +13,9 @@ import yaml
 
 from apidouble.cli import main
 from apidouble.config.load import load_config
+from apidouble.importers.mockoon import import_environment
 from apidouble.testing import MockServer
+from tests.compat.mockoon.answers import shape
 from tests.importers.test_mockoon_corpus import CORPUS
 from tests.importers.test_mockoon_serving import environment, response, route, rule, write
 
@@ -29,6 +31,8 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/template", {}),
     ("GET", "/nowhere", {}),
 ]
+RANDOM = {"/template"}
+"""Served with unseeded faker values: compared by the shape of their JSON."""
 
 
 def _answers(path: Path, requests: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
@@ -39,7 +43,9 @@ def _answers(path: Path, requests: list[tuple[str, str, dict[str, Any]]]) -> lis
             headers = {
                 k: v for k, v in answer.headers.items() if k not in ("date", "content-length")
             }
-            body = answer.text if answer.status_code not in (404, 405) else ""
+            body: Any = answer.text if answer.status_code not in (404, 405) else ""
+            if url in RANDOM:
+                body = shape(answer.json())
             found.append((answer.status_code, headers, body))
     return found
 
@@ -51,7 +57,7 @@ def test_the_imported_demo_serves_as_the_environment(
     out = tmp_path / "apidouble.yaml"
     assert main(["import", "mockoon", str(DEMO), "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert err.count("left out:") == 2 and "could not find helper: 'repeat'" in err
+    assert err.count("left out:") == 2 and "data buckets: the config is written outside" in err
     config = load_config(out)
     assert not config.skipped
     assert [s.id for s in config.stubs] == [s.id for s in load_config(DEMO).stubs]
@@ -128,3 +134,53 @@ def test_import_to_stdout_and_refusals(tmp_path: Path, capsys: pytest.CaptureFix
     broken.write_text("{", encoding="utf-8")
     assert main(["import", "mockoon", str(broken)]) == 1
     assert main(["import", "mockoon", str(tmp_path / "none.json")]) == 1
+
+
+BUCKETED = {
+    "uuid": "env-b",
+    "data": [{"id": "b1", "name": "users", "value": '[{"name": "Ada"}]'}],
+}
+BUCKET_ROUTES = {
+    "add": "{{setData 'push' 'users' '' (object name=(queryParam 'name'))}}ok",
+    "users": "{{#each (dataRaw 'users')}}{{name}};{{/each}}",
+}
+
+
+def _bucketed(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    routes = [route(name, response(body)) for name, body in BUCKET_ROUTES.items()]
+    return write(folder, environment(*routes, **BUCKETED))
+
+
+def test_an_import_written_elsewhere_reads_the_buckets_from_a_copy(tmp_path: Path) -> None:
+    source = _bucketed(tmp_path / "env")
+    out = tmp_path / "elsewhere" / "api.yaml"
+    out.parent.mkdir()
+    data = json.loads(source.read_text(encoding="utf-8"))
+    document, problems = import_environment(data, source, out.parent, out)
+    assert problems == []
+    assert document["data"] == {"mockoon:env-b": "api.buckets.json"}
+    copy = json.loads((out.parent / "api.buckets.json").read_text(encoding="utf-8"))
+    assert copy == BUCKETED["data"]
+    out.write_text(yaml.safe_dump(document), encoding="utf-8")
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/users", {}),
+        ("GET", "/add?name=Eve", {}),
+        ("GET", "/users", {}),
+    ]
+    assert _answers(out, requests) == _answers(source, requests)
+    assert _answers(out, requests)[2][2] == "Ada;Eve;"
+
+
+def test_an_import_that_names_the_environment_writes_no_copy(tmp_path: Path) -> None:
+    source = _bucketed(tmp_path)
+    out = tmp_path / "api.yaml"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    document, problems = import_environment(data, source, tmp_path, out)
+    assert problems == [] and document["data"] == {"mockoon:env-b": source.name}
+    assert not (tmp_path / "api.buckets.json").exists()
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    document, problems = import_environment(data, source, elsewhere)  # no output: no copy
+    assert "data" not in document and "data buckets" in str(problems[0])
+    assert list(elsewhere.iterdir()) == []

@@ -18,6 +18,7 @@ conversion, so the imported YAML is exactly what is served. The environment's se
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,12 @@ from apidouble.importers.mockoon.paths import route_path
 from apidouble.importers.mockoon.problems import Problems
 from apidouble.importers.mockoon.responses import Environment, headers_of, merged, set_type
 from apidouble.importers.mockoon.routes import Route, http_endpoints
-from apidouble.importers.mockoon.templates import TEMPLATING, TemplateProblem, check_templates
+from apidouble.importers.mockoon.templates import (
+    BUCKETS_DATASET,
+    TEMPLATING,
+    TemplateProblem,
+    check_templates,
+)
 from apidouble.importers.mockoon.ws import websocket_endpoint
 
 CORS_HEADERS = (
@@ -55,11 +61,16 @@ class Conversion:
 
 
 def convert_environment(
-    data: Mapping[str, Any], path: Path, base: Path | None = None, display: str | None = None
+    data: Mapping[str, Any],
+    path: Path,
+    base: Path | None = None,
+    display: str | None = None,
+    buckets_file: str | None = None,
 ) -> Conversion:
     """Convert the environment read from ``path``; ``base`` is the folder the document
     is written to (default: the environment's own), ``display`` how problems name the
-    file."""
+    file, ``buckets_file`` the file in ``base`` the document reads the data buckets from
+    when ``base`` cannot reach ``path`` (the import writes it there)."""
     problems = Problems(display or str(path))
     document: dict[str, Any] = {"endpoints": []}
     upgraded = migrated(dict(data), problems)
@@ -109,6 +120,19 @@ def convert_environment(
     if isinstance(tls, dict) and tls.get("enabled"):
         problems.add("TLS: served over plain HTTP (not yet)", "/tlsOptions/enabled")
     document["endpoints"] = endpoints
+    if raw_buckets:  # for the data helpers: this very file, read as a data: set
+        relative = _relative(path, env.base)
+        if relative.startswith("../") and buckets_file is not None:
+            relative = buckets_file
+        if relative.startswith("../"):
+            problems.add(
+                "data buckets: the config is written outside the environment's folder, so"
+                " the data helpers find no buckets (write it there)",
+                "/data",
+            )
+        else:
+            name = f"{BUCKETS_DATASET}:{env_data.get('uuid') or relative}"
+            document["data"] = {name: relative}
     if resources:
         document["resources"] = resources
     return Conversion(document, problems.found)
@@ -260,6 +284,11 @@ def _plain_buckets(given: Any) -> dict[str, Any]:
             if key:
                 found[str(key)] = value
     return found
+
+
+def _relative(path: Path, base: Path) -> str:
+    """The environment file as the native document names it (relative to ``base``)."""
+    return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
 
 
 def _listed(value: str | list[str]) -> list[str]:

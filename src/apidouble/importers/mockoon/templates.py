@@ -16,6 +16,12 @@ TEMPLATING = "mockoon"
 ``disableTemplating`` is set)."""
 
 
+BUCKETS_DATASET = "mockoon"
+"""How a converted document's ``data:`` set that reads its environment file is named
+(``mockoon:<environment uuid>``): the data helpers (``data``, ``dataRaw``, ``setData``)
+find the buckets in the ``data`` list of every such set."""
+
+
 class TemplateProblem(ValueError):
     """A template of the response does not compile with Mockoon's helper set here."""
 

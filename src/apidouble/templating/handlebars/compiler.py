@@ -18,7 +18,7 @@ from ..compile import Template
 from ..environment import Missing, Sandbox, TemplateEnvironment
 from .helpers import WIREMOCK_HELPERS, HelperSet
 from .parser import parse
-from .registry import HelperFn
+from .registry import STATUS, HelperFn
 from .request import RequestModel, Root
 from .translate import translate
 from .values import items, lookup, text, truthy
@@ -26,9 +26,18 @@ from .values import items, lookup, text, truthy
 __all__ = ["compile_handlebars", "handlebars_cache", "is_handlebars"]
 
 CACHE_SIZE = 4096
-_CONTEXT_NAMES = {"now": "now", "random": "random_int", "faker": "faker"}
+_CONTEXT_NAMES = {
+    "now": "now",
+    "random": "random_int",
+    "faker": "faker",
+    "data": "data",
+    "status": STATUS,
+}
 """What a helper's ``needs`` asks the response context for (``random_int`` is bound to
-the environment's seeded ``Randoms``; ``faker`` is the environment's seeded Faker)."""
+the environment's seeded ``Randoms``; ``faker`` is the environment's seeded Faker;
+``data`` the config's ``data:`` sets, put in the root as ``@data``). ``STATUS`` is no
+value the context is made with: it marks a template that may set the status, which the
+render leaves in the context."""
 _HELPER_SETS: dict[int, HelperSet] = {}
 
 
@@ -122,6 +131,8 @@ def _cached(source: str, helpers_id: int) -> Template:
     wants_now = "now" in translation.needs
     wants_random = "random" in translation.needs
     wants_faker = "faker" in translation.needs
+    wants_data = "data" in translation.needs
+    wants_status = "status" in translation.needs
     names = {"request"} | {_CONTEXT_NAMES[need] for need in translation.needs}
 
     def run(ctx: dict[str, Any]) -> str:
@@ -134,6 +145,11 @@ def _cached(source: str, helpers_id: int) -> Template:
         root = values["hb_s0"] = Root(RequestModel(request, params), rng, moment)
         if wants_faker:
             root.faker = ctx["faker"]
-        return "".join(root_render(new_context(values, True)))
+        if wants_data:
+            root["@data"] = ctx["data"]  # where Mockoon's data helpers find the buckets
+        rendered = "".join(root_render(new_context(values, True)))
+        if wants_status and STATUS in root:
+            ctx[STATUS] = root[STATUS]  # the response reads it once the body is rendered
+        return rendered
 
     return Template(source, frozenset(names), run, False)

@@ -12,7 +12,7 @@ from .helpers_mockoon_request import js_text
 from .registry import Helper, arg
 from .request import Root
 
-__all__ = ["TEXT_HELPERS"]
+__all__ = ["TEXT_HELPERS", "parse_int"]
 
 P = tuple[Any, ...]
 H = dict[str, Any]
@@ -211,12 +211,13 @@ TEXT_HELPERS = {
     "sortBy": Helper(_sort_by),
     "slice": Helper(_slice),
     "reverse": Helper(lambda p, h, r: arg(p, 0)[::-1] if isinstance(arg(p, 0), list) else ""),
-    "parseInt": Helper(lambda p, h, r: _parse_int(arg(p, 0))),
+    "parseInt": Helper(lambda p, h, r: parse_int(arg(p, 0))),
     "newline": Helper(lambda p, h, r: "\n"),
 }
 
 
-def _parse_int(value: Any) -> Any:
+def parse_int(value: Any) -> Any:
+    """JavaScript's ``parseInt(value, 10)``, ``''`` where it gives NaN."""
     source = _str(value).strip()
     digits = ""
     for index, char in enumerate(source):

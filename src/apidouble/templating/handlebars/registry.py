@@ -17,12 +17,32 @@ from typing import Any, Literal
 from .request import Root
 from .values import text
 
-__all__ = ["BODY", "Helper", "HelperFn", "HelperSet", "arg", "number", "opt_bool"]
+__all__ = [
+    "BODY",
+    "ITERATION_END",
+    "STATUS",
+    "THIS",
+    "Helper",
+    "HelperFn",
+    "HelperSet",
+    "arg",
+    "number",
+    "opt_bool",
+]
 
 HelperFn = Callable[[tuple[Any, ...], dict[str, Any], Root], Any]
-BlockKind = Literal["value", "cond", "body_if", "capture"]
+BlockKind = Literal["value", "cond", "body_if", "capture", "loop"]
 BODY = "fn()"
 """The hash key a ``capture`` block helper finds its rendered body under."""
+THIS = "@this"
+"""The hash key a ``loop`` block helper finds the current context under."""
+ITERATION_END = "\x00hb-iteration\x00"
+"""What ends each rendering of a ``loop`` block's body in the text handed to its helper."""
+STATUS = "@status"
+"""Where a helper that ``needs`` ``"status"`` leaves the response's status code in the
+render's root; the render copies it into the response's context under the same key, and
+a template that may set it lists it in its ``names`` (``responses`` decides at load time
+to read it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +52,12 @@ class Helper:
     ``cond`` renders the body when the result is truthy, else the ``{{else}}`` part (the
     comparisons); ``body_if`` renders the body or nothing (``contains``, ``matches``);
     ``capture`` renders the body first and hands it in under ``BODY`` (``assign``,
-    ``trim``, ``jsonMerge``...). ``needs``: ``"now"`` (the response's moment),
-    ``"random"``."""
+    ``trim``, ``jsonMerge``...); ``loop`` calls the helper for the iterations (each
+    ``(key, this, @index, @first, @last)``, ``this`` handed in under ``THIS``), renders
+    the body for each, then calls it again with the renderings under ``BODY``, each
+    ended by ``ITERATION_END`` (Mockoon's ``repeat``). ``needs``: ``"now"`` (the
+    response's moment), ``"random"``, ``"faker"``, ``"data"`` (the ``data:`` sets),
+    ``"status"`` (the helper may set the status code, under ``STATUS``)."""
 
     fn: HelperFn
     block: BlockKind = "value"

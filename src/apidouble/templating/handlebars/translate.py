@@ -20,7 +20,7 @@ from typing import Any
 
 from .helpers import BUILT_IN_BLOCKS
 from .parser import Block, Call, HandlebarsSyntaxError, Literal, Mustache, Node, Path, Text
-from .registry import BODY, Helper, HelperSet
+from .registry import BODY, ITERATION_END, THIS, Helper, HelperSet
 
 __all__ = ["Translation", "translate"]
 
@@ -87,6 +87,7 @@ class _Translator:
         self.result = Translation("")
         self.counter = 0
         self.helper_vars: dict[str, str] = {}
+        self.repeats: set[int] = set()  # the loops of ``loop`` helpers (they know @total)
 
     def fresh(self) -> int:
         self.counter += 1
@@ -167,6 +168,8 @@ class _Translator:
         if path.up >= len(loops):
             return "none"
         loop = loops[path.up]
+        if name == "total" and loop in self.repeats:
+            return f"(hb_n{loop}|length)"
         value = {
             "index": f"hb_i{loop}",
             "first": f"hb_f{loop}",
@@ -208,6 +211,8 @@ class _Translator:
         spec = self.helpers.get(name) if simple and name not in BUILT_IN_BLOCKS else None
         if spec is not None and spec.block == "value":  # WireMock prints it, body unused
             return "{{ " + self.call(call, scopes) + "|hb_out }}"
+        if spec is not None and spec.block == "loop":
+            return self.repeat(call, block, scopes)
         if not (name in ("if", "unless") or spec is not None):
             return self.loop(f"{self.call(call, scopes)}|hb_section", block, scopes, inverse)
         setter, inner = self.same_context(block, scopes)
@@ -268,6 +273,28 @@ class _Translator:
         head = f"{{% for {names} in {items} %}}{bind}"
         tail = f"{{% else %}}{inverse}{{% endfor %}}" if inverse else "{% endfor %}"
         return head + body + tail
+
+    def repeat(self, call: Call, block: Block, scopes: list[_Scope]) -> str:
+        """A ``loop`` helper's block: the helper gives the iterations (the current
+        context each time), the body is rendered for each, and the helper joins them."""
+        scope, bind = self.child(block, scopes, loop=True)
+        number = scope.loop
+        assert number is not None
+        self.repeats.add(number)
+        var = self.helper(call.target.parts[0])
+        params = "".join(self.expr(p, scopes) + ", " for p in call.params)
+        pairs = [f"{key!r}: {self.expr(value, scopes)}" for key, value in call.hash]
+        given = ", ".join([*pairs, f"{THIS!r}: {_this(scopes)}"])
+        body = self.nodes(block.body, [*scopes, scope])
+        names = f"hb_k{number}, hb_s{number}, hb_i{number}, hb_f{number}, hb_z{number}"
+        end = self.constant(ITERATION_END)
+        joined = ", ".join([*pairs, f"{BODY!r}: hb_t{number}"])
+        return (
+            f"{{% set hb_n{number} = ({var}|hb_call(({params}), {{{given}}}, hb_s0)) %}}"
+            f"{{% set hb_t{number} %}}{{% for {names} in hb_n{number} %}}{bind}{body}"
+            f"{{{{ {end} }}}}{{% endfor %}}{{% endset %}}"
+            f"{{{{ ({var}|hb_call((), {{{joined}}}, hb_s0))|hb_out }}}}"
+        )
 
     @staticmethod
     def if_(test: str, body: str, inverse: str) -> str:
