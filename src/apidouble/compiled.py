@@ -248,6 +248,8 @@ class CompiledConfig:
     """WireMock ``__files`` folders: unmatched GETs are answered from them."""
     not_found: NotFound | None = None
     """WireMock's plain-text 404 report, when serving a WireMock root."""
+    express_404: bool = False
+    """Express's 404 page for what no stub takes, never a 405 (``compat: mockoon``)."""
     stateful_misses: bool = False
     """Some stub has a scenario: a report depends on state, so it is not kept."""
     skipped: tuple[ConfigProblem, ...] = ()
@@ -509,6 +511,7 @@ def compile_config(
     previous: CompiledConfig | None = None,
     file_roots: Sequence[Path] = (),
     not_found: NotFound | None = None,
+    express_404: bool = False,
     addons: AddonSet | None = None,
     sender: CallbackSender | None = None,
     resources: ResourceServer | None = None,
@@ -607,6 +610,7 @@ def compile_config(
         frozenset(names),
         documents=DocumentRoot(file_roots) if file_roots else None,
         not_found=not_found,
+        express_404=express_404 and not_found is None,
         stateful_misses=any(stub.scenario is not None for stub in stubs),
         addons=bound,
         resources=resources,

@@ -152,6 +152,7 @@ class Composer:
             previous=previous if previous is not None else self.served,
             file_roots=base.file_roots,
             not_found=wiremock_report if wiremock else None,
+            express_404=base.express_404,
             addons=base.addon_set,
             sender=self.sender,
             resources=self._resource_server(base),

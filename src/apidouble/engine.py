@@ -13,6 +13,7 @@ pacing. A stub with none of these (and nothing server-wide) takes ``_respond_pla
 
 from __future__ import annotations
 
+import html
 import logging
 import random
 from bisect import bisect_left
@@ -582,6 +583,8 @@ class Engine:
         if cached is None:
             if config.not_found is not None:
                 cached = _wiremock_report(config, request, found)
+            elif config.express_404:
+                cached = _express_report(request, found)
             else:
                 cached = _explain(request, found)
             if key is not None and not config.stateful_misses:
@@ -677,6 +680,26 @@ def _wiremock_report(
     return Response.build(404, headers, text.encode()), near_miss_text(
         request, found.near_misses(3)
     )
+
+
+_EXPRESS_404_HEADERS = [
+    ("Content-Security-Policy", "default-src 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Type", "text/html; charset=utf-8"),
+]
+
+
+def _express_report(request: Request, found: RouteMatch) -> tuple[Response, str]:
+    """Express's 404 page (its ``finalhandler``), as mockoon-cli sends for what no route
+    takes, whatever the method; the near-miss report goes to the log and the journal."""
+    target = html.escape(request.path)  # the path only, as ``finalhandler`` names it
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Error</title>\n</head>\n<body>\n<pre>Cannot {html.escape(request.method)}"
+        f" {target}</pre>\n</body>\n</html>\n"
+    )
+    response = Response.build(404, _EXPRESS_404_HEADERS, page.encode())
+    return response, near_miss_text(request, found.near_misses(3))
 
 
 def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:

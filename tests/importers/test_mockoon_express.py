@@ -83,3 +83,43 @@ def test_a_file_is_typed_as_express_sends_it(
         answer = httpx.get(mock.url + "/f")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == sent
+
+
+EXPRESS_404 = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n'
+    "</head>\n<body>\n<pre>Cannot DELETE /things</pre>\n</body>\n</html>\n"
+)
+
+
+def test_what_no_route_takes_gets_expresss_404_never_a_405(tmp_path: Path) -> None:
+    """mockoon-cli answers an unknown path, and a route's path with another method, with
+    Express's 404 page (checked against mockoon-cli 9.9.0 by the differential harness)."""
+    with MockServer(write(tmp_path, environment(route("things")))) as mock:
+        other_method = httpx.delete(mock.url + "/things")
+        unknown = httpx.get(mock.url + "/nothing/here", params={"q": "1"})
+        served = httpx.get(mock.url + "/things")
+    assert other_method.status_code == 404
+    assert other_method.text == EXPRESS_404
+    assert other_method.headers["content-type"] == "text/html; charset=utf-8"
+    assert other_method.headers["content-security-policy"] == "default-src 'none'"
+    assert unknown.status_code == 404 and "<pre>Cannot GET /nothing/here</pre>" in unknown.text
+    assert served.status_code == 200
+
+
+def test_with_cors_a_preflight_on_any_path_is_answered(tmp_path: Path) -> None:
+    preflight = {"Origin": "http://example.com", "Access-Control-Request-Method": "GET"}
+    with MockServer(write(tmp_path, _cors_env("application/json"))) as mock:
+        unknown = httpx.options(mock.url + "/nothing/here", headers=preflight)
+        known = httpx.options(mock.url + "/things", headers=preflight)
+    for answer in (unknown, known):
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_native_config_says_compat_mockoon(tmp_path: Path) -> None:
+    config = tmp_path / "api.yaml"
+    config.write_text("compat: mockoon\nendpoints:\n  - {path: /things, response: ok}\n")
+    with MockServer(config) as mock:
+        answer = httpx.delete(mock.url + "/things")
+    assert answer.status_code == 404 and answer.text == EXPRESS_404
+    assert convert_environment(environment(), tmp_path / "e.json").document["compat"] == "mockoon"

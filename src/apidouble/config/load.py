@@ -99,6 +99,9 @@ class Config:
     """The mock OAuth2/OIDC issuers of every file's ``auth.issuers``, by name."""
     auth_require: Requirement | None = None
     """``auth.require``: what every endpoint that says no ``auth`` of its own demands."""
+    express_404: bool = False
+    """Some file says ``compat: mockoon`` (a Mockoon environment's conversion does): what
+    no stub takes gets Express's 404 page, as mockoon-cli answers it."""
 
 
 def load_config(
@@ -132,7 +135,7 @@ def load_config(
     addons: list[AddonSpec] = []
     skipped: list[ConfigProblem] = []
     roots: dict[Path, None] = {}
-    wiremock_found = False
+    wiremock_found = express_found = False
     databases: list[tuple[dict[str, Any], str]] = []
     served = ResourceSet()
     issuers: dict[str, tuple[IssuerSettings, str]] = {}
@@ -221,6 +224,7 @@ def load_config(
             del problems[start:]
         if doc.compat == "wiremock":
             wiremock_found = True  # its unmatched requests get WireMock's report
+        express_found = express_found or doc.compat == "mockoon"
         for folder in doc.file_roots:
             roots[folder] = None  # document_root: unmatched GETs are served from it
         for name, value in doc.datasets.items():
@@ -324,6 +328,7 @@ def load_config(
         specs=tuple(specs),
         issuers={name: settings for name, (settings, _) in issuers.items()},
         auth_require=require[0] if require else None,
+        express_404=express_found,
     )
 
 
@@ -440,6 +445,7 @@ def load_data(
         doc.server,
         file_roots=tuple(doc.file_roots),
         wiremock=doc.compat == "wiremock",
+        express_404=doc.compat == "mockoon",
     )
 
 

@@ -413,11 +413,13 @@ class ConfigFile(ConfigModel):
     schema_ref: str | None = Field(
         None, alias="$schema", description="The JSON Schema of this file, for editors."
     )
-    compat: Literal["wiremock"] | None = Field(
+    compat: Literal["wiremock", "mockoon"] | None = Field(
         None,
         description="wiremock: endpoints select and answer as WireMock's do (priority"
         " default 5, then the later endpoint first; no implied content type; no"
-        " templating unless a response says templating: handlebars).",
+        " templating unless a response says templating: handlebars). mockoon: a request"
+        " no endpoint takes gets Express's 404 page (Cannot GET /path), never a 405, as"
+        " mockoon-cli answers it.",
     )
     endpoints: list[Endpoint] = Field(
         description="The stubs, in file order (a file of resources alone may leave it out)."

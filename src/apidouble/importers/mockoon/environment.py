@@ -28,7 +28,6 @@ from typing import Any
 from apidouble.errors import ConfigProblem
 from apidouble.importers.mockoon.crud import crud_resource
 from apidouble.importers.mockoon.migrate import migrated
-from apidouble.importers.mockoon.paths import route_path
 from apidouble.importers.mockoon.problems import Problems
 from apidouble.importers.mockoon.responses import Environment, headers_of, merged, set_type
 from apidouble.importers.mockoon.routes import Route, http_endpoints
@@ -72,7 +71,7 @@ def convert_environment(
     file, ``buckets_file`` the file in ``base`` the document reads the data buckets from
     when ``base`` cannot reach ``path`` (the import writes it there)."""
     problems = Problems(display or str(path))
-    document: dict[str, Any] = {"endpoints": []}
+    document: dict[str, Any] = {"compat": "mockoon", "endpoints": []}
     upgraded = migrated(dict(data), problems)
     if upgraded is None:
         return Conversion(document, problems.found)
@@ -92,12 +91,9 @@ def convert_environment(
     endpoints: list[dict[str, Any]] = []
     resources: dict[str, Any] = {}
     positions = {id(route): index for index, route in enumerate(env_data["routes"])}
-    answered: dict[str, None] = {}  # the paths routes answer (for CORS preflights)
     for route in ordered_routes(env_data, disabled):
         pointer = f"/routes/{positions[id(route)]}"
         kind = route.get("type") or "http"
-        if kind in ("http", "crud"):
-            answered.update(dict.fromkeys(_unnamed(prefix, route, kind == "crud")))
         if kind == "http":
             made = Route(route, pointer, env, prefix, plain, calls)
             endpoints.extend(http_endpoints(made, problems))
@@ -110,7 +106,7 @@ def convert_environment(
             endpoints.extend([socket] if socket is not None else [])
         else:
             problems.add(f"route type {kind!r} is not one Mockoon serves", pointer, route)
-    endpoints.extend(_cors(env_data, env, list(answered), problems))
+    endpoints.extend(_cors(env_data, env, problems))
     endpoints.extend(_proxy(env_data, prefix, problems))
     for priority, endpoint in enumerate(endpoints, start=1):
         endpoint["priority"] = priority
@@ -186,25 +182,13 @@ def ordered_routes(env: Mapping[str, Any], disabled: set[str]) -> list[dict[str,
     return found
 
 
-def _unnamed(prefix: str, route: Mapping[str, Any], crud: bool) -> list[str]:
-    """The regexes of the paths a route answers (a CRUD route's with ``/:id``)."""
-    endpoint = str(route.get("endpoint") or "")
-    try:
-        found = [route_path(prefix, endpoint).unnamed]
-        if crud:
-            found.append(route_path(prefix, endpoint.rstrip("/") + "/:id").unnamed)
-    except ValueError:
-        return []
-    return found
-
-
 def _cors(
-    env_data: Mapping[str, Any], env: Environment, paths: list[str], problems: Problems
+    env_data: Mapping[str, Any], env: Environment, problems: Problems
 ) -> list[dict[str, Any]]:
-    """The preflight answer Mockoon gives ``OPTIONS`` requests no route takes: on the
-    routes' paths only here, so that a request to a path no route has still gets a 404
-    (and not a 405 saying that OPTIONS would be answered)."""
-    if not env_data.get("cors") or not paths:
+    """The preflight answer Mockoon gives ``OPTIONS`` requests no route takes, on any path
+    (under ``compat: mockoon`` what no stub takes is a 404, never a 405, so a catch-all
+    here leaves other methods' misses as they are)."""
+    if not env_data.get("cors"):
         return []
     headers = merged(CORS_HEADERS, env.headers)
     set_type(headers)  # set by res.set, then res.end(): no body to type
@@ -217,7 +201,7 @@ def _cors(
         "id": "mockoon-cors-preflight",
         "name": "OPTIONS (Mockoon CORS preflight)",
         "method": ["OPTIONS"],
-        "path_regex": f"(?i)(?:{'|'.join(paths)})",
+        "path_regex": ".*",
         "status": 200,
         "headers": headers,
         "templating": TEMPLATING,
