@@ -187,7 +187,7 @@ class CompiledStub:
             assert only is not None
             self.ready = only.static
             streamed = only.sse is not None or only.websocket is not None
-            streamed = streamed or only.graphql is not None
+            streamed = streamed or only.graphql is not None or only.llm is not None
             if only.static is None and only.proxy is None and not streamed:
                 self.rendered = only
         stub = self.stub

@@ -336,6 +336,14 @@ class Engine:
                 event.delay_s = delay
                 return Fail(served.fault, delay, event)
             return self._finish(served.response, delay, event, decision, cors, request, extra)
+        if chosen.llm is not None:
+            answered = chosen.llm.serve(request, params)
+            decision = decision or Decision()
+            decision.llm = answered.facts
+            delay = _delay(chosen, compiled, rng) + answered.delay_s
+            respond = self._finish(answered.response, delay, event, decision, cors, request, extra)
+            respond.stream = answered.stream
+            return respond
         response = self._render(config, chosen, compiled, request, params, decision)
         if rules.cache is not None:
             response = trouble.cache_headers(rules, request, response)
@@ -387,6 +395,12 @@ class Engine:
                 event.delay_s = delay
                 event.response = response
                 return Respond(response, delay, event)
+            if chosen.llm is not None:
+                answered = chosen.llm.serve(request, params)
+                event.decision = {"llm": answered.facts}
+                delay = _delay(chosen, compiled, config.env.random) + answered.delay_s
+                event.delay_s = delay
+                return self._sent(Respond(answered.response, delay, event, stream=answered.stream))
             response = self._render(config, chosen, compiled, request, params, None)
         delay = _delay(chosen, compiled, config.env.random)
         event.status = response.status

@@ -472,6 +472,9 @@ class ResponseSpec:
     graphql: Mapping[str, Any] | None = None
     """Answer GraphQL from a schema (``schema`` files resolved, ``mocks``, ``operations``,
     ``list_length``, ``introspection``): the rest of the spec is unused."""
+    llm: Mapping[str, Any] | None = None
+    """Answer as one route of an LLM provider preset (``config.llm.LlmRoute``): the rest
+    of the spec is unused."""
 
 
 ResponseMode = Literal["sequence", "cycle", "random"]

@@ -26,6 +26,7 @@ from .realtime.ws_rules import WebSocketRoute, compile_websocket
 if TYPE_CHECKING:
     from .auth.verify import KeySource
     from .graphql.serving import GraphQLEndpoint
+    from .llm.serving import LlmEndpoint
 from .templating import (
     RENDER_ERRORS,
     JsonBody,
@@ -175,6 +176,7 @@ class CompiledResponse:
         "sse_head",
         "websocket",
         "graphql",
+        "llm",
     )
 
     def __init__(
@@ -288,6 +290,13 @@ class CompiledResponse:
             from .graphql.serving import compile_graphql  # graphql-core: only when used
 
             self.graphql = compile_graphql(spec.graphql, env, issuers)
+            self.static = None
+        self.llm: LlmEndpoint | None = None
+        """The provider route this response answers as (an ``llm:`` preset's)."""
+        if spec.llm is not None:
+            from .llm.serving import compile_llm  # only configs with presets load it
+
+            self.llm = compile_llm(spec.llm, env.seed)
             self.static = None
 
     def render(self, request: Request | None, params: dict[str, str]) -> Response:

@@ -37,6 +37,8 @@ class Decision:
     """Who the stub's ``auth`` admitted (``Admission.as_dict``); for the journal only."""
     graphql: list[dict[str, Any]] | None = None
     """A GraphQL endpoint's operations: name, variables, the stub that answered."""
+    llm: dict[str, Any] | None = None
+    """An LLM preset's exchange: the conversation read, the rule that answered, usage."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, only what was decided (the journal keeps it per exchange)."""
@@ -67,6 +69,8 @@ class Decision:
             found["auth"] = self.auth
         if self.graphql is not None:
             found["graphql"] = self.graphql
+        if self.llm is not None:
+            found["llm"] = self.llm
         return found
 
     def header_value(self) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -38,6 +38,7 @@ from apidouble.config.convert import (
     stub_label,
 )
 from apidouble.config.envsubst import substitute
+from apidouble.config.grpc import GrpcSection
 from apidouble.config.ids import IdConflict, Place, StubIds
 from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
 from apidouble.config.resources import ResourceSet, looks_like_resources, read_resources
@@ -54,7 +55,7 @@ from apidouble.config.schema import (
     unknown_key_message,
 )
 from apidouble.config.templates import template_problems
-from apidouble.errors import ConfigProblem
+from apidouble.errors import ConfigError, ConfigProblem
 from apidouble.model import Latency, ProxySpec, ResponseSpec, Scenario, Source, Stub, Templating
 from apidouble.realtime.ws_rules import compile_websocket
 from apidouble.templating import TemplateEnvironment
@@ -62,8 +63,11 @@ from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
 from apidouble.templating.files import candidate_folder, resolve_response_file
 
+if TYPE_CHECKING:
+    from apidouble.grpc.stubs import GrpcConfig
+
 WIREMOCK_PRIORITY = 5
-_SECTIONS = ("endpoints", "websockets", "graphql")
+_SECTIONS = ("endpoints", "websockets", "graphql", "llm")
 """The top-level lists whose items are stubs (a problem there names its stub)."""
 
 
@@ -123,6 +127,8 @@ class Document:
     """The top-level ``auth.issuers``, parsed (key files resolved)."""
     auth_require: Requirement | None = None
     """The top-level ``auth.require``: every endpoint's requirement unless it says ``auth``."""
+    grpc: GrpcConfig | None = None
+    """The top-level ``grpc`` section, compiled (protos read, stubs checked)."""
     plain: Any = None
     """The data as ``read`` parsed it, when its text holds no ``${`` (nothing to
     substitute, so ``load`` need not walk it); None otherwise."""
@@ -179,7 +185,7 @@ class Document:
             return []
         if isinstance(data, dict) and "endpoints" not in data:
             if looks_like_resources(data) or any(
-                k in data for k in ("openapi", "websockets", "auth", "graphql")
+                k in data for k in ("openapi", "websockets", "auth", "graphql", "grpc", "llm")
             ):
                 data = {
                     **data,
@@ -209,6 +215,8 @@ class Document:
                 self.issuers, self.auth_require, problems = read_issuers(top.auth, self.folder)
                 for where, message in problems:
                     self.problem(message, where)
+            if top.grpc is not None:
+                self._read_grpc(top.grpc)
         valid = []
         for index, raw in enumerate(data["endpoints"]):
             endpoint = self._check(Endpoint, raw, ("endpoints", index))
@@ -222,6 +230,11 @@ class Document:
                 endpoint = self._check(Endpoint, entry.endpoint(), ("graphql", index))
                 if isinstance(endpoint, Endpoint):
                     valid.append(("graphql", index, endpoint))
+            for index, preset in enumerate(top.llm):
+                for route in preset.endpoints():
+                    endpoint = self._check(Endpoint, route, ("llm", index))
+                    if isinstance(endpoint, Endpoint):
+                        valid.append(("llm", index, endpoint))
         return valid
 
     def _check_server(self, settings: Mapping[str, Any]) -> None:
@@ -482,7 +495,26 @@ class Document:
             sse=keys.sse.spec() if keys.sse is not None else None,
             websocket=_conversation(keys),
             graphql=self._graphql(keys, ptr),
+            llm=(
+                keys.llm.model_dump(by_alias=True, exclude_unset=True)
+                if isinstance(keys, Endpoint) and keys.llm is not None
+                else None
+            ),
         )
+
+    def _read_grpc(self, section: GrpcSection) -> None:
+        """Compile the ``grpc`` section (only configs that have one import grpcio)."""
+        from apidouble.grpc import require_grpc
+        from apidouble.grpc.stubs import compile_section
+
+        try:
+            require_grpc(self.display)
+        except ConfigError as exc:
+            self.problems.extend(exc.problems)
+            return
+        file = self.folder / Path(self.display).name  # protos are relative to its folder
+        self.grpc, problems = compile_section(section, file, self.lines, "/grpc")
+        self.problems.extend(replace(problem, file=self.display) for problem in problems)
 
     def _graphql(self, keys: ResponseKeys, ptr: str) -> dict[str, Any] | None:
         """An endpoint's ``graphql``, its schema files resolved (each must exist)."""

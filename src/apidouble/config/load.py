@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apidouble.addons.assembly import AddonSet
 from apidouble.addons.loading import AddonSpec
@@ -43,6 +43,9 @@ from apidouble.importers.wiremock import (
 )
 from apidouble.model import Stub
 from apidouble.plugins import PluginError, plugin_import
+
+if TYPE_CHECKING:
+    from apidouble.grpc.stubs import GrpcConfig
 
 NATIVE_LISTS = ("endpoints", "openapi", "websockets")
 """Top-level keys that make a file a native config (else its shape decides: a json-server
@@ -99,6 +102,8 @@ class Config:
     """The mock OAuth2/OIDC issuers of every file's ``auth.issuers``, by name."""
     auth_require: Requirement | None = None
     """``auth.require``: what every endpoint that says no ``auth`` of its own demands."""
+    grpc: GrpcConfig | None = None
+    """The ``grpc`` section (one file may have it), compiled: served on its own port."""
     express_404: bool = False
     """Some file says ``compat: mockoon`` (a Mockoon environment's conversion does): what
     no stub takes gets Express's 404 page, as mockoon-cli answers it."""
@@ -140,6 +145,7 @@ def load_config(
     served = ResourceSet()
     issuers: dict[str, tuple[IssuerSettings, str]] = {}
     require: tuple[Requirement, str] | None = None
+    grpc: tuple[GrpcConfig, str] | None = None
     """The native ``resources:`` of every file."""
     owners: dict[str, str] = {}
     specs: list[SpecSource] = []
@@ -180,6 +186,7 @@ def load_config(
             any(key in doc.data for key in NATIVE_LISTS)
             or _native_auth(doc.data)
             or _native_graphql(doc.data)
+            or _native_grpc(doc.data)
         )
         native = native or looks_like_resources(doc.data)
         mockoon = not native and is_mockoon_environment(doc.data)
@@ -243,6 +250,11 @@ def load_config(
                 )
             issuers.setdefault(name, (settings, doc.display))
         require = _one_setting(doc, "auth.require", doc.auth_require, require)
+        if doc.grpc is not None:
+            if grpc is not None:
+                doc.problem(f"a second grpc section (the first is in {grpc[1]})", "/grpc")
+            else:
+                grpc = (doc.grpc, doc.display)
         if doc.resources is not None:
             for name in doc.resources.document:
                 if name in owners:
@@ -271,6 +283,7 @@ def load_config(
             and not doc.specs
             and not doc.issuers
             and doc.auth_require is None
+            and doc.grpc is None
             and not mockoon
         ):
             loaded = LoadedDocument(
@@ -329,6 +342,7 @@ def load_config(
         issuers={name: settings for name, (settings, _) in issuers.items()},
         auth_require=require[0] if require else None,
         express_404=express_found,
+        grpc=grpc[0] if grpc else None,
     )
 
 
@@ -355,6 +369,13 @@ def _native_graphql(data: dict[str, Any]) -> bool:
         and bool(entries)
         and all(isinstance(entry, dict) and "schema" in entry for entry in entries)
     )
+
+
+def _native_grpc(data: dict[str, Any]) -> bool:
+    """A file of a gRPC section alone (``grpc: {protos: [...]}``): a mapping, which no
+    json-server table is."""
+    section = data.get("grpc")
+    return isinstance(section, dict) and "protos" in section
 
 
 def is_openapi_spec(data: Any, path: Path) -> bool:

@@ -30,7 +30,9 @@ from apidouble.config.fields import (
     path_text,
 )
 from apidouble.config.graphql import GraphQL, GraphQLEntry
+from apidouble.config.grpc import GrpcSection
 from apidouble.config.keyhelp import NOT_YET, unknown_key_message
+from apidouble.config.llm import LlmEntry, LlmRoute
 from apidouble.config.matchers import BodyMatcher, Match, ValueMatcher
 from apidouble.config.positions import Lines, line_of
 from apidouble.config.realtime import Sse, WebSocket
@@ -208,6 +210,11 @@ class Endpoint(ResponseKeys):
         None,
         description="Answer GraphQL (GET and POST) from a schema: mock data, mocks and"
         " operations stubs; the top-level graphql list writes the same.",
+    )
+    llm: LlmRoute | None = Field(
+        None,
+        description="Answer as an LLM provider's route does (chat completions, messages,"
+        " embeddings, models); the top-level llm list writes these.",
     )
     responses: list[ResponseItem] | None = Field(
         None, min_length=1, description="Several responses, served according to mode."
@@ -478,6 +485,16 @@ class ConfigFile(ConfigModel):
         default_factory=list,
         description="GraphQL endpoints: each answers queries and mutations at its path from"
         " a schema (an endpoint with graphql: writes the same).",
+    )
+    llm: list[LlmEntry] = Field(
+        default_factory=list,
+        description="LLM provider presets (openai, anthropic): each mounts the provider's"
+        " standard paths, answering by rules on the conversation, whole or streamed.",
+    )
+    grpc: GrpcSection | None = Field(
+        None,
+        description="gRPC services mocked from .proto files, on their own port (the grpc"
+        " extra: pip install 'apidouble[grpc]').",
     )
 
 

@@ -1,0 +1,164 @@
+"""The config's ``grpc:`` section: gRPC services mocked from ``.proto`` files.
+
+``grpc: {port: 50051, protos: [protos/], stubs: [...]}`` serves every service of the
+protos (or the ``services`` listed) over HTTP/2 beside the HTTP server. A stub names one
+method (``shop.Catalog/GetItem``), what the request must hold (``match``: the request
+message as JSON, metadata as headers) and what to answer: one message (``response``), a
+stream of them (``stream``), or a status with a message. Messages are checked against the
+method's types where the section is compiled (``apidouble.grpc``), not here: this module
+needs no grpcio, so a config without ``grpc:`` never imports it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Self
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+
+from apidouble.config.fields import STUB_ID_PATTERN, ConfigModel
+from apidouble.config.matchers import BodyMatchers, ValueMatcherField
+
+STATUS_NAMES = (
+    *("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND"),
+    *("ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION"),
+    *("ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"),
+    "UNAUTHENTICATED",
+)
+"""gRPC status codes by name, in code order (``STATUS_NAMES[5]`` is ``NOT_FOUND``)."""
+
+DESCRIPTOR_SET_SUFFIXES = (".pb", ".protoset", ".desc", ".binpb")
+"""Files in ``protos`` read as compiled ``FileDescriptorSet``s instead of ``.proto`` text."""
+
+_METHOD = re.compile(r"/?([A-Za-z_][\w.]*)/([A-Za-z_]\w*)")
+_METADATA_KEY = re.compile(r"[0-9a-z_.-]+")
+
+
+def _status(value: Any) -> str:
+    """A status as its name: ``NOT_FOUND``, ``not_found`` or ``5``."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(STATUS_NAMES):
+        return STATUS_NAMES[value]
+    if isinstance(value, str) and value.strip().upper() in STATUS_NAMES:
+        return value.strip().upper()
+    close = difflib.get_close_matches(str(value).upper(), STATUS_NAMES, n=1)
+    hint = f"did you mean {close[0]}?" if close else "expected a code 0-16 or a name (NOT_FOUND)"
+    raise ValueError(f"unknown gRPC status {value!r}; {hint}")
+
+
+def _method(value: Any) -> str:
+    """``package.Service/Method`` (a leading slash, as on the wire, is dropped)."""
+    if not isinstance(value, str) or _METHOD.fullmatch(value.strip()) is None:
+        raise ValueError(f"method must read package.Service/Method, got {value!r}")
+    return value.strip().removeprefix("/")
+
+
+def _metadata(value: Any) -> Any:
+    """Metadata keys as gRPC sends them: lower case, ``0-9 a-z _ . -`` (not ``-bin``)."""
+    if not isinstance(value, dict):
+        return value
+    found: dict[str, Any] = {}
+    for key, item in value.items():
+        name = str(key).lower()
+        if _METADATA_KEY.fullmatch(name) is None or name.startswith("grpc-"):
+            raise ValueError(f"{key!r} is not a metadata key (0-9 a-z _ . -, not grpc-*)")
+        if name.endswith("-bin"):
+            raise ValueError(f"{key!r}: binary (-bin) metadata is not supported here")
+        found[name] = str(item) if isinstance(item, int | float | bool) else item
+    return found
+
+
+StatusName = Annotated[
+    str,
+    BeforeValidator(_status),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "enum": list(STATUS_NAMES)}, {"type": "integer"}]}
+    ),
+]
+MethodName = Annotated[
+    str, BeforeValidator(_method), WithJsonSchema({"type": "string", "pattern": _METHOD.pattern})
+]
+MetadataOut = Annotated[dict[str, str], BeforeValidator(_metadata)]
+
+
+class GrpcMatch(ConfigModel):
+    """What a call must carry; all conditions must hold."""
+
+    json_: dict[str, Any] | None = Field(
+        None,
+        alias="json",
+        description="A partial match on the request message as JSON (proto field names;"
+        " 64-bit integers as numbers, enums by name).",
+    )
+    body: BodyMatchers = Field(
+        default_factory=list,
+        description="Body matchers (jsonpath, regex, schema...) on the request message as JSON.",
+    )
+    metadata: dict[str, ValueMatcherField] = Field(
+        default_factory=dict,
+        description="Request metadata by key (any case): a value or a matcher.",
+    )
+
+
+class GrpcStreamMessage(ConfigModel):
+    """One message of a server stream."""
+
+    message: dict[str, Any] = Field(
+        default_factory=dict, description="The message as JSON (the method's output type)."
+    )
+    delay_ms: float = Field(0, ge=0, description="Wait this long before sending it.")
+
+
+class GrpcStub(ConfigModel):
+    """One gRPC stub: a method, conditions, and the answer."""
+
+    id: str | None = Field(None, pattern=STUB_ID_PATTERN, description="A stable id.")
+    name: str | None = Field(None, min_length=1, description="How logs and reports name it.")
+    method: MethodName = Field(description="The method, as package.Service/Method.")
+    match: GrpcMatch | None = Field(None, description="Conditions on the call.")
+    response: dict[str, Any] | None = Field(
+        None, description="The reply of a unary method as JSON (default: an empty message)."
+    )
+    stream: list[GrpcStreamMessage] | None = Field(
+        None, description="The messages of a server-streaming method, in order."
+    )
+    status: StatusName = Field(
+        "OK", description="The status the call ends with (after any streamed messages)."
+    )
+    message: str | None = Field(None, description="The status message (grpc-message).")
+    metadata: MetadataOut = Field(
+        default_factory=dict, description="Initial metadata sent before the reply."
+    )
+    trailing_metadata: MetadataOut = Field(
+        default_factory=dict, description="Trailing metadata sent with the status."
+    )
+    delay_ms: float = Field(0, ge=0, description="Wait this long before answering.")
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> Self:
+        if self.response is not None and self.stream is not None:
+            raise ValueError("give response (one message) or stream (several), not both")
+        return self
+
+
+class GrpcSection(ConfigModel):
+    """A gRPC server beside the HTTP one, mocking the services of some ``.proto`` files."""
+
+    port: int = Field(50051, ge=0, le=65535, description="The port to listen on (0: any free).")
+    protos: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1,
+        description=".proto files or folders of them (relative to this file; a folder is an"
+        " import root), or descriptor set files (.pb, .protoset, .desc, .binpb).",
+    )
+    import_paths: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="More folders imports are looked up in (the well-known types are built in).",
+    )
+    services: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, description="Serve only these services (full names); default: every one."
+    )
+    reflection: bool = Field(True, description="Serve gRPC server reflection (grpcurl, Postman).")
+    health: bool = Field(True, description="Serve grpc.health.v1.Health (SERVING per service).")
+    stubs: list[GrpcStub] = Field(
+        default_factory=list, description="The stubs, tried in file order per method."
+    )

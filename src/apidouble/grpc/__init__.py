@@ -1,0 +1,55 @@
+"""gRPC services mocked from ``.proto`` files, served by ``grpc.aio`` beside the HTTP server.
+
+``load_grpc_config`` reads a file's ``grpc:`` section (load time: protos compiled, stubs
+checked against the message types, answers encoded); ``start_grpc`` serves it on the
+running event loop and records every call in the journal. Both need the ``grpc`` extra
+(``pip install "apidouble[grpc]"``); without it they raise a ``ConfigError`` saying so,
+and importing this package costs nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from apidouble.grpc.requirement import require_grpc
+from apidouble.state.clock import SYSTEM_CLOCK, Clock
+
+if TYPE_CHECKING:
+    from apidouble.grpc.server import CallJournal, GrpcServer
+    from apidouble.grpc.stubs import GrpcConfig
+
+__all__ = ["GrpcConfig", "GrpcServer", "load_grpc_config", "require_grpc", "start_grpc"]
+
+
+def load_grpc_config(path: str | Path) -> GrpcConfig:
+    """The ``grpc:`` section of the config file ``path``, compiled; ``ConfigError`` listing
+    every problem (or naming the missing extra)."""
+    require_grpc(str(path))
+    from apidouble.grpc.loading import load_grpc_config as load
+
+    return load(path)
+
+
+async def start_grpc(
+    config: GrpcConfig,
+    journal: CallJournal,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> GrpcServer:
+    """Serve ``config`` on ``host:port`` (default: its own port; 0: any free one) on the
+    running loop, recording every call in ``journal``."""
+    from apidouble.grpc.server import start_grpc as start
+
+    return await start(config, journal, host=host, port=port, clock=clock)
+
+
+def __getattr__(name: str) -> object:
+    if name in ("GrpcConfig", "GrpcServer"):
+        require_grpc()
+        from apidouble.grpc import server, stubs
+
+        return getattr(stubs if name == "GrpcConfig" else server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,71 @@
+"""Load time: a config file's ``grpc:`` section -> ``GrpcConfig``, or a ``ConfigError``
+listing every problem with file, line and JSON pointer.
+
+Until the config loader reads ``grpc:`` itself, this reads one file on its own (YAML or
+JSON; the file's other keys are left to the loader).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from apidouble.config.grpc import GrpcSection
+from apidouble.config.positions import child, line_of, parse
+from apidouble.errors import ConfigError, ConfigProblem, SyntaxProblem
+from apidouble.grpc.stubs import GrpcConfig, compile_section
+
+
+def load_grpc_config(path: str | Path) -> GrpcConfig:
+    """Read ``path`` and compile its ``grpc:`` section; ``ConfigError`` on any problem."""
+    file = Path(path)
+    try:
+        parsed = parse(file.read_text(encoding="utf-8"), as_json=file.suffix == ".json")
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(str(file), f"cannot read: {exc.strerror}")]) from None
+    except SyntaxProblem as exc:
+        raise ConfigError([ConfigProblem(str(file), exc.message, exc.line)]) from None
+    data = parsed.data
+    if not isinstance(data, dict) or "grpc" not in data:
+        raise ConfigError([ConfigProblem(str(file), "no grpc: section")])
+    try:
+        section = GrpcSection.model_validate(data["grpc"])
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            ptr = _pointer_in(data, ("grpc", *error["loc"]))
+            message = error["msg"].removeprefix("Value error, ")
+            line = line_of(parsed.lines, ptr)
+            problems.append(ConfigProblem(str(file), message, line, ptr, _label(data, ptr)))
+        raise ConfigError(problems) from None
+    config, found = compile_section(section, file, parsed.lines)
+    if config is None:
+        raise ConfigError(found)
+    return config
+
+
+def _label(data: dict[str, Any], ptr: str) -> str | None:
+    """How a problem inside ``/grpc/stubs/N`` names that stub (name, id or method)."""
+    parts = ptr.split("/")
+    if len(parts) < 4 or parts[1:3] != ["grpc", "stubs"] or not parts[3].isdigit():
+        return None
+    stubs = data["grpc"].get("stubs") if isinstance(data["grpc"], dict) else None
+    stub = stubs[int(parts[3])] if isinstance(stubs, list) else None
+    if not isinstance(stub, dict):
+        return None
+    label = stub.get("name") or stub.get("id") or stub.get("method")
+    return label if isinstance(label, str) else None
+
+
+def _pointer_in(data: Any, loc: Sequence[str | int]) -> str:
+    """The pointer of the deepest value of ``data`` along a pydantic ``loc``."""
+    ptr, current = "", data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            ptr, current = child(ptr, part), current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            ptr, current = child(ptr, part), current[part]
+    return ptr

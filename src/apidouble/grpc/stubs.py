@@ -1,0 +1,304 @@
+"""Load time: a validated ``grpc:`` section -> ``GrpcConfig``, every answer pre-encoded.
+
+Each stub's conditions become a ``RequestPattern`` compiled by ``matching`` (the request
+message is the body, as JSON; metadata are headers), so gRPC calls are tested, explained
+and reported exactly as HTTP requests are. Each stub is also a ``model.Stub`` (``POST
+/package.Service/Method``), which is what the journal records calls against.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apidouble.config.convert import native_body_spec, native_value_spec
+from apidouble.config.grpc import STATUS_NAMES, GrpcSection, GrpcStub
+from apidouble.config.ids import content_id, name_id
+from apidouble.config.positions import line_of
+from apidouble.errors import ConfigProblem
+from apidouble.grpc.messages import MessageProblem, MessageType, check_fields
+from apidouble.grpc.protos import MethodInfo, ProtoProblem, Protos, load_protos
+from apidouble.matching.pattern import CompiledPattern, compile_pattern
+from apidouble.model import BodySpec, RequestPattern, ResponseSpec, Source, Stub, ValueSpec
+
+Lines = dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to send: its bytes, its JSON (for the journal), the wait before it."""
+
+    payload: bytes
+    json: dict[str, Any]
+    delay_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGrpcStub:
+    """One stub, ready to serve: its test and an answer that needs no more encoding."""
+
+    stub: Stub
+    pattern: CompiledPattern
+    messages: tuple[Message, ...]
+    """One message for a unary method (unless the status is an error), any number for a
+    server stream."""
+    code: int
+    """The status code the call ends with (``STATUS_NAMES[code]``)."""
+    details: str | None
+    metadata: tuple[tuple[str, str], ...]
+    trailing_metadata: tuple[tuple[str, str], ...]
+    delay_s: float
+
+    @property
+    def label(self) -> str:
+        return self.stub.label
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRoute:
+    """One served method and its stubs, in file order."""
+
+    info: MethodInfo
+    input: MessageType
+    stubs: tuple[CompiledGrpcStub, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GrpcConfig:
+    """One loaded ``grpc:`` section: what the server serves."""
+
+    port: int
+    protos: Protos
+    services: tuple[str, ...]
+    routes: dict[str, MethodRoute]
+    """By ``/package.Service/Method``, every method of the served services."""
+    reflection: bool = True
+    health: bool = True
+
+    @property
+    def stubs(self) -> tuple[CompiledGrpcStub, ...]:
+        return tuple(stub for route in self.routes.values() for stub in route.stubs)
+
+
+class _Problems:
+    """The problems found so far, located in the file."""
+
+    def __init__(self, file: str, lines: Lines, base: str) -> None:
+        self.file = file
+        self.lines = lines
+        self.base = base
+        self.found: list[ConfigProblem] = []
+
+    def add(self, message: str, pointer: str, stub: str | None = None) -> None:
+        ptr = self.base + pointer
+        self.found.append(ConfigProblem(self.file, message, line_of(self.lines, ptr), ptr, stub))
+
+
+def compile_section(
+    section: GrpcSection, file: Path, lines: Lines | None = None, pointer: str = "/grpc"
+) -> tuple[GrpcConfig | None, list[ConfigProblem]]:
+    """Compile the protos and every stub; the config, or None and every problem found.
+
+    ``file`` is the config file (paths are relative to its folder), ``lines`` its JSON
+    pointer -> line map, ``pointer`` where the section sits in it."""
+    problems = _Problems(str(file), lines or {}, pointer)
+    try:
+        protos = load_protos(section.protos, file.parent, section.import_paths)
+    except ProtoProblem as exc:
+        where = "/protos" if exc.entry is None else f"/protos/{exc.entry}"
+        problems.add(str(exc), where)
+        return None, problems.found
+    services = _services(section, protos, problems)
+    served = {k: info for k, info in protos.methods.items() if info.service in services}
+    scope = _Scope(
+        served,
+        {k: MessageType(v.input, protos.pool) for k, v in served.items()},
+        protos,
+        file,
+        problems,
+    )
+    compiled: dict[str, list[CompiledGrpcStub]] = {k: [] for k in served}
+    for index, given in enumerate(section.stubs):
+        stub = _stub(given, index, scope)
+        if stub is not None:
+            compiled[given.method].append(stub)
+    if problems.found:
+        return None, problems.found
+    routes = {
+        info.path: MethodRoute(info, scope.inputs[key], tuple(compiled[key]))
+        for key, info in served.items()
+    }
+    config = GrpcConfig(section.port, protos, services, routes, section.reflection, section.health)
+    return config, []
+
+
+def _services(section: GrpcSection, protos: Protos, problems: _Problems) -> tuple[str, ...]:
+    if section.services is None:
+        return protos.services
+    for index, name in enumerate(section.services):
+        if name not in protos.services:
+            problems.add(
+                f"no service {name!r} in the protos{_hint(name, protos.services)}",
+                f"/services/{index}",
+            )
+    return tuple(name for name in section.services if name in protos.services)
+
+
+@dataclass(slots=True)
+class _Scope:
+    """What compiling one stub reads: the served methods, their input types, the ids
+    given so far."""
+
+    served: dict[str, MethodInfo]
+    inputs: dict[str, MessageType]
+    protos: Protos
+    file: Path
+    problems: _Problems
+    taken: set[str] = field(default_factory=set)
+
+
+def _stub(given: GrpcStub, index: int, scope: _Scope) -> CompiledGrpcStub | None:
+    at = f"/stubs/{index}"
+    label = given.name or given.id or given.method
+    served, problems = scope.served, scope.problems
+    info = served.get(given.method)
+    if info is None:
+        hint = _hint(given.method, list(served))
+        problems.add(
+            f"no method {given.method} in the served services{hint}", f"{at}/method", label
+        )
+        return None
+    if info.client_streaming:
+        kind = "bidi" if info.server_streaming else "client-streaming"
+        problems.add(f"{given.method} is {kind}: not served yet", f"{at}/method", label)
+        return None
+    if given.stream is not None and not info.server_streaming:
+        problems.add(f"{given.method} is unary: give response, not stream", f"{at}/stream", label)
+        return None
+    before = len(problems.found)
+    pattern = _pattern(given, info, at, label, problems)
+    output = MessageType(info.output, scope.protos.pool)
+    messages = _messages(given, output, info.server_streaming, at, label, problems)
+    stub_id = _stub_id(given, scope.file, scope.taken)
+    if stub_id is None:
+        key = "id" if given.id is not None else "name"
+        problems.add(f"{key} {label!r} is given to another stub", f"{at}/{key}", label)
+    if len(problems.found) > before or pattern is None or messages is None or stub_id is None:
+        return None
+    file = scope.file
+    stub = Stub(
+        stub_id,
+        RequestPattern(frozenset({"POST"}), info.path, headers=pattern[1], body=pattern[2]),
+        (ResponseSpec(200, body_kind="json", body=_shown(messages, info.server_streaming)),),
+        name=given.name,
+        source=Source(str(file), line_of(problems.lines, problems.base + at), problems.base + at),
+    )
+    return CompiledGrpcStub(
+        stub,
+        pattern[0],
+        messages,
+        STATUS_NAMES.index(given.status),
+        given.message,
+        tuple(given.metadata.items()),
+        tuple(given.trailing_metadata.items()),
+        given.delay_ms / 1000,
+    )
+
+
+Conditions = tuple[CompiledPattern, tuple[tuple[str, ValueSpec], ...], tuple[BodySpec, ...]]
+
+
+def _pattern(
+    given: GrpcStub, info: MethodInfo, at: str, label: str, problems: _Problems
+) -> Conditions | None:
+    """The stub's conditions, compiled: metadata as headers, the message as the body."""
+    match = given.match
+    if match is None:
+        return compile_pattern(RequestPattern()), (), ()
+    body: list[BodySpec] = []
+    if match.json_ is not None:
+        try:
+            check_fields(match.json_, info.input)
+        except MessageProblem as exc:
+            problems.add(f"match.json: {exc}", f"{at}/match/json", label)
+            return None
+        body.append(BodySpec("json", match.json_))
+    try:
+        body.extend(
+            native_body_spec(m.model_dump(by_alias=True, exclude_unset=True)) for m in match.body
+        )
+        headers = tuple(
+            (key.lower(), native_value_spec(m.model_dump(by_alias=True, exclude_unset=True)))
+            for key, m in match.metadata.items()
+        )
+        pattern = RequestPattern(headers=headers, body=tuple(body))
+        return compile_pattern(pattern), headers, tuple(body)
+    except ValueError as exc:
+        problems.add(f"match: {exc}", f"{at}/match", label)
+        return None
+
+
+def _shown(messages: tuple[Message, ...], streaming: bool) -> Any:
+    """The answer as the stub's response shows it: the message, or the stream's list."""
+    if streaming:
+        return [m.json for m in messages]
+    return messages[0].json if messages else None
+
+
+def _messages(
+    given: GrpcStub,
+    output: MessageType,
+    streaming: bool,
+    at: str,
+    label: str,
+    problems: _Problems,
+) -> tuple[Message, ...] | None:
+    """The reply as bytes: ``response`` (an empty message when a unary stub that ends OK
+    leaves it out), or every message of ``stream`` (``response``: a stream of one)."""
+    if given.stream is not None:
+        written = [
+            (m.message, m.delay_ms, f"{at}/stream/{i}/message") for i, m in enumerate(given.stream)
+        ]
+    elif given.response is not None:
+        written = [(given.response, 0.0, f"{at}/response")]
+    elif given.status == "OK" and not streaming:
+        written = [({}, 0.0, f"{at}/response")]
+    else:
+        written = []
+    messages = []
+    for value, delay_ms, pointer in written:
+        try:
+            payload, canonical = output.encode(value)
+        except MessageProblem as exc:
+            problems.add(f"{output.name}: {exc}", pointer, label)
+            return None
+        messages.append(Message(payload, canonical, delay_ms / 1000))
+    return tuple(messages)
+
+
+def _stub_id(given: GrpcStub, file: Path, taken: set[str]) -> str | None:
+    """The stub's stable id (as an endpoint's: ``id``, else its name, else its content);
+    None when an ``id`` or name is used twice."""
+    if given.id is not None or given.name is not None:
+        stub_id = given.id if given.id is not None else name_id(f"grpc:{given.name}")
+        if stub_id in taken:
+            return None
+    else:
+        raw, occurrence = given.model_dump(by_alias=True, exclude_unset=True), 1
+        while (stub_id := content_id(f"{file}#grpc", raw, occurrence)) in taken:
+            occurrence += 1
+    taken.add(stub_id)
+    return stub_id
+
+
+def _hint(name: str, known: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact JSON bytes, as the journal keeps a body."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()

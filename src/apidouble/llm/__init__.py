@@ -1,0 +1,11 @@
+"""LLM provider presets: OpenAI's and Anthropic's APIs mocked from rules on the conversation.
+
+One provider-neutral ``Answer`` (text, tool calls, a refusal or a provider error) is
+encoded in each provider's exact wire format, whole or streamed with seeded timing. An
+``LlmEndpoint`` serves one of a preset's routes as the engine serves a ``graphql:`` one.
+"""
+
+from apidouble.llm.answer import Answer, ProviderError, Timing, ToolCall
+from apidouble.llm.serving import LlmEndpoint, Served, compile_llm
+
+__all__ = ["Answer", "LlmEndpoint", "ProviderError", "Served", "Timing", "ToolCall", "compile_llm"]

@@ -1,0 +1,75 @@
+"""A config's ``llm:`` presets served by the server itself (``MockServer``, real sockets),
+with the official SDKs as clients: the same engine, journal and stubs as everything else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from apidouble.testing import MockServer
+
+openai = pytest.importorskip("openai")
+anthropic = pytest.importorskip("anthropic")
+
+CONFIG = """
+endpoints:
+  - {path: /hello, response: hi}
+llm:
+  - provider: openai
+    id: oa
+    timing: {ttft_ms: 0, tokens_per_s: 2000}
+    rules:
+      - match: {last_user: {contains: weather}}
+        text: It is sunny.
+    default: {text: Hello there.}
+  - provider: anthropic
+    id: an
+    path_prefix: /anthropic
+    timing: {ttft_ms: 0, tokens_per_s: 2000}
+    default: {text: Bonjour.}
+"""
+
+
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[MockServer]:
+    config = tmp_path / "api.yaml"
+    config.write_text(CONFIG)
+    with MockServer(config) as server:
+        yield server
+
+
+def test_openai_sdk_against_the_served_preset(mock: MockServer) -> None:
+    client = openai.OpenAI(base_url=mock.url + "/v1", api_key="sk-any", max_retries=0)
+    plain = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "the weather?"}]
+    )
+    assert plain.choices[0].message.content == "It is sunny."
+    streamed = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in streamed if chunk.choices)
+    assert text == "Hello there."
+    entries = mock.requests.find(path="/v1/chat/completions")
+    assert len(entries) == 2 and all(e["stub_id"] == "oa-chat" for e in entries)
+    asked = {e["decision"]["llm"]["conversation"]["last_user"] for e in entries}
+    assert asked == {"the weather?", "hi"}
+
+
+def test_anthropic_sdk_against_the_served_preset(mock: MockServer) -> None:
+    client = anthropic.Anthropic(base_url=mock.url + "/anthropic", api_key="k", max_retries=0)
+    message = client.messages.create(
+        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert message.content[0].text == "Bonjour."
+    with client.messages.stream(
+        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        assert stream.get_final_text() == "Bonjour."
+
+
+def test_the_other_stubs_still_serve(mock: MockServer) -> None:
+    import httpx
+
+    assert httpx.get(mock.url + "/hello").text == "hi"
