@@ -10,9 +10,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .atomic import write_atomically
 from .errors import ConfigError
 from .options import Options, option_fields, option_kind
 from .plugins import NATIVE_IMPORT_FORMATS, PluginError, load_plugins
@@ -22,12 +23,15 @@ from .stateful import shared_state_uses
 from .transport.server import install_event_loop_policy
 from .watch import build
 
+if TYPE_CHECKING:
+    from .config.load import Config
+
 DEFAULT_CONFIG = Path("apidouble.yaml")
 IMPORT_FORMATS = NATIVE_IMPORT_FORMATS
 """``apidouble import FORMAT SOURCE``: one converter per format, plus each importer's
 (``plugins``: har, openapi and postman are built in that way); graphql and mockoon have
 their own commands below."""
-EXPORT_FORMATS = ("wiremock", "har")
+EXPORT_FORMATS = ("wiremock", "har", "mockoon")
 RECORD_FORMATS = ("yaml", "wiremock")
 RECORD_OUTPUTS = {"yaml": "recording.yaml", "wiremock": "recording"}
 
@@ -130,15 +134,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a request header the recorded stubs match on; repeatable",
     )
+    ca = commands.add_parser(
+        "ca", help="print the local CA's path (made on first use) and how to trust it"
+    )
+    ca.add_argument("--path", action="store_true", help="print only the CA certificate's path")
+    ca.add_argument(
+        "--ca-dir",
+        help="the CA's folder (default: $XDG_DATA_HOME/apidouble/ca, else"
+        " ~/.local/share/apidouble/ca)",
+    )
     exports = commands.add_parser("export", help="write a config in another tool's format")
-    exports.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock or har")
+    exports.add_argument(
+        "format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock, har or mockoon"
+    )
     exports.add_argument("paths", nargs="*", type=Path, metavar="CONFIG")
     exports.add_argument(
         "-o",
         "--output",
         type=Path,
         required=True,
-        help="the folder (wiremock) or file (har) to write",
+        help="the folder (wiremock) or file (har, mockoon) to write",
     )
     source = exports.add_mutually_exclusive_group()
     source.add_argument("--url", help="har: a running server's base URL, to read its journal")
@@ -211,7 +226,7 @@ def _import_mockoon(args: argparse.Namespace) -> int:
         print(f"apidouble import: {source} is not a Mockoon environment", file=sys.stderr)
         return 1
     out_dir = args.output.parent if args.output is not None else Path.cwd()
-    document, problems = import_environment(data, source, out_dir)
+    document, problems = import_environment(data, source, out_dir, args.output)
     for problem in problems:
         print(f"apidouble import: left out: {problem}", file=sys.stderr)
     return _write_document(document, args.output)
@@ -278,6 +293,25 @@ def _read_source(source: Path) -> Any:
     return _UNREADABLE
 
 
+def _export_mockoon(args: argparse.Namespace, config: Config) -> int:
+    """``apidouble export mockoon``: the config as one Mockoon environment file."""
+    import json
+
+    from .importers.mockoon.export import export_mockoon
+
+    out: Path = args.output
+    environment, notes = export_mockoon(config.stubs, folder=out.parent)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(environment, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(out, text.encode("utf-8"))
+    for note in notes:
+        print(f"apidouble export: {note}", file=sys.stderr)
+    for key in (*config.server, *(["data"] if config.data else [])):
+        print(f"apidouble export: top-level {key!r} has no Mockoon equivalent", file=sys.stderr)
+    print(f"wrote {len(environment['routes'])} route(s) to {out}", file=sys.stderr)
+    return 0
+
+
 def _export_har(args: argparse.Namespace) -> int:
     """``apidouble export har``: a running server's journal, or a saved one, as HAR 1.2."""
     import json
@@ -313,7 +347,7 @@ def _export(args: argparse.Namespace) -> int:
             return 2
         return _export_har(args)
     if not args.paths:
-        print("apidouble export wiremock: give the CONFIG paths", file=sys.stderr)
+        print(f"apidouble export {args.format}: give the CONFIG paths", file=sys.stderr)
         return 2
     from .config.load import load_config
     from .importers.wiremock.export import export_wiremock
@@ -329,10 +363,27 @@ def _export(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print("apidouble export: fix the mappings above first", file=sys.stderr)
         return 1
+    if args.format == "mockoon":
+        return _export_mockoon(args, config)
     written = export_wiremock(config.stubs, args.output)
     for key in (*config.server, *(["data"] if config.data else [])):
         print(f"apidouble export: top-level {key!r} has no WireMock equivalent", file=sys.stderr)
     print(f"wrote {len(written)} mapping(s) to {args.output / 'mappings'}", file=sys.stderr)
+    return 0
+
+
+def _ca(args: argparse.Namespace) -> int:
+    """``apidouble ca``: the local CA (created now if there is none yet), and how to
+    trust it; ``--path`` prints the certificate's path alone, for scripts."""
+    from .tls.ca import TlsError, load_or_create
+    from .tls.trust import trust_instructions
+
+    try:
+        ca = load_or_create(Path(args.ca_dir) if args.ca_dir else None)
+    except TlsError as exc:
+        print(f"apidouble ca: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(f"{ca.cert_path}\n" if args.path else trust_instructions(ca))
     return 0
 
 
@@ -460,4 +511,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _export(args)
     if args.command == "record":
         return _record(args)
+    if args.command == "ca":
+        return _ca(args)
     return _run(args)

@@ -22,6 +22,29 @@ class Options:
 
     host: str = _opt("127.0.0.1", "address to bind; 0.0.0.0 exposes the mock to the network")
     port: int = _opt(8000, "port to listen on; 0 picks a free one")
+    https_port: int | None = _opt(
+        None,
+        "also serve HTTPS on this port (0 picks a free one), beside HTTP, with --tls-cert"
+        " and --tls-key or certificates from the local CA (apidouble ca --path prints the"
+        " file clients trust: curl --cacert FILE)",
+        kind=int,
+    )
+    grpc_port: int | None = _opt(
+        None,
+        "the port of the config's grpc: services (0 picks a free one; default: the"
+        " section's own port)",
+        kind=int,
+    )
+    tls_cert: str | None = _opt(
+        None, "the certificate (chain, PEM) HTTPS serves, instead of the local CA's", kind=str
+    )
+    tls_key: str | None = _opt(None, "the private key (PEM) of --tls-cert", kind=str)
+    ca_dir: str | None = _opt(
+        None,
+        "the local CA's folder (default: $XDG_DATA_HOME/apidouble/ca, else"
+        " ~/.local/share/apidouble/ca); made on first use",
+        kind=str,
+    )
     watch: bool = _opt(True, "do not reload when a config or body file changes", "--no-watch")
     seed: int | None = _opt(None, "seed for every random choice, so runs repeat exactly", kind=int)
     admin_token: str | None = _opt(

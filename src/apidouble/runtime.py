@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .addons.callback_log import CallbackLog, CallbackSender
 from .admin.auth_route import AuthRoutes
+from .admin.ca_route import CA_PATH, CaRoute
 from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.graphql_route import PUBLISH_PATH, PublishRoute
 from .admin.layer import StubLayer, load_layer
@@ -67,6 +68,9 @@ from .watch import Reloader, addon_specs, with_addons
 
 if TYPE_CHECKING:
     from .admin.layer_feed import LayerFeed
+    from .grpc.server import GrpcServer
+    from .tls.contexts import ServerContexts
+    from .tls.listen import HttpsServer
 
 log = logging.getLogger("apidouble")
 
@@ -94,6 +98,18 @@ class Runtime:
         self.store = store if store is not None else open_store(options.state)
         self.clock = clock
         self.server: HttpServer | None = None
+        self.https_server: HttpsServer | None = None
+        self.grpc_server: GrpcServer | None = None
+        """The config's ``grpc:`` services, served beside HTTP (fixed at start: a reload
+        does not change them)."""
+        self.tls: ServerContexts | None = None
+        """The HTTPS certificates (``--https-port``), made ready at load time."""
+        if options.https_port is not None:
+            from .tls.setup import server_contexts  # ssl and cryptography: only for HTTPS
+
+            self.tls = server_contexts(
+                options.tls_cert, options.tls_key, options.ca_dir, options.host
+            )
         kept = options.max_request_journal_entries if options.request_journal else 0
         self.journal = journal_for(
             self.store,
@@ -199,6 +215,7 @@ class Runtime:
         self.routes = AdminRoutes(self.admin, options.admin_token)
         self.metrics = MetricsRoute(ServerCollector(self.engine, self._open_connections))
         self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
+        self.routes.add(("GET",), CA_PATH, CaRoute(self.tls.ca if self.tls is not None else None))
         callbacks = CallbacksRoute(self.callbacks.log)
         self.routes.add(("GET", "HEAD", "DELETE"), CALLBACKS_PATH, callbacks)
         hub = self.engine.websockets
@@ -229,8 +246,7 @@ class Runtime:
         self.admin.on_reload(error)
 
     def _open_connections(self) -> int:
-        server = self.server
-        return 0 if server is None else server.connections
+        return sum(s.connections for s in (self.server, self.https_server) if s is not None)
 
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""
@@ -251,6 +267,34 @@ class Runtime:
             reuse_port=opts.workers > 1,
             forwarder=self.forwarder,
         )
+        if self.tls is not None and opts.https_port is not None:
+            from .tls.listen import start_https_server
+
+            try:
+                self.https_server = await start_https_server(
+                    self.dispatcher,
+                    self.tls,
+                    opts.host,
+                    opts.https_port,
+                    server_limits(opts),
+                    reuse_port=opts.workers > 1,
+                    forwarder=self.forwarder,
+                )
+            except BaseException:
+                await self.server.close()  # both ports or neither
+                raise
+        grpc = self.composer.base.grpc
+        if grpc is not None:
+            from .grpc import start_grpc  # grpcio: only for configs with grpc:
+
+            try:
+                self.grpc_server = await start_grpc(
+                    grpc, self.journal, host=opts.host, port=opts.grpc_port, clock=self.clock
+                )
+            except BaseException:
+                servers = [s for s in (self.server, self.https_server) if s is not None]
+                await asyncio.gather(*(server.close() for server in servers))
+                raise
         if opts.admin_token is None and not is_loopback(opts.host):
             log.warning(
                 "the admin API (/__admin) is reachable on %s without a token: anyone who can "
@@ -294,8 +338,10 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._feed_task, timeout=5)
         await self._close_websockets()
-        if self.server is not None:
-            await self.server.close()
+        if self.grpc_server is not None:
+            await self.grpc_server.stop(1.0)
+        servers = [s for s in (self.server, self.https_server) if s is not None]
+        await asyncio.gather(*(server.close() for server in servers))
         await self.callbacks.aclose()
         await self.forwarder.aclose()
         if self.recorder is not None:
@@ -368,6 +414,10 @@ async def serve_until_signal(runtime: Runtime, started: Connection | None = None
     server = await runtime.start()
     if started is None:
         print(f"apidouble listening on {server.url}", flush=True)
+        if runtime.https_server is not None:
+            print(f"apidouble listening on {runtime.https_server.url}", flush=True)
+        if runtime.grpc_server is not None:
+            print(f"apidouble grpc on {runtime.grpc_server.address}", flush=True)
     else:
         started.send(_READY)
     stop = runtime.shutdown_requested
@@ -419,6 +469,9 @@ def run_workers(paths: Sequence[Path], options: Options) -> int:
     reservation = _reserve_port(options.host) if options.port == 0 else None
     port = reservation.getsockname()[1] if reservation is not None else options.port
     options = replace(options, port=int(port))
+    tls_reservation = _reserve_port(options.host) if options.https_port == 0 else None
+    if tls_reservation is not None:
+        options = replace(options, https_port=int(tls_reservation.getsockname()[1]))
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -459,9 +512,13 @@ def run_workers(paths: Sequence[Path], options: Options) -> int:
             failed = stopping = True
         if not stopping:
             print(f"apidouble listening on {http_url(options.host, port)}", flush=True)
+            if options.https_port is not None:
+                secure = http_url(options.host, options.https_port, "https")
+                print(f"apidouble listening on {secure}", flush=True)
             log.info("%d workers, one journal each", options.workers)
-        if reservation is not None:
-            reservation.close()
+        for held in (reservation, tls_reservation):
+            if held is not None:
+                held.close()
         sentinels = [process.sentinel for process in workers]
         while not stopping:
             if wait(sentinels, timeout=0.5):

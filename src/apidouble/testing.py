@@ -112,17 +112,29 @@ class RequestLog:
 
 
 class MockServer:
-    """An apidouble server on 127.0.0.1 and a free port, in a background thread."""
+    """An apidouble server on 127.0.0.1 and a free port, in a background thread.
+
+    ``https=True`` also serves HTTPS on a free port (``https_port`` picks one): the
+    same stubs and journal at ``https_url``, with certificates from the local CA whose
+    certificate is ``ca_path`` (give ``ca_dir`` to keep a test's CA apart)::
+
+        with MockServer(endpoints=[...], https=True, ca_dir=tmp_path) as mock:
+            httpx.get(mock.https_url + "/ping", verify=ssl.create_default_context(
+                cafile=mock.ca_path))
+    """
 
     def __init__(
         self,
         *paths: str | Path,
         endpoints: Sequence[Mapping[str, Any]] | None = None,
+        https: bool = False,
         **options: Any,
     ) -> None:
         if paths and endpoints is not None:
             raise ApidoubleError("give config paths or endpoints, not both")
         options.setdefault("port", 0)
+        if https:
+            options.setdefault("https_port", 0)
         options.setdefault("watch", False)
         self.options = Options(**options)
         self._paths = tuple(Path(p) for p in paths)
@@ -136,6 +148,17 @@ class MockServer:
         self._failure: BaseException | None = None
         self.url = ""
         self.port = 0
+        self.https_url = ""
+        """The HTTPS base URL, when HTTPS is served ("" otherwise)."""
+        self.https_port = 0
+        self.grpc_address = ""
+        """``host:port`` of the config's ``grpc:`` services ("" without them)."""
+        tls = self._runtime.tls
+        self.ca_path: Path | None = (
+            tls.ca.cert_path if tls is not None and tls.ca is not None else None
+        )
+        """The local CA's certificate, for clients to verify HTTPS with (None without
+        HTTPS, or with given ``tls_cert`` files)."""
 
     def start(self) -> MockServer:
         """Start serving; returns once the port is bound."""
@@ -159,6 +182,11 @@ class MockServer:
             self._ready.set()
             return
         self.url, self.port = server.url, server.port
+        secure = self._runtime.https_server
+        if secure is not None:
+            self.https_url, self.https_port = secure.url, secure.port
+        if self._runtime.grpc_server is not None:
+            self.grpc_address = self._runtime.grpc_server.address
         self._ready.set()
         await self._stopped.wait()
         await self._runtime.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..outcome import Forwarder, Handler
 from .connection import Connection
@@ -163,24 +163,41 @@ class ServeState:
             await asyncio.wait(tuple(self.tasks), timeout=1.0)
 
 
-def http_url(host: str, port: int) -> str:
-    """``http://host:port``, an IPv6 host in brackets."""
+def http_url(host: str, port: int, scheme: str = "http") -> str:
+    """``http://host:port`` (or ``https://``), an IPv6 host in brackets."""
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
+
+
+class Listening(Protocol):
+    """What ``HttpServer`` stops: an ``asyncio.Server``, or the HTTPS accept loop."""
+
+    def close(self) -> None: ...
+
+    async def wait_closed(self) -> None: ...
 
 
 class HttpServer:
     """A listening HTTP/1.1 server; ``port`` is the port actually bound."""
 
-    def __init__(self, server: asyncio.Server, state: ServeState, host: str, port: int) -> None:
+    def __init__(
+        self,
+        server: Listening,
+        state: ServeState,
+        host: str,
+        port: int,
+        scheme: str = "http",
+    ) -> None:
         self._server = server
         self._state = state
         self.host = host
         self.port = port
+        self.scheme = scheme
+        """``https`` for a listener that speaks TLS (``tls.listen``)."""
 
     @property
     def url(self) -> str:
-        return http_url(self.host, self.port)
+        return http_url(self.host, self.port, self.scheme)
 
     @property
     def connections(self) -> int:
