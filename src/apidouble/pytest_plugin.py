@@ -27,6 +27,15 @@ def apidouble() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.fixture
+def apidouble_https(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    """``apidouble`` serving HTTPS too (``https_url``), with certificates from a local CA
+    made for the session's temporary folder (``ca_path``: what the client trusts)."""
+    ca_dir = tmp_path_factory.getbasetemp() / "apidouble-ca"
+    with MockServer(endpoints=[], https=True, ca_dir=str(ca_dir)) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def apidouble_session() -> Iterator[MockServer]:
     """One ``MockServer`` for the whole session (prefer ``apidouble_shared`` in tests)."""
