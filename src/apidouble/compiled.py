@@ -193,6 +193,7 @@ class CompiledStub:
         stub = self.stub
         self.needs_body = (
             bool(stub.pattern.body)
+            or bool(stub.pattern.templates)  # a template may read the body
             or self.validator is not None
             or self.hooks is not None
             or stub.scenario is not None
@@ -387,7 +388,8 @@ def _compile_stub(
     scenarios = scenarios if scenarios is not None else Scenarios(store)
     gate = ScenarioGate(stub.scenario, scenarios) if stub.scenario else None
     try:
-        pattern = compile_pattern(stub.pattern, (_gate_condition(gate),) if gate else ())
+        extra = (*_template_conditions(stub, env), *((_gate_condition(gate),) if gate else ()))
+        pattern = compile_pattern(stub.pattern, extra)
     except ValueError as exc:
         problems.append(problem_at(stub, str(exc), "/match"))
     responses: list[CompiledResponse] = []
@@ -462,6 +464,22 @@ def _with_webhooks(
     base = hooks or Chain()
     served = Hook(webhooks.name, "served", webhooks.served, False)
     return Chain(base.matched, base.response, (*base.served, served), (*base.names, "webhooks"))
+
+
+def _template_conditions(stub: Stub, env: TemplateEnvironment) -> tuple[Condition, ...]:
+    """The stub's ``match.template`` conditions (none, and no import, for most stubs)."""
+    if not stub.pattern.templates:
+        return ()
+    from .matching.paths import compile_path, compile_path_regex
+    from .matching.template import template_condition
+
+    given = stub.pattern
+    path = None
+    if given.path is not None:
+        path = compile_path(given.path)
+    elif given.path_regex is not None:
+        path = compile_path_regex(given.path_regex)
+    return tuple(template_condition(env, spec, path) for spec in given.templates)
 
 
 def _gate_condition(gate: ScenarioGate) -> Condition:

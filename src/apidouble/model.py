@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 if TYPE_CHECKING:
     from .addons.webhooks import CallbackSpec
     from .behaviours.spec import Behaviours
+    from .matching.template import TemplateSpec
 
 Headers = list[tuple[str, str]]
 """Header (name, value) pairs in order, as behaviours add them to an answer."""
@@ -347,6 +348,9 @@ class RequestPattern:
     claims: tuple[tuple[str, ValueSpec], ...] = ()
     """Conditions on the bearer token's claims (``match.auth.claims``): read from the
     token as sent; the stub's own ``auth`` is what verifies it, once the stub is chosen."""
+    templates: tuple[TemplateSpec, ...] = ()
+    """Templates rendered for the request whose text must satisfy a value condition
+    (``match.template``); compiled with the config's template environment."""
 
 
 BodyKind = Literal["empty", "json", "text", "base64", "file"]

@@ -37,6 +37,11 @@ def stub_to_config(stub: Stub) -> dict[str, Any]:
             match[part] = {name: value_to_config(spec) for name, spec in values}
     if pattern.claims and all(is_native_value(spec) for _, spec in pattern.claims):
         match["auth"] = {"claims": {name: value_to_config(s) for name, s in pattern.claims}}
+    if pattern.templates and all(is_native_value(t.value) for t in pattern.templates):
+        match["template"] = [
+            {"source": t.source, "templating": t.templating, **value_to_config(t.value)}
+            for t in pattern.templates
+        ]
     native_body = native_body_count(pattern)
     if native_body:
         bodies = [body_to_config(spec) for spec in pattern.body[:native_body]]

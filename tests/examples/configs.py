@@ -29,6 +29,31 @@ FILE_KEYS = frozenset(f.alias or n for n, f in ConfigFile.model_fields.items())
 ENDPOINT_KEYS = frozenset(f.alias or n for n, f in Endpoint.model_fields.items())
 FRAGMENT_PATH = "/snippet"
 
+SHOP_PROTO = """\
+syntax = "proto3";
+package shop;
+
+import "google/protobuf/timestamp.proto";
+
+enum Kind { KIND_UNSPECIFIED = 0; BOOK = 1; TOOL = 2; }
+
+message GetItemRequest { int64 id = 1; string locale = 2; string item_code = 3; }
+message Item {
+  int64 id = 1;
+  string name = 2;
+  double price = 3;
+  Kind kind = 4;
+  repeated string tags = 5;
+  google.protobuf.Timestamp added = 6;
+}
+message ListItemsRequest { string category = 1; }
+
+service Catalog {
+  rpc GetItem(GetItemRequest) returns (Item);
+  rpc ListItems(ListItemsRequest) returns (stream Item);
+}
+"""
+
 WORKSPACE = {
     # the files the docs' examples name, with the contents their comments show
     "data/users.json": json.dumps([{"id": 1, "name": "Ada"}, {"id": 2, "name": "Grace"}]),
@@ -39,6 +64,21 @@ WORKSPACE = {
         "type User { id: ID!, name: String!, email: String }\n"
         "type Query { user(id: ID!): User, users: [User!]! }\n"
     ),
+    "keys/idp-jwks.json": json.dumps(
+        {
+            "keys": [
+                {
+                    "kty": "EC",
+                    "crv": "P-256",
+                    "kid": "idp-1",
+                    "alg": "ES256",
+                    "x": "C9HONYtP3omrR8Zo2jWdwFU8A55acvNwCPNkLGb43UM",
+                    "y": "GUoAw--ItI464usaOXnsAP2Mi4sH64AGL_YoA7_Uz1o",
+                }
+            ]
+        }
+    ),
+    "protos/shop.proto": SHOP_PROTO,
 }
 
 
@@ -59,14 +99,15 @@ def config_texts(block: Block) -> list[str]:
 
 
 def is_config(block: Block) -> bool:
-    """Whether a YAML/JSON block shows config (others show an answer or a journal entry)."""
+    """Whether a YAML/JSON block shows config (others show an answer or a journal entry):
+    a JSON one is a whole config file, with ``endpoints`` and only config-file keys."""
     if block.lang == "yaml":
         return True
     try:
         data = json.loads(block.text)
     except ValueError:
         return False
-    return isinstance(data, dict) and "endpoints" in data
+    return isinstance(data, dict) and "endpoints" in data and set(data) <= FILE_KEYS
 
 
 def _as_config(text: str, block: Block) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,15 @@ def mock(tmp_path: Path) -> Iterator[MockServer]:
 
 
 def test_openai_sdk_against_the_served_preset(mock: MockServer) -> None:
-    client = openai.OpenAI(base_url=mock.url + "/v1", api_key="sk-any", max_retries=0)
+    with openai.OpenAI(base_url=mock.url + "/v1", api_key="sk-any", max_retries=0) as client:
+        _talk_to_openai(client)
+    entries = mock.requests.find(path="/v1/chat/completions")
+    assert len(entries) == 2 and all(e["stub_id"] == "oa-chat" for e in entries)
+    asked = {e["decision"]["llm"]["conversation"]["last_user"] for e in entries}
+    assert asked == {"the weather?", "hi"}
+
+
+def _talk_to_openai(client: Any) -> None:
     plain = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "the weather?"}]
     )
@@ -51,25 +60,33 @@ def test_openai_sdk_against_the_served_preset(mock: MockServer) -> None:
     )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in streamed if chunk.choices)
     assert text == "Hello there."
-    entries = mock.requests.find(path="/v1/chat/completions")
-    assert len(entries) == 2 and all(e["stub_id"] == "oa-chat" for e in entries)
-    asked = {e["decision"]["llm"]["conversation"]["last_user"] for e in entries}
-    assert asked == {"the weather?", "hi"}
 
 
 def test_anthropic_sdk_against_the_served_preset(mock: MockServer) -> None:
-    client = anthropic.Anthropic(base_url=mock.url + "/anthropic", api_key="k", max_retries=0)
-    message = client.messages.create(
-        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
-    )
-    assert message.content[0].text == "Bonjour."
-    with client.messages.stream(
-        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
-    ) as stream:
-        assert stream.get_final_text() == "Bonjour."
+    base = mock.url + "/anthropic"
+    with anthropic.Anthropic(base_url=base, api_key="k", max_retries=0) as client:
+        message = client.messages.create(
+            model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+        )
+        assert message.content[0].text == "Bonjour."
+        with client.messages.stream(
+            model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            assert stream.get_final_text() == "Bonjour."
 
 
 def test_the_other_stubs_still_serve(mock: MockServer) -> None:
     import httpx
 
     assert httpx.get(mock.url + "/hello").text == "hi"
+
+
+def test_a_file_of_presets_alone_serves_them(tmp_path: Path) -> None:
+    config = tmp_path / "llm.yaml"
+    config.write_text("llm:\n  - provider: openai\n    default: {text: alone}\n")
+    with MockServer(config) as mock:
+        with openai.OpenAI(base_url=mock.url + "/v1", api_key="k", max_retries=0) as client:
+            answer = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
+    assert answer.choices[0].message.content == "alone"

@@ -85,6 +85,7 @@ def request_pattern(ep: Endpoint) -> RequestPattern:
         cookies=(_values(match.cookies) if match else ()) + extra.cookies,
         body=tuple(_body(b) for b in match.body) + extra.body if match else (),
         claims=_values(match.auth.claims) if match and match.auth else (),
+        templates=tuple(t.spec() for t in match.template) if match else (),
     )
 
 

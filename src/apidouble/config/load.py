@@ -187,6 +187,7 @@ def load_config(
             or _native_auth(doc.data)
             or _native_graphql(doc.data)
             or _native_grpc(doc.data)
+            or _native_llm(doc.data)
         )
         native = native or looks_like_resources(doc.data)
         mockoon = not native and is_mockoon_environment(doc.data)
@@ -368,6 +369,17 @@ def _native_graphql(data: dict[str, Any]) -> bool:
         isinstance(entries, list)
         and bool(entries)
         and all(isinstance(entry, dict) and "schema" in entry for entry in entries)
+    )
+
+
+def _native_llm(data: dict[str, Any]) -> bool:
+    """A file of LLM presets alone (``llm: [{provider: openai}]``), told from a json-server
+    database with an ``llm`` table by the ``provider`` key."""
+    entries = data.get("llm")
+    return (
+        isinstance(entries, list)
+        and bool(entries)
+        and all(isinstance(entry, dict) and "provider" in entry for entry in entries)
     )
 
 

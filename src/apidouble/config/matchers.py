@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     BeforeValidator,
@@ -29,8 +29,9 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 import apidouble.matching  # noqa: F401  (every built-in operator registered before the snapshot)
 from apidouble.config.fields import ConfigModel, JsonSchema, Regex, Text
 from apidouble.matching.body import body_operators
+from apidouble.matching.template import TemplateSpec
 from apidouble.matching.values import value_operators
-from apidouble.model import RequestPattern
+from apidouble.model import RequestPattern, ValueSpec
 
 M = TypeVar("M")
 _BUILTIN_VALUE_OPS = frozenset(value_operators())
@@ -271,6 +272,48 @@ class AuthMatch(ConfigModel):
     )
 
 
+class TemplateMatcher(ConfigModel):
+    """A template rendered for the request, its text compared like a value."""
+
+    source: str = Field(
+        min_length=1,
+        description="The template: it sees what a response's templates see (request,"
+        " path params, the server's state).",
+    )
+    templating: Literal["jinja", "handlebars", "mockoon"] = Field(
+        "jinja", description="The template language of source."
+    )
+    equals: Text | None = Field(None, description="The text equals this.")
+    contains: Text | None = Field(None, description="The text contains this.")
+    regex: Regex | None = Field(None, description="The text matches this regex (full match).")
+    one_of: list[Text] | None = Field(None, description="The text equals one of these.")
+    case_insensitive: bool = Field(False, description="Compare ignoring case.")
+    not_: bool = Field(False, alias="not", description="Negate the condition.")
+
+    @model_validator(mode="after")
+    def _one_op(self) -> Self:
+        ops = self.given(*_TEMPLATE_OPS)
+        if len(ops) != 1:
+            raise ValueError(f"use exactly one of {', '.join(_TEMPLATE_OPS)} (got {ops or 'none'})")
+        return self
+
+    def spec(self) -> TemplateSpec:
+        """The matcher as the request pattern holds it."""
+        op = next(name for name in _TEMPLATE_OPS if self.given(name))
+        expected = getattr(self, op)
+        expected = tuple(expected) if op == "one_of" else expected
+        value = ValueSpec(op, expected, self.case_insensitive, self.not_)
+        return TemplateSpec(self.source, value, self.templating)
+
+
+_TEMPLATE_OPS = ("equals", "contains", "regex", "one_of")
+
+TemplateMatchers = Annotated[
+    list[TemplateMatcher],
+    BeforeValidator(_as_list, json_schema_input_type=TemplateMatcher | list[TemplateMatcher]),
+]
+
+
 class Match(ConfigModel):
     """Further conditions on the request; all must hold."""
 
@@ -285,6 +328,11 @@ class Match(ConfigModel):
     )
     body: BodyMatchers = Field(
         default_factory=list, description="A body matcher, or a list that must all hold."
+    )
+    template: TemplateMatchers = Field(
+        default_factory=list,
+        description="A template matcher ({source: '{{...}}', equals: ...}), or a list that"
+        " must all hold: the template is rendered for the request and its text compared.",
     )
     auth: AuthMatch | None = Field(
         None,

@@ -24,6 +24,8 @@ def endpoint_match(
             allowed &= set(item.value)
         elif item.kind == "body":
             match.setdefault("body", []).append(item.value)
+        elif item.kind == "template":
+            match.setdefault("template", []).append(item.value)
         elif item.kind in ("query", "headers", "cookies"):
             _put(
                 match.setdefault(item.kind, {}),

@@ -5,7 +5,9 @@ A rule compares a request value with ``String(value) === rule.value`` (a list of
 holds when one does), or tests a JavaScript regex anywhere in it; ``invert`` negates.
 Each rule becomes one native condition: a ``match`` matcher (query, headers, cookies,
 body), a WireMock fragment key (``pathParameters`` for route params, ``url`` or
-``urlPattern`` for the path), or a set of methods. ``rulesOperator: AND`` joins a
+``urlPattern`` for the path), a ``match.template`` rendered per request
+(``templating`` rules, and ``global_var`` ones through ``getGlobalVar``), or a set of
+methods. ``rulesOperator: AND`` joins a
 response's rules into one endpoint's conditions; ``OR`` gives one endpoint per rule
 (native conditions all hold together). A rule decided at load time (a header with no
 name, a method no request can have) holds always or never, and is left out accordingly.
@@ -32,8 +34,8 @@ from apidouble.importers.mockoon.paths import RoutePath
 UNDEFINED: Any = object()
 """JavaScript's ``undefined``: a value the request does not have (JSON ``null`` is None)."""
 
-NOT_YET = ("request_number", "global_var", "templating")
-"""Targets that need server state or per-request templating: not converted yet."""
+NOT_YET = ("request_number",)
+"""Targets that need server state not kept yet: not converted."""
 
 
 class Unsupported(ValueError):
@@ -43,7 +45,8 @@ class Unsupported(ValueError):
 @dataclass(frozen=True, slots=True)
 class Condition:
     """One native condition: ``kind`` is ``query``, ``headers``, ``cookies``, ``body``,
-    ``methods``, ``pathParameters`` or ``url`` (a WireMock ``url``/``urlPattern``)."""
+    ``methods``, ``pathParameters``, ``url`` (a WireMock ``url``/``urlPattern``) or
+    ``template`` (a ``match.template`` matcher)."""
 
     kind: str
     key: str
@@ -105,6 +108,12 @@ def condition(rule: Any, ctx: Rules) -> bool | Condition:
     invert = bool(rule.get("invert"))
     if target in NOT_YET:
         raise Unsupported(f"rules on target {target!r}: not yet")
+    if target in ("templating", "global_var"):
+        if "{{" in value:
+            raise Unsupported("a rule whose value is a template: not yet")
+        if operator not in _OPERATORS:
+            raise Unsupported(f"unknown rule operator {operator!r}")
+        return rendered(target, operator, modifier, value, invert)
     if "{{" in modifier or "{{" in value:
         raise Unsupported("a rule whose modifier or value is a template: not yet")
     if operator not in _OPERATORS:
@@ -151,6 +160,53 @@ def _target(
     if target == "body":
         return _body(operator, modifier, value, invert, ctx)
     raise Unsupported(f"unknown rule target {target!r}")
+
+
+def rendered(
+    target: str, operator: str, modifier: str, value: str, invert: bool
+) -> bool | Condition:
+    """A ``templating`` rule (its modifier is a template, rendered per request) or a
+    ``global_var`` one (the variable at the modifier's path, read per request by
+    ``getGlobalVar``), as a ``match.template`` condition on the rendered text."""
+    if target == "templating":
+        source = modifier
+        if "{{" not in source:  # known now: a text with no template renders as itself
+            return evaluate(operator, value, source, "") != invert
+    else:
+        if "{{" in modifier:
+            raise Unsupported("a global_var rule whose modifier is a template: not yet")
+        if not modifier:
+            return evaluate(operator, value, UNDEFINED, "") != invert
+        source = _global_var(modifier)
+    if operator in ("empty_array", "array_includes"):
+        if target == "templating":
+            return invert  # a rendered text is never a list
+        raise Unsupported(f"operator {operator!r} on target 'global_var': not yet")
+    if operator == "valid_json_schema":
+        raise Unsupported(f"valid_json_schema on target {target!r}: not yet")
+    matcher: dict[str, Any] = {"source": source, "templating": "mockoon"}
+    if operator == "equals":
+        matcher["equals"] = value
+    elif operator in ("regex", "regex_i"):
+        matcher["regex"] = _search(value, operator == "regex_i")
+    else:  # null: nothing, null or "" (each renders as "")
+        matcher["equals"] = ""
+    if invert:
+        matcher["not"] = True
+    return Condition("template", "", matcher)
+
+
+def _global_var(modifier: str) -> str:
+    """``getGlobalVar`` of a rule's path: the variable's name, then a path into it."""
+    if modifier.startswith("$"):
+        raise Unsupported("a global_var rule with a JSONPath modifier: not yet")
+    parts = _path_parts(modifier)
+    parts = parts.split(".") if isinstance(parts, str) else parts
+    name, rest = parts[0], parts[1:]
+    if any(char in part for part in parts for char in '."\\'):
+        raise Unsupported(f"a global_var rule on {modifier!r} (a dot or quote in a key): not yet")
+    quoted = [json.dumps(part) for part in (name, ".".join(rest))] if rest else [json.dumps(name)]
+    return "{{getGlobalVar " + " ".join(quoted) + "}}"
 
 
 def _value(
