@@ -1,5 +1,5 @@
 # Each target is a thin shell over a script in scripts/.
-.PHONY: run test check bench setup clean conformance
+.PHONY: run test check bench setup clean conformance fuzz
 
 run:
 	@bash scripts/run.sh
@@ -18,6 +18,9 @@ setup:
 
 conformance:
 	@bash scripts/conformance.sh $(ARGS)
+
+fuzz:
+	@bash scripts/fuzz.sh $(ARGS)
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -256,7 +256,7 @@ class Request:
         if self._json is _UNSET:
             try:
                 self._json = json.loads(self.body) if self.body else INVALID_JSON
-            except ValueError:
+            except (ValueError, RecursionError):  # nested past the parser's depth: not JSON here
                 self._json = INVALID_JSON
         return self._json
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Long fuzz run: every target in tests/fuzz with many examples, fresh inputs each run
+# (make test runs the same targets with a fixed seed and a small budget).
+#   make fuzz                      20,000 examples per target
+#   make fuzz ARGS="-k http1"      one target
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+APIDOUBLE_FUZZ_EXAMPLES="${APIDOUBLE_FUZZ_EXAMPLES:-20000}" \
+  .venv/bin/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz "$@"

@@ -1,0 +1,133 @@
+"""Crashes found by fuzzing and not fixed yet, each pinned by a strict ``xfail``
+regression test (with its input) in the target's test module.
+
+A property tolerates exactly these (exception type, message and the innermost
+``src/apidouble`` module it escaped from), so the rest of the input space stays
+checked while a gap is open. Fixing a gap turns its regression test into an XPASS,
+which fails (``xfail_strict``): then delete the test's marker and the entry here.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from hypothesis import event
+
+__all__ = ["KNOWN_GAPS", "KnownGap", "known_gap", "tolerated"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownGap:
+    """One open finding: what escapes, and from where."""
+
+    name: str
+    kind: type[BaseException]
+    message: str
+    """A regex searched in ``str(exception)``."""
+    modules: tuple[str, ...]
+    """The innermost ``apidouble/...`` module of the traceback is one of these."""
+
+    def covers(self, error: BaseException) -> bool:
+        if not isinstance(error, self.kind) or not re.search(self.message, str(error)):
+            return False
+        return _innermost_module(error) in self.modules
+
+
+def _innermost_module(error: BaseException) -> str | None:
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        _, marker, rest = frame.filename.replace("\\", "/").rpartition("/src/apidouble/")
+        if marker:
+            found = "apidouble/" + rest
+    return found
+
+
+KNOWN_GAPS = (
+    KnownGap(
+        "config-deep-json",
+        RecursionError,
+        "maximum recursion depth",
+        ("apidouble/config/positions.py", "apidouble/config/ids.py"),
+    ),
+    KnownGap(
+        "config-path-too-long",
+        OSError,
+        "File name too long",
+        ("apidouble/templating/files.py", "apidouble/config/document.py"),
+    ),
+    KnownGap(
+        "config-path-nul",
+        ValueError,
+        "embedded null byte",
+        ("apidouble/config/document.py",),
+    ),
+    KnownGap(
+        "schema-recursive-ref",
+        RecursionError,
+        "maximum recursion depth",
+        ("apidouble/matching/body.py",),
+    ),
+    KnownGap(  # the same recursion, surfacing from Rust (rpds, under referencing) as a panic
+        "schema-recursive-ref-panic",
+        BaseException,
+        "RecursionError",
+        ("apidouble/matching/body.py",),
+    ),
+    KnownGap(
+        "schema-unresolvable-ref",
+        Exception,
+        "PointerToNowhere|Unresolvable|does not exist within",
+        ("apidouble/matching/body.py",),
+    ),
+    KnownGap(
+        "schema-unknown-draft",
+        DeprecationWarning,
+        r"metaschema specified by \$schema was not found",
+        ("apidouble/matching/body.py", "apidouble/config/fields.py"),
+    ),
+    KnownGap(
+        "jsonpath-filter-regex-invalid",
+        re.error,
+        "",
+        ("apidouble/matching/body.py", "apidouble/matching/jsonselect.py"),
+    ),
+    KnownGap(  # a SyntaxWarning in Jinja's generated code, raised where warnings are errors
+        "jinja-generated-syntax-warning",
+        SyntaxError,
+        "perhaps you missed a comma",
+        ("apidouble/templating/compile.py",),
+    ),
+    KnownGap(
+        "handlebars-literal-as-helper",
+        AssertionError,
+        "",
+        ("apidouble/templating/handlebars/parser.py",),
+    ),
+    KnownGap(
+        "config-resources-non-string-key",
+        TypeError,
+        "is not iterable",
+        ("apidouble/state/resources.py",),
+    ),
+)
+
+
+def known_gap(error: BaseException) -> KnownGap | None:
+    """The open finding ``error`` is an instance of, if any."""
+    return next((gap for gap in KNOWN_GAPS if gap.covers(error)), None)
+
+
+@contextmanager
+def tolerated() -> Iterator[None]:
+    """Let an open finding pass (noted as a Hypothesis event); anything else propagates."""
+    try:
+        yield
+    except BaseException as error:  # a pyo3 panic is a BaseException
+        gap = known_gap(error)
+        if gap is None:
+            raise
+        event(f"known gap: {gap.name}")
