@@ -48,12 +48,6 @@ def _innermost_module(error: BaseException) -> str | None:
 
 KNOWN_GAPS = (
     KnownGap(
-        "config-deep-json",
-        RecursionError,
-        "maximum recursion depth",
-        ("apidouble/config/positions.py", "apidouble/config/ids.py"),
-    ),
-    KnownGap(
         "config-path-too-long",
         OSError,
         "File name too long",

@@ -418,6 +418,9 @@ class Document:
         except IdConflict as exc:
             self.problem(str(exc), child(ptr, exc.key))
             return None
+        except RecursionError:  # an id from content walks it: hostile nesting stops there
+            self.problem("the endpoint is nested too deeply to read; give it an id", ptr)
+            return None
 
     def _check_templates(self, index: int) -> None:
         """Every Jinja template of endpoint ``index``, at its own key (see ``templates``);

@@ -61,11 +61,21 @@ def line_of(lines: Lines, ptr: str) -> int | None:
         ptr = ptr.rsplit("/", 1)[0]
 
 
+TOO_DEEP = "the document is nested too deeply to read (past Python's recursion limit)"
+
+
 def parse(text: str, *, as_json: bool) -> Parsed:
     """Parse one document; raises ``SyntaxProblem`` with the line of the error.
 
     A YAML file whose text is a JSON object (generated configs often are) is read by the
     JSON parser, twice as fast; anything it refuses is read as YAML, as before."""
+    try:
+        return _parse(text, as_json)
+    except RecursionError:  # hostile nesting: a clear problem, not a crash
+        raise SyntaxProblem(TOO_DEEP, None) from None
+
+
+def _parse(text: str, as_json: bool) -> Parsed:
     if as_json:
         try:
             return _parse_json(text)
