@@ -83,12 +83,6 @@ KNOWN_GAPS = (
         r"metaschema specified by \$schema was not found",
         ("apidouble/matching/body.py", "apidouble/config/fields.py"),
     ),
-    KnownGap(
-        "jsonpath-filter-regex-invalid",
-        re.error,
-        "",
-        ("apidouble/matching/body.py", "apidouble/matching/jsonselect.py"),
-    ),
     KnownGap(  # a SyntaxWarning in Jinja's generated code, raised where warnings are errors
         "jinja-generated-syntax-warning",
         SyntaxError,
@@ -100,12 +94,6 @@ KNOWN_GAPS = (
         AssertionError,
         "",
         ("apidouble/templating/handlebars/parser.py",),
-    ),
-    KnownGap(
-        "config-resources-non-string-key",
-        TypeError,
-        "is not iterable",
-        ("apidouble/state/resources.py",),
     ),
 )
 

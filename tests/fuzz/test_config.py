@@ -109,7 +109,6 @@ def test_response_nested_600_deep() -> None:
     raises_config_error('{"endpoints": [{"path": "/x", "response": ' + body + "}]}")
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "TypeError in state/resources.py restore")
 @pytest.mark.parametrize("text", ["~: []\n", "1: []\n", "&aendpoints: []\n"])
 def test_top_level_key_that_is_not_a_string(text: str) -> None:
     raises_config_error(text, ".yaml")

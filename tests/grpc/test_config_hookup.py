@@ -48,3 +48,16 @@ def test_two_files_may_not_both_have_one(tmp_path: Path) -> None:
     second = write_config(tmp_path / "b", [STUB])
     with pytest.raises(ConfigError, match="a second grpc section"):
         load_config(first, second)
+
+
+@pytest.mark.parametrize("name", ["pro\x00tos", "p" * 10_000])
+def test_a_proto_path_no_file_can_have_is_a_located_problem(tmp_path: Path, name: str) -> None:
+    """Found by the config fuzzer (tests/fuzz): a NUL or an overlong name escaped as
+    ValueError or OSError."""
+    config = write_config(tmp_path, [STUB])
+    document = json.loads(config.read_text())
+    document["grpc"]["protos"] = [name]
+    config.write_text(json.dumps(document))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert caught.value.problems[0].pointer == "/grpc/protos/0"

@@ -410,6 +410,8 @@ def is_json_server_db(data: Any) -> bool:
     ``request``/``mappings``) whose every value but ``$schema`` is an array or an object."""
     if not isinstance(data, dict) or any(key in data for key in NATIVE_LISTS) or is_wiremock(data):
         return False
+    if not all(isinstance(key, str) for key in data):  # YAML's ~, 1...: no resource names
+        return False
     values = [value for key, value in data.items() if key != "$schema"]
     return bool(values) and all(isinstance(value, list | dict) for value in values)
 

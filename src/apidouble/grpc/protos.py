@@ -69,11 +69,10 @@ def load_protos(entries: Iterable[str], base: Path, import_paths: Iterable[str] 
     """Compile every listed file (folders: every ``.proto`` in them); raise ``ProtoProblem``."""
     found: dict[str, Any] = {}
     listed: list[str] = []
-    extra = [(base / p).resolve() for p in import_paths]
+    extra = [_resolved(base, p) for p in import_paths]
     for index, entry in enumerate(entries):
-        path = (base / entry).resolve()
         try:
-            for name, files in _read_entry(path, extra):
+            for name, files in _read_entry(_resolved(base, entry), extra):
                 listed.append(name)
                 for proto in files:
                     found.setdefault(proto.name, proto)
@@ -87,6 +86,17 @@ def load_protos(entries: Iterable[str], base: Path, import_paths: Iterable[str] 
         services.extend(s.full_name for s in pool.FindFileByName(name).services_by_name.values())
     methods = {info.key: info for service in services for info in _methods(pool, service)}
     return Protos(pool, tuple(services), methods)
+
+
+def _resolved(base: Path, name: str) -> Path:
+    """``name`` under ``base``; ``ProtoProblem`` for a name no file can have (a NUL, a
+    name longer than the system allows)."""
+    try:
+        path = (base / name).resolve()
+        path.exists()  # the system's own checks (ENAMETOOLONG) happen here
+    except (OSError, ValueError) as exc:
+        raise ProtoProblem(f"not a usable path: {name[:80]!r} ({exc})") from None
+    return path
 
 
 def _read_entry(path: Path, extra: list[Path]) -> list[tuple[str, list[Any]]]:

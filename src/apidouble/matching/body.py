@@ -204,7 +204,7 @@ def _jsonpath(spec: BodySpec) -> BodyMatcher:
 
     try:
         path = jsonpath.compile(expression)
-    except jsonpath.JSONPathError as error:
+    except (jsonpath.JSONPathError, re.error) as error:  # re: a filter's =~ /pattern/
         message = str(error).splitlines()[0]
         raise ValueError(f"body jsonpath: invalid expression {expression!r}: {message}") from None
     label = f"body jsonpath {expression}"

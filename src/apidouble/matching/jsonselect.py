@@ -99,7 +99,7 @@ class _Path:
         self._errors = (jsonpath.JSONPathError, TypeError)
         try:
             self.path = jsonpath.compile(text)
-        except jsonpath.JSONPathError as error:
+        except (jsonpath.JSONPathError, re.error) as error:  # re: a filter's =~ /pattern/
             message = str(error).splitlines()[0]
             raise ValueError(
                 f"body jsonpath: invalid expression {expression!r}: {message}"

@@ -109,6 +109,8 @@ class Database:
             raise ValueError(f"a json-server database is an object, not {type(document).__name__}")
         names: dict[str, str] = {}
         for key, value in document.items():
+            if not isinstance(key, str):  # YAML allows other keys: ~, 1, an alias
+                raise ValueError(f"a resource name is text, not {key!r}")
             if "/" in key:
                 raise ValueError(f"'/' is not allowed in a resource name: {key!r}")
             if key != "$schema" and not isinstance(value, list | dict):
