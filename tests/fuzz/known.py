@@ -60,24 +60,6 @@ KNOWN_GAPS = (
         ("apidouble/config/document.py",),
     ),
     KnownGap(
-        "schema-recursive-ref",
-        RecursionError,
-        "maximum recursion depth",
-        ("apidouble/matching/body.py",),
-    ),
-    KnownGap(  # the same recursion, surfacing from Rust (rpds, under referencing) as a panic
-        "schema-recursive-ref-panic",
-        BaseException,
-        "RecursionError",
-        ("apidouble/matching/body.py",),
-    ),
-    KnownGap(
-        "schema-unresolvable-ref",
-        Exception,
-        "PointerToNowhere|Unresolvable|does not exist within",
-        ("apidouble/matching/body.py",),
-    ),
-    KnownGap(
         "schema-unknown-draft",
         DeprecationWarning,
         r"metaschema specified by \$schema was not found",

@@ -21,6 +21,7 @@ compiles a ``BodySpec`` into a ``BodyMatcher`` at load time, natives and addons 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,8 @@ from apidouble.model import INVALID_JSON, BodySpec, Request
 
 _NOT_JSON = "<not JSON>"
 _MISSING: Any = object()
+
+_log = logging.getLogger("apidouble")
 
 
 def json_text(value: Any) -> str:
@@ -252,6 +255,31 @@ def _selection_text(request: Request, selected: list[str] | None) -> str:
     return shown(selected[0] if len(selected) == 1 else json_text(selected))
 
 
+_UNUSABLE = (Exception, RecursionError)
+"""What validating with a broken schema raises (an unresolvable ``$ref``, one that loops;
+the Rust resolver may even panic, which ``_probe`` turns into a problem at load time)."""
+
+_PROBES: tuple[Any, ...] = ({}, [], "", 0, None, True)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, RecursionError) or "RecursionError" in str(error):
+        return "a $ref leads back to itself"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _probe(validator: Any) -> None:
+    """Validate a few values at load time, so a ``$ref`` that loops or resolves nowhere
+    is a config error here, not a 500 on every request."""
+    for instance in _PROBES:
+        try:
+            validator.is_valid(instance)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as error:  # noqa: B036 (the resolver's panic is a BaseException)
+            raise ValueError(f"body schema: cannot be used: {_reason(error)}") from None
+
+
 def _schema(spec: BodySpec) -> BodyMatcher:
     schema = spec.expected
     if not isinstance(schema, dict):
@@ -265,17 +293,27 @@ def _schema(spec: BodySpec) -> BodyMatcher:
     except jsonschema.exceptions.SchemaError as error:
         raise ValueError(f"body schema: invalid schema: {error.message}") from None
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    _probe(validator)
     best_match = jsonschema.exceptions.best_match
 
     def test(request: Request) -> bool:
         body = request.json
-        return body is not INVALID_JSON and validator.is_valid(body)
+        if body is INVALID_JSON:
+            return False
+        try:
+            return bool(validator.is_valid(body))
+        except _UNUSABLE as error:  # a $ref the probes did not reach: no match, not a 500
+            _log.warning("body schema: cannot validate: %s", _reason(error))
+            return False
 
     def actual(request: Request) -> str:
         body = request.json
         if body is INVALID_JSON:
             return _NOT_JSON
-        error = best_match(validator.iter_errors(body))
+        try:
+            error = best_match(validator.iter_errors(body))
+        except _UNUSABLE as problem:
+            return f"<the schema cannot be used: {_reason(problem)}>"
         if error is None:
             return shown(json_text(body))
         where = error.json_path
