@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_CAP_BYTES = 64 * 1024
 
-_MARSHAL_FORMAT = MARSHAL_FORMAT
-
 
 @dataclass(frozen=True, slots=True)
 class JournalLimits:
@@ -149,7 +147,7 @@ class Journal:
                 sent_body if sent_size <= cap else sent_body[:cap],
                 sent_size,
             ),
-            _MARSHAL_FORMAT,
+            MARSHAL_FORMAT,
         )
         self._store(key, blob)
         if self._fanout.outlets:
@@ -186,8 +184,11 @@ class Journal:
             if constants is None or constants[0] != self._cap:
                 constants = route.journal_constants = (self._cap, self._constants(route))
             entry = (seq, received_at, head, address, elapsed_s, query, constants[1])
-            cost = COMPACT_BYTES + ((len(head) + BLOB_ROUNDING) & -16)  # compact_cost, inline
-            self._keep(key, entry, compact_cost(head, query) if query else cost)
+            if query:
+                cost = compact_cost(head, query)
+            else:  # the usual case: compact_cost without the call
+                cost = COMPACT_BYTES + ((len(head) + BLOB_ROUNDING) & -16)
+            self._keep(key, entry, cost)
             return
         sent = route.response
         sent_body = sent.body
@@ -215,7 +216,7 @@ class Journal:
                 sent_body if sent_size <= self._cap else sent_body[: self._cap],
                 sent_size,
             ),
-            _MARSHAL_FORMAT,
+            MARSHAL_FORMAT,
         )
         self._store(key, blob)
 

@@ -245,8 +245,15 @@ class Runtime:
         self.counters.reloaded(error is not None)
         self.admin.on_reload(error)
 
+    def _listening(self) -> list[HttpServer]:
+        """The HTTP servers started so far: plain, and HTTPS when it is served."""
+        return [s for s in (self.server, self.https_server) if s is not None]
+
+    async def _close_listening(self) -> None:
+        await asyncio.gather(*(server.close() for server in self._listening()))
+
     def _open_connections(self) -> int:
-        return sum(s.connections for s in (self.server, self.https_server) if s is not None)
+        return sum(server.connections for server in self._listening())
 
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""
@@ -281,7 +288,7 @@ class Runtime:
                     forwarder=self.forwarder,
                 )
             except BaseException:
-                await self.server.close()  # both ports or neither
+                await self._close_listening()  # both ports or neither
                 raise
         grpc = self.composer.base.grpc
         if grpc is not None:
@@ -292,8 +299,7 @@ class Runtime:
                     grpc, self.journal, host=opts.host, port=opts.grpc_port, clock=self.clock
                 )
             except BaseException:
-                servers = [s for s in (self.server, self.https_server) if s is not None]
-                await asyncio.gather(*(server.close() for server in servers))
+                await self._close_listening()  # every port or none
                 raise
         if opts.admin_token is None and not is_loopback(opts.host):
             log.warning(
@@ -340,8 +346,7 @@ class Runtime:
         await self._close_websockets()
         if self.grpc_server is not None:
             await self.grpc_server.stop(1.0)
-        servers = [s for s in (self.server, self.https_server) if s is not None]
-        await asyncio.gather(*(server.close() for server in servers))
+        await self._close_listening()
         await self.callbacks.aclose()
         await self.forwarder.aclose()
         if self.recorder is not None:

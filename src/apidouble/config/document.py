@@ -40,7 +40,14 @@ from apidouble.config.convert import (
 from apidouble.config.envsubst import substitute
 from apidouble.config.grpc import GrpcSection
 from apidouble.config.ids import IdConflict, Place, StubIds
-from apidouble.config.positions import SyntaxProblem, child, line_of, parse, pointer
+from apidouble.config.positions import (
+    SyntaxProblem,
+    child,
+    line_of,
+    parse,
+    pointer,
+    pointer_along,
+)
 from apidouble.config.resources import ResourceSet, looks_like_resources, read_resources
 from apidouble.config.schema import (
     AddonEntry,
@@ -313,7 +320,7 @@ class Document:
             return model.model_validate(raw)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
-                ptr = _pointer_in(self.data, (*prefix, *error["loc"]))
+                ptr = pointer_along(self.data, (*prefix, *error["loc"]))
                 if ptr not in self.skip or error["type"] == "extra_forbidden":
                     self.problem(_message(error, model), ptr)
             return None
@@ -615,21 +622,6 @@ def _trouble(ep: Endpoint) -> dict[str, Any]:
         "bandwidth_kbps": ep.bandwidth_kbps,
     }
     return {key: value for key, value in found.items() if value is not None}
-
-
-def _pointer_in(data: Any, loc: Sequence[str | int]) -> str:
-    """The JSON pointer of the deepest existing value along a pydantic ``loc``.
-
-    Parts that are not keys or indexes of the data (union member tags, a missing key)
-    are skipped, so the pointer always names something in the file.
-    """
-    ptr, current = "", data
-    for part in loc:
-        if isinstance(current, dict) and part in current:
-            ptr, current = child(ptr, part), current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            ptr, current = child(ptr, part), current[part]
-    return ptr
 
 
 def _message(error: ErrorDetails, model: type[BaseModel]) -> str:

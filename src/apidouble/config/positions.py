@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,17 @@ import yaml
 
 from apidouble.errors import SyntaxProblem
 
-__all__ = ["JsonLines", "Lines", "Parsed", "SyntaxProblem", "child", "line_of", "parse", "pointer"]
+__all__ = [
+    "JsonLines",
+    "Lines",
+    "Parsed",
+    "SyntaxProblem",
+    "child",
+    "line_of",
+    "parse",
+    "pointer",
+    "pointer_along",
+]
 
 # The decoder's own string scanner: exact JSON string rules, and it returns the end index.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -49,6 +59,21 @@ def child(base: str, part: str | int) -> str:
     if "~" in text or "/" in text:
         return base + pointer(text)
     return f"{base}/{text}"
+
+
+def pointer_along(data: Any, loc: Sequence[str | int]) -> str:
+    """The JSON pointer of the deepest existing value along a pydantic ``loc``.
+
+    Parts that are not keys or indexes of the data (union member tags, a missing key)
+    are skipped, so the pointer always names something in the file.
+    """
+    ptr, current = "", data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            ptr, current = child(ptr, part), current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            ptr, current = child(ptr, part), current[part]
+    return ptr
 
 
 def line_of(lines: Lines, ptr: str) -> int | None:

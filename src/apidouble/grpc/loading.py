@@ -1,20 +1,20 @@
 """Load time: a config file's ``grpc:`` section -> ``GrpcConfig``, or a ``ConfigError``
 listing every problem with file, line and JSON pointer.
 
-Until the config loader reads ``grpc:`` itself, this reads one file on its own (YAML or
-JSON; the file's other keys are left to the loader).
+``apidouble.grpc.load_grpc_config`` reads one file on its own (YAML or JSON; its other
+keys are left alone), listing the section's problems in the order they are found; the
+config loader reads the same section with the rest of the file (``Document._read_grpc``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from apidouble.config.grpc import GrpcSection
-from apidouble.config.positions import child, line_of, parse
+from apidouble.config.positions import line_of, parse, pointer_along
 from apidouble.errors import ConfigError, ConfigProblem, SyntaxProblem
 from apidouble.grpc.stubs import GrpcConfig, compile_section
 
@@ -36,7 +36,7 @@ def load_grpc_config(path: str | Path) -> GrpcConfig:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            ptr = _pointer_in(data, ("grpc", *error["loc"]))
+            ptr = pointer_along(data, ("grpc", *error["loc"]))
             message = error["msg"].removeprefix("Value error, ")
             line = line_of(parsed.lines, ptr)
             problems.append(ConfigProblem(str(file), message, line, ptr, _label(data, ptr)))
@@ -58,14 +58,3 @@ def _label(data: dict[str, Any], ptr: str) -> str | None:
         return None
     label = stub.get("name") or stub.get("id") or stub.get("method")
     return label if isinstance(label, str) else None
-
-
-def _pointer_in(data: Any, loc: Sequence[str | int]) -> str:
-    """The pointer of the deepest value of ``data`` along a pydantic ``loc``."""
-    ptr, current = "", data
-    for part in loc:
-        if isinstance(current, dict) and part in current:
-            ptr, current = child(ptr, part), current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            ptr, current = child(ptr, part), current[part]
-    return ptr

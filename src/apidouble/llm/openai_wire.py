@@ -84,18 +84,21 @@ def chat_frames(turn: Turn, ident: str, created: int) -> list[Frame]:
     """The ``chat.completion.chunk`` events of a streamed answer, ending with ``[DONE]``."""
     usage_null = {"usage": None} if turn.include_usage else {}
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, tokens: int = 0) -> Frame:
-        body = {
+    def head(choices: list[dict[str, Any]]) -> dict[str, Any]:
+        """What every chunk of the answer says besides its ``choices``' contents."""
+        return {
             "id": ident,
             "object": "chat.completion.chunk",
             "created": created,
             "model": turn.model,
             "service_tier": "default",
             "system_fingerprint": FINGERPRINT,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-            **usage_null,
+            "choices": choices,
         }
-        return Frame(sse(body), tokens)
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, tokens: int = 0) -> Frame:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return Frame(sse({**head([choice]), **usage_null}), tokens)
 
     field = "refusal" if turn.refusal else "content"
     first: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
@@ -117,17 +120,7 @@ def chat_frames(turn: Turn, ident: str, created: int) -> list[Frame]:
         )
     frames.append(chunk({}, _finish(turn)))
     if turn.include_usage:
-        body = {
-            "id": ident,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": turn.model,
-            "service_tier": "default",
-            "system_fingerprint": FINGERPRINT,
-            "choices": [],
-            "usage": _usage(turn),
-        }
-        frames.append(Frame(sse(body)))
+        frames.append(Frame(sse({**head([]), "usage": _usage(turn)})))
     frames.append(Frame(DONE))
     return frames
 
