@@ -13,6 +13,11 @@ request without a query string) and ``query_guards`` (with one) list its candida
 the router's winning order, each with the router's own compiled test. The transport
 builds the ``Request``, takes the first candidate that passes (``pick``) and answers with
 its bytes; when none passes, the general path decides (a 404 with its near misses).
+Where every candidate of such a path tests only headers and query parameters (and none
+is protected), ``head_guards`` and ``head_query_guards`` hold the same candidates with
+those conditions as ``matching.headtest.HeadTest``s, looked up by the path as received:
+they are tested on the head's bytes and the query string before any ``Request`` is made
+(``pick_by_head``).
 
 Whatever the tables do not hold (a percent escape, HEAD, a control path, a template,
 anything the engine would have to decide) takes the general path, so the lane changes
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from .auth.plane import PATHS as ISSUER_PATHS
 from .auth.recorded import ADMITTED
+from .matching.headtest import HeadTest, head_test
 from .matching.index import Entry
 from .metrics import Cell, Counters
 from .model import Request, ServeEvent, Stub
@@ -123,6 +129,21 @@ Guards = dict[bytes, dict[str, tuple[Guard, ...]]]
 """Method as sent -> raw request path -> candidates in the router's winning order."""
 
 
+HeadGuard = tuple[HeadTest | None, ExpressRoute]
+"""A guarded path's candidate tested on the head as received (None: it always passes)."""
+HeadGuards = dict[bytes, dict[bytes, tuple[HeadGuard, ...]]]
+"""Method as sent -> raw request path as sent -> candidates in the router's winning order."""
+
+
+def pick_by_head(guards: tuple[HeadGuard, ...], head: bytes, query: str) -> ExpressRoute | None:
+    """``pick`` for candidates that read only the head and the query string (none is
+    protected); None when none passes (the general path decides)."""
+    for test, route in guards:
+        if test is None or test(head, query):
+            return route
+    return None
+
+
 def pick(guards: tuple[Guard, ...], request: Request) -> ExpressRoute | None:
     """The route of the first candidate whose conditions ``request`` meets, as
     ``Router.find`` would choose it; None when none does, or when that candidate's auth
@@ -141,12 +162,23 @@ class ExpressLane:
     ``routes`` and ``clock`` change, each with one assignment, on install.
     """
 
-    __slots__ = ("routes", "guards", "query_guards", "clock", "journal", "counters")
+    __slots__ = (
+        "routes",
+        "guards",
+        "query_guards",
+        "head_guards",
+        "head_query_guards",
+        "clock",
+        "journal",
+        "counters",
+    )
 
     def __init__(self, journal: Journal, counters: Counters | None = None) -> None:
         self.routes: Routes = {}
         self.guards: Guards = {}
         self.query_guards: Guards = {}
+        self.head_guards: HeadGuards = {}
+        self.head_query_guards: HeadGuards = {}
         self.journal = journal
         self.counters = counters if counters is not None else Counters()
         self.clock: Callable[[], float] = _no_clock
@@ -155,7 +187,7 @@ class ExpressLane:
         self.clock = config.clock.time
         lanes = Lanes(config, self.counters)
         self.routes = lanes.routes()
-        self.guards, self.query_guards = lanes.guards()
+        self.guards, self.query_guards, self.head_guards, self.head_query_guards = lanes.guards()
 
     def served(
         self,
@@ -169,6 +201,21 @@ class ExpressLane:
         received, ``query``: its query string)."""
         route.cell.hits += 1
         self.journal.record_express(route, head, client, self.clock(), elapsed_s, query)
+
+
+def _by_head(found: tuple[Guard, ...], entries: tuple[Entry, ...]) -> tuple[HeadGuard, ...] | None:
+    """``found`` (made from ``entries``, in step) with each test read off the head as
+    received; None when one candidate reads more than headers and the query string, or
+    is protected (its auth reads the ``Request``)."""
+    made: list[HeadGuard] = []
+    for (test, route), entry in zip(found, entries, strict=False):
+        if route.gate is not None:
+            return None
+        tested = None if test is None else head_test(entry.pattern)
+        if test is not None and tested is None:
+            return None
+        made.append((tested, route))
+    return tuple(made)
 
 
 def _no_clock() -> float:
@@ -209,12 +256,16 @@ class Lanes:
                 made.setdefault(method.encode("latin-1"), {})[path.encode("latin-1")] = route
         return made
 
-    def guards(self) -> tuple[Guards, Guards]:
-        """The guarded paths for requests without and with a query string."""
+    def guards(self) -> tuple[Guards, Guards, HeadGuards, HeadGuards]:
+        """The guarded paths for requests without and with a query string, and those of
+        them whose candidates can be tested on the head as received (keyed by the path's
+        bytes: the lane's paths are latin-1)."""
         plain: Guards = {}
         queried: Guards = {}
+        by_head: HeadGuards = {}
+        by_head_queried: HeadGuards = {}
         if not self.open:
-            return plain, queried
+            return plain, queried, by_head, by_head_queried
         for method, path, with_query, entries in self.config.router.literal_candidates():
             if not entries or not self._lane(method, path):
                 continue
@@ -222,10 +273,15 @@ class Lanes:
             if not with_query and first.hit is not None and not self._protected(first.stub):
                 continue  # the routes table answers it (or, not ready, the engine does)
             found = self._guards(method, path, entries, with_query)
-            if found is not None:
-                table = queried if with_query else plain
-                table.setdefault(method.encode("latin-1"), {})[path] = found
-        return plain, queried
+            if found is None:
+                continue
+            key = method.encode("latin-1")
+            (queried if with_query else plain).setdefault(key, {})[path] = found
+            tested = _by_head(found, entries)
+            if tested is not None:
+                table = by_head_queried if with_query else by_head
+                table.setdefault(key, {})[path.encode("latin-1")] = tested
+        return plain, queried, by_head, by_head_queried
 
     def _guards(
         self, method: str, path: str, entries: tuple[Entry, ...], with_query: bool

@@ -55,6 +55,32 @@ def _needle(key: str) -> bytes:
     return needle
 
 
+def header_needle(key: str) -> bytes:
+    """What precedes the values of header ``key`` (lower-case) in a strict head, for
+    ``head_values``; b"" when no header sent can have that name."""
+    needle = _NEEDLES.get(key)
+    return _needle(key) if needle is None else needle
+
+
+def head_values(head: bytes, lowered: bytes, needle: bytes) -> list[str] | None:
+    """Every value of the header ``needle`` spells (``header_needle``), in order, searched
+    in a head that passed the strict parser (``lowered`` is ``head.lower()``, made once
+    for every header a caller looks for); None when it is absent."""
+    start = lowered.find(needle)
+    if start < 0:
+        return None
+    found: list[str] = []
+    size = len(needle)
+    while start >= 0:
+        begin = start + size
+        end = head.find(b"\r", begin)  # one byte: a long value is walked fast
+        if head[end + 1 : end + 2] != b"\n":
+            end = line_end(head, begin)
+        found.append(head[begin:end].decode("latin-1").strip(" \t"))
+        start = lowered.find(needle, end)
+    return found
+
+
 def line_end(head: bytes, start: int) -> int:
     """Where the line holding ``start`` ends (its CR of CRLF), or -1. A one-byte search
     first: ``find(b"\r\n")`` walks a long value (a bearer token) several times slower."""
@@ -200,25 +226,10 @@ class Request:
             return self.header_map.get(key)
         if not self.strict_head and _loose(head):
             return self.header_map.get(key)  # folded lines or bare LFs: llhttp's reading
-        needle = _NEEDLES.get(key)
-        if needle is None:
-            needle = _needle(key)
+        needle = header_needle(key)
         if not needle:
             return self.header_map.get(key)  # not a name this search can spell
-        lowered = head.lower()
-        start = lowered.find(needle)
-        if start < 0:
-            return None
-        found: list[str] = []
-        size = len(needle)
-        while start >= 0:
-            begin = start + size
-            end = head.find(b"\r", begin)  # one byte: a long value is walked fast
-            if head[end + 1 : end + 2] != b"\n":
-                end = line_end(head, begin)
-            found.append(head[begin:end].decode("latin-1").strip(" \t"))
-            start = lowered.find(needle, end)
-        return found
+        return head_values(head, head.lower(), needle)
 
     def header(self, name: str) -> str | None:
         """The first value of a header, any case, or None."""
@@ -274,6 +285,22 @@ def parse_query(query: str) -> dict[str, list[str]]:
                 found[name].append(value)
             else:
                 found[name] = [value]
+    return found
+
+
+def query_values(query: str, name: str) -> list[str] | None:
+    """``parse_query(query).get(name)`` without building the whole map: for a test of
+    one parameter on a query string no ``Request`` was made for."""
+    if "%" in query or "+" in query:
+        return parse_query(query).get(name)
+    found: list[str] | None = None
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name and pair:
+            if found is None:
+                found = [value]
+            else:
+                found.append(value)
     return found
 
 

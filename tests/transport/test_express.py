@@ -215,6 +215,39 @@ def test_server_wide_behaviour_empties_the_guards() -> None:
     assert guards_for(GOLD, cors=True) == {}
 
 
+def head_guards_for(*endpoints: dict[str, Any]) -> dict[tuple[bytes, bytes, bool], list[str]]:
+    """Like ``guards_for``, for the candidates tested on the head as received."""
+    loaded = load_data({"endpoints": list(endpoints)})
+    lane = Engine(compile_config(loaded.stubs, seed=1, server=loaded.server)).express
+    found: dict[tuple[bytes, bytes, bool], list[str]] = {}
+    for with_query, guards in ((False, lane.head_guards), (True, lane.head_query_guards)):
+        for method, table in guards.items():
+            for path, candidates in table.items():
+                labels = [route.stub.label or "" for _, route in candidates]
+                found[(method, path, with_query)] = labels
+    return found
+
+
+def test_header_and_query_conditions_are_tested_on_the_head() -> None:
+    assert head_guards_for(GOLD, SILVER) == {
+        (b"GET", b"/search", False): ["gold", "silver"],
+        (b"GET", b"/search", True): ["gold", "silver"],
+    }
+
+
+@pytest.mark.parametrize(
+    "match",
+    [{"cookies": {"session": "abc"}}, {"body": {"contains": "x"}}],
+    ids=lambda match: next(iter(match)),
+)
+def test_a_candidate_reading_more_than_the_head_keeps_the_request_path(
+    match: dict[str, Any],
+) -> None:
+    other = {**SILVER, "match": {**SILVER["match"], **match}}  # type: ignore[dict-item]
+    assert guards_for(GOLD, other) != {}
+    assert head_guards_for(GOLD, other) == {}
+
+
 def send(port: int, target: str, *headers: str) -> bytes:
     lines = "".join(f"{line}\r\n" for line in headers)
     head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode()
@@ -246,6 +279,11 @@ def split_send(port: int, target: str, *headers: str) -> bytes:
         ("/search?kind=gold", ["X-Client: other"], b"404"),
         ("/search?kind=gold", [], b"404"),
         ("/search", ["X-Client: bench"], b"404"),
+        ("/search?kind=g%6Fld", ["X-Client: bench"], b'{"tier":"gold"}'),
+        ("/search?kind=gold+", ["X-Client: bench"], b"404"),
+        ("/search?kind=gold#top", ["X-Client: bench"], b'{"tier":"gold"}'),
+        ("/search?kind=gold", ["X-Client: other", "X-Client: bench"], b'{"tier":"gold"}'),
+        ("/search?=gold&kind", ["X-Client: bench"], b"404"),
     ],
 )
 def test_guarded_answers_and_journal_entries_are_the_general_paths(
@@ -261,7 +299,7 @@ def test_guarded_answers_and_journal_entries_are_the_general_paths(
         assert fast.startswith(b"HTTP/1.1 200 OK\r\n") and fast.endswith(answer)
     assert fast == slow
     assert comparable(newer) == comparable(older)
-    assert older["query"] == target.partition("?")[2]
+    assert older["query"] == target.partition("?")[2].partition("#")[0]
 
 
 def test_guarded_exchanges_count_in_their_stubs_cell() -> None:

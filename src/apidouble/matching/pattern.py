@@ -25,6 +25,10 @@ PATH_WEIGHT = 10.0
 METHOD_WEIGHT = 3.0
 CONDITION_WEIGHT = 1.0
 
+Reads = tuple[str, str, "ValueMatcher | None"]
+"""What a condition reads: ``("header", lower-case name, matcher)``, ``("query", name,
+matcher)`` or ``("no query", "", None)``."""
+
 _ANY_PATH = (2,)
 """Specificity of a pattern without a path: after every template and regex."""
 
@@ -34,7 +38,7 @@ class Condition:
     scenario gate): a test, an explanation, and a cheap lower bound of the explanation's
     distance (for the near-miss index)."""
 
-    __slots__ = ("test", "explain", "bound", "weight")
+    __slots__ = ("test", "explain", "bound", "weight", "reads")
 
     def __init__(
         self,
@@ -42,6 +46,7 @@ class Condition:
         explain: Callable[[Request], MatchResult],
         bound: Callable[[Request], float] | None = None,
         weight: float = 1.0,
+        reads: Reads | None = None,
     ) -> None:
         self.test = test
         self.explain = explain
@@ -49,6 +54,10 @@ class Condition:
         self.weight = weight
         """How much the condition counts in a near-miss distance (``CONDITION_WEIGHT``;
         a URL condition standing in for the path counts as the path does)."""
+        self.reads = reads
+        """For a condition on one header or query parameter (or on there being no query
+        string): what it reads and its matcher, so it can be tested on the request's
+        bytes before a ``Request`` is made (``matching.headtest``); None for the rest."""
 
 
 class CompiledPattern:
@@ -107,6 +116,13 @@ class CompiledPattern:
     def test_path(self, path: str) -> Params | None:
         """The path params when the path matches, else None."""
         return {} if self.path is None else self.path.match(path)
+
+    @property
+    def reads(self) -> tuple[Reads, ...] | None:
+        """What every condition reads (see ``Condition.reads``), or None when one reads
+        something else (a cookie, the body, a template, a gate)."""
+        found = [condition.reads for condition in self._conditions]
+        return None if None in found else tuple(read for read in found if read is not None)
 
     def condition_bounds(self, request: Request) -> list[float]:
         """Per condition, a cheap value never above its ``explain`` distance."""
@@ -172,11 +188,16 @@ def compile_pattern(pattern: RequestPattern, extra: Sequence[Condition] = ()) ->
     return CompiledPattern(pattern, extra)
 
 
-def _values(matcher: ValueMatcher, get: Callable[[Request], Sequence[str] | None]) -> Condition:
+def _values(
+    matcher: ValueMatcher,
+    get: Callable[[Request], Sequence[str] | None],
+    reads: Reads | None = None,
+) -> Condition:
     return Condition(
         lambda request: matcher.test(get(request)),
         lambda request: matcher.explain(get(request)),
         lambda request: matcher.bound(get(request)),
+        reads=reads,
     )
 
 
@@ -185,7 +206,9 @@ def _no_query_explained(request: Request) -> MatchResult:
     return MatchResult.of(Check("query string", passed, "none", request.query_string or ""))
 
 
-_NO_QUERY = Condition(lambda request: not request.query_string, _no_query_explained)
+_NO_QUERY = Condition(
+    lambda request: not request.query_string, _no_query_explained, reads=("no query", "", None)
+)
 """The request target has no query string: checked before anything else, and the
 router's index knows it (``index.Entry.bare``), so a stub with only this condition is
 answered as cheaply as one with none."""
@@ -235,12 +258,14 @@ def _param(name: str, spec: ValueSpec, path: CompiledPath | None) -> Condition:
 
 
 def _query(name: str, spec: ValueSpec) -> Condition:
-    return _values(compile_value(spec, f"query {name}"), lambda r: r.query.get(name))
+    matcher = compile_value(spec, f"query {name}")
+    return _values(matcher, lambda r: r.query.get(name), ("query", name, matcher))
 
 
 def _header(name: str, spec: ValueSpec) -> Condition:
     key = name.lower()
-    return _values(compile_value(spec, f"header {name}"), lambda r: r.header_values(key))
+    matcher = compile_value(spec, f"header {name}")
+    return _values(matcher, lambda r: r.header_values(key), ("header", key, matcher))
 
 
 def _cookie(name: str, spec: ValueSpec) -> Condition:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
-from ..express import pick
+from ..express import pick, pick_by_head
 from ..model import Request
 from ..outcome import Forward, Respond, Response, Upgrade
 from .connection import MAX_QUEUE, Connection, UpgradeRequest
@@ -219,6 +219,15 @@ class HttpProtocol(Connection):
                 if route is not None:
                     gate = route.head_gate  # a protected route's: None for the rest
                     if (gate is None or gate(data)) and self._serve_express(express, route, data):
+                        return True
+            mark = url.find(b"?")
+            by_head = (express.head_guards if mark < 0 else express.head_query_guards).get(method)
+            if by_head is not None and b"#" not in url:
+                candidates = by_head.get(url if mark < 0 else url[:mark])
+                if candidates is not None:
+                    query = "" if mark < 0 else url[mark + 1 :].decode("latin-1")
+                    route = pick_by_head(candidates, data, query)
+                    if route is not None and self._serve_express(express, route, data, query):
                         return True
         path, query = split_target(url)
         request = Request(
