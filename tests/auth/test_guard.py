@@ -696,3 +696,29 @@ def test_remote_keys_feed_a_verifier_directly(jwks_server: JwksServer, ring: Key
     token = TokenMinter(ring, EXTERNAL).mint(GOOD)
     assert isinstance(Verifier(remote, JwtPolicy(issuer=EXTERNAL)).check(token), Verified)
     assert remote.verification_key("nobody") is None
+
+
+# -- jwt: the express lane's test of the head as received ------------------------------------
+
+
+def head_with(*lines: str) -> bytes:
+    return ("GET /x HTTP/1.1\r\nHost: a\r\n" + "".join(f"{x}\r\n" for x in lines) + "\r\n").encode()
+
+
+def test_the_head_test_follows_the_token_each_head_carries(
+    ring: KeyRing, clock: Clock, minter: TokenMinter
+) -> None:
+    guard = guard_for(ADMIN, ring, clock)
+    test = guard.head_test
+    assert test is not None
+    good = minter.mint(GOOD)
+    other = minter.mint({**GOOD, "role": ["dev"]})  # verifies, but is not an admin
+    assert test(head_with(f"Authorization: Bearer {good}"))
+    assert test(head_with(f"Authorization: Bearer {good}"))  # the remembered token
+    assert not test(head_with(f"Authorization: Bearer {other}"))
+    assert test(head_with(f"Authorization: Bearer {good}"))
+    assert not test(head_with(f"Authorization: Bearer {good[:20]} {good[20:]}"))
+    assert not test(head_with("authorization: basic x", f"Authorization: Bearer {good}"))
+    assert not test(head_with("Authorization: Bearer "))
+    clock.now += 7200
+    assert not test(head_with(f"Authorization: Bearer {good}"))  # expired meanwhile

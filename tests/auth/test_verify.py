@@ -327,6 +327,24 @@ def test_cache_is_a_bounded_lru(ring: KeyRing, clock: Clock) -> None:
     assert keys.lookups == 4
 
 
+def test_the_token_last_found_is_still_timed_once_the_lru_dropped_it(
+    ring: KeyRing, clock: Clock
+) -> None:
+    """The same token object, checked again and again (the express lane's way), keeps
+    expiring on time even after other tokens pushed it out of the cache."""
+    check = Verifier(ring, JwtPolicy(), clock=clock, cache_size=1).check
+    minter = TokenMinter(ring, ISSUER, clock=clock)
+    a = minter.mint({"n": 1}, expires_in=100)
+    first = check(a)
+    assert check(a) is first  # a cache hit: remembered
+    b = minter.mint({"n": 2}, expires_in=1000)
+    assert isinstance(check(b), Verified)  # pushes a out of the cache
+    assert check(a) is first
+    clock.now += 131
+    assert refused(check(a)).description == "token expired"
+    assert isinstance(check(b), Verified)
+
+
 def test_rotation_invalidates_cached_results(clock: Clock) -> None:
     ring = KeyRing(algs=("ES256",), grace_s=0.0, clock=clock)
     check = verifier(ring, clock).check
