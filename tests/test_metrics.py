@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -180,6 +182,22 @@ def test_open_connections_are_read_at_scrape(serve: Serve) -> None:
         assert value(scrape(mock, scraper), "apidouble_connections_open") == 1
         other.get(mock.url + "/hello")
         assert value(scrape(mock, scraper), "apidouble_connections_open") == 2
+
+
+def test_tasks_alive_are_read_at_scrape(serve: Serve) -> None:
+    """An event stream is pumped by a task: the gauge counts each while it streams."""
+    mock = serve("endpoints: [{path: /slow, sse: {every_ms: 700, events: [{data: a}, {data: b}]}}]")
+    with httpx.Client() as scraper:
+        quiet = value(scrape(mock, scraper), "apidouble_tasks")
+        waiting = [threading.Thread(target=httpx.get, args=(mock.url + "/slow",)) for _ in range(3)]
+        for thread in waiting:
+            thread.start()
+        time.sleep(0.5)
+        busy = value(scrape(mock, scraper), "apidouble_tasks")
+        for thread in waiting:
+            thread.join()
+        assert busy >= quiet + 3
+        assert value(scrape(mock, scraper), "apidouble_tasks") == quiet
 
 
 def test_the_admin_token_guards_metrics(serve: Serve) -> None:

@@ -8,6 +8,7 @@ one): two servers in one process report apart.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -101,6 +102,14 @@ class ServerCollector:
         yield GaugeMetricFamily(
             "apidouble_stubs", "Stubs served now.", value=len(self.engine.config.stubs)
         )
+        tasks = _tasks()
+        if tasks is not None:
+            yield GaugeMetricFamily(
+                "apidouble_tasks",
+                "Event-loop tasks alive now (answers in flight, streams, watchers): flat"
+                " under steady load, or something leaks.",
+                value=tasks,
+            )
 
     def _journal(self) -> Iterator[Metric]:
         journal = self.engine.journal
@@ -163,3 +172,11 @@ class MetricsRoute:
     def __call__(self, request: Request) -> Outcome:
         headers = [("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")]
         return Respond(Response.build(200, headers, self.text()))
+
+
+def _tasks() -> int | None:
+    """Tasks of the loop scraping (the serving one); None off any loop."""
+    try:
+        return len(asyncio.all_tasks())
+    except RuntimeError:
+        return None
