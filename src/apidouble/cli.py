@@ -1,5 +1,6 @@
 """The ``apidouble`` command: ``run`` serves stubs, ``validate`` checks config files,
-``import``/``export`` convert other tools' stubs to native config and back."""
+``import``/``export`` convert other tools' stubs to native config and back, ``mcp``
+serves the MCP tools on stdio."""
 
 from __future__ import annotations
 
@@ -143,6 +144,28 @@ def _parser() -> argparse.ArgumentParser:
         help="the CA's folder (default: $XDG_DATA_HOME/apidouble/ca, else"
         " ~/.local/share/apidouble/ca)",
     )
+    mcp = commands.add_parser(
+        "mcp",
+        help="an MCP server on stdio for coding agents: drives a running server (--url),"
+        " or starts one for the config files given",
+    )
+    mcp.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="config files or folders to serve, when no --url is given (none: no stubs yet)",
+    )
+    mcp.add_argument("--url", help="a running server's base URL, e.g. http://127.0.0.1:8080")
+    mcp.add_argument(
+        "--admin-token",
+        help=f"the server's admin token (default: ${ADMIN_TOKEN_VARIABLE}); a server"
+        " started here asks for it too",
+    )
+    mcp.add_argument(
+        "--port", type=int, default=0, help="the port of a server started here (0: a free one)"
+    )
+    mcp.add_argument("--host", default="127.0.0.1", help="the address a server started here binds")
     exports = commands.add_parser("export", help="write a config in another tool's format")
     exports.add_argument(
         "format", choices=EXPORT_FORMATS, metavar="FORMAT", help="wiremock, har or mockoon"
@@ -438,6 +461,36 @@ def _record(args: argparse.Namespace) -> int:
     return _run(run_args)
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    """``apidouble mcp``: MCP on stdio, over a running server's admin API or one started
+    here (stdout is the protocol's: every other word goes to stderr)."""
+    if args.url is not None and args.paths:
+        print("apidouble mcp: give --url or config paths, not both", file=sys.stderr)
+        return 2
+    try:
+        from .mcp.stdio import serve_remote, serve_started
+    except ImportError as exc:
+        print(f"apidouble mcp: {exc}; install the extra: pip install 'apidouble[mcp]'",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    token = args.admin_token or os.environ.get(ADMIN_TOKEN_VARIABLE) or None
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        if args.url is not None:
+            asyncio.run(serve_remote(args.url, token))
+            return 0
+        load_plugins()
+        asyncio.run(serve_started(args.paths, token, args.host, args.port))
+    except ConfigError as exc:
+        print(f"apidouble: the config has {len(exc.problems)} error(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     paths: list[Path] = [*args.paths, *args.root_dirs]
     if not paths and DEFAULT_CONFIG.exists() and not args.proxy_to:
@@ -513,4 +566,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _record(args)
     if args.command == "ca":
         return _ca(args)
+    if args.command == "mcp":
+        return _mcp(args)
     return _run(args)

@@ -20,6 +20,7 @@ from ..outcome import Outcome, Respond
 from ..responses import json_response
 from .api import Admin
 from .import_route import IMPORT_PATH, BadBody, ImportRoute, answer, problems, read_body
+from .mcp_route import MCP_METHODS, MCP_PATH, McpRoute
 from .openapi_route import add_openapi_route
 from .wiremock_nearmiss_routes import add_near_miss_routes
 from .wiremock_routes import add_wiremock_routes, whole_number
@@ -87,6 +88,7 @@ class AdminRoutes:
         add_wiremock_routes(self)
         add_near_miss_routes(self)
         add_openapi_route(self)
+        self.add(MCP_METHODS, MCP_PATH, McpRoute(self))
 
     def add(
         self, methods: tuple[str, ...], path: str, route: Route, *, open_: bool = False

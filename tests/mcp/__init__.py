@@ -1,0 +1,1 @@
+"""Tests of the MCP server, driven by the mcp SDK's own client over real transports."""
