@@ -57,7 +57,7 @@ def test_the_imported_demo_serves_as_the_environment(
     out = tmp_path / "apidouble.yaml"
     assert main(["import", "mockoon", str(DEMO), "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert err.count("left out:") == 1 and "data buckets" not in err
+    assert "left out:" not in err and "data buckets" not in err
     assert (tmp_path / "apidouble.buckets.json").is_file()  # the buckets, beside the config
     config = load_config(out)
     assert not config.skipped

@@ -130,7 +130,7 @@ def test_a_templating_rule_with_no_template_is_decided_at_load_time(tmp_path: Pa
 @pytest.mark.parametrize(
     ("given", "reason"),
     [
-        (rule("request_number", "", "1"), "rules on target 'request_number': not yet"),
+        (rule("request_number", "", "s", "valid_json_schema"), "on target 'request_number'"),
         (rule("global_var", "$.mode", "on"), "a global_var rule with a JSONPath modifier"),
         (rule("global_var", "a\\.b", "on"), "a dot or quote in a key"),
         (rule("global_var", "list", "x", "array_includes"), "operator 'array_includes'"),

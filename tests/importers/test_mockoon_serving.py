@@ -610,11 +610,11 @@ def test_websocket_routes_answer_each_message(tmp_path: Path) -> None:
         response("default", default=True),
     )
     socket["type"] = "ws"
-    streaming = route("ws/stream", streamingMode="BROADCAST")
+    streaming = route("ws/stream", streamingMode="BROADCAST", responseMode="RANDOM")
     streaming["type"] = "ws"
     path = write(tmp_path, environment(socket, streaming))
     assert [p.message for p in load_config(path).skipped] == [
-        "a WebSocket route not served: streamingMode BROADCAST: not yet"
+        "a WebSocket route not served: streamingMode BROADCAST with random responses: not yet"
     ]
 
     async def talk(url: str) -> list[str]:

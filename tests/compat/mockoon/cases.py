@@ -5,7 +5,8 @@ environment, in this order: one request per route (``route``), one that each res
 rules take where that is cheap to derive (``rule``: literal values on query, header,
 cookie, params, method, a body path, a simple JSON schema), one that a ``null`` rule
 misses (``miss``: how a ``FALLBACK`` route hands on), one per further response of a
-``SEQUENTIAL`` route (``seq``), an item of a CRUD route (``crud``), then the unmatched
+``SEQUENTIAL`` route (``seq``), four more to a route whose rules read its request
+number (``count``), an item of a CRUD route (``crud``), then the unmatched
 ones: an unknown path, a route's path with a method no route takes, and CORS preflights.
 """
 
@@ -21,6 +22,9 @@ from urllib.parse import urlencode
 CORPUS = Path("/work/shared/corpus/mockoon")
 if not CORPUS.is_dir():  # the corpus sits beside the repository
     CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "mockoon"
+LOCAL = Path(__file__).parent / "environments"
+"""Environments of our own, beside the corpus: what the corpus does not use (rules on
+``request_number``, the 404 with the environment's headers, helpers)."""
 _OPTIONAL = re.compile(r"\(([^()]*)\)\?")
 _PARAM = re.compile(r":([A-Za-z0-9_]+)")
 _LITERAL = re.compile(r"[A-Za-z0-9 _.,@/-]*")
@@ -45,9 +49,11 @@ class Case:
 
 
 def environments() -> list[Path]:
-    """Every environment file in the corpus, sorted (the OpenAPI inputs are not environments)."""
+    """Every environment file in the corpus, sorted (the OpenAPI inputs are not
+    environments), then ours (``LOCAL``); none without the corpus."""
     found = []
-    for path in sorted(CORPUS.rglob("*.json")) if CORPUS.is_dir() else []:
+    corpus = sorted(CORPUS.rglob("*.json")) if CORPUS.is_dir() else []
+    for path in [*corpus, *sorted(LOCAL.glob("*.json"))] if corpus else []:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(doc, dict) and "routes" in doc:
             found.append(path)
@@ -140,7 +146,23 @@ def _extra_cases(
             headers = {str(nulls[0].get("modifier")): "x"}
             path = concrete_path(prefix, endpoint)
             found.append(Case(f"{key}/miss{index}", "miss", key, _method(route), path, headers))
+    if _numbered(responses):  # the route answers again: its request number goes up
+        for n in range(1, COUNTED):
+            path = concrete_path(prefix, endpoint)
+            found.append(Case(f"{key}/count{n}", "count", key, _method(route), path))
     return found
+
+
+COUNTED = 5
+"""Requests sent to a route whose rules read its request number (the first included)."""
+
+
+def _numbered(responses: list[dict[str, Any]]) -> bool:
+    return any(
+        isinstance(rule, dict) and rule.get("target") == "request_number"
+        for response in responses
+        for rule in response.get("rules") or []
+    )
 
 
 Request = tuple[dict[str, str], dict[str, str], dict[str, str], Any]

@@ -10,7 +10,10 @@ INFORMATIONAL = (
     "statusCode 100: mockoon-cli sends an informational answer and no final one (the client"
     " sees the connection close); apidouble leaves the response out"
 )
-CRUD_GENERATED = "a CRUD route on a templated (generated) data bucket: not served yet"
+CRUD_HEADERS = (
+    "a CRUD route answers from a native resource, which sends none of the environment's"
+    " headers (here its CORS ones)"
+)
 
 
 def _helpers(*names: str) -> str:
@@ -24,8 +27,8 @@ NO_STATE_ABBR = (
 )
 
 DIFFERENCES: dict[str, str] = {
-    "demo-environment.commons-9.9.0:09152b0f": CRUD_GENERATED,
-    "demo-environment.commons-9.9.0:09152b0f/crud-item": CRUD_GENERATED,
+    "demo-environment.commons-9.9.0:09152b0f": CRUD_HEADERS,
+    "demo-environment.commons-9.9.0:09152b0f/crud-item": CRUD_HEADERS,
     "httpbinorg:e6c145dd": INFORMATIONAL,
     "httpbinorg:bbd03bd9": INFORMATIONAL,
     "httpbinorg:ba2472b6": INFORMATIONAL,

@@ -3,7 +3,10 @@
 Mockoon's CRUD route answers ``GET|POST|PUT|PATCH|DELETE /path`` and ``/path/:id`` from
 its bucket; the native ``resources:`` serve ``/NAME`` and ``/NAME/{id}`` the json-server
 way. It fits when the route's whole path is one literal segment and the bucket holds
-plain JSON (a list, or an object); ``docs/mockoon.md`` lists what then differs.
+JSON (a list, or an object). A bucket that is a template is rendered here, once, as
+Mockoon renders it once when it starts (with the seed ``GENERATED_SEED``: the same rows
+on every load), and its rows are the resource's; ``docs/mockoon.md`` lists what then
+differs.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from apidouble.importers.mockoon.paths import prepared
 from apidouble.importers.mockoon.problems import Problems
 
 _NAME = re.compile(r"/([A-Za-z0-9_-]+)/?")
+GENERATED_SEED = 0
+"""The seed a templated bucket's rows are generated with."""
 
 
 def crud_resource(
@@ -35,16 +40,16 @@ def crud_resource(
     reason = None
     if found is None:
         reason = f"its path {shown!r} is not one literal segment"
+    elif default.get("bodyType") != "DATABUCKET":
+        reason = "its response is not a DATABUCKET body (Mockoon answers the body as it is)"
     elif bucket is None:
         reason = "it names no data bucket of the environment"
-    elif "{{" in bucket:
-        reason = "its data bucket is a template (generated rows: not yet)"
     rows: Any = None
     if reason is None and bucket is not None:
         try:
-            rows = json.loads(bucket)
-        except ValueError:
-            reason = "its data bucket is not JSON"
+            rows = json.loads(generated(bucket) if "{{" in bucket else bucket)
+        except ValueError as exc:
+            reason = f"its data bucket is not JSON ({exc})"
         else:
             if not isinstance(rows, list | dict):
                 reason = "its data bucket is neither a list nor an object"
@@ -58,3 +63,24 @@ def crud_resource(
     if key != "id":
         entry["id"] = key
     return found.group(1), entry
+
+
+def generated(template: str) -> str:
+    """A bucket's template rendered with Mockoon's helpers, as Mockoon renders it at
+    start: no request (request helpers give nothing), no other bucket's value.
+    ``ValueError`` when it does not compile or render."""
+    from apidouble.templating.compile import RENDER_ERRORS
+    from apidouble.templating.environment import TemplateEnvironment
+    from apidouble.templating.handlebars import (
+        MOCKOON_HELPERS,
+        check_faker_names,
+        compile_handlebars,
+    )
+
+    env = TemplateEnvironment(seed=GENERATED_SEED)
+    check_faker_names(template)
+    compiled = compile_handlebars(env, template, MOCKOON_HELPERS)
+    try:
+        return str(compiled.run(env.context_maker(compiled.names)(None, {})))
+    except RENDER_ERRORS as exc:
+        raise ValueError(f"its template does not render: {exc}") from None

@@ -12,6 +12,8 @@ conversion, so the imported YAML is exactly what is served. The environment's se
   and the environment's (on the paths of the routes; Mockoon answers it on any path);
 - ``proxyMode``: what no route takes goes to ``proxyHost`` (without the prefix when
   ``proxyRemovePrefix``), with ``proxyReqHeaders`` added;
+- else Express's 404 page, with the environment's headers when it has some
+  (``notfound``);
 - ``data`` buckets: served by ``DATABUCKET`` bodies and CRUD routes, read by rules.
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 from apidouble.errors import ConfigProblem
 from apidouble.importers.mockoon.crud import crud_resource
 from apidouble.importers.mockoon.migrate import migrated
+from apidouble.importers.mockoon.notfound import not_found
 from apidouble.importers.mockoon.problems import Problems
 from apidouble.importers.mockoon.responses import Environment, headers_of, merged, set_type
 from apidouble.importers.mockoon.routes import Route, http_endpoints
@@ -107,7 +110,9 @@ def convert_environment(
         else:
             problems.add(f"route type {kind!r} is not one Mockoon serves", pointer, route)
     endpoints.extend(_cors(env_data, env, problems))
-    endpoints.extend(_proxy(env_data, prefix, problems))
+    proxy = _proxy(env_data, prefix, problems)
+    endpoints.extend(proxy)
+    endpoints.extend(not_found(env, resources, bool(proxy), problems))
     for priority, endpoint in enumerate(endpoints, start=1):
         endpoint["priority"] = priority
         if len(endpoint["method"]) == 1:

@@ -19,6 +19,7 @@ from typing import Any
 
 from apidouble.config.fields import HTTP_METHODS
 from apidouble.importers.mockoon.callbacks import callbacks_of
+from apidouble.importers.mockoon.counting import counting, numbered, route_key
 from apidouble.importers.mockoon.match import endpoint_match
 from apidouble.importers.mockoon.paths import RoutePath, prepared, route_path
 from apidouble.importers.mockoon.problems import Problems
@@ -101,7 +102,7 @@ def _ruled(
 ) -> list[dict[str, Any]]:
     """The endpoints of a response with rules: one per alternative of its rules."""
     where = f"{route.pointer}/responses/{index}"
-    ctx = Rules(path, route.buckets)
+    ctx = Rules(path, route.buckets, route_key(route.data, route.pointer))
     try:
         options = alternatives(response, ctx)
     except Unsupported as exc:
@@ -144,6 +145,12 @@ def _keys(
     except (ResponseProblem, TemplateProblem) as exc:
         problems.add(f"{exc}; the response is left out", where, route.data)
         return None
+    if single and numbered(route.data):
+        reason = counting(keys, route_key(route.data, route.pointer))
+        if reason is not None:
+            problems.add(
+                f"{reason}; request_number rules do not see its answers", where, route.data
+            )
     if not response.get("callbacks"):
         return keys
     if not single:

@@ -6,11 +6,12 @@ holds when one does), or tests a JavaScript regex anywhere in it; ``invert`` neg
 Each rule becomes one native condition: a ``match`` matcher (query, headers, cookies,
 body), a WireMock fragment key (``pathParameters`` for route params, ``url`` or
 ``urlPattern`` for the path), a ``match.template`` rendered per request
-(``templating`` rules, and ``global_var`` ones through ``getGlobalVar``), or a set of
-methods. ``rulesOperator: AND`` joins a
-response's rules into one endpoint's conditions; ``OR`` gives one endpoint per rule
-(native conditions all hold together). A rule decided at load time (a header with no
-name, a method no request can have) holds always or never, and is left out accordingly.
+(``templating`` rules, ``global_var`` ones through ``getGlobalVar``, ``request_number``
+ones through the route's count, see ``counting``), or a set of methods.
+``rulesOperator: AND`` joins a response's rules into one endpoint's conditions; ``OR``
+gives one endpoint per rule (native conditions all hold together). A rule decided at
+load time (a header with no name, a method no request can have) holds always or never,
+and is left out accordingly.
 """
 
 from __future__ import annotations
@@ -33,9 +34,6 @@ from apidouble.importers.mockoon.paths import RoutePath
 
 UNDEFINED: Any = object()
 """JavaScript's ``undefined``: a value the request does not have (JSON ``null`` is None)."""
-
-NOT_YET = ("request_number",)
-"""Targets that need server state not kept yet: not converted."""
 
 
 class Unsupported(ValueError):
@@ -60,6 +58,8 @@ class Rules:
     path: RoutePath
     buckets: Mapping[str, Any] = field(default_factory=dict)
     """Data buckets whose value is plain JSON, by id and by name."""
+    route: str = ""
+    """The route's key in the server's request counts (``request_number`` rules)."""
 
 
 def alternatives(response: Mapping[str, Any], ctx: Rules) -> list[list[Condition]]:
@@ -106,8 +106,12 @@ def condition(rule: Any, ctx: Rules) -> bool | Condition:
     modifier = str(rule.get("modifier") or "")
     value = "" if rule.get("value") is None else str(rule["value"])
     invert = bool(rule.get("invert"))
-    if target in NOT_YET:
-        raise Unsupported(f"rules on target {target!r}: not yet")
+    if target == "request_number":  # Mockoon reads no modifier here
+        if "{{" in value:
+            raise Unsupported("a rule whose value is a template: not yet")
+        if operator not in _OPERATORS:
+            raise Unsupported(f"unknown rule operator {operator!r}")
+        return request_number(operator, modifier, value, invert, ctx.route)
     if target in ("templating", "global_var"):
         if "{{" in value:
             raise Unsupported("a rule whose value is a template: not yet")
@@ -194,6 +198,30 @@ def rendered(
     if invert:
         matcher["not"] = True
     return Condition("template", "", matcher)
+
+
+def request_number(
+    operator: str, modifier: str, value: str, invert: bool, route: str
+) -> bool | Condition:
+    """A rule on the route's request number (1 for the first request it answers): the
+    count the route's endpoints keep (``counting``), read per request."""
+    if operator == "valid_json_schema":
+        raise Unsupported("valid_json_schema on target 'request_number': not yet")
+    if operator in ("null", "empty_array") or (operator == "array_includes" and modifier):
+        return invert  # a number is never empty nor a list
+    matcher: dict[str, Any] = {"source": number_source(route), "templating": "mockoon"}
+    if operator in ("regex", "regex_i"):
+        matcher["regex"] = _search(value, operator == "regex_i")
+    else:  # equals, and array_includes without a modifier (Mockoon: equals)
+        matcher["equals"] = value
+    if invert:
+        matcher["not"] = True
+    return Condition("template", "", matcher)
+
+
+def number_source(route: str) -> str:
+    """The template that prints the route's request number."""
+    return "{{routeRequestNumber " + json.dumps(route) + "}}"
 
 
 def _global_var(modifier: str) -> str:

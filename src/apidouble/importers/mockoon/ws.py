@@ -3,9 +3,16 @@
 Mockoon answers each text message of a ``ws`` route (``streamingMode: null``) with the
 first response whose rules hold on the message (``body`` rules), else the default one,
 after its latency; an empty answer sends nothing. That is the native ``on_message``:
-one rule per response (per alternative of its rules), in order. Streaming (broadcast,
-unicast), random and sequential modes, templated or file answers and rules on the
-upgrade request are not there yet.
+one rule per response (per alternative of its rules), in order.
+
+A streaming route (``streamingMode`` ``UNICAST`` or ``BROADCAST``) ignores what the
+client sends and pushes an answer every ``streamingInterval`` ms (10 at least), the
+first one interval after the connection opens: the default response (native ``every``),
+or, ``SEQUENTIAL``, the responses in turn (a ``sequence`` played forever). A
+``BROADCAST`` route pushes one stream to all its clients at once; here each client gets
+the same stream from its own connection, which is what one client sees either way.
+Random modes, templated or file answers and rules on the upgrade request (which a
+streaming route reads at each push) are not there yet.
 """
 
 from __future__ import annotations
@@ -33,8 +40,10 @@ def websocket_endpoint(route: Route, problems: Problems) -> dict[str, Any] | Non
 
 def _on_message(route: Route, path: Any) -> dict[str, Any]:
     data = route.data
+    if data.get("streamingMode") in STREAMING:
+        return _streaming(route)
     if data.get("streamingMode"):
-        raise Unsupported(f"streamingMode {data['streamingMode']}: not yet")
+        raise Unsupported(f"streamingMode {data['streamingMode']!r} is not one Mockoon has")
     mode = data.get("responseMode")
     if mode in ("RANDOM", "SEQUENTIAL"):
         raise Unsupported(f"responseMode {mode}: not yet")
@@ -58,6 +67,35 @@ def _on_message(route: Route, path: Any) -> dict[str, Any]:
         default = next((r for r in responses if r.get("default")), responses[0])
         found.append(_answer(default, route))
     return {"on_message": found}
+
+
+STREAMING = ("UNICAST", "BROADCAST")
+SMALLEST_INTERVAL_MS = 10
+"""``SMALLEST_POSSIBLE_STREAMING_INTERVAL`` of ``@mockoon/commons-server`` 9.9."""
+
+
+def _streaming(route: Route) -> dict[str, Any]:
+    """The pushes of a ``UNICAST`` or ``BROADCAST`` route, as ``every`` or ``sequence``."""
+    data = route.data
+    interval = data.get("streamingInterval")
+    ms = interval if isinstance(interval, int | float) and not isinstance(interval, bool) else 0
+    ms = max(SMALLEST_INTERVAL_MS, ms)
+    mode = data.get("responseMode")
+    responses = [r for r in data.get("responses") or [] if isinstance(r, dict)]
+    if not responses:
+        raise Unsupported("a route with no response")
+    if mode == "RANDOM":
+        raise Unsupported(f"streamingMode {data['streamingMode']} with random responses: not yet")
+    if mode == "SEQUENTIAL":
+        steps = [{"send": _answer(r, route)["reply"], "delay_ms": ms} for r in responses]
+        return {"sequence": {"steps": steps, "repeat": "forever"}}
+    if mode != "DISABLE_RULES" and any(r.get("rules") for r in responses):
+        raise Unsupported("rules on the upgrade request of a streaming route: not yet")
+    if mode == "FALLBACK":
+        return {}  # no rule can hold: Mockoon pushes nothing
+    default = next((r for r in responses if r.get("default")), responses[0])
+    text = _answer(default, route)["reply"]
+    return {"every": {"ms": ms, "send": text}} if text else {}
 
 
 def _answer(response: dict[str, Any], route: Route) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Mockoon's helper set (``templating: mockoon``): what a Mockoon 9 template may call.
 
-Request, value, text/array, number/logic, date, ``faker``, server-state and response
-helpers, each kind in its own ``helpers_mockoon_*`` module; see
+Request, value, text/array, number/logic, date, ``faker``, server-state, response and
+system helpers (``getEnvVar``, the JWT ones), each kind in its own ``helpers_mockoon_*``
+module; see
 ``docs/mockoon-templating.md`` for what differs from Mockoon and what is not there yet.
 """
 
 from __future__ import annotations
 
 from .helpers_mockoon_buckets import BUCKET_HELPERS
+from .helpers_mockoon_counts import COUNT_HELPERS
 from .helpers_mockoon_dates import DATE_HELPERS
 from .helpers_mockoon_faker import FAKER_HELPERS, check_faker_names
 from .helpers_mockoon_logic import LOGIC_HELPERS
@@ -15,6 +17,7 @@ from .helpers_mockoon_repeat import REPEAT_HELPERS
 from .helpers_mockoon_request import REQUEST_HELPERS
 from .helpers_mockoon_response import RESPONSE_HELPERS
 from .helpers_mockoon_state import GLOBAL_HELPERS
+from .helpers_mockoon_system import SYSTEM_HELPERS
 from .helpers_mockoon_text import TEXT_HELPERS
 from .helpers_mockoon_values import VALUE_HELPERS
 from .registry import HelperSet
@@ -32,4 +35,6 @@ MOCKOON_HELPERS: HelperSet = {
     **BUCKET_HELPERS,
     **REPEAT_HELPERS,
     **RESPONSE_HELPERS,
+    **SYSTEM_HELPERS,
+    **COUNT_HELPERS,
 }

@@ -44,6 +44,8 @@ class ServerState:
     globals: dict[str, Any] = field(default_factory=dict)
     buckets: list[Bucket] | None = None
     """Made from the definitions on first use."""
+    answered: dict[str, int] = field(default_factory=dict)
+    """How many requests each route answered, by route key (``request_number`` rules)."""
 
 
 _STATES: weakref.WeakKeyDictionary[random.Random, ServerState] = weakref.WeakKeyDictionary()
