@@ -39,6 +39,24 @@ class Options:
         None, "the certificate (chain, PEM) HTTPS serves, instead of the local CA's", kind=str
     )
     tls_key: str | None = _opt(None, "the private key (PEM) of --tls-cert", kind=str)
+    tls_client_ca: str | None = _opt(
+        None,
+        "mTLS: ask HTTPS clients for a certificate signed by a CA in this PEM file; its"
+        " subject and SANs reach stubs as the x-client-cert-subject and x-client-cert-san"
+        " headers and the journal",
+        kind=str,
+    )
+    tls_client_auth: str = _opt(
+        "required",
+        "with --tls-client-ca: required (no certificate, no connection) or optional (a"
+        " certificate sent is verified; none is fine)",
+    )
+    http2: bool = _opt(
+        True,
+        "serve HTTP/1.1 alone: no ALPN h2 over TLS, no h2c (prior knowledge or Upgrade:"
+        " h2c) over plain HTTP",
+        "--no-http2",
+    )
     ca_dir: str | None = _opt(
         None,
         "the local CA's folder (default: $XDG_DATA_HOME/apidouble/ca, else"

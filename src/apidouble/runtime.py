@@ -105,11 +105,16 @@ class Runtime:
         self.tls: ServerContexts | None = None
         """The HTTPS certificates (``--https-port``), made ready at load time."""
         if options.https_port is not None:
-            from .tls.setup import server_contexts  # ssl and cryptography: only for HTTPS
+            from .tls.setup import handshake, server_contexts  # only for HTTPS
 
+            demands = handshake(options.tls_client_ca, options.tls_client_auth, options.http2)
             self.tls = server_contexts(
-                options.tls_cert, options.tls_key, options.ca_dir, options.host
+                options.tls_cert, options.tls_key, options.ca_dir, options.host, demands
             )
+        elif options.tls_client_ca is not None:
+            from .tls.ca import TlsError
+
+            raise TlsError("--tls-client-ca asks HTTPS clients for certificates: add --https-port")
         kept = options.max_request_journal_entries if options.request_journal else 0
         self.journal = journal_for(
             self.store,
@@ -273,6 +278,7 @@ class Runtime:
             server_limits(opts),
             reuse_port=opts.workers > 1,
             forwarder=self.forwarder,
+            http2=opts.http2,
         )
         if self.tls is not None and opts.https_port is not None:
             from .tls.listen import start_https_server

@@ -5,6 +5,11 @@ and switches, in ``sni_callback``, to a context whose leaf is minted for the nam
 client asked for; those contexts are kept in a bounded LRU. With ``--tls-cert`` and
 ``--tls-key`` every client gets that certificate. The name each handshake asked for is
 remembered per ``SSLObject`` (weakly) for the journal.
+
+Every context of a listener makes the same ``Handshake`` demands: ALPN offers ``h2``
+before ``http/1.1`` (unless ``--no-http2``), and with ``--tls-client-ca`` the client is
+asked for a certificate signed by one of those CAs (``required``: no handshake without
+one; ``optional``: one sent is verified, none is fine).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import tempfile
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .ca import LocalCA, TlsError
@@ -26,13 +32,36 @@ _log = logging.getLogger("apidouble.tls")
 
 CACHE_SIZE = 256
 """Minted contexts kept (least recently used go first); one is a few kilobytes."""
-ALPN = ("http/1.1",)
+ALPN = ("h2", "http/1.1")
+"""What the server offers, in its order of preference (RFC 7301)."""
 
 
-def _base_context() -> ssl.SSLContext:
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """What every context of one listener asks of a handshake."""
+
+    http2: bool = True
+    """Offer ``h2`` in ALPN (else ``http/1.1`` alone)."""
+    client_ca_pem: str | None = None
+    """The CAs a client certificate must chain to (PEM); None asks for none."""
+    client_required: bool = True
+    """With ``client_ca_pem``: refuse a handshake without a certificate."""
+
+    @property
+    def client_auth(self) -> bool:
+        return self.client_ca_pem is not None
+
+
+DEFAULT_HANDSHAKE = Handshake()
+
+
+def _base_context(handshake: Handshake) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(list(ALPN))
+    context.set_alpn_protocols(list(ALPN if handshake.http2 else ALPN[1:]))
+    if handshake.client_ca_pem is not None:
+        context.load_verify_locations(cadata=handshake.client_ca_pem)
+        context.verify_mode = ssl.CERT_REQUIRED if handshake.client_required else ssl.CERT_OPTIONAL
     return context
 
 
@@ -62,14 +91,29 @@ def _load_pem(context: ssl.SSLContext, pem: bytes) -> None:
 class ServerContexts:
     """The listening context, and what each handshake asked for."""
 
-    __slots__ = ("context", "ca", "_minter", "_defaults", "_minted", "_limit", "_asked")
+    __slots__ = (
+        "context",
+        "ca",
+        "handshake",
+        "_minter",
+        "_defaults",
+        "_minted",
+        "_limit",
+        "_asked",
+    )
 
     def __init__(
-        self, context: ssl.SSLContext, ca: LocalCA | None, minter: LeafMinter | None, limit: int
+        self,
+        context: ssl.SSLContext,
+        ca: LocalCA | None,
+        minter: LeafMinter | None,
+        limit: int,
+        handshake: Handshake,
     ) -> None:
         self.context = context
         self.ca = ca
         """The CA that signs the leaves; None when serving given files."""
+        self.handshake = handshake
         self._minter = minter
         self._defaults: frozenset[str] = frozenset()
         self._minted: OrderedDict[str, ssl.SSLContext] = OrderedDict()
@@ -78,7 +122,11 @@ class ServerContexts:
 
     @classmethod
     def from_ca(
-        cls, ca: LocalCA, extra_names: Sequence[str] = (), limit: int = CACHE_SIZE
+        cls,
+        ca: LocalCA,
+        extra_names: Sequence[str] = (),
+        limit: int = CACHE_SIZE,
+        handshake: Handshake = DEFAULT_HANDSHAKE,
     ) -> ServerContexts:
         """Leaves signed by ``ca``: the default one for ``DEFAULT_NAMES`` + ``extra_names``."""
         minter = LeafMinter(ca)
@@ -87,22 +135,24 @@ class ServerContexts:
             name = server_name(extra)
             if name is not None and name not in names and name not in ("0.0.0.0", "::"):
                 names.append(name)
-        context = _base_context()
+        context = _base_context(handshake)
         _load_pem(context, minter.chain_pem(names))
-        contexts = cls(context, ca, minter, limit)
+        contexts = cls(context, ca, minter, limit, handshake)
         contexts._defaults = frozenset(names)
         context.sni_callback = contexts._on_server_name
         return contexts
 
     @classmethod
-    def from_files(cls, cert: Path, key: Path) -> ServerContexts:
+    def from_files(
+        cls, cert: Path, key: Path, handshake: Handshake = DEFAULT_HANDSHAKE
+    ) -> ServerContexts:
         """Every client gets the certificate (chain) in ``cert``, with ``key``."""
-        context = _base_context()
+        context = _base_context(handshake)
         try:
             context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:
             raise TlsError(f"cannot use --tls-cert {cert} with --tls-key {key}: {exc}") from exc
-        contexts = cls(context, None, None, 0)
+        contexts = cls(context, None, None, 0, handshake)
         context.sni_callback = contexts._on_server_name
         return contexts
 
@@ -118,7 +168,7 @@ class ServerContexts:
         if minted is not None:
             self._minted.move_to_end(name)
             return minted
-        minted = _base_context()
+        minted = _base_context(self.handshake)
         _load_pem(minted, self._minter.chain_pem([name]))
         self._minted[name] = minted
         if len(self._minted) > self._limit:

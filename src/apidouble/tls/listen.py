@@ -1,4 +1,5 @@
-"""The HTTPS listener: accept, a TLS handshake per connection in its own task, then HTTP/1.1.
+"""The HTTPS listener: accept, a TLS handshake per connection in its own task, then HTTP/1.1
+or, when ALPN chose ``h2``, HTTP/2.
 
 Each accepted socket goes to ``loop.connect_accepted_socket`` with the server context,
 in a task: the handshake (non-blocking, on memory BIOs) never holds the loop, and the
@@ -7,7 +8,9 @@ HTTP protocol's ``connection_made`` comes once it is done, before any decrypted 
 plain HTTP request, garbage, a client that distrusts the certificate, a timeout) raises
 there: it is counted in ``HandshakeStats`` and logged at debug level, and the server
 serves on. Our own accept loop is what makes that failure visible: ``create_server``
-with ``ssl=`` drops it silently.
+with ``ssl=`` drops it silently. The protocol is chosen once the handshake is done:
+``TlsHttpProtocol`` hands a connection whose ALPN is ``h2`` to ``H2Protocol`` before it
+reads a byte, so HTTP/1.1 connections pay nothing for HTTP/2.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ import logging
 import socket
 import ssl
 from dataclasses import dataclass
+from functools import partial
 
 from ..outcome import Forwarder, Handler
 from ..transport.http1 import HttpProtocol
+from ..transport.http2 import H2Protocol
 from ..transport.server import DEFAULT_LIMITS, HttpServer, ServerLimits, ServeState
+from .clientcert import ClientCert
 from .contexts import ServerContexts
 from .marks import Peer, TlsHandler, TlsInfo, TlsPeers
 
@@ -40,9 +46,28 @@ class HandshakeStats:
     last_failure: str | None = None
 
 
+def _client_cert(tls: ssl.SSLObject) -> ClientCert | None:
+    """The certificate the client presented (verified by the handshake), if any."""
+    der = tls.getpeercert(binary_form=True)
+    if not der:
+        return None
+    try:
+        return ClientCert.from_der(der)
+    except Exception:  # verified by OpenSSL, yet unreadable here: served without it
+        _log.exception("reading a client certificate failed")
+        return None
+
+
+def _release(peers: TlsPeers, peer: Peer, info: TlsInfo) -> None:
+    """An HTTP/2 connection ended: drop its entry (``info`` was held until now, as the
+    table holds entries weakly)."""
+    peers.drop(peer)
+
+
 class TlsHttpProtocol(HttpProtocol):
     """HTTP/1.1 on a TLS transport: registers the connection's ``TlsInfo`` (its SNI name,
-    its version) under its peer address for the journal, and drops it at the end."""
+    its version, its client certificate) under its peer address for the journal, and
+    drops it at the end; with ALPN ``h2``, ``H2Protocol`` serves the connection instead."""
 
     __slots__ = ("_contexts", "_peers", "_peer", "_tls")
 
@@ -56,12 +81,26 @@ class TlsHttpProtocol(HttpProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         tls = transport.get_extra_info("ssl_object")
         if isinstance(tls, ssl.SSLObject):
-            self._tls = TlsInfo(self._contexts.asked_for(tls), tls.version())
+            client = _client_cert(tls) if self._contexts.handshake.client_auth else None
+            self._tls = TlsInfo(self._contexts.asked_for(tls), tls.version(), client)
             peer = transport.get_extra_info("peername")
             if isinstance(peer, tuple) and len(peer) >= 2:  # as HttpProtocol keys the client
                 self._peer = (str(peer[0]), int(peer[1]))
                 self._peers.add(self._peer, self._tls)
+            if tls.selected_alpn_protocol() == "h2":
+                self._serve_http2(transport)
+                return
         HttpProtocol.connection_made(self, transport)
+
+    def _serve_http2(self, transport: asyncio.BaseTransport) -> None:
+        """Give the connection to HTTP/2; it keeps the peer entry until it ends."""
+        self._drop_whole()
+        del self._parser  # the parser holds our bound methods: break the cycle
+        protocol = H2Protocol(self._state)
+        if self._peer is not None and self._tls is not None:
+            protocol.on_lost = partial(_release, self._peers, self._peer, self._tls)
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         HttpProtocol.connection_lost(self, exc)
@@ -188,7 +227,8 @@ async def start_https_server(
     does over plain TCP (the same handler may be served by both at once)."""
     loop = asyncio.get_running_loop()
     peers = TlsPeers()
-    state = ServeState(TlsHandler(handler, peers), limits, loop, forwarder)
+    client_certs = contexts.handshake.client_auth
+    state = ServeState(TlsHandler(handler, peers, client_certs), limits, loop, forwarder)
     listener = TlsListener(state, contexts, peers)
     sockets = _bind(host, port, reuse_port)
     listener.listen(sockets)

@@ -1,10 +1,13 @@
-"""What the journal learns of a request that came over TLS: the scheme and the SNI name.
+"""What the journal learns of a request that came over TLS: the scheme, the SNI name and,
+with ``--tls-client-ca``, the client certificate's subject.
 
 The HTTPS listener serves its own ``TlsHandler`` around the dispatcher, so nothing of
 this runs for plain HTTP. Each TLS connection registers its ``TlsInfo`` under its peer
 address (what ``Request.client`` holds); ``served`` adds the notes to the exchange's
 ``ServeEvent`` before the journal records it. ``TlsHandler`` has no express lane on
 purpose: those answers are journaled without an event, so they could not be marked.
+Only a listener that asks for client certificates puts a step before ``handle``: the
+certificate's headers (``clientcert``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from ..model import Request
 from ..outcome import Handler, Outcome
+from .clientcert import ClientCert, with_client_cert
 
 Peer = tuple[str, int]
 
@@ -28,13 +32,19 @@ class TlsInfo:
     """The name the client sent in SNI (None when it sent none, as for an address)."""
     version: str | None
     """The protocol version agreed (``TLSv1.3``)."""
+    client: ClientCert | None = None
+    """The certificate the client presented and the handshake verified (mTLS)."""
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The journal's notes: ``https``, and ``sni=NAME`` when a name was sent."""
-        if self.server_name is None:
-            return ("https",)
-        return ("https", f"sni={self.server_name}")
+        """The journal's notes: ``https``, ``sni=NAME`` when a name was sent, and
+        ``client-cert=SUBJECT`` when a client certificate was."""
+        notes: tuple[str, ...] = ("https",)
+        if self.server_name is not None:
+            notes = (*notes, f"sni={self.server_name}")
+        if self.client is not None:
+            notes = (*notes, self.client.note)
+        return notes
 
 
 class TlsPeers:
@@ -62,14 +72,22 @@ class TlsHandler:
     """The dispatcher as the HTTPS listener serves it: the same ``handle``, and a
     ``served`` that marks the exchange as TLS first."""
 
-    __slots__ = ("handle", "engine", "_served", "_peers")
+    __slots__ = ("handle", "engine", "_served", "_peers", "_inner")
 
-    def __init__(self, inner: Handler, peers: TlsPeers) -> None:
-        self.handle: Callable[[Request], Outcome | Awaitable[Outcome]] = inner.handle
+    def __init__(self, inner: Handler, peers: TlsPeers, client_certs: bool = False) -> None:
+        self._inner = inner.handle
+        self.handle: Callable[[Request], Outcome | Awaitable[Outcome]] = (
+            self._with_cert if client_certs else inner.handle
+        )
         self.engine: Any = getattr(inner, "engine", inner)
         """What the transport asks for head-time decisions (``forward_head``)."""
         self._served = inner.served
         self._peers = peers
+
+    def _with_cert(self, request: Request) -> Outcome | Awaitable[Outcome]:
+        """``handle``, the request carrying its connection's client certificate."""
+        info = self._peers.get(request.client)
+        return self._inner(with_client_cert(request, info.client if info is not None else None))
 
     def served(self, outcome: Outcome, elapsed_s: float) -> None:
         event = outcome.event

@@ -44,6 +44,17 @@ class UpgradeRequest:
     leftover: bytes
 
 
+def asks_for_h2c(request: Request) -> bool:
+    """``Upgrade: h2c`` with one ``HTTP2-Settings`` and no body (RFC 7540 §3.2): a body
+    would have to be read as HTTP/1.1 first, and the RFC lets such a request stay one."""
+    return (
+        request.header_values("upgrade") == ["h2c"]
+        and len(request.header_values("http2-settings") or ()) == 1
+        and request.header_values("transfer-encoding") is None
+        and (request.header_values("content-length") or ["0"]) == ["0"]
+    )
+
+
 Queued = tuple[Request, bool] | UpgradeRequest | Response
 """A request waiting its turn (with its keep-alive), an upgrade request, or a refusal."""
 
@@ -120,6 +131,11 @@ class Connection(asyncio.Protocol):
         handler is wrapped for it alone, so an endpoint that answers its own requests
         (GraphQL) may take the connection too (``realtime.websocket.Offering``)."""
         self._leftover = item.leftover
+        if self._state.http2 and asks_for_h2c(item.request):
+            from .http2_h2c import H2cUpgrade  # h2: imported by the first h2c request only
+
+            self._start(Upgrade(H2cUpgrade(self._state), item.request))
+            return
         handler = self._handler
         self._handler = Offering(handler)
         try:

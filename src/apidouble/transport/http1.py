@@ -193,7 +193,9 @@ class HttpProtocol(Connection):
             self._upgrade_requested(data[upgrade.args[0] :])
             return
         except HttpParserError:
-            if not self._no_more:
+            if self._fresh and data[:4] == b"PRI " and self._state.http2:
+                self._to_http2(data)  # llhttp stops at the h2c preface: free to look here
+            elif not self._no_more:
                 self._reject(BAD_REQUEST)
             return
         if self._pstate == _HEAD and self._head_raw > self._max_head:
@@ -297,6 +299,21 @@ class HttpProtocol(Connection):
             self.send(route.wire)
         self._seen_body = self._body_size
         return True
+
+    def _to_http2(self, data: bytes) -> None:
+        """An h2c client with prior knowledge (RFC 9113 §3.3): its first read began with
+        the preface, which llhttp refuses; HTTP/2 takes the connection with that read."""
+        from .http2_h2c import take_over  # h2: imported by the first h2c connection only
+
+        transport = self.transport
+        if transport is None:
+            return
+        self._lost = self._closing = self._no_more = True
+        self.transport = None
+        del self._parser  # the parser holds our bound methods: break the cycle
+        self._drop_whole()
+        self._state.forget(self)
+        take_over(transport, data, self._state)
 
     def _drop_whole(self) -> None:
         whole = self._whole

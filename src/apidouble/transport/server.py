@@ -58,6 +58,7 @@ class ServeState:
         "upgraded",
         "tasks",
         "closing",
+        "http2",
         "_empty",
         "_tick",
         "_sweeper",
@@ -81,6 +82,9 @@ class ServeState:
         self.upgraded: set[asyncio.BaseTransport] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.closing = False
+        self.http2 = True
+        """Cleartext connections may switch to HTTP/2 (h2c: prior knowledge or
+        ``Upgrade: h2c``); ``--no-http2`` turns it off."""
         self._empty: asyncio.Future[None] | None = None
         smallest = min(limits.header_timeout_s, limits.idle_timeout_s)
         self._tick = min(1.0, max(0.01, smallest / 4))
@@ -220,11 +224,14 @@ async def start_server(
     limits: ServerLimits = DEFAULT_LIMITS,
     reuse_port: bool = False,
     forwarder: Forwarder | None = None,
+    http2: bool = True,
 ) -> HttpServer:
     """Listen on ``host:port`` (0 picks a free port) and serve ``handler``; ``forwarder``
-    carries out its ``Forward`` outcomes (without one they get a 502)."""
+    carries out its ``Forward`` outcomes (without one they get a 502); ``http2`` lets
+    clients switch to h2c."""
     loop = asyncio.get_running_loop()
     state = ServeState(handler, limits, loop, forwarder)
+    state.http2 = http2
     server = await loop.create_server(
         lambda: HttpProtocol(state), host, port, reuse_port=reuse_port or None, backlog=4096
     )

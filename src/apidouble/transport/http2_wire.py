@@ -1,0 +1,60 @@
+"""The ``h2`` state machine as our HTTP/2 server uses it: its settings, and the error
+codes it gets wrong.
+
+``server_connection`` advertises our limits in the first SETTINGS frame and makes h2
+enforce them: the streams a client may open at once, the size of a header list and of
+the HPACK table. h2 answers a field block it cannot decode with ``PROTOCOL_ERROR``
+where RFC 9113 §4.3 asks for ``COMPRESSION_ERROR``: ``compression_goaway`` fixes the
+GOAWAY it queued.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from h2.config import H2Configuration
+from h2.connection import H2Connection
+from h2.errors import ErrorCodes
+from h2.exceptions import DenialOfServiceError, ProtocolError
+from h2.settings import SettingCodes, Settings
+from hpack import HPACKError
+from hyperframe.frame import GoAwayFrame
+
+MAX_STREAMS: Final = 100
+"""Concurrent streams a client may open (``SETTINGS_MAX_CONCURRENT_STREAMS``)."""
+HPACK_TABLE: Final = 4096
+"""The HPACK dynamic table kept for a client's headers (``SETTINGS_HEADER_TABLE_SIZE``)."""
+
+
+def server_connection(max_header_bytes: int) -> H2Connection:
+    """A server-side state machine with our limits (headers as bytes, as HTTP/1.1's)."""
+    conn = H2Connection(H2Configuration(client_side=False, header_encoding=None))
+    conn.local_settings = Settings(
+        client=False,
+        initial_values={
+            SettingCodes.MAX_CONCURRENT_STREAMS: MAX_STREAMS,
+            SettingCodes.MAX_HEADER_LIST_SIZE: max_header_bytes,
+            SettingCodes.HEADER_TABLE_SIZE: HPACK_TABLE,
+            SettingCodes.ENABLE_PUSH: 0,
+        },
+    )
+    conn.decoder.max_header_list_size = max_header_bytes
+    conn.decoder.max_allowed_table_size = HPACK_TABLE
+    return conn
+
+
+def is_compression_error(exc: ProtocolError) -> bool:
+    """A field block HPACK could not decode (a too large one is h2's own
+    ``ENHANCE_YOUR_CALM``, and right)."""
+    return isinstance(exc.__cause__, HPACKError) and not isinstance(exc, DenialOfServiceError)
+
+
+def compression_goaway(conn: H2Connection) -> bytes:
+    """What h2 queued, its closing GOAWAY's ``PROTOCOL_ERROR`` made ``COMPRESSION_ERROR``."""
+    last = conn.highest_inbound_stream_id
+    queued = conn.data_to_send()
+    wrong = GoAwayFrame(0, last_stream_id=last, error_code=ErrorCodes.PROTOCOL_ERROR).serialize()
+    if not queued.endswith(wrong):
+        return queued
+    right = GoAwayFrame(0, last_stream_id=last, error_code=ErrorCodes.COMPRESSION_ERROR)
+    return queued[: -len(wrong)] + right.serialize()
