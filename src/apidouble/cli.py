@@ -84,8 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "format",
         metavar="FORMAT",
-        help="wiremock, graphql (an SDL schema: a starter config), mockoon (an environment),"
-        " or the format of an installed importer",
+        help="wiremock, graphql (an SDL schema: a starter config), grpc (a .proto file or"
+        " folder: a starter config), mockoon (an environment), or the format of an"
+        " installed importer",
     )
     imports.add_argument(
         "source", type=Path, metavar="SOURCE", help="a WireMock root or folder, or a file"
@@ -194,6 +195,8 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     if args.format == "graphql":
         return _import_graphql(args)
+    if args.format == "grpc":
+        return _import_grpc(args)
     if args.format == "mockoon":
         return _import_mockoon(args)
     if args.format not in IMPORT_FORMATS:
@@ -213,7 +216,6 @@ def _import_graphql(args: argparse.Namespace) -> int:
     import os
 
     from .graphql import load_schema, starter_config
-    from .importers.wiremock.native import to_yaml
 
     source: Path = args.source
     try:
@@ -226,13 +228,38 @@ def _import_graphql(args: argparse.Namespace) -> int:
     out_dir = args.output.parent if args.output is not None else Path.cwd()
     relative = os.path.relpath(source.resolve(), out_dir.resolve())
     document = starter_config(loaded.schema, schema_file=relative)
+    count = sum(len(entry.get("operations", [])) for entry in document["graphql"])
+    return _write_starter(document, args.output, f"{count} operation stub(s)")
+
+
+def _import_grpc(args: argparse.Namespace) -> int:
+    """``apidouble import grpc PROTO``: a starter config serving the protos' services, one
+    stub per method answering an example message made from its output type."""
+    import os
+
+    from .grpc import starter_config
+
+    source: Path = args.source
+    out_dir = args.output.parent if args.output is not None else Path.cwd()
+    relative = os.path.relpath(source.resolve(), out_dir.resolve())
+    try:
+        document = starter_config([relative], base=out_dir)
+    except (ConfigError, ValueError) as exc:
+        print(f"apidouble import: {exc}", file=sys.stderr)
+        return 1
+    return _write_starter(document, args.output, f"{len(document['grpc']['stubs'])} gRPC stub(s)")
+
+
+def _write_starter(document: dict[str, Any], output: Path | None, made: str) -> int:
+    """A starter config as YAML, to ``output`` or stdout (saying what was ``made``)."""
+    from .importers.wiremock.native import to_yaml
+
     text = to_yaml(document)
-    if args.output is None:
+    if output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
-        count = sum(len(entry.get("operations", [])) for entry in document["graphql"])
-        print(f"wrote {count} operation stub(s) to {args.output}", file=sys.stderr)
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {made} to {output}", file=sys.stderr)
     return 0
 
 

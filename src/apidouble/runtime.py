@@ -13,6 +13,7 @@ import gc
 import ipaddress
 import logging
 import multiprocessing
+import random
 import signal
 import socket
 import sys
@@ -30,6 +31,8 @@ from .admin.auth_route import AuthRoutes
 from .admin.ca_route import CA_PATH, CaRoute
 from .admin.callbacks_route import CALLBACKS_PATH, CallbacksRoute
 from .admin.graphql_route import PUBLISH_PATH, PublishRoute
+from .admin.grpc_route import GRPC_STUBS_PATH, GrpcStubsRoute
+from .admin.grpc_route import METHODS as GRPC_STUBS_METHODS
 from .admin.layer import StubLayer, load_layer
 from .admin.local import LocalAdmin
 from .admin.persist import PersistDir
@@ -227,6 +230,9 @@ class Runtime:
         self.routes.add(("GET", "HEAD"), WEBSOCKETS_PATH, WebSocketsRoute(hub))
         self.routes.add(("POST",), SEND_PATH, SendRoute(hub))
         self.routes.add(("POST",), PUBLISH_PATH, PublishRoute(hub))
+        self.routes.add(
+            GRPC_STUBS_METHODS, GRPC_STUBS_PATH, GrpcStubsRoute(lambda: self.grpc_server)
+        )
         messages = MessagesRoute(self.engine.websocket_log)
         self.routes.add(("GET", "HEAD", "DELETE"), MESSAGES_PATH, messages)
         reset = ResourcesResetRoute(lambda: self.engine.config)
@@ -301,8 +307,14 @@ class Runtime:
             from .grpc import start_grpc  # grpcio: only for configs with grpc:
 
             try:
+                rng = random.Random(opts.seed) if opts.seed is not None else None
                 self.grpc_server = await start_grpc(
-                    grpc, self.journal, host=opts.host, port=opts.grpc_port, clock=self.clock
+                    grpc,
+                    self.journal,
+                    host=opts.host,
+                    port=opts.grpc_port,
+                    clock=self.clock,
+                    rng=rng,
                 )
             except BaseException:
                 await self._close_listening()  # every port or none

@@ -7,7 +7,8 @@ with MockServer("examples/apidouble.yaml") as mock:
 
 ``verify`` fails with an ``AssertionError`` listing the near misses (the kept requests
 closest to what was expected, and what differed); ``wait_for`` waits for a request an
-asynchronous client sends later.
+asynchronous client sends later. The calls of a ``grpc:`` section are read the same way
+(``grpc_calls``, ``verify_grpc``), and ``add_grpc_stubs`` changes what it answers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from .admin.api import Admin
 from .auth.plane import TokenKind
+from .config.grpc import GrpcMatch, match_pattern
 from .config.load import load_data
 from .errors import ApidoubleError
 from .journal import Journal
@@ -340,6 +342,66 @@ class MockServer:
         """Back to an empty server: no stubs, no journal, no state (between tests)."""
         self.set_endpoints([])
         self._runtime.admin.reset()
+
+    def grpc_calls(
+        self, method: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The journal's gRPC calls, newest first: of ``method`` (``shop.Catalog/GetItem``)
+        and ending with ``status`` (``NOT_FOUND``) where given. Each entry's
+        ``decision.grpc`` has the status, the messages and every streamed one in order."""
+        entries = self.requests.find(path=_grpc_path(method)) if method else self.requests.all()
+        found = [e for e in entries if "grpc" in (e.get("decision") or {})]
+        if status is not None:
+            found = [e for e in found if e["decision"]["grpc"]["status"] == status.upper()]
+        return found
+
+    def verify_grpc(
+        self,
+        method: str,
+        *,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        json: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Assert how many calls of ``method`` were made whose message holds ``json`` (a
+        partial match; a client stream's: the list of its messages) and whose metadata
+        holds ``metadata`` (values or matchers), as a stub's ``match`` would; at least
+        one when no count is given. Fails listing the near misses, as ``verify`` does."""
+        given: dict[str, Any] = {}
+        if json is not None:
+            given["json"] = json
+        if metadata is not None:
+            given["metadata"] = metadata
+        pattern = match_pattern(GrpcMatch.model_validate(given), _grpc_path(method))
+        return self.requests.verify(
+            times=times, at_least=at_least, at_most=at_most, pattern=pattern
+        )
+
+    def add_grpc_stubs(self, stubs: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Serve more gRPC stubs (the config's ``grpc.stubs`` form), tried before the
+        file's from the next call on; their ids. ``ConfigError`` listing every problem
+        (then none is added); ``ApidoubleError`` when no ``grpc:`` section is served."""
+        server = self._grpc_server()
+        added = self._call(_on_loop(lambda: server.add_stubs([dict(s) for s in stubs])))
+        return [stub.stub.id for stub in added]
+
+    def remove_grpc_stubs(self) -> int:
+        """Drop the gRPC stubs added at run time; how many there were."""
+        server = self._grpc_server()
+        return int(self._call(_on_loop(server.remove_added_stubs)))
+
+    def _grpc_server(self) -> Any:
+        server = self._runtime.grpc_server
+        if server is None:
+            raise ApidoubleError("no grpc: section is served")
+        return server
+
+
+def _grpc_path(method: str | None) -> str | None:
+    """``shop.Catalog/GetItem`` (or ``/shop.Catalog/GetItem``) as the journal's path."""
+    return None if method is None else "/" + method.removeprefix("/")
 
 
 async def _on_loop(work: Callable[[], Any]) -> Any:

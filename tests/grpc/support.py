@@ -47,10 +47,16 @@ message Item {
 
 message ListItemsRequest { string category = 1; }
 
+message Note {
+  string text = 1;
+  int32 n = 2;
+}
+
 service Catalog {
   rpc GetItem(GetItemRequest) returns (Item);
   rpc ListItems(ListItemsRequest) returns (stream Item);
   rpc Upload(stream Item) returns (GetItemRequest);
+  rpc Talk(stream Note) returns (stream Note);
 }
 """
 

@@ -64,7 +64,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     stubs = [
         {"method": "shop.Catalog/ListItems", "response": {"name": 3}},
         {"method": GET_ITEM, "stream": [{"message": {}}]},
-        {"method": "shop.Catalog/Upload"},
+        {"method": "shop.Catalog/Upload", "stream": [{"message": {}}]},
         {"id": "same", "method": GET_ITEM},
         {"id": "same", "method": GET_ITEM},
     ]
@@ -72,7 +72,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     messages = [p.message for p in found]
     assert messages[0].startswith("no service 'shop.Basket' in the protos")
     assert "shop.Catalog/GetItem is unary: give response, not stream" in messages
-    assert "shop.Catalog/Upload is client-streaming: not served yet" in messages
+    assert "shop.Catalog/Upload is client-streaming: give response, not stream" in messages
     assert "id 'same' is given to another stub" in messages
     assert any(m.startswith("shop.Item:") for m in messages)  # checked on a streaming method too
     assert len(found) == 5
@@ -126,3 +126,55 @@ def test_a_descriptor_set_file_serves_like_its_protos(tmp_path: Path) -> None:
     assert loaded.services == ("shop.Catalog",)
     assert loaded.port == 50051
     assert [s.stub.pattern.path for s in loaded.stubs] == ["/shop.Catalog/GetItem"]
+
+
+def test_keys_that_do_not_suit_the_methods_kind_are_errors(tmp_path: Path) -> None:
+    upload, talk = "shop.Catalog/Upload", "shop.Catalog/Talk"
+    stubs = [
+        {"method": GET_ITEM, "on_message": [{"reply": {}}]},
+        {"method": talk, "response": {}},
+        {"method": upload, "match": {"json": {"id": 1}}},
+        {"method": GET_ITEM, "match": {"json": [{"id": 1}]}},
+        {"method": GET_ITEM, "fault": {"after": 1}},
+        {"method": talk, "match": {"json": {"text": "x"}}},
+        {"method": GET_ITEM, "match": {"each": {"json": {"id": 1}}}},
+        {"method": upload, "match": {"json": [{"nme": "x"}]}},
+        {"method": talk, "on_message": [{"match": {"json": {"txt": "x"}}, "reply": {"n": "many"}}]},
+    ]
+    found = [(p.pointer, p.message) for p in problems(tmp_path, stubs)]
+    assert found == [
+        ("/grpc/stubs/0/on_message",
+         "shop.Catalog/GetItem is unary: on_message is for bidi methods"),
+        ("/grpc/stubs/1/response", "shop.Catalog/Talk is bidi: give stream and on_message"),
+        ("/grpc/stubs/2/match/json",
+         "match.json of a client stream is the list of its messages (or use match.each)"),
+        ("/grpc/stubs/3/match/json",
+         "shop.Catalog/GetItem is unary: match.json is one message, not a list"),
+        ("/grpc/stubs/4/fault/after",
+         "shop.Catalog/GetItem is unary: it sends one message, fault.after must be 0"),
+        ("/grpc/stubs/5/match",
+         "shop.Catalog/Talk is bidi: match metadata only; match messages in on_message"),
+        ("/grpc/stubs/6/match/each",
+         "shop.Catalog/GetItem is unary: match.each is for client streams"),
+        ("/grpc/stubs/7/match/json",
+         "match.json: shop.Item has no field 'nme' (did you mean 'name'?)"),
+        ("/grpc/stubs/8/on_message/0/match/json",
+         "match.json: shop.Note has no field 'txt' (did you mean 'text'?)"),
+        ("/grpc/stubs/8/on_message/0/reply",
+         'shop.Note: Failed to parse n field: invalid literal for int() with base 10: \'many\'.'),
+    ]  # fmt: skip
+
+
+def test_trouble_settings_are_checked_as_an_endpoints(tmp_path: Path) -> None:
+    stubs = [
+        {"method": GET_ITEM, "latency": {"min_ms": 10}},
+        {"method": GET_ITEM, "rate_limit": {"requests": 1, "per": "1s", "status": 503}},
+        {"method": GET_ITEM, "outage": {"every": "10s"}},
+        {"method": GET_ITEM, "rate_limit": {"requests": 0, "per": "1s"}},
+    ]
+    found = [(p.pointer, p.message) for p in problems(tmp_path, stubs)]
+    assert found[0] == ("/grpc/stubs/0/latency", "latency: a uniform latency needs max_ms")
+    refusal = "rate_limit: status are HTTP's; a refused call ends RESOURCE_EXHAUSTED"
+    assert found[1] == ("/grpc/stubs/1/rate_limit", refusal)
+    assert found[2][0] == "/grpc/stubs/2" and found[2][1].startswith("failure: outage needs")
+    assert found[3][0] == "/grpc/stubs/3" and "rate_limit.requests" in found[3][1]

@@ -45,7 +45,7 @@ async def test_reflection_gives_the_file_of_a_symbol_with_its_imports(tmp_path: 
     files = [descriptor_pb2.FileDescriptorProto.FromString(b)
              for b in found.file_descriptor_response.file_descriptor_proto]  # fmt: skip
     catalog = next(f for f in files if f.name == "catalog.proto")
-    assert [m.name for m in catalog.service[0].method] == ["GetItem", "ListItems", "Upload"]
+    assert [m.name for m in catalog.service[0].method] == ["GetItem", "ListItems", "Upload", "Talk"]
     assert "google/protobuf/timestamp.proto" in catalog.dependency
 
 

@@ -146,15 +146,6 @@ async def test_a_request_that_does_not_decode_is_invalid_argument(
     assert refused.value.details().startswith("not a valid shop.GetItemRequest")
 
 
-async def test_client_streaming_methods_are_unimplemented_for_now(
-    tmp_path: Path, client: Client
-) -> None:
-    async with serving(tmp_path, []) as running:
-        with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await running.catalog(client).Upload(iter([client.pb2.Item(id=1)]))
-    assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
-
-
 async def test_every_call_is_journaled_with_its_message_and_answer(
     tmp_path: Path, client: Client
 ) -> None:

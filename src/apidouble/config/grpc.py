@@ -4,7 +4,10 @@
 protos (or the ``services`` listed) over HTTP/2 beside the HTTP server. A stub names one
 method (``shop.Catalog/GetItem``), what the request must hold (``match``: the request
 message as JSON, metadata as headers) and what to answer: one message (``response``), a
-stream of them (``stream``), or a status with a message. Messages are checked against the
+stream of them (``stream``), or a status with a message; a bidi method holds a scripted
+conversation (``on_message`` rules, as a WebSocket's), and any stub may be slowed
+(``latency``), made flaky or rate limited (the endpoints' keys) and broken mid-stream
+(``fault``). Messages are checked against the
 method's types where the section is compiled (``apidouble.grpc``), not here: this module
 needs no grpcio, so a config without ``grpc:`` never imports it.
 """
@@ -19,6 +22,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from apidouble.config.fields import STUB_ID_PATTERN, ConfigModel
 from apidouble.config.matchers import BodyMatchers, ValueMatcherField
+from apidouble.model import ANY_METHOD, BodySpec, RequestPattern
 
 STATUS_NAMES = (
     *("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND"),
@@ -81,18 +85,37 @@ MethodName = Annotated[
 MetadataOut = Annotated[dict[str, str], BeforeValidator(_metadata)]
 
 
-class GrpcMatch(ConfigModel):
-    """What a call must carry; all conditions must hold."""
+class GrpcMessageMatch(ConfigModel):
+    """What one message must hold (a client stream's each, a bidi rule's)."""
 
     json_: dict[str, Any] | None = Field(
         None,
         alias="json",
-        description="A partial match on the request message as JSON (proto field names;"
-        " 64-bit integers as numbers, enums by name).",
+        description="A partial match on the message as JSON (proto field names).",
     )
     body: BodyMatchers = Field(
         default_factory=list,
-        description="Body matchers (jsonpath, regex, schema...) on the request message as JSON.",
+        description="Body matchers (jsonpath, regex, schema...) on the message as JSON.",
+    )
+
+
+class GrpcMatch(ConfigModel):
+    """What a call must carry; all conditions must hold."""
+
+    json_: dict[str, Any] | list[dict[str, Any]] | None = Field(
+        None,
+        alias="json",
+        description="A partial match on the request message as JSON (proto field names;"
+        " 64-bit integers as numbers, enums by name); for a client stream, a list: the"
+        " messages received, in order.",
+    )
+    body: BodyMatchers = Field(
+        default_factory=list,
+        description="Body matchers (jsonpath, regex, schema...) on the request message as"
+        " JSON (a client stream's: the list of its messages).",
+    )
+    each: GrpcMessageMatch | None = Field(
+        None, description="A client stream: what every message received must hold."
     )
     metadata: dict[str, ValueMatcherField] = Field(
         default_factory=dict,
@@ -107,6 +130,37 @@ class GrpcStreamMessage(ConfigModel):
         default_factory=dict, description="The message as JSON (the method's output type)."
     )
     delay_ms: float = Field(0, ge=0, description="Wait this long before sending it.")
+
+
+class GrpcClose(ConfigModel):
+    """How a bidi rule ends the call."""
+
+    status: StatusName = Field("OK", description="The status the call ends with.")
+    message: str | None = Field(None, description="The status message (grpc-message).")
+
+
+class GrpcRule(ConfigModel):
+    """One rule of a bidi conversation: the first whose ``match`` holds answers a message."""
+
+    match: GrpcMessageMatch | None = Field(None, description="What the message must hold.")
+    reply: dict[str, Any] | list[dict[str, Any]] | None = Field(
+        None, description="The message (or list of messages) sent back, as JSON."
+    )
+    delay_ms: float = Field(0, ge=0, description="Wait this long before replying.")
+    close: GrpcClose | None = Field(None, description="End the call after the reply.")
+
+
+class GrpcFault(ConfigModel):
+    """A call broken on purpose: ended with a status (or left hanging) after some messages."""
+
+    after: int = Field(
+        0, ge=0, description="Messages sent before it strikes (a stream's; 0: at once)."
+    )
+    status: StatusName = Field("UNAVAILABLE", description="The status the call is aborted with.")
+    message: str | None = Field(None, description="The status message (grpc-message).")
+    hang: bool = Field(
+        False, description="Send nothing more and never end: the client's deadline ends it."
+    )
 
 
 class GrpcStub(ConfigModel):
@@ -133,6 +187,41 @@ class GrpcStub(ConfigModel):
         default_factory=dict, description="Trailing metadata sent with the status."
     )
     delay_ms: float = Field(0, ge=0, description="Wait this long before answering.")
+    latency: float | dict[str, Any] | None = Field(
+        None,
+        description="A sampled delay before answering, as an endpoint's latency"
+        " (milliseconds, or {min_ms, max_ms}, {p50_ms, p95_ms}...).",
+    )
+    on_message: list[GrpcRule] | None = Field(
+        None, description="A bidi method: the rules answering each message received."
+    )
+    fault: GrpcFault | None = Field(
+        None,
+        description="Break the call: every call, or with a flaky key only the calls it fails.",
+    )
+    fail_first: int | None = Field(
+        None, ge=0, description="Fail a client's first N calls (with fault, or UNAVAILABLE)."
+    )
+    fail_every: int | None = Field(None, ge=0, description="Fail every N-th call.")
+    outage: dict[str, Any] | None = Field(
+        None, description="Fail every call during recurring windows: {every: 60s, for: 10s}."
+    )
+    failure_rate: float | None = Field(
+        None, ge=0, le=1, description="Fail this fraction of calls at random."
+    )
+    per_client: str | None = Field(
+        None, description="Count the flaky keys per client: ip, header:NAME (metadata)."
+    )
+    rate_limit: dict[str, Any] | None = Field(
+        None,
+        description="{requests, per, key}: calls over it end RESOURCE_EXHAUSTED.",
+    )
+
+    @property
+    def flaky_keys(self) -> dict[str, Any]:
+        """The flaky settings given, as the endpoints' behaviour keys."""
+        keys = ("fail_first", "fail_every", "outage", "failure_rate", "per_client")
+        return {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
 
     @model_validator(mode="after")
     def _one_answer(self) -> Self:
@@ -162,3 +251,25 @@ class GrpcSection(ConfigModel):
     stubs: list[GrpcStub] = Field(
         default_factory=list, description="The stubs, tried in file order per method."
     )
+
+
+def match_pattern(match: GrpcMatch | None, path: str | None = None) -> RequestPattern:
+    """The ``RequestPattern`` a call's ``match`` is (the message as the JSON body, metadata
+    as headers; ``each`` aside): how stubs match calls and ``MockServer.verify_grpc``
+    counts them. ``ValueError`` on a matcher that does not compile."""
+    from apidouble.config.convert import native_body_spec, native_value_spec
+
+    methods = frozenset({"POST"}) if path is not None else ANY_METHOD
+    if match is None:
+        return RequestPattern(methods, path)
+    body: list[BodySpec] = []
+    if match.json_ is not None:
+        body.append(BodySpec("json", match.json_))
+    body.extend(
+        native_body_spec(m.model_dump(by_alias=True, exclude_unset=True)) for m in match.body
+    )
+    headers = tuple(
+        (key.lower(), native_value_spec(m.model_dump(by_alias=True, exclude_unset=True)))
+        for key, m in match.metadata.items()
+    )
+    return RequestPattern(methods, path, headers=headers, body=tuple(body))

@@ -9,8 +9,10 @@ and importing this package costs nothing.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apidouble.grpc.requirement import require_grpc
 from apidouble.state.clock import SYSTEM_CLOCK, Clock
@@ -19,7 +21,14 @@ if TYPE_CHECKING:
     from apidouble.grpc.server import CallJournal, GrpcServer
     from apidouble.grpc.stubs import GrpcConfig
 
-__all__ = ["GrpcConfig", "GrpcServer", "load_grpc_config", "require_grpc", "start_grpc"]
+__all__ = [
+    "GrpcConfig",
+    "GrpcServer",
+    "load_grpc_config",
+    "require_grpc",
+    "start_grpc",
+    "starter_config",
+]
 
 
 def load_grpc_config(path: str | Path) -> GrpcConfig:
@@ -31,6 +40,19 @@ def load_grpc_config(path: str | Path) -> GrpcConfig:
     return load(path)
 
 
+def starter_config(
+    proto_paths: Sequence[str | Path], base: Path | None = None, port: int = 50051
+) -> dict[str, Any]:
+    """A starter config (``{"grpc": {...}}``) for the protos, one stub per method with
+    example messages made from the types (``apidouble import grpc PROTO``); the protos
+    are relative to ``base`` (default: the current folder). ``ConfigError`` naming the
+    extra when grpcio is missing; ``ValueError`` when a proto does not compile."""
+    require_grpc()
+    from apidouble.grpc.starter import starter_config as starter
+
+    return starter(proto_paths, base, port)
+
+
 async def start_grpc(
     config: GrpcConfig,
     journal: CallJournal,
@@ -38,12 +60,14 @@ async def start_grpc(
     host: str = "127.0.0.1",
     port: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    rng: random.Random | None = None,
 ) -> GrpcServer:
     """Serve ``config`` on ``host:port`` (default: its own port; 0: any free one) on the
-    running loop, recording every call in ``journal``."""
+    running loop, recording every call in ``journal``; ``rng`` draws latencies and
+    failure rates (a seeded one replays them)."""
     from apidouble.grpc.server import start_grpc as start
 
-    return await start(config, journal, host=host, port=port, clock=clock)
+    return await start(config, journal, host=host, port=port, clock=clock, rng=rng)
 
 
 def __getattr__(name: str) -> object:

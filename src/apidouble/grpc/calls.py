@@ -2,8 +2,10 @@
 when none does, and the journal's record of it.
 
 A call is seen as the HTTP request gRPC sends (``POST /package.Service/Method``, metadata
-as headers, the request message as a JSON body), so the stubs' compiled patterns test and
-explain it as they would any request, and the journal keeps it beside the HTTP exchanges.
+as headers, the request message as a JSON body; a client stream's body is the list of
+its messages), so the stubs' compiled patterns test and explain it as they would any
+request, and the journal keeps it beside the HTTP exchanges, with every streamed message
+in order (``decision.grpc.events``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from apidouble.matching.result import MatchResult
 from apidouble.model import Request, ServeEvent
 from apidouble.outcome import Response
 
-OK, CANCELLED, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, UNIMPLEMENTED = 0, 1, 3, 4, 5, 12
+OK, CANCELLED, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND = 0, 1, 3, 4, 5
+RESOURCE_EXHAUSTED, UNIMPLEMENTED = 8, 12
 
 _MAX_DETAILS = 400
 """Status details travel in a header: a near-miss report is kept short."""
@@ -39,24 +42,48 @@ class Call:
     code: int = CANCELLED
     details: str | None = None
     sent: list[dict[str, Any]] = field(default_factory=list)
+    answer: bytes | None = None
+    """A unary answer's JSON bytes, made at load time."""
     streaming: bool = False
+    """The server streams (the journal keeps the list of messages sent)."""
+    request_streaming: bool = False
     delay_s: float = 0.0
     recorded: bool = False
+    received: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Every streamed message, in order: ``{"in"|"out": message, "at_ms"}`` (a bidi
+    message no rule answered has ``"rule": null``)."""
+    trouble: dict[str, Any] = field(default_factory=dict)
+    """What the trouble settings decided (latency, failure, fault, rate limit)."""
+    deadline_s: float | None = None
+    struck: bool = False
+    """The stub's fault has struck (it strikes once)."""
 
     def end(self, code: int, details: str | None = None) -> None:
         self.code, self.details = code, details
 
+    def note(self, direction: str, message: dict[str, Any], now: float, **more: Any) -> None:
+        """One streamed message, for the journal."""
+        at = round((now - self.started) * 1000.0, 3)
+        self.events.append({direction: message, "at_ms": at, **more})
+
 
 def call_request(
-    path: str, metadata: Iterable[tuple[str, str | bytes]], message: Any, peer: str
+    path: str,
+    metadata: Iterable[tuple[str, str | bytes]],
+    message: Any,
+    peer: str,
+    body: bytes | None = None,
 ) -> Request:
     """The call as a ``Request``: binary metadata base64, as it travels; ``message`` is the
-    request as JSON (None: not known, as for an unknown method)."""
+    request as JSON (None: not known, as for an unknown method), ``body`` its JSON bytes
+    when they are known already."""
     headers = tuple(
         (key, value if isinstance(value, str) else base64.b64encode(value).decode())
         for key, value in metadata
     )
-    body = b"" if message is None else encode_json(message)
+    if body is None:
+        body = b"" if message is None else encode_json(message)
     return Request("POST", path, headers=headers, body=body, client=peer_address(peer))
 
 
@@ -69,15 +96,29 @@ def peer_address(peer: str) -> tuple[str, int] | None:
     return (host.strip("[]"), int(port)) if port.isdigit() else None
 
 
-def choose(route: MethodRoute, request: Request) -> CompiledGrpcStub | None:
-    """The first stub, in file order, whose conditions all hold."""
+def message_request(request: Request, message: dict[str, Any]) -> Request:
+    """One message of a stream as a request of its own (the call's metadata, the message
+    as the body), for ``match.each`` and the ``on_message`` rules."""
+    return request.replace(body=encode_json(message))
+
+
+def choose(
+    route: MethodRoute, request: Request, parts: Sequence[Request] = ()
+) -> CompiledGrpcStub | None:
+    """The first stub, in order, whose conditions all hold (a client stream's ``each``:
+    on every message of ``parts``)."""
     for stub in route.stubs:
-        if stub.pattern.test_conditions(request):
+        if stub.pattern.test_conditions(request) and _each_holds(stub, parts):
             return stub
     return None
 
 
-def near_miss(route: MethodRoute, request: Request) -> str:
+def _each_holds(stub: CompiledGrpcStub, parts: Sequence[Request]) -> bool:
+    each = stub.each
+    return each is None or all(each.test_conditions(part) for part in parts)
+
+
+def near_miss(route: MethodRoute, request: Request, parts: Sequence[Request] = ()) -> str:
     """Why no stub took the call: the closest stub and its failed checks, in short."""
     method = route.info.key
     if not route.stubs:
@@ -87,6 +128,14 @@ def near_miss(route: MethodRoute, request: Request) -> str:
     checks = "; ".join(
         f"{c.condition}: expected {c.expected}, got {c.actual}" for c in result.failed[:2]
     )
+    if not checks and closest.each is not None:
+        for number, part in enumerate(parts):
+            failed = closest.each.explain(part).failed
+            if failed:
+                check = failed[0]
+                checks = f"message {number}: {check.condition}: expected {check.expected},"
+                checks += f" got {check.actual}"
+                break
     text = f"no stub of {method} matched; closest {closest.label!r}: {checks}"
     return text if len(text) <= _MAX_DETAILS else text[: _MAX_DETAILS - 1] + "…"
 
@@ -120,6 +169,13 @@ def serve_event(call: Call, finished: float) -> ServeEvent:
     )
     status = STATUS_NAMES[call.code]
     decision: dict[str, Any] = {"status": status, "code": call.code, "messages": len(call.sent)}
+    if call.request_streaming:
+        decision["received"] = len(call.received)
+    if call.events:
+        decision["events"] = call.events
+    if call.deadline_s is not None:
+        decision["deadline_ms"] = round(call.deadline_s * 1000.0, 3)
+    decision.update(call.trouble)
     headers = [("content-type", "application/grpc"), ("grpc-status", str(call.code))]
     if call.details:
         decision["message"] = call.details
@@ -130,6 +186,6 @@ def serve_event(call: Call, finished: float) -> ServeEvent:
     if call.streaming:
         body = encode_json(call.sent)
     else:
-        body = encode_json(call.sent[0]) if call.sent else b""
+        body = call.answer if call.answer is not None else b""
     event.response = Response.build(200, headers, body)
     return event

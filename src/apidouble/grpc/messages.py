@@ -8,6 +8,7 @@ where they fit, so ``match: {json: {id: 42}}`` reads as the user wrote it.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,15 +21,23 @@ class MessageProblem(ValueError):
     """A message given as JSON does not fit its type."""
 
 
+_SEEN_MAX = 256
+"""Received messages whose JSON is kept, per type (the same request sent again, as test
+suites and load tests do, costs no decoding)."""
+_SEEN_BYTES = 1024
+"""Only messages this small are kept."""
+
+
 class MessageType:
     """One message type of the pool: JSON in, bytes out, and back."""
 
-    __slots__ = ("descriptor", "pool", "_cls")
+    __slots__ = ("descriptor", "pool", "_cls", "_seen")
 
     def __init__(self, descriptor: Any, pool: Any) -> None:
         self.descriptor = descriptor
         self.pool = pool
         self._cls = message_factory.GetMessageClass(descriptor)
+        self._seen: dict[bytes, tuple[dict[str, Any], bytes]] = {}
 
     @property
     def name(self) -> str:
@@ -42,6 +51,21 @@ class MessageType:
         except json_format.ParseError as exc:
             raise MessageProblem(_first_line(str(exc))) from None
         return message.SerializeToString(), self.to_json(message)
+
+    def received(self, data: bytes) -> tuple[dict[str, Any], bytes]:
+        """A received message as JSON and as the JSON bytes the journal keeps (shared by
+        every call that sends the same bytes: neither is changed by anyone);
+        ``MessageProblem`` if it does not parse."""
+        seen = self._seen.get(data)
+        if seen is not None:
+            return seen
+        message = self.decode(data)
+        found = message, json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(data) <= _SEEN_BYTES:
+            if len(self._seen) >= _SEEN_MAX:
+                self._seen.clear()
+            self._seen[data] = found
+        return found
 
     def decode(self, data: bytes) -> dict[str, Any]:
         """A received message as the JSON matchers see; ``MessageProblem`` if it does not parse."""

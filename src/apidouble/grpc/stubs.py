@@ -4,6 +4,12 @@ Each stub's conditions become a ``RequestPattern`` compiled by ``matching`` (the
 message is the body, as JSON; metadata are headers), so gRPC calls are tested, explained
 and reported exactly as HTTP requests are. Each stub is also a ``model.Stub`` (``POST
 /package.Service/Method``), which is what the journal records calls against.
+
+A client stream is matched as one request whose body is the list of its messages (and,
+with ``match.each``, message by message); a bidi call is chosen on its metadata, then each
+message it sends is matched against the stub's ``on_message`` rules, as a WebSocket's.
+The trouble settings (flaky keys, ``rate_limit``) are validated here into the endpoints'
+``Behaviours``; the server binds them to their state (``behaviours.trouble``).
 """
 
 from __future__ import annotations
@@ -14,8 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apidouble.config.convert import native_body_spec, native_value_spec
-from apidouble.config.grpc import STATUS_NAMES, GrpcSection, GrpcStub
+from pydantic import ValidationError
+
+from apidouble.behaviours.latency import LatencyModel
+from apidouble.behaviours.ratelimit import REFUSAL_KEYS
+from apidouble.behaviours.spec import NO_BEHAVIOURS, Behaviours, build_behaviours
+from apidouble.config.convert import native_body_spec
+from apidouble.config.grpc import (
+    STATUS_NAMES,
+    GrpcMatch,
+    GrpcMessageMatch,
+    GrpcSection,
+    GrpcStub,
+    match_pattern,
+)
 from apidouble.config.ids import content_id, name_id
 from apidouble.config.positions import line_of
 from apidouble.errors import ConfigProblem
@@ -35,6 +53,44 @@ class Message:
     json: dict[str, Any]
     delay_s: float = 0.0
 
+    body: bytes = field(init=False)
+    """The JSON bytes the journal keeps, made once."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", encode_json(self.json))
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A call broken on purpose: after ``after`` messages sent, end with ``code`` (or hang
+    until the client's deadline)."""
+
+    after: int
+    code: int
+    details: str | None
+    hang: bool = False
+
+    @property
+    def name(self) -> str:
+        return "hang" if self.hang else STATUS_NAMES[self.code]
+
+
+FAILED = Fault(0, STATUS_NAMES.index("UNAVAILABLE"), "unavailable (a flaky failure)")
+"""What a call the flaky keys fail answers when the stub gives no ``fault``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One ``on_message`` rule of a bidi stub, compiled."""
+
+    pattern: CompiledPattern | None
+    """None: any message."""
+    messages: tuple[Message, ...]
+    delay_s: float
+    close: tuple[int, str | None] | None
+    """(code, details) to end the call with after the reply."""
+    index: int
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledGrpcStub:
@@ -51,10 +107,27 @@ class CompiledGrpcStub:
     metadata: tuple[tuple[str, str], ...]
     trailing_metadata: tuple[tuple[str, str], ...]
     delay_s: float
+    each: CompiledPattern | None = None
+    """A client stream: what every message must hold."""
+    rules: tuple[Rule, ...] = ()
+    fault: Fault | None = None
+    latency: LatencyModel | None = None
+    behaviours: Behaviours = NO_BEHAVIOURS
+    """The flaky keys and rate limit, bound to their state by the server."""
 
     @property
     def label(self) -> str:
         return self.stub.label
+
+    @property
+    def troubled(self) -> bool:
+        """A fault, flaky keys or a rate limit: the trouble engine has a say."""
+        return self.fault is not None or not self.behaviours.inert
+
+    @property
+    def waits(self) -> bool:
+        """Initial metadata, a delay or a latency come before the answer."""
+        return bool(self.metadata) or self.delay_s > 0 or self.latency is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,17 +244,15 @@ def _stub(given: GrpcStub, index: int, scope: _Scope) -> CompiledGrpcStub | None
             f"no method {given.method} in the served services{hint}", f"{at}/method", label
         )
         return None
-    if info.client_streaming:
-        kind = "bidi" if info.server_streaming else "client-streaming"
-        problems.add(f"{given.method} is {kind}: not served yet", f"{at}/method", label)
-        return None
-    if given.stream is not None and not info.server_streaming:
-        problems.add(f"{given.method} is unary: give response, not stream", f"{at}/stream", label)
+    if not _fits(given, info, at, label, problems):
         return None
     before = len(problems.found)
     pattern = _pattern(given, info, at, label, problems)
     output = MessageType(info.output, scope.protos.pool)
     messages = _messages(given, output, info.server_streaming, at, label, problems)
+    each = _each(given.match, info, at, label, problems)
+    rules = _rules(given, info, output, at, label, problems)
+    latency, behaviours = _trouble(given, at, label, problems)
     stub_id = _stub_id(given, scope.file, scope.taken)
     if stub_id is None:
         key = "id" if given.id is not None else "name"
@@ -205,7 +276,147 @@ def _stub(given: GrpcStub, index: int, scope: _Scope) -> CompiledGrpcStub | None
         tuple(given.metadata.items()),
         tuple(given.trailing_metadata.items()),
         given.delay_ms / 1000,
+        each,
+        rules,
+        _fault(given),
+        latency,
+        behaviours,
     )
+
+
+def _kind(info: MethodInfo) -> str:
+    if info.client_streaming:
+        return "bidi" if info.server_streaming else "client-streaming"
+    return "server-streaming" if info.server_streaming else "unary"
+
+
+def _fits(given: GrpcStub, info: MethodInfo, at: str, label: str, problems: _Problems) -> bool:
+    """The keys given suit the method's kind; a problem per key that does not."""
+    kind, match = _kind(info), given.match
+    wrong: list[tuple[str, str]] = []
+    if given.stream is not None and not info.server_streaming:
+        wrong.append((f"{given.method} is {kind}: give response, not stream", "stream"))
+    if given.response is not None and kind == "bidi":
+        wrong.append((f"{given.method} is bidi: give stream and on_message", "response"))
+    if given.on_message is not None and kind != "bidi":
+        wrong.append((f"{given.method} is {kind}: on_message is for bidi methods", "on_message"))
+    if match is not None and match.each is not None and kind != "client-streaming":
+        wrong.append((f"{given.method} is {kind}: match.each is for client streams", "match/each"))
+    if match is not None and kind == "bidi" and (match.json_ is not None or match.body):
+        text = f"{given.method} is bidi: match metadata only; match messages in on_message"
+        wrong.append((text, "match"))
+    if match is not None and isinstance(match.json_, list) != (kind == "client-streaming"):
+        if match.json_ is not None:
+            text = (
+                "match.json of a client stream is the list of its messages (or use match.each)"
+                if kind == "client-streaming"
+                else f"{given.method} is {kind}: match.json is one message, not a list"
+            )
+            wrong.append((text, "match/json"))
+    if given.fault is not None and given.fault.after and not info.server_streaming:
+        wrong.append((f"{given.method} is {kind}: it sends one message, fault.after must be 0",
+                      "fault/after"))  # fmt: skip
+    for message, key in wrong:
+        problems.add(message, f"{at}/{key}", label)
+    return not wrong
+
+
+def _each(
+    match: GrpcMatch | None, info: MethodInfo, at: str, label: str, problems: _Problems
+) -> CompiledPattern | None:
+    if match is None or match.each is None:
+        return None
+    return _message_pattern(match.each, info, f"{at}/match/each", label, problems)
+
+
+def _message_pattern(
+    match: GrpcMessageMatch, info: MethodInfo, at: str, label: str, problems: _Problems
+) -> CompiledPattern | None:
+    """One message's conditions (its JSON as the body)."""
+    body: list[BodySpec] = []
+    if match.json_ is not None:
+        try:
+            check_fields(match.json_, info.input)
+        except MessageProblem as exc:
+            problems.add(f"match.json: {exc}", f"{at}/json", label)
+            return None
+        body.append(BodySpec("json", match.json_))
+    try:
+        body.extend(
+            native_body_spec(m.model_dump(by_alias=True, exclude_unset=True)) for m in match.body
+        )
+        return compile_pattern(RequestPattern(body=tuple(body)))
+    except ValueError as exc:
+        problems.add(f"match: {exc}", at, label)
+        return None
+
+
+def _rules(
+    given: GrpcStub,
+    info: MethodInfo,
+    output: MessageType,
+    at: str,
+    label: str,
+    problems: _Problems,
+) -> tuple[Rule, ...]:
+    rules = []
+    for index, rule in enumerate(given.on_message or ()):
+        where = f"{at}/on_message/{index}"
+        pattern = None
+        if rule.match is not None:
+            pattern = _message_pattern(rule.match, info, f"{where}/match", label, problems)
+        replies: list[dict[str, Any]] = []
+        if rule.reply is not None:
+            replies = rule.reply if isinstance(rule.reply, list) else [rule.reply]
+        messages = []
+        for number, value in enumerate(replies):
+            pointer = f"{where}/reply" + (f"/{number}" if isinstance(rule.reply, list) else "")
+            try:
+                payload, canonical = output.encode(value)
+            except MessageProblem as exc:
+                problems.add(f"{output.name}: {exc}", pointer, label)
+                continue
+            messages.append(Message(payload, canonical))
+        close = rule.close
+        ending = (STATUS_NAMES.index(close.status), close.message) if close else None
+        rules.append(Rule(pattern, tuple(messages), rule.delay_ms / 1000, ending, index))
+    return tuple(rules)
+
+
+def _trouble(
+    given: GrpcStub, at: str, label: str, problems: _Problems
+) -> tuple[LatencyModel | None, Behaviours]:
+    """The latency model and the flaky/rate-limit behaviours, validated as an endpoint's."""
+    latency = None
+    if given.latency is not None:
+        try:
+            latency = LatencyModel.from_config(given.latency)
+        except ValueError as exc:
+            problems.add(f"latency: {exc}", f"{at}/latency", label)
+    keys: dict[str, Any] = given.flaky_keys
+    if given.rate_limit is not None:
+        if refusal := sorted(given.rate_limit.keys() & REFUSAL_KEYS):
+            text = (
+                f"rate_limit: {', '.join(refusal)} are HTTP's;"
+                " a refused call ends RESOURCE_EXHAUSTED"
+            )
+            problems.add(text, f"{at}/rate_limit", label)
+            return latency, NO_BEHAVIOURS
+        keys["rate_limit"] = given.rate_limit
+    if not keys:
+        return latency, NO_BEHAVIOURS
+    try:
+        return latency, build_behaviours(keys)
+    except ValueError as exc:
+        problems.add(str(exc), at, label)
+        return latency, NO_BEHAVIOURS
+
+
+def _fault(given: GrpcStub) -> Fault | None:
+    fault = given.fault
+    if fault is None:
+        return None
+    return Fault(fault.after, STATUS_NAMES.index(fault.status), fault.message, fault.hang)
 
 
 Conditions = tuple[CompiledPattern, tuple[tuple[str, ValueSpec], ...], tuple[BodySpec, ...]]
@@ -216,26 +427,16 @@ def _pattern(
 ) -> Conditions | None:
     """The stub's conditions, compiled: metadata as headers, the message as the body."""
     match = given.match
-    if match is None:
-        return compile_pattern(RequestPattern()), (), ()
-    body: list[BodySpec] = []
-    if match.json_ is not None:
+    if match is not None and match.json_ is not None:
         try:
-            check_fields(match.json_, info.input)
+            for part in match.json_ if isinstance(match.json_, list) else [match.json_]:
+                check_fields(part, info.input)
         except MessageProblem as exc:
             problems.add(f"match.json: {exc}", f"{at}/match/json", label)
             return None
-        body.append(BodySpec("json", match.json_))
     try:
-        body.extend(
-            native_body_spec(m.model_dump(by_alias=True, exclude_unset=True)) for m in match.body
-        )
-        headers = tuple(
-            (key.lower(), native_value_spec(m.model_dump(by_alias=True, exclude_unset=True)))
-            for key, m in match.metadata.items()
-        )
-        pattern = RequestPattern(headers=headers, body=tuple(body))
-        return compile_pattern(pattern), headers, tuple(body)
+        pattern = match_pattern(match)
+        return compile_pattern(pattern), pattern.headers, pattern.body
     except ValueError as exc:
         problems.add(f"match: {exc}", f"{at}/match", label)
         return None
@@ -302,3 +503,30 @@ def _hint(name: str, known: list[str] | tuple[str, ...]) -> str:
 def encode_json(value: Any) -> bytes:
     """Compact JSON bytes, as the journal keeps a body."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compile_added(
+    config: GrpcConfig, raw: list[Any], taken: set[str], file: Path = Path("<admin>")
+) -> tuple[list[CompiledGrpcStub], list[ConfigProblem]]:
+    """Stubs added at run time (``{method, match, response...}`` each), compiled against
+    the served protos as the file's are; every problem, pointing into the list given.
+    ``taken`` (the ids served) gains the new ids only when every stub compiles."""
+    problems = _Problems(str(file), {}, "")
+    given: list[tuple[int, GrpcStub]] = []
+    for index, item in enumerate(raw):
+        try:
+            given.append((index, GrpcStub.model_validate(item)))
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                where = "".join(f"/{part}" for part in error["loc"])
+                message = error["msg"].removeprefix("Value error, ")
+                problems.add(message, f"/stubs/{index}{where}")
+    served = {route.info.key: route.info for route in config.routes.values()}
+    inputs = {route.info.key: route.input for route in config.routes.values()}
+    ids = set(taken)
+    scope = _Scope(served, inputs, config.protos, file, problems, ids)
+    compiled = [stub for index, item in given if (stub := _stub(item, index, scope)) is not None]
+    if problems.found:
+        return [], problems.found
+    taken |= ids
+    return compiled, []

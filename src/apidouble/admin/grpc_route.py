@@ -1,0 +1,65 @@
+"""``/__admin/grpc/stubs``: the stubs of the ``grpc:`` section, changed at run time.
+
+``GET`` lists every stub served (id, name, method, and whether it was added here), in the
+order each method tries them. ``POST`` adds stubs in the config's ``grpc.stubs`` form (one
+object, a list, or ``{"stubs": [...]}``), tried before the file's from the next call on
+(the newest first, as WireMock does); a stub that does not compile adds none and answers
+400 with every problem. ``DELETE`` drops the added stubs. Without a ``grpc:`` section,
+every method answers 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..model import Request
+from ..outcome import Outcome, Respond
+from ..responses import json_response
+
+if TYPE_CHECKING:
+    from ..grpc.server import GrpcServer
+
+GRPC_STUBS_PATH = "/__admin/grpc/stubs"
+METHODS = ("GET", "POST", "DELETE")
+
+
+class GrpcStubsRoute:
+    """Lists, adds and drops gRPC stubs on the server ``server()`` gives (read per request:
+    the gRPC server starts after the routes are built)."""
+
+    def __init__(self, server: Callable[[], GrpcServer | None]) -> None:
+        self.server = server
+
+    def __call__(self, request: Request) -> Outcome:
+        server = self.server()
+        if server is None:
+            return _json(404, {"error": "no grpc: section is served"})
+        if request.method == "GET":
+            return _json(200, {"stubs": server.stubs()})
+        if request.method == "DELETE":
+            return _json(200, {"removed": server.remove_added_stubs()})
+        status, body = add_stubs(server, request.json)
+        return _json(status, body)
+
+
+def add_stubs(server: GrpcServer, body: Any) -> tuple[int, dict[str, Any]]:
+    """What ``POST`` answers for ``body``: 201 and the ids added, or 400 and why not."""
+    if isinstance(body, dict) and set(body) == {"stubs"}:
+        body = body["stubs"]
+    stubs = [body] if isinstance(body, dict) else body
+    if not isinstance(stubs, list) or not stubs or not all(isinstance(s, dict) for s in stubs):
+        return 400, {"error": 'send a stub object, a list of them, or {"stubs": [...]}'}
+    try:
+        added = server.add_stubs(stubs)
+    except ConfigError as exc:
+        problems = [
+            {"message": p.message, "pointer": p.pointer, "stub": p.stub} for p in exc.problems
+        ]
+        return 400, {"error": "no stub added", "problems": problems}
+    return 201, {"added": [stub.stub.id for stub in added]}
+
+
+def _json(status: int, body: Any) -> Outcome:
+    return Respond(json_response(status, body))
