@@ -9,6 +9,9 @@ bash scripts/peers/wiremock.sh >/dev/null \
 # a real redis-server for the shared-state tests
 bash scripts/peers/redis.sh >/dev/null \
   || echo "test: no redis-server; the shared-state tests will skip" >&2
+# curl and node, independent HTTP/2 clients for the TLS and h2c tests
+bash scripts/peers/clients.sh >/dev/null \
+  || echo "test: no curl or node; their HTTP/2 client tests will skip" >&2
 # Debian's chromium, for the browser tests (Playwright drives it; no browser downloads)
 bash scripts/peers/chromium.sh >/dev/null \
   || echo "test: no chromium; the browser tests will skip" >&2
