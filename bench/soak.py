@@ -473,6 +473,44 @@ def redis_outages(seconds: float = 60.0, every_s: float = 20.0, down_s: float = 
     return figures
 
 
+def rss_svg(samples: list[dict[str, Any]], title: str) -> str:
+    """The RSS curve of a run's samples (requests on x, MB on y) as a small SVG."""
+    width, height, left, bottom, top, right = 640, 280, 56, 40, 28, 32
+    xs = [s["requests"] for s in samples]
+    ys = [s["rss_mb"] for s in samples]
+    x_max = max(xs) or 1
+    y_max = max(ys) * 1.15 or 1
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def at(x: float, y: float) -> str:
+        return f"{left + plot_w * x / x_max:.1f},{top + plot_h * (1 - y / y_max):.1f}"
+
+    points = " ".join(at(x, y) for x, y in zip(xs, ys, strict=True))
+    ticks = []
+    for n in range(5):
+        y = y_max * n / 4
+        ticks.append(f'<text x="{left - 6}" y="{top + plot_h * (1 - n / 4) + 4:.1f}" '
+                     f'text-anchor="end">{y:.0f}</text>')  # fmt: skip
+        x = x_max * n / 4
+        ticks.append(f'<text x="{left + plot_w * n / 4:.1f}" y="{height - bottom + 16}" '
+                     f'text-anchor="middle">{x / 1e6:.1f} M</text>')  # fmt: skip
+    return "\n".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="16" font-size="13">{title}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#888"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',
+        *ticks,
+        f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle">requests</text>',
+        f'<text x="14" y="{top + plot_h / 2}" transform="rotate(-90 14 {top + plot_h / 2})" '
+        'text-anchor="middle">RSS (MB)</text>',
+        f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{points}"/>',
+        "</svg>",
+    ]) + "\n"  # fmt: skip
+
+
 RUNS: dict[str, Callable[[argparse.Namespace], Figures]] = {
     "mix": lambda args: mix(args.requests),
     "reload": lambda args: reload_under_load(),
@@ -486,7 +524,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", nargs="?", default="all", choices=[*RUNS, "all"])
     parser.add_argument("--requests", type=int, default=10_000_000)
     parser.add_argument("--json", type=Path, help="append the figures here, one JSON per run")
+    parser.add_argument(
+        "--plot", type=Path, help="write the mix run's RSS curve here (SVG); with --from, no run"
+    )
+    parser.add_argument("--from", dest="source", type=Path, help="a --json file to plot from")
     args = parser.parse_args(argv)
+    if args.plot is not None and args.source is not None:
+        runs = [json.loads(line) for line in args.source.read_text().splitlines() if line]
+        mixed = [run for run in runs if run["run"] == "mix"][-1]
+        title = f"RSS over {mixed['details']['requests']:,} requests ({mixed['details']['date']})"
+        args.plot.write_text(rss_svg(mixed["samples"], title))
+        return 0
     if not load.have_wrk():
         parser.error("wrk is not installed (apt-get install wrk)")
     names = list(RUNS) if args.run == "all" else [args.run]
@@ -503,6 +551,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.json is not None:
             with args.json.open("a") as out:
                 out.write(json.dumps(asdict(figures)) + "\n")
+        if args.plot is not None and name == "mix":
+            title = f"RSS over {figures.details['requests']:,} requests"
+            args.plot.write_text(rss_svg([asdict(s) for s in figures.samples], title))
     return 0 if ok else 1
 
 
