@@ -233,6 +233,33 @@ def test_an_import_nothing_claims_or_a_bad_format_is_refused(client: httpx.Clien
     assert client.post("/__admin/import", content=b"{not: [json").status_code == 400
 
 
+def test_a_dry_run_checks_and_shows_what_it_would_serve_and_serves_nothing(
+    client: httpx.Client,
+) -> None:
+    before = client.get("/__admin/endpoints").json()["endpoints"]
+    spec = client.post("/__admin/import?dry_run=true", content=OPENAPI, headers=YAML)
+    assert spec.status_code == 200, spec.text
+    found = spec.json()
+    assert found["dry_run"] is True and found["would_import"] == 1 == len(found["ids"])
+    assert found["stubs"][0]["path"] == "/pets"
+    wiremock = client.post("/__admin/import?dry_run=1", json=WIREMOCK).json()
+    assert wiremock["format"] == "wiremock" and wiremock["would_import"] == 1
+    assert client.get("/__admin/endpoints").json()["endpoints"] == before
+    assert client.get("/pets").status_code == 404 and client.get("/wm").status_code == 404
+    bad = {"mappings": [*WIREMOCK["mappings"], {"request": {"method": 3}, "response": {}}]}
+    refused = client.post("/__admin/import?dry_run=true", json=bad)
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["pointer"].startswith("/mappings/1")
+
+
+def test_a_mockoon_environment_is_refused_with_the_way_to_serve_it(client: httpx.Client) -> None:
+    environment = {"uuid": "e", "lastMigration": 32, "name": "demo", "endpointPrefix": "",
+                   "port": 3000, "routes": [], "rootChildren": []}  # fmt: skip
+    refused = client.post("/__admin/import", json=environment)
+    assert refused.status_code == 422
+    assert "apidouble run ENV.json" in refused.json()["error"]
+
+
 def test_the_resources_route_lists_names_paths_and_row_counts(tmp_path: Path) -> None:
     (tmp_path / "apidouble.yaml").write_text(
         "resources:\n  users:\n    data: [{id: 1}, {id: 2}]\n  profile:\n    data: {name: Ada}\n"

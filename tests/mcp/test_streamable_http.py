@@ -195,6 +195,14 @@ async def test_scenarios_are_listed_and_moved(mock: MockServer) -> None:
 
 async def test_an_openapi_spec_is_imported(mock: MockServer) -> None:
     async with over_http(mock.url) as client:
+        checked = structured(
+            await client.call_tool(
+                "import_stubs", {"content": json.dumps(SPEC), "format": "openapi", "dry_run": True}
+            )
+        )
+        assert checked["dry_run"] is True and checked["would_import"] == 1
+        async with httpx.AsyncClient(base_url=mock.url) as http:
+            assert (await http.get("/pets")).status_code == 404  # a dry run serves nothing
         imported = structured(
             await client.call_tool(
                 "import_stubs", {"content": json.dumps(SPEC), "format": "openapi"}

@@ -9,7 +9,10 @@ application/yaml`` answers YAML.
 An import is another tool's file (a WireMock mapping or ``mappings`` list, an OpenAPI
 spec, a HAR, a Postman collection) converted as ``apidouble import`` converts it, then
 served as runtime stubs: WireMock mappings as mappings (``import_mappings``), the rest
-as the native endpoints their importer makes (``import_endpoints``).
+as the native endpoints their importer makes (``import_endpoints``). ``?dry_run=true``
+converts and checks the same way and answers what would be served, serving nothing.
+A Mockoon environment is refused with the way to serve it: its server-wide settings
+(CORS, headers, data buckets, the 404 page) cannot join a running config.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config.load import load_data
 from ..config.positions import Lines, SyntaxProblem, line_of, parse
 from ..errors import ConfigError
+from ..importers.mockoon import is_mockoon_environment
 from ..importers.wiremock.native import to_yaml
 from ..importers.wiremock.problems import MappingError
 from ..model import Request
@@ -31,6 +36,7 @@ from ..responses import json_response
 
 if TYPE_CHECKING:
     from .api import Admin
+from .layer import ADMIN_SOURCE, wiremock_stub
 
 IMPORT_PATH = "/__admin/import"
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml")
@@ -120,8 +126,20 @@ def _wiremock(data: Any) -> list[Any] | None:
     return None
 
 
+MOCKOON_REFUSED = (
+    "a Mockoon environment is served whole (apidouble run ENV.json) or converted"
+    " (apidouble import mockoon ENV.json): its server-wide settings cannot join a running"
+    " config"
+)
+
+
+def dry_run(request: Request) -> bool:
+    """``?dry_run=true`` (or 1, yes): convert and check, serve nothing."""
+    return request.query.get("dry_run", [""])[0].lower() in ("1", "true", "yes")
+
+
 class ImportRoute:
-    """``POST /__admin/import?format=auto|wiremock|openapi|har|postman``."""
+    """``POST /__admin/import?format=auto|wiremock|openapi|har|postman[&dry_run=true]``."""
 
     def __init__(self, admin: Admin) -> None:
         self.admin = admin
@@ -134,15 +152,21 @@ class ImportRoute:
             data, _lines = read_body(request, yaml_too=True)
         except BadBody as exc:
             return exc.answer()
+        if kind == "auto" and is_mockoon_environment(data):
+            return _fail(422, MOCKOON_REFUSED)
         mappings = _wiremock(data) if kind in ("auto", "wiremock") else None
+        checking = dry_run(request)
         try:
             if mappings is not None:
-                return await self._mappings(mappings)
+                return _checked_mappings(mappings) if checking else await self._mappings(mappings)
             if kind == "wiremock":
                 return _fail(422, "not a WireMock mapping or a JSON with 'mappings'")
             document = _convert(kind, data)
             if document is None:
                 return _fail(422, "not a WireMock, OpenAPI, HAR or Postman file")
+            if checking:
+                loaded = load_data({"endpoints": document["endpoints"]}, source=ADMIN_SOURCE)
+                return _would(kind, [stub.id for stub in loaded.stubs], document["endpoints"])
             ids = await self.admin.import_endpoints(document["endpoints"])
         except ConfigError as exc:
             body = {"error": "invalid import", "problems": problems(exc, None)}
@@ -163,6 +187,27 @@ class ImportRoute:
             return Respond(json_response(422, body))
         ids = [str(mapping["id"]) for mapping in named]
         return Respond(json_response(201, {"imported": len(ids), "ids": ids}))
+
+
+def _would(kind: str, ids: list[str], documents: list[Any]) -> Respond:
+    """A dry run's answer: what the import would serve, and its ids."""
+    body = {"dry_run": True, "format": kind, "would_import": len(ids), "ids": ids,
+            "stubs": documents}  # fmt: skip
+    return Respond(json_response(200, body))
+
+
+def _checked_mappings(mappings: list[Any]) -> Respond:
+    """A dry run of WireMock mappings: each read as an import reads it (``__files`` and
+    templating aside: those are checked when it is served)."""
+    named = [_named(mapping) for mapping in mappings]
+    for index, mapping in enumerate(named):
+        try:
+            wiremock_stub(mapping)
+        except MappingError as exc:
+            error = exc.under("mappings", index)
+            problem = {"message": error.message, "pointer": error.pointer, "stub": None}
+            return Respond(json_response(422, {"error": "invalid mapping", "problems": [problem]}))
+    return _would("wiremock", [str(mapping["id"]) for mapping in named], named)
 
 
 def _named(mapping: Any) -> Any:

@@ -126,15 +126,19 @@ def add_tools(server: MCPServer, admin: AdminClient) -> None:
         format: Annotated[
             ImportFormat, Field(description="auto tells the formats apart by their shape")
         ] = "auto",
+        dry_run: Annotated[
+            bool,
+            Field(description="convert and check only: answer the stubs it would serve"),
+        ] = False,
     ) -> dict[str, Any]:
         """Serve another tool's stubs as run-time stubs, all or none; answers the ids
-        made. An OpenAPI spec gives one stub per operation, answering its examples."""
+        made. An OpenAPI spec gives one stub per operation, answering its examples. A
+        Mockoon environment is refused: serve it with apidouble run ENV.json."""
         text = content if isinstance(content, str) else json.dumps(content)
+        params = {"format": format, **({"dry_run": "true"} if dry_run else {})}
         try:
             return dict(
-                await admin.call(
-                    "POST", "/__admin/import", params={"format": format}, content=text.encode()
-                )
+                await admin.call("POST", "/__admin/import", params=params, content=text.encode())
             )
         except AdminError as exc:
             raise ToolError(str(exc)) from None
