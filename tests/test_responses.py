@@ -46,6 +46,16 @@ def test_templated_response_matches_what_response_build_would_make() -> None:
     assert made == expected
 
 
+@pytest.mark.parametrize("code", [204, 304])
+def test_a_templated_204_or_304_is_sent_as_a_static_one(code: int) -> None:
+    """No body and no implied Content-Type, whatever the template decided."""
+    templated = compiled(status=f"{{{{ {code} }}}}", headers=(("X-A", "{{ 1 }}"),))
+    static = compiled(status=code, headers=(("X-A", "1"),))
+    made = templated.render(Request("GET", "/"), {})
+    assert made == static.render(None, {})
+    assert b"content-type" not in made.head.lower() and made.body == b""
+
+
 def test_templated_text_body_infers_its_type_unless_given() -> None:
     guessed = compiled(body_kind="text", body='{"n": {{ 1 + 1 }}}').render(None, {})
     assert b"content-type: application/json\r\n" in guessed.head and guessed.body == b'{"n": 2}'

@@ -316,6 +316,8 @@ class CompiledResponse:
         head = self._prefix
         if head is None:
             status, head = self._render_head(ctx)
+            if status in (204, 304):  # decided by a template: sent as a static one is
+                return _without_body(status, head, b"content-length: 0\r\n")
         body = self._body
         if isinstance(body, JsonBody):  # the hot case: one join, one encode
             data = body.render(ctx).encode("utf-8", "backslashreplace")
@@ -354,9 +356,7 @@ class CompiledResponse:
         status = _status_of(given)
         rest = response.head[len(_status_line(response.status, self._reason)) :]
         if status in (204, 304):  # no body, no Content-Type (as Express's ``res.send``)
-            lines = rest.split(b"\r\n")
-            rest = b"".join(line + b"\r\n" for line in lines[:-1] if not _bodily(line))
-            return Response(status, _status_line(status) + rest, b"")
+            return _without_body(status, _status_line(status) + rest, b"")
         return Response(status, _status_line(status) + rest, response.body)
 
     def _render_head(self, ctx: dict[str, Any]) -> tuple[int, bytes]:
@@ -384,6 +384,15 @@ def _status_line(status: int, reason: str | None = None) -> bytes:
     if line is None:
         line = _STATUS_LINES[status] = Response.build_streamed(status, ()).head
     return line
+
+
+def _without_body(status: int, head: bytes, length: bytes) -> Response:
+    """A 204 or 304: no body, and no header describing one but ``length`` (RFC 9110
+    §15.3.5 and §15.4.5; Express's ``res.send`` sends none, a static stub's answer a
+    zero length)."""
+    lines = head.split(b"\r\n")
+    kept = b"".join(line + b"\r\n" for line in lines[:-1] if not _bodily(line))
+    return Response(status, kept + length, b"")
 
 
 def _bodily(line: bytes) -> bool:
