@@ -1,5 +1,5 @@
 # Each target is a thin shell over a script in scripts/.
-.PHONY: run test check bench setup clean conformance fuzz
+.PHONY: run test check bench setup clean conformance fuzz soak
 
 run:
 	@bash scripts/run.sh
@@ -21,6 +21,9 @@ conformance:
 
 fuzz:
 	@bash scripts/fuzz.sh $(ARGS)
+
+soak:
+	@bash scripts/soak.sh
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
