@@ -1,5 +1,5 @@
-"""Mockoon's ``getEnvVar``, ``jwtHeader`` and ``jwtPayload`` in served responses, and the
-same requests sent to mockoon-cli 9.9 when it is installed.
+"""Mockoon's ``getEnvVar``, ``jwtHeader``, ``jwtPayload`` and ``jmesPath`` in served
+responses, and the same requests sent to mockoon-cli 9.9 when it is installed.
 """
 
 from __future__ import annotations
@@ -28,15 +28,21 @@ TEMPLATES = {
     " 'alg'}}|{{add (jwtPayload (header 'Authorization') 'n') 1}}|{{jwtPayload (header 'X')}}"
     "|{{jwtPayload (header 'Authorization') 'none'}}"
     "|{{#each (jwtPayload (header 'Authorization'))}}{{@key}}={{this}};{{/each}}",
+    "jmes": "{{jmesPath (jwtPayload (header 'Authorization')) 'sub'}}"
+    '|{{jmesPath (jsonParse \'{"p":[{"n":"a","age":30},{"n":"b","age":9}]}\')'
+    " 'p[?age > `20`].n | [0]'}}|{{jmesPath (jsonParse '{\"a\":1}') 'missing' 'dflt'}}"
+    "|{{jmesPath 'text' 'a'}}|{{jmesPath (jsonParse '{\"a\":1}') '[['}}"
+    "|{{jmesPath (jsonParse '{\"a\":{\"b\":[1,2]},\"z\":0}') 'a.b[1]'}}",
 }
 ASKS = [
     ("/env", {}),
     ("/jwt", {"Authorization": f"Bearer {TOKEN}", "X": "not.a-token"}),
     ("/jwt", {"Authorization": TOKEN}),
     ("/jwt", {"Authorization": "Bearer e30"}),
+    ("/jmes", {"Authorization": f"Bearer {TOKEN}"}),
 ]
 WANT = ["hello|hello|dflt||", "u1|HS256|4|||sub=u1;n=3;", "u1|HS256|4|||sub=u1;n=3;"]
-WANT += ["||NaN|||"]
+WANT += ["||NaN|||", "u1|a|dflt|text||2"]
 
 
 def helpers_env() -> dict[str, Any]:

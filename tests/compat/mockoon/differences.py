@@ -16,11 +16,6 @@ CRUD_HEADERS = (
 )
 
 
-def _helpers(*names: str) -> str:
-    listed = ", ".join(f"'{name}'" for name in names)
-    return f"uses the templating helpers {listed}, not all there yet: the response is left out"
-
-
 NO_STATE_ABBR = (
     "{{faker 'location.stateAbbr'}}: faker.js 9 has no such method, so mockoon-cli answers"
     " the template's error as text/plain; apidouble renders it (with the declared text/csv)"
@@ -35,5 +30,4 @@ DIFFERENCES: dict[str, str] = {
     "httpbinorg:8ed1c7a7": INFORMATIONAL,
     "httpbinorg:a74e1616": INFORMATIONAL,
     "generate-mock-data:route1": NO_STATE_ABBR,
-    "rate-limiting-examples:c2466619": _helpers("jmesPath"),
 }

@@ -1,4 +1,5 @@
-"""Mockoon's system and token helpers: ``getEnvVar``, ``jwtHeader``, ``jwtPayload``.
+"""Mockoon's system, token and query helpers: ``getEnvVar``, ``jwtHeader``,
+``jwtPayload``, ``jmesPath``.
 
 ``{{getEnvVar 'NAME' 'default'}}`` reads the server's environment variable
 ``MOCKOON_NAME`` (the name gets mockoon-cli's default ``--env-vars-prefix``,
@@ -6,6 +7,10 @@
 it. ``{{jwtPayload token 'key'}}`` and ``{{jwtHeader token 'key'}}`` decode a JWT's
 payload or header (``Bearer `` removed) without checking its signature, as Mockoon does:
 the whole object, or one top-level key; a token that does not decode gives nothing.
+``{{jmesPath data 'expression' 'default'}}`` queries an object or array with JMESPath
+(the community edition, as ``@jmespath-community/jmespath`` in Mockoon: the ``mockoon``
+extra); a bad expression or no match gives the default, and anything but an object or
+array comes back as it is.
 """
 
 from __future__ import annotations
@@ -71,7 +76,29 @@ def _jwt(index: int) -> Any:
     return run
 
 
+def _jmes_path(p: P, h: H, r: Root) -> Any:
+    """``getValueFromPath.jmesPath`` of ``@mockoon/commons-server`` 9.9."""
+    if len(p) < 2:
+        return None
+    data, path = p[0], p[1]
+    default = p[2] if len(p) > 2 and p[2] is not None else ""
+    if not isinstance(data, dict | list) or not isinstance(path, str) or not path:
+        return data
+    try:
+        import jmespath
+    except ImportError:
+        raise ValueError(
+            "jmesPath needs the mockoon extra: pip install 'apidouble[mockoon]'"
+        ) from None
+    try:
+        found = jmespath.search(path, data)
+    except Exception:  # an expression it cannot read: silently nothing, as Mockoon
+        found = None
+    return default if found is None else found
+
+
 SYSTEM_HELPERS = {
+    "jmesPath": Helper(_jmes_path),
     "getEnvVar": Helper(_env_var),
     "jwtHeader": Helper(_jwt(0)),
     "jwtPayload": Helper(_jwt(1)),
