@@ -199,3 +199,42 @@ def test_a_saved_journal_is_a_list_of_entries_or_the_logs_document(saved: Any) -
 def test_anything_else_is_not_a_journal(saved: Any) -> None:
     with pytest.raises(ValueError, match="journal entries"):
         journal_entries(saved)
+
+
+SECRET = {
+    "id": 1, "time": 1.0, "method": "GET", "path": "/me", "query": "api_key=k1&page=2",
+    "headers": [["Authorization", "Bearer t0k3n"], ["Cookie", "sid=s3cret"],
+                ["X-Api-Key", "k2"], ["Accept", "application/json"]],
+    "response": {"status": 200, "headers": [["Set-Cookie", "sid=n3w; Path=/"],
+                                            ["Content-Type", "text/plain"]], "body": "ok"},
+}  # fmt: skip
+
+
+def test_a_redacted_har_keeps_no_credential_and_stays_valid() -> None:
+    kept = json.dumps(har_document([SECRET]))
+    assert all(secret in kept for secret in ("t0k3n", "s3cret", "k1", "k2", "n3w"))
+    document = har_document([SECRET], redact=True)
+    assert _errors(document) == []
+    shown = json.dumps(document)
+    assert not any(secret in shown for secret in ("t0k3n", "s3cret", "k1", "k2", "n3w"))
+    request = document["log"]["entries"][0]["request"]
+    assert request["url"] == "http://localhost/me?api_key=REDACTED&page=2"
+    assert {"name": "Accept", "value": "application/json"} in request["headers"]
+    assert {"name": "page", "value": "2"} in request["queryString"]
+
+
+def test_export_har_redacts_unless_asked_to_keep_secrets(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    saved = tmp_path / "journal.json"
+    saved.write_text(json.dumps([SECRET]))
+    for extra, present in (([], False), (["--keep-secrets"], True)):
+        out = tmp_path / "out.har"
+        done = subprocess.run(
+            [sys.executable, "-m", "apidouble", "export", "har", "--from", str(saved), "-o",
+             str(out), *extra],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert ("t0k3n" in out.read_text()) is present

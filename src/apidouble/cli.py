@@ -184,6 +184,12 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--from", dest="from_file", type=Path, help="har: a saved journal (GET /__admin/logs)"
     )
+    exports.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        help="har: keep Authorization, cookies and secret-looking headers and query"
+        " parameters as they were (default: REDACTED, as recordings are)",
+    )
     return parser
 
 
@@ -379,7 +385,7 @@ def _export_har(args: argparse.Namespace) -> int:
             asked = urllib.request.Request(url, headers=headers)
             with urllib.request.urlopen(asked, timeout=30) as answer:
                 data = json.loads(answer.read())
-        document = har_document(journal_entries(data))
+        document = har_document(journal_entries(data), redact=not args.keep_secrets)
     except (OSError, ValueError) as exc:  # URLError is an OSError
         print(f"apidouble export har: {exc}", file=sys.stderr)
         return 1

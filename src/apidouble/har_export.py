@@ -7,6 +7,12 @@ lists them oldest first, as recordings do. What the journal does not keep is wri
 HAR's "unknown": ``-1`` sizes of heads, ``HTTP/1.1`` as the version, no timings but the
 wait. A body kept only in part (the journal's cap) says so in ``content.comment``; an
 exchange where nothing was sent (a fault) has ``status: 0``, which importers skip.
+
+``redact`` (what ``apidouble export har`` writes to disk, unless told to keep them)
+replaces credentials with ``REDACTED``, as the recorder does and as browsers' sanitized
+HAR export does: the values of ``Authorization``, ``Cookie``, ``Set-Cookie`` and any
+header or query parameter whose name looks like a secret (``proxy.recorder.is_secret``),
+the cookies, and the same parameters in the URL.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from ._version import VERSION
+from .proxy.recorder import REDACTED, is_secret
 
 __all__ = ["har_document", "har_entry", "journal_entries"]
 
@@ -25,17 +32,41 @@ HAR_VERSION = "1.2"
 _HTTP_VERSION = "HTTP/1.1"
 
 
-def har_document(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """A HAR 1.2 document of journal ``entries`` (in any order; written oldest first)."""
+def har_document(entries: Iterable[Mapping[str, Any]], redact: bool = False) -> dict[str, Any]:
+    """A HAR 1.2 document of journal ``entries`` (in any order; written oldest first),
+    with credentials ``REDACTED`` when ``redact``."""
     ordered = sorted(entries, key=lambda entry: (entry.get("time", 0), entry.get("id", 0)))
+    made = [har_entry(entry) for entry in ordered]
     return {
         "log": {
             "version": HAR_VERSION,
             "creator": {"name": "apidouble", "version": VERSION},
             "pages": [],
-            "entries": [har_entry(entry) for entry in ordered],
+            "entries": [_redacted(entry) for entry in made] if redact else made,
         }
     }
+
+
+def _redacted(entry: dict[str, Any]) -> dict[str, Any]:
+    """A HAR entry without credentials (see the module's docstring)."""
+    request, response = entry["request"], entry["response"]
+    for part in (request, response):
+        part["headers"] = [_hidden(pair, is_secret(pair["name"])) for pair in part["headers"]]
+        part["cookies"] = [_hidden(cookie, True) for cookie in part["cookies"]]
+    query = request["queryString"]
+    if any(is_secret(pair["name"]) for pair in query):
+        request["queryString"] = [_hidden(pair, is_secret(pair["name"])) for pair in query]
+        base = request["url"].partition("?")[0]
+        shown = "&".join(
+            f"{quote(pair['name'], safe='')}={quote(pair['value'], safe='')}"
+            for pair in request["queryString"]
+        )
+        request["url"] = f"{base}?{shown}"
+    return entry
+
+
+def _hidden(pair: dict[str, Any], secret: bool) -> dict[str, Any]:
+    return {**pair, "value": REDACTED} if secret else pair
 
 
 def journal_entries(data: Any) -> list[Mapping[str, Any]]:
