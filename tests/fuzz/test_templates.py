@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from apidouble.errors import TemplateRenderError
 from apidouble.templating import TemplateEnvironment, compile_template, compile_text
 from apidouble.templating.handlebars import compile_handlebars
+from apidouble.templating.limits import limits_hit
 
-from .bounded import run_bounded
+from .bounded import START_MARGIN_S, run_bounded
 from .budget import budget
 from .known import tolerated
 from .serve_template import BODY, LEAKS, Served, fresh_request, serve
@@ -118,29 +119,44 @@ def test_jinja_escape_inside_other_syntax(payload: str, wrapper: str) -> None:
     assert served.refused is not None or served.status == 500, served
 
 
-# --- open findings: crashes with their inputs --------------------------------------------
+# --- findings: crashes with their inputs, kept as regression tests ------------------------
 
 GAP = "open finding (docs/reliability.md): "
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "SyntaxError from Jinja's generated code, compile.py")
-@pytest.mark.parametrize("source", ["{% if 0[1:] %}{% endif %}", "{{ 'x' if 0[1:] else 'y' }}"])
+@pytest.mark.parametrize(
+    "source", ["{% if 0[1:] %}{% endif %}", "{% if 0[1:] %}x{% else %}y{% endif %}"]
+)
 def test_jinja_source_whose_code_warns(source: str) -> None:
     """Jinja turns ``0[1:]`` into Python code that draws a SyntaxWarning; where warnings
-    are errors (as in this suite, and in many users' pytest configs) it escapes as a
-    SyntaxError instead of the template error."""
-    with pytest.raises(ValueError):
+    are errors (as in this suite, and in many users' pytest configs) it escaped as a
+    SyntaxError. Now it is the template error, whatever the warning filters."""
+    with pytest.raises(ValueError, match="not subscriptable"):
         compile_template(ENV, source)
+    served = serve(source, "jinja")
+    assert served.refused is not None, served
+    assert "not subscriptable" in str(served.refused)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "AssertionError in handlebars/parser.py sequence")
-@pytest.mark.parametrize("source", ["{{upper (true)}}", "{{#if (null)}}x{{/if}}"])
+def test_jinja_subscript_of_a_number_in_an_expression() -> None:
+    """The neighbour Jinja compiles to a sandboxed getitem (no warning): the subscript is
+    missing, so false, as ``request.json.nope`` is."""
+    source = "{{ 'x' if 0[1:] else 'y' }}"
+    assert compile_text(ENV, source)(fresh_request(), {}) == "y"
+    served = serve(source, "jinja")
+    check_served(served)
+    assert (served.status, served.body) == (200, b"y"), served
+
+
+@pytest.mark.parametrize(
+    "source", ["{{upper (true)}}", "{{#if (null)}}x{{/if}}", "{{upper (1)}}", "{{x ('s')}}"]
+)
 def test_handlebars_literal_where_a_helper_goes(source: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a helper"):
         compile_handlebars(ENV, source)
 
 
-# --- open findings: no bound on render time or output size -------------------------------
+# --- render limits: output size and render time (templating/limits.py) ------------------
 
 RENDER_CHILD = """
 from apidouble.compiled import compile_config
@@ -163,7 +179,9 @@ MAX_OUTPUT = 10 * 1024 * 1024
 
 
 def render_in_child(source: str, templating: str, body: str = "{}") -> None:
-    outcome = run_bounded(RENDER_CHILD, source, templating, body, timeout_s=RENDER_BOUND_S + 2.5)
+    outcome = run_bounded(
+        RENDER_CHILD, source, templating, body, timeout_s=RENDER_BOUND_S + START_MARGIN_S
+    )
     assert not outcome.get("killed"), "still rendering when stopped"
     assert "crashed" not in outcome, outcome
     if not outcome.get("refused"):
@@ -171,24 +189,45 @@ def render_in_child(source: str, templating: str, body: str = "{}") -> None:
         assert outcome["size"] <= MAX_OUTPUT, outcome
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "no bound on template output size")
 @pytest.mark.parametrize(
     ("source", "templating"),
     [
         pytest.param("{{ '{0:>999999999}'.format(1) }}", "jinja", id="jinja-format-width"),
+        pytest.param("{{ '{0:>{1}}'.format(1, 999999999) }}", "jinja", id="jinja-nested-width"),
+        pytest.param("{{ '{x:.999999999f}'.format_map({'x': 1.5}) }}", "jinja", id="jinja-map"),
         pytest.param("{{ '%999999999d' % request.path | length }}", "jinja", id="jinja-percent"),
+        pytest.param("{{ '%*d' % (999999999, 1) }}", "jinja", id="jinja-percent-star"),
+        pytest.param("{{ '%999999999d' | format(1) }}", "jinja", id="jinja-format-filter"),
         pytest.param("{{ request.path | center(999999999) }}", "jinja", id="jinja-center"),
         pytest.param("{{ request.path | indent(999999999, true) }}", "jinja", id="jinja-indent"),
+        pytest.param("{{ request.path.ljust(999999999) }}", "jinja", id="jinja-str-ljust"),
+        pytest.param("{{ 'ab'.replace('', 'x' * 999999) }}", "jinja", id="jinja-str-replace"),
+        pytest.param("{{ ['x' * 999999] * 999 | join }}", "jinja", id="jinja-join"),
+        pytest.param(
+            "{% for i in range(20) %}{{ 'x' * 999999 }}{% endfor %}",
+            "jinja",
+            id="jinja-loop-output",
+        ),
         # all constants: Jinja folds them while compiling, so the load itself allocates
         pytest.param("{{ 'x' | center(999999999) }}", "jinja", id="jinja-center-at-load"),
-        pytest.param("{{ljust 'x' 999999999}}", "handlebars", id="handlebars-ljust"),
+        pytest.param("{{ 'x' | replace('', 'y' * 999999) }}", "jinja", id="jinja-replace-at-load"),
+        pytest.param("{{ (9 ** 4000) ** 4000 }}", "jinja", id="jinja-big-power"),
     ],
 )
 def test_output_size_is_bounded(source: str, templating: str) -> None:
     render_in_child(source, templating)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + "no bound on template render time")
+def test_handlebars_padding_is_refused() -> None:
+    """The output limit refuses it: a 500, not a 1 GB answer. Still open: ``ljust`` in
+    ``handlebars/helpers_text.py`` makes the 1 GB before the check sees it (1 to 7 s,
+    so no time is asserted; in a child, to keep that memory out of the suite)."""
+    outcome = run_bounded(
+        RENDER_CHILD, "{{ljust 'x' 999999999}}", "handlebars", "{}", timeout_s=30.0
+    )
+    assert outcome.get("status") == 500 and outcome["size"] < 1000, outcome
+
+
 @pytest.mark.parametrize(
     ("source", "templating", "body"),
     [
@@ -198,29 +237,87 @@ def test_output_size_is_bounded(source: str, templating: str) -> None:
             "{}",
             id="jinja-nested-loops",
         ),
-        pytest.param("{{ (9 ** 4000) ** 4000 }}", "jinja", "{}", id="jinja-big-power"),
+        pytest.param(
+            "{% for a in request.json %}{% for b in range(99999) %}{{ a }}{% endfor %}{% endfor %}",
+            "jinja",
+            "[" + ",".join(["1"] * 1000) + "]",
+            id="jinja-loops-over-the-request",
+        ),
+        pytest.param(
+            "{% macro f(n) %}{{ f(n) }}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+            "jinja",
+            "{}",
+            id="jinja-recursive-macro",
+        ),
+        pytest.param(
+            "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+            "{{ f(60) }}",
+            "jinja",
+            "{}",
+            id="jinja-exponential-macro",
+        ),
         pytest.param(
             "{{#each (range 0 99999)}}{{#each (range 0 99999)}}{{/each}}{{/each}}",
             "handlebars",
             "{}",
             id="handlebars-nested-range",
         ),
-        pytest.param(
-            "{{#if (matches request.body '(a+)+$')}}y{{/if}}",
-            "handlebars",
-            "a" * 40 + "!",
-            id="handlebars-matches-redos",
-        ),
-        pytest.param(
-            "{{regexExtract request.body '(a|aa)+$' default='n'}}",
-            "handlebars",
-            "a" * 40 + "!",
-            id="handlebars-regex-extract-redos",
-        ),
     ],
 )
 def test_render_time_is_bounded(source: str, templating: str, body: str) -> None:
     render_in_child(source, templating, body)
+
+
+@pytest.mark.xfail(strict=True, reason=GAP + "handlebars matches/regexExtract run on re")
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("{{#if (matches request.body '(a+)+$')}}y{{/if}}", id="matches-redos"),
+        pytest.param(
+            "{{regexExtract request.body '(a|aa)+$' default='n'}}", id="regex-extract-redos"
+        ),
+    ],
+)
+def test_handlebars_regex_helpers_are_bounded(source: str) -> None:
+    """Still open: ``helpers_logic.py`` ``_matches`` and ``helpers_text.py``
+    ``_regex_extract`` compile with ``re``."""
+    render_in_child(source, "handlebars", "a" * 40 + "!")
+
+
+def served_500(source: str, templating: str, message: str) -> None:
+    served = serve(source, templating)
+    check_served(served)
+    assert served.status == 500, served
+    assert message in served.body.decode(), served.body
+
+
+def test_a_render_over_its_time_is_a_500_naming_the_limit() -> None:
+    source = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+    served_500(source, "jinja", "longer than its 0.5 s budget")
+    before = limits_hit().get("render_time", 0)
+    served_500("{{#each (range 0 99999)}}{{#each (range 0 99999)}}{{/each}}{{/each}}",
+               "handlebars", "longer than its 0.5 s budget")  # fmt: skip
+    assert limits_hit()["render_time"] == before + 1
+
+
+def test_a_render_over_its_size_is_a_500_naming_the_limit() -> None:
+    before = limits_hit().get("render_size", 0)
+    served_500("{{ request.path | center(999999999) }}", "jinja", "more than the 8,388,608")
+    assert limits_hit()["render_size"] == before + 1
+    served_500("{% for i in range(20) %}{{ 'x' * 999999 }}{% endfor %}", "jinja", "allowed")
+
+
+def test_templates_inside_the_limits_render_as_before() -> None:
+    """Loops, padding and formatting of ordinary sizes are untouched by the checks."""
+    source = (
+        "{% for i in range(3) %}{{ i }}{% endfor %}|{{ 'ab' | center(6) }}|{{ '%3d' % 7 }}|"
+        "{{ '{:>4}'.format('x') }}|{{ 'a\tb'.expandtabs(2) }}|{{ ['a', 'b'] | join('-') }}|"
+        "{{ 2 ** 10 }}|{{ 'x'.ljust(3, '.') }}"
+    )
+    served = serve(source, "jinja")
+    assert (served.status, served.body) == (200, b"012|  ab  |  7|   x|a b|a-b|1024|x.."), served
+    served = serve("{{#each (range 0 3)}}{{this}}{{/each}}", "handlebars")
+    assert (served.status, served.body) == (200, b"0123"), served
 
 
 def test_the_child_can_pass() -> None:

@@ -68,7 +68,15 @@ from apidouble.realtime.ws_rules import compile_websocket
 from apidouble.templating import TemplateEnvironment
 from apidouble.templating.compile import is_template
 from apidouble.templating.data import read_data_file
-from apidouble.templating.files import candidate_folder, resolve_response_file
+from apidouble.templating.files import (
+    candidate_folder,
+    check_name,
+    is_file_at,
+    is_folder_at,
+    resolve_response_file,
+    resolved,
+    shown_name,
+)
 
 if TYPE_CHECKING:
     from apidouble.grpc.stubs import GrpcConfig
@@ -291,7 +299,16 @@ class Document:
                     entry.validate_,
                 )
             )
-            if not source.path.is_file():
+            try:
+                check_name(
+                    source.path,
+                    "openapi: spec file",
+                    str(entry if isinstance(entry, str) else entry.spec),
+                )
+            except ValueError as exc:
+                self.problem(str(exc), where)
+                continue
+            if not is_file_at(source.path):
                 self.problem(f"openapi: no spec file {source.path}", where)
                 continue
             self.specs.append(source)
@@ -307,11 +324,16 @@ class Document:
 
     def _document_root(self, relative: str) -> None:
         root = self.folder.resolve()
-        folder = (root / relative).resolve()
+        try:
+            folder = resolved(root, relative, "document_root")
+        except ValueError as exc:
+            self.problem(str(exc), "/document_root")
+            return
+        shown = shown_name(relative)
         if Path(relative).is_absolute() or not folder.is_relative_to(root):
-            self.problem(f"document_root {relative!r} leads outside {root}", "/document_root")
-        elif not folder.is_dir():
-            self.problem(f"document_root {relative!r}: no folder {folder}", "/document_root")
+            self.problem(f"document_root {shown} leads outside {root}", "/document_root")
+        elif not is_folder_at(folder):
+            self.problem(f"document_root {shown}: no folder {folder}", "/document_root")
         else:
             self.file_roots.append(folder)
 
@@ -532,9 +554,11 @@ class Document:
             return None
         given = keys.graphql
         inner = ptr if ptr.startswith("/graphql/") else f"{ptr}/graphql"  # a `graphql:` entry
-        files = _graphql_files(given.schema_, self.folder)
+        files, refused = _graphql_files(given.schema_, self.folder)
+        for message in refused:
+            self.problem(message, f"{inner}/schema")
         for name in files:
-            if not Path(name).is_file():
+            if not is_file_at(Path(name)):
                 self.problem(f"graphql: no schema file {name}", f"{inner}/schema")
         spec = given.model_dump(by_alias=True)
         operations = [
@@ -589,10 +613,15 @@ class Document:
             return None
 
 
-def _graphql_files(given: str | list[str], folder: Path) -> list[str]:
-    return [
-        str((folder / name).resolve()) for name in ([given] if isinstance(given, str) else given)
-    ]
+def _graphql_files(given: str | list[str], folder: Path) -> tuple[list[str], list[str]]:
+    """The schema files, resolved, and a message for each name no file can have."""
+    files, refused = [], []
+    for name in [given] if isinstance(given, str) else given:
+        try:
+            files.append(str(resolved(folder, name, "graphql: schema file")))
+        except ValueError as exc:
+            refused.append(str(exc))
+    return files, refused
 
 
 def _conversation(keys: ResponseKeys) -> dict[str, Any] | None:

@@ -116,10 +116,11 @@ def _regex(value: str) -> str:
 
 def _json_schema(value: dict[str, Any]) -> dict[str, Any]:
     from jsonschema.exceptions import SchemaError  # here: only schemas pay for the import
-    from jsonschema.validators import validator_for
+
+    from apidouble.matching.body import schema_validator_class
 
     try:
-        validator_for(value).check_schema(value)
+        schema_validator_class(value).check_schema(value)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path)
         raise ValueError(

@@ -149,10 +149,20 @@ _Loader.add_constructor(
 )
 
 
+MAX_ALIAS_VALUES = 1_000_000
+"""Values a YAML document's aliases may add once expanded. PyYAML keeps an alias as a
+shared reference, but everything after it (stub ids, response encoding) walks the
+expanded tree: "billion laughs" (ten aliases of ten aliases of ... a 700-byte file) is
+10**8 values and minutes of work. A million is far above any config's sharing of
+headers and bodies, and expands in about three seconds."""
+
+
 def _parse_yaml(text: str) -> Parsed:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and "&" in text:  # no anchor, no alias: nothing to expand
+            _check_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -166,6 +176,40 @@ def _parse_yaml(text: str) -> Parsed:
     if node is not None:
         _yaml_lines(node, "", lines, set())
     return Parsed(data, lines)
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Raise ``SyntaxProblem`` (at the line of the value that crosses the bound) when the
+    aliases expand to more than ``MAX_ALIAS_VALUES`` values, or an alias is its own
+    ancestor. Linear in the text: each node's expanded size is computed once."""
+    sizes: dict[int, int] = {}
+    distinct = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal distinct
+        known = sizes.get(id(node))
+        if known == -1:
+            line = node.start_mark.line + 1
+            raise SyntaxProblem("YAML error: an alias refers to a value that holds it", line)
+        if known is not None:
+            return known
+        sizes[id(node)] = -1  # in progress
+        distinct += 1
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total - distinct > MAX_ALIAS_VALUES:
+            raise SyntaxProblem(
+                f"YAML error: its aliases expand to more than {MAX_ALIAS_VALUES:,} values"
+                " (an alias bomb?); write the shared parts out, or share less",
+                node.start_mark.line + 1,
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def _yaml_lines(node: yaml.Node, ptr: str, lines: Lines, seen: set[int]) -> None:

@@ -11,7 +11,10 @@ Semantics (decided here):
 - ``jsonpath``: ``expression`` selects; ``value`` (a ``ValueSpec``) must hold for any
   selected node (strings as-is, other nodes as compact JSON); with no ``value``, the
   expression must select something.
-- ``schema``: JSON Schema, the validator class picked from ``$schema``.
+- ``schema``: JSON Schema, the validator class picked from ``$schema`` (one naming no
+  known draft is a config error); ``pattern`` runs with ``regexbound``'s time bound.
+- ``regex`` that could backtrack badly runs with a time bound (``regexbound``): a body it
+  gives up on does not match.
 
 The body is parsed as JSON only when a condition needs it (``Request.json`` caches it).
 Operators live in a registry (``register_body_operator``): each is a function that
@@ -20,6 +23,7 @@ compiles a ``BodySpec`` into a ``BodyMatcher`` at load time, natives and addons 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -30,6 +34,7 @@ from apidouble.matching.registry import Registry
 from apidouble.matching.result import Check, MatchResult, shown
 from apidouble.matching.values import ValueMatcher, compile_value, scalar_text, text_distance
 from apidouble.model import INVALID_JSON, BodySpec, Request
+from apidouble.openapi.regexbound import bounded_pattern
 
 _NOT_JSON = "<not JSON>"
 _MISSING: Any = object()
@@ -175,12 +180,11 @@ def _contains(spec: BodySpec) -> BodyMatcher:
 def _regex(spec: BodySpec) -> BodyMatcher:
     pattern = scalar_text(spec.expected, "body regex")
     try:
-        compiled = re.compile(pattern, re.DOTALL)
-    except re.error as error:
+        compiled = bounded_pattern(pattern, re.DOTALL)
+    except (re.error, RecursionError, OverflowError) as error:
         raise ValueError(f"body regex: invalid regex {pattern!r}: {error}") from None
-    return BodyMatcher(
-        "body regex", pattern, lambda r: compiled.fullmatch(r.text) is not None, _shown_text
-    )
+    fullmatch = compiled.fullmatch
+    return BodyMatcher("body regex", pattern, lambda r: fullmatch(r.text), _shown_text)
 
 
 def _partial_json(spec: BodySpec) -> BodyMatcher:
@@ -280,14 +284,82 @@ def _probe(validator: Any) -> None:
             raise ValueError(f"body schema: cannot be used: {_reason(error)}") from None
 
 
+def schema_validator_class(schema: dict[str, Any]) -> Any:
+    """The ``jsonschema`` validator class for the draft ``$schema`` names (the latest draft
+    when it names none). An unknown metaschema is a ValueError listing the known ones:
+    ``jsonschema`` would warn and validate with the latest draft, which may silently
+    judge the body by other rules than the author meant. ``http``/``https`` and a
+    trailing ``#`` do not matter."""
+    drafts = _drafts()
+    if "$schema" not in schema:
+        return drafts[0][1]
+    given = schema["$schema"]
+    if isinstance(given, str):
+        for uri, cls in drafts:
+            if _metaschema_key(uri) == _metaschema_key(given):
+                return cls
+    choices = ", ".join(uri for uri, _ in reversed(drafts))
+    raise ValueError(
+        f"$schema {shown(json_text(given))} names no JSON Schema draft this server knows;"
+        f" use one of {choices}, or leave $schema out for draft 2020-12"
+    )
+
+
+@functools.cache
+def _drafts() -> tuple[tuple[str, Any], ...]:
+    """(metaschema URI, validator class) of every draft ``jsonschema`` has, latest first."""
+    import jsonschema  # here: only configs that use schemas pay for the import
+
+    classes = (
+        jsonschema.Draft202012Validator,
+        jsonschema.Draft201909Validator,
+        jsonschema.Draft7Validator,
+        jsonschema.Draft6Validator,
+        jsonschema.Draft4Validator,
+        jsonschema.Draft3Validator,
+    )
+    meta = [cls.META_SCHEMA for cls in classes]
+    return tuple(
+        (str(m.get("$id", m.get("id", ""))).rstrip("#"), cls)
+        for m, cls in zip(meta, classes, strict=True)
+    )
+
+
+def _metaschema_key(uri: str) -> str:
+    return uri.strip().rstrip("#").removeprefix("https://").removeprefix("http://")
+
+
+def _pattern_keyword(validator: Any, pattern: Any, instance: Any, schema: Any) -> Any:
+    """``pattern`` as jsonschema checks it, with the time bound of ``regexbound``."""
+    import jsonschema.exceptions
+
+    if isinstance(pattern, str) and validator.is_type(instance, "string"):
+        try:
+            search = bounded_pattern(pattern).search
+        except (re.error, RecursionError, OverflowError):
+            return  # the metaschema's format check refuses it at load; else no verdict
+        if not search(instance):
+            yield jsonschema.exceptions.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _bounded_class(base: Any) -> Any:
+    """A draft's validator class whose ``pattern`` runs bounded (made once per draft)."""
+    import jsonschema.validators
+
+    return jsonschema.validators.extend(base, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
+
+
 def _schema(spec: BodySpec) -> BodyMatcher:
     schema = spec.expected
     if not isinstance(schema, dict):
         raise ValueError(f"body schema: expected a JSON Schema object, got {schema!r}")
     import jsonschema.exceptions  # here: only configs that use it pay for its import
-    import jsonschema.validators
 
-    cls = jsonschema.validators.validator_for(schema)
+    try:
+        cls = _bounded_class(schema_validator_class(schema))
+    except ValueError as error:
+        raise ValueError(f"body schema: {error}") from None
     try:
         cls.check_schema(schema)
     except jsonschema.exceptions.SchemaError as error:

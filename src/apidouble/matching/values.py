@@ -17,6 +17,8 @@ Semantics (decided here, documented in the user docs):
   operator; an absent value satisfies every negated operator.
 - ``present: false`` (or ``present: true`` with ``negate``) requires the value be absent.
 - ``case_insensitive`` folds case for ``equals``, ``contains``, ``one_of`` and ``regex``.
+- A ``regex`` that could backtrack badly runs with a time bound (``MATCH_TIMEOUT`` in
+  ``openapi/regexbound``): a value it gives up on does not match.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 from apidouble.matching.registry import Registry
 from apidouble.matching.result import ABSENT, FAILED_FLOOR, Check, MatchResult, shown
 from apidouble.model import ValueSpec
+from apidouble.openapi.regexbound import bounded_pattern
 
 _GRADE_LIMIT = 2000
 """Beyond this many characters, grade with difflib's cheaper upper bound."""
@@ -235,14 +238,10 @@ def _contains(expected: Any, options: ValueOptions) -> ValueOperator:
 def _regex(expected: Any, options: ValueOptions) -> ValueOperator:
     text = scalar_text(expected, options.what)
     try:
-        compiled = re.compile(text, re.IGNORECASE if options.case_insensitive else 0)
-    except re.error as error:
+        compiled = bounded_pattern(text, re.IGNORECASE if options.case_insensitive else 0)
+    except (re.error, RecursionError, OverflowError) as error:
         raise ValueError(f"{options.label}: invalid regex {text!r}: {error}") from None
-    return ValueOperator(
-        lambda value: compiled.fullmatch(value) is not None,
-        text,
-        any_case=options.case_insensitive,
-    )
+    return ValueOperator(compiled.fullmatch, text, any_case=options.case_insensitive)
 
 
 def _one_of(expected: Any, options: ValueOptions) -> ValueOperator:

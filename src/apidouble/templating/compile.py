@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from .environment import (
     compiler,
 )
 from .fastpath import MISSES, Context, Run, Shape, lookup_of, reader, text_reader, text_shape
+from .limits import begin_render, check_output, end_render
 from .names import zone
 from .requestview import REQUEST_PARTS
 
@@ -126,6 +128,19 @@ def clear_template_cache() -> None:
 
 @functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
 def _cached(source: str, typed: bool) -> Template:
+    """Python's compiler warns about some code Jinja generates (``0[1:]`` draws "'int'
+    object is not subscriptable"): that is always a mistake in the template, so it is the
+    template error, the same whatever warning filters the host process runs with (where
+    warnings are errors the warning would escape as a bare ``SyntaxError``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntaxWarning)
+        try:
+            return _compiled(source, typed)
+        except SyntaxError as exc:
+            raise ValueError(f"template error: {exc.msg}") from None
+
+
+def _compiled(source: str, typed: bool) -> Template:
     jinja = compiler()
     try:
         tree = jinja.parse(source)
@@ -216,16 +231,30 @@ def _typed_slow(expression: str) -> tuple[Shape | None, Run]:
 
     def slow(ctx: Context) -> Any:
         context = new_context(ctx, True)
-        for _ in root(context):
-            pass
-        return context.vars["result"]
+        outer = begin_render()
+        try:
+            for _ in root(context):
+                pass
+        finally:
+            end_render(outer)
+        result = context.vars["result"]
+        return check_output(result) if isinstance(result, str) else result
 
     return ((lookup,) if lookup else None), slow
 
 
 def _text_slow(template: JinjaTemplate) -> Run:
+    """The whole template through Jinja, within the render limits (``limits``)."""
     root, new_context = template.root_render_func, template.new_context
-    return lambda ctx: "".join(root(new_context(ctx, True)))
+
+    def slow(ctx: Context) -> str:
+        outer = begin_render()
+        try:
+            return check_output("".join(root(new_context(ctx, True))))
+        finally:
+            end_render(outer)
+
+    return slow
 
 
 def _either(fast: Run | None, slow: Run) -> Run:

@@ -18,10 +18,10 @@ import operator
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from types import CodeType
+from types import BuiltinMethodType, CodeType
 from typing import Any
 
-from jinja2 import Undefined
+from jinja2 import Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -29,6 +29,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..model import Request
 from .fake import FakerView, make_faker
 from .filters import FILTERS
+from .limits import (
+    budget_tick,
+    check_format,
+    check_percent,
+    check_power,
+    check_str_call,
+    guarded_filters,
+)
 from .names import Clock, Randoms, jsonpath
 from .requestview import REQUEST_PARTS, HeaderView, RequestView, auth_view, request_view
 
@@ -43,9 +51,27 @@ ContextMaker = Callable[[Request | None, dict[str, str]], dict[str, Any]]
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, plus caps on ``*`` and ``**`` (memory and CPU bombs)."""
+    """Jinja's immutable sandbox, plus caps on ``*``, ``**`` and ``%`` (memory and CPU
+    bombs) and the render limits of ``limits``: a time check in every loop body, and
+    size checks on what can make much text in one step."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters[_TICK] = budget_tick
+        self.filters.update(guarded_filters(self.filters))
+
+    def _generate(
+        self,
+        source: nodes.Template,
+        name: str | None,
+        filename: str | None,
+        defer_init: bool = False,
+    ) -> str:
+        _add_ticks(source)
+        generated: str = super()._generate(source, name, filename, defer_init)
+        return generated
 
     def call_binop(self, context: Context, op: str, left: Any, right: Any) -> Any:
         if op == "*":
@@ -54,10 +80,59 @@ class Sandbox(ImmutableSandboxedEnvironment):
                     if len(items) * count > MAX_REPEAT:
                         raise SecurityError(f"repetition longer than {MAX_REPEAT} is refused")
             return operator.mul(left, right)
-        if isinstance(left, int) and isinstance(right, int) and abs(right) > MAX_EXPONENT:
-            if abs(left) > 1:
+        if op == "%":
+            if isinstance(left, str):
+                check_percent(left, right)
+            return operator.mod(left, right)
+        if isinstance(left, int) and isinstance(right, int):
+            if abs(right) > MAX_EXPONENT and abs(left) > 1:
                 raise SecurityError(f"exponent above {MAX_EXPONENT} is refused")
+            check_power(left, right)
         return operator.pow(left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Sandboxed calls, with ``limits``' size checks on ``str`` methods."""
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str) and isinstance(__obj, BuiltinMethodType):
+            check_str_call(owner, __obj.__name__, args)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format`` as the sandbox runs it, with its field widths checked first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template: str = value.__self__
+        mapping = value.__name__ == "format_map"
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            if mapping and len(args) == 1 and isinstance(args[0], Mapping):
+                check_format(template, (), args[0])
+            else:
+                check_format(template, args, kwargs)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+
+_TICK = "apidouble_budget"
+"""The filter ``_add_ticks`` calls: filters are called directly by Jinja's generated
+code, where a call expression would pay the sandbox's per-call checks."""
+
+
+def _add_ticks(tree: nodes.Template) -> None:
+    """Put ``limits.budget_tick`` first in every loop, macro and call block body: where a
+    template's unbounded work happens, so a render past its time budget stops there. Its
+    argument is no constant, so Jinja's optimizer cannot fold the call away."""
+    for node in tree.find_all((nodes.For, nodes.Macro, nodes.CallBlock)):
+        if not isinstance(node, nodes.For | nodes.Macro | nodes.CallBlock):
+            continue
+        first = node.body[0] if node.body else None
+        if isinstance(first, nodes.ExprStmt) and isinstance(first.node, nodes.Filter):
+            if first.node.name == _TICK:
+                continue  # generated before (a tree compiled twice)
+        tick = nodes.Filter(nodes.EnvironmentAttribute("sandboxed"), _TICK, [], [], None, None)
+        node.body.insert(0, nodes.ExprStmt(tick, lineno=node.lineno))
 
 
 class Missing(Undefined):

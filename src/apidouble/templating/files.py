@@ -14,6 +14,7 @@ leaves the config's folder are never candidates.
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import re
@@ -33,17 +34,64 @@ def content_type_of(name: str) -> str:
     return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
+def shown_name(name: str) -> str:
+    """A file name as a message quotes it: repr, cut at 60 characters (hostile names are
+    long)."""
+    text = repr(name)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_name(path: Path | str, what: str, name: str | None = None) -> None:
+    """ValueError naming ``what`` when no file system can hold ``path`` (a NUL character,
+    a name past the system's length limit), so callers that stat or resolve it get a
+    config problem instead of the OS's exception."""
+    quoted = shown_name(str(path) if name is None else name)
+    if "\x00" in str(path):
+        raise ValueError(f"{what} {quoted} holds a NUL character, which no file name can")
+    try:
+        os.lstat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL):
+            raise ValueError(f"{what} {quoted}: {exc.strerror}") from None
+
+
+def resolved(folder: Path, name: str, what: str) -> Path:
+    """``folder / name`` with symlinks resolved; ValueError naming ``what`` for a name no
+    file system can hold (see ``check_name``)."""
+    check_name(folder / name, what, name)
+    try:
+        return (folder / name).resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise ValueError(f"{what} {shown_name(name)}: {exc}") from None
+
+
+def is_file_at(path: Path) -> bool:
+    """``path.is_file()``, False for a name the system refuses instead of an OSError."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def is_folder_at(path: Path) -> bool:
+    """``path.is_dir()``, False for a name the system refuses instead of an OSError."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def confined_file(folder: Path, name: str, what: str) -> Path:
     """The existing file ``name`` inside ``folder``; ValueError naming ``what`` when it is
-    absolute, leaves the folder (symlinks included) or is missing."""
+    absolute, leaves the folder (symlinks included), is missing or cannot be a name."""
     root = folder.resolve()
     if Path(name).is_absolute():
-        raise ValueError(f"{what} must be relative to {root}, got {name!r}")
-    target = (root / name).resolve()
+        raise ValueError(f"{what} must be relative to {root}, got {shown_name(name)}")
+    target = resolved(root, name, what)
     if not target.is_relative_to(root):
-        raise ValueError(f"{what} {name!r} leads outside the config's folder {root}")
-    if not target.is_file():
-        raise ValueError(f"{what} {name!r} not found (looked for {target})")
+        raise ValueError(f"{what} {shown_name(name)} leads outside the config's folder {root}")
+    if not is_file_at(target):
+        raise ValueError(f"{what} {shown_name(name)} not found (looked for {target})")
     return target
 
 
@@ -61,9 +109,12 @@ def candidate_folder(base_dir: str, source: str) -> Path:
         raise ValueError(f"response_file must be relative to {root}, got {source!r}")
     folder = Path(os.path.normpath(root / prefix.rpartition("/")[0]))
     if folder != root and not folder.is_relative_to(root):
-        raise ValueError(f"response_file {source!r} leads outside the config's folder {root}")
-    if not folder.is_dir():
-        raise ValueError(f"response_file {source!r}: folder {folder} not found")
+        raise ValueError(
+            f"response_file {shown_name(source)} leads outside the config's folder {root}"
+        )
+    check_name(folder, "response_file", source)
+    if not is_folder_at(folder):
+        raise ValueError(f"response_file {shown_name(source)}: folder {folder} not found")
     return folder
 
 

@@ -16,6 +16,7 @@ from jinja2 import TemplateError
 
 from ..compile import Template
 from ..environment import Missing, Sandbox, TemplateEnvironment
+from ..limits import begin_render, check_output, end_render
 from .helpers import WIREMOCK_HELPERS, HelperSet
 from .parser import parse
 from .registry import STATUS, HelperFn
@@ -147,7 +148,11 @@ def _cached(source: str, helpers_id: int) -> Template:
             root.faker = ctx["faker"]
         if wants_data:
             root["@data"] = ctx["data"]  # where Mockoon's data helpers find the buckets
-        rendered = "".join(root_render(new_context(values, True)))
+        outer = begin_render()
+        try:
+            rendered = check_output("".join(root_render(new_context(values, True))))
+        finally:
+            end_render(outer)
         if wants_status and STATUS in root:
             ctx[STATUS] = root[STATUS]  # the response reads it once the body is rendered
         return rendered

@@ -218,7 +218,10 @@ def _parse_expr_tokens(content: str, line: int) -> Call | Literal:
         if position >= len(tokens) or tokens[position][0] != "path":
             raise HandlebarsSyntaxError("expected a helper or path", line)
         target = atom()
-        assert isinstance(target, Path)
+        if not isinstance(target, Path):  # `(true)`, `(null)`: a literal names no helper
+            raise HandlebarsSyntaxError(
+                f"found {tokens[position - 1][1]!r}, expected a helper name", line
+            )
         params: list[Expr] = []
         hash_args: list[tuple[str, Expr]] = []
         while position < len(tokens) and tokens[position][0] != "close":
