@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ grpc = pytest.importorskip("grpc", reason="the grpc extra is not installed")
 
 from apidouble.admin.grpc_route import GRPC_STUBS_PATH, METHODS, GrpcStubsRoute  # noqa: E402
 from apidouble.errors import ConfigError  # noqa: E402
+from apidouble.grpc.saved import SavedGrpcStubs, restore  # noqa: E402
 from apidouble.testing import MockServer  # noqa: E402
 from tests.grpc.support import Client, serving, write_config  # noqa: E402
 
@@ -126,3 +128,45 @@ def test_without_a_grpc_section_the_route_is_not_found(tmp_path: Path) -> None:
         runtime = server._runtime
         runtime.routes.add(METHODS, GRPC_STUBS_PATH, GrpcStubsRoute(lambda: runtime.grpc_server))
         assert httpx.get(server.url + GRPC_STUBS_PATH).status_code == 404
+
+
+def test_added_stubs_are_saved_and_a_restart_serves_them_in_their_places(
+    tmp_path: Path, client: Client
+) -> None:
+    saved = SavedGrpcStubs(tmp_path / "persist" / "grpc")
+    first = {"id": "nine", "method": GET_ITEM, "match": {"json": {"id": 9}},
+             "response": {"name": "first"}}  # fmt: skip
+    shadowed = {"method": GET_ITEM, "match": {"json": {"id": 9}}, "response": {"name": "second"}}
+    newest = {"name": "eight", "method": GET_ITEM, "match": {"json": {"id": 8}},
+              "response": {"name": "newest"}}  # fmt: skip
+    with MockServer(write_config(tmp_path / "before", [FALLBACK])) as mock:
+        runtime = mock._runtime
+        route = GrpcStubsRoute(lambda: runtime.grpc_server, saved)
+        runtime.routes.add(METHODS, GRPC_STUBS_PATH, route)
+        url = mock.url + GRPC_STUBS_PATH
+        assert httpx.post(url, json=[first, shadowed]).status_code == 201
+        assert httpx.post(url, json=newest).status_code == 201
+        served = [s["id"] for s in httpx.get(url).json()["stubs"]]
+    files = sorted(p.name for p in saved.folder.glob("*.json"))
+    assert len(files) == 3 and "nine.json" in files
+
+    async def restarted() -> tuple[int, list[str], list[str]]:
+        async with serving(tmp_path / "after", [FALLBACK]) as running:
+            count = restore(running.server, saved)
+            catalog = running.catalog(client)
+            names = [
+                (await catalog.GetItem(client.pb2.GetItemRequest(id=n))).name for n in (9, 8, 1)
+            ]
+            return count, [s["id"] for s in running.server.stubs()], names
+
+    count, ids, names = asyncio.run(restarted())
+    assert count == 3
+    assert ids == served  # the same ids, in the same order
+    assert names == ["first", "newest", "from the file"]
+    with MockServer(write_config(tmp_path / "again", [FALLBACK])) as mock:
+        runtime = mock._runtime
+        runtime.routes.add(
+            METHODS, GRPC_STUBS_PATH, GrpcStubsRoute(lambda: runtime.grpc_server, saved)
+        )
+        assert httpx.delete(mock.url + GRPC_STUBS_PATH).json() == {"removed": 0}
+    assert saved.stubs() == []

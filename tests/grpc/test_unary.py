@@ -169,3 +169,23 @@ async def test_every_call_is_journaled_with_its_message_and_answer(
     assert json.loads(entry["response"]["body"]) == {"id": 42, "name": "book", "price": 0.0,
                                          "kind": "KIND_UNSPECIFIED", "tags": []}  # fmt: skip
     assert running.journal.count(path="/shop.Catalog/GetItem") == 1
+
+
+async def test_a_static_answer_journals_the_calls_deadline_and_its_trailers(
+    tmp_path: Path, client: Client
+) -> None:
+    stubs = [{"name": "book", "method": GET_ITEM, "response": {"name": "book"},
+              "trailing_metadata": {"x-cache": "hit"}}]  # fmt: skip
+    async with serving(tmp_path, stubs) as running:
+        catalog = running.catalog(client)
+        for _ in range(2):  # the second call finds the stub its bytes chose before
+            await catalog.GetItem(client.pb2.GetItemRequest(id=1), timeout=30)
+        await catalog.GetItem(client.pb2.GetItemRequest(id=1))
+        without, with_deadline = running.journal.newest(3)[:2]  # the newest first
+    decision = with_deadline["decision"]["grpc"]
+    assert decision.pop("deadline_ms") > 20_000
+    assert decision == without["decision"]["grpc"] == {"status": "OK", "code": 0, "messages": 1}
+    for entry in (with_deadline, without):
+        assert ["x-cache", "hit"] in entry["response"]["headers"]
+        assert ["grpc-status", "0"] in entry["response"]["headers"]
+        assert json.loads(entry["response"]["body"])["name"] == "book"

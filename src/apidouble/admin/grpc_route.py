@@ -5,7 +5,9 @@ order each method tries them. ``POST`` adds stubs in the config's ``grpc.stubs``
 object, a list, or ``{"stubs": [...]}``), tried before the file's from the next call on
 (the newest first, as WireMock does); a stub that does not compile adds none and answers
 400 with every problem. ``DELETE`` drops the added stubs. Without a ``grpc:`` section,
-every method answers 404.
+every method answers 404. With a persist folder (``SavedGrpcStubs``), what is added is
+written there before the answer (and dropped from there too), so a restart that
+``restore``s them serves them again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..outcome import Outcome, Respond
 from ..responses import json_response
 
 if TYPE_CHECKING:
+    from ..grpc.saved import SavedGrpcStubs
     from ..grpc.server import GrpcServer
 
 GRPC_STUBS_PATH = "/__admin/grpc/stubs"
@@ -29,8 +32,11 @@ class GrpcStubsRoute:
     """Lists, adds and drops gRPC stubs on the server ``server()`` gives (read per request:
     the gRPC server starts after the routes are built)."""
 
-    def __init__(self, server: Callable[[], GrpcServer | None]) -> None:
+    def __init__(
+        self, server: Callable[[], GrpcServer | None], saved: SavedGrpcStubs | None = None
+    ) -> None:
         self.server = server
+        self.saved = saved
 
     def __call__(self, request: Request) -> Outcome:
         server = self.server()
@@ -39,13 +45,19 @@ class GrpcStubsRoute:
         if request.method == "GET":
             return _json(200, {"stubs": server.stubs()})
         if request.method == "DELETE":
-            return _json(200, {"removed": server.remove_added_stubs()})
-        status, body = add_stubs(server, request.json)
+            removed = server.remove_added_stubs()
+            if self.saved is not None:
+                self.saved.clear()
+            return _json(200, {"removed": removed})
+        status, body = add_stubs(server, request.json, self.saved)
         return _json(status, body)
 
 
-def add_stubs(server: GrpcServer, body: Any) -> tuple[int, dict[str, Any]]:
-    """What ``POST`` answers for ``body``: 201 and the ids added, or 400 and why not."""
+def add_stubs(
+    server: GrpcServer, body: Any, saved: SavedGrpcStubs | None = None
+) -> tuple[int, dict[str, Any]]:
+    """What ``POST`` answers for ``body``: 201 and the ids added (kept in ``saved`` first,
+    if given), or 400 and why not."""
     if isinstance(body, dict) and set(body) == {"stubs"}:
         body = body["stubs"]
     stubs = [body] if isinstance(body, dict) else body
@@ -58,7 +70,13 @@ def add_stubs(server: GrpcServer, body: Any) -> tuple[int, dict[str, Any]]:
             {"message": p.message, "pointer": p.pointer, "stub": p.stub} for p in exc.problems
         ]
         return 400, {"error": "no stub added", "problems": problems}
-    return 201, {"added": [stub.stub.id for stub in added]}
+    ids = [stub.stub.id for stub in added]
+    if saved is not None:
+        try:
+            saved.save(list(zip(ids, stubs, strict=True)))
+        except OSError as exc:  # served, but a restart would lose them: say so
+            return 500, {"error": f"added, but not saved: {exc}", "added": ids}
+    return 201, {"added": ids}
 
 
 def _json(status: int, body: Any) -> Outcome:

@@ -180,6 +180,12 @@ class GrpcStub(ConfigModel):
         "OK", description="The status the call ends with (after any streamed messages)."
     )
     message: str | None = Field(None, description="The status message (grpc-message).")
+    details: list[dict[str, Any]] | None = Field(
+        None,
+        description="Rich error details of an error status: messages in the JSON form of"
+        ' google.protobuf.Any ({"@type": "google.rpc.ErrorInfo", "reason": ...}), sent as a'
+        " google.rpc.Status in grpc-status-details-bin.",
+    )
     metadata: MetadataOut = Field(
         default_factory=dict, description="Initial metadata sent before the reply."
     )
@@ -227,6 +233,8 @@ class GrpcStub(ConfigModel):
     def _one_answer(self) -> Self:
         if self.response is not None and self.stream is not None:
             raise ValueError("give response (one message) or stream (several), not both")
+        if self.details is not None and self.status == "OK":
+            raise ValueError("details are an error's: give an error status with them")
         return self
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from apidouble.model import Request, ServeEvent
 from apidouble.outcome import Response
 
 OK, CANCELLED, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND = 0, 1, 3, 4, 5
-RESOURCE_EXHAUSTED, UNIMPLEMENTED = 8, 12
+RESOURCE_EXHAUSTED, UNIMPLEMENTED, INTERNAL = 8, 12, 13
 
 _MAX_DETAILS = 400
 """Status details travel in a header: a near-miss report is kept short."""
@@ -58,6 +59,8 @@ class Call:
     deadline_s: float | None = None
     struck: bool = False
     """The stub's fault has struck (it strikes once)."""
+    details_sent: tuple[dict[str, Any], ...] = ()
+    """The rich error details the status went with."""
 
     def end(self, code: int, details: str | None = None) -> None:
         self.code, self.details = code, details
@@ -87,6 +90,7 @@ def call_request(
     return Request("POST", path, headers=headers, body=body, client=peer_address(peer))
 
 
+@functools.lru_cache(maxsize=256)  # one peer string per connection, seen on every call
 def peer_address(peer: str) -> tuple[str, int] | None:
     """``ipv4:127.0.0.1:5000`` / ``ipv6:[::1]:5000`` -> (host, port)."""
     kind, _, rest = peer.partition(":")
@@ -167,6 +171,14 @@ def serve_event(call: Call, finished: float) -> ServeEvent:
         duration,
         ("grpc",),
     )
+    answered = stub.answered if stub is not None else None
+    if answered is not None and call.code == OK and _plain(call):
+        made, event.response = answered  # made at load time: shared, never changed
+        if call.deadline_s is not None:
+            ms = round(call.deadline_s * 1000.0, 3)
+            made = {"grpc": {**made["grpc"], "deadline_ms": ms}}
+        event.decision = made
+        return event
     status = STATUS_NAMES[call.code]
     decision: dict[str, Any] = {"status": status, "code": call.code, "messages": len(call.sent)}
     if call.request_streaming:
@@ -177,6 +189,8 @@ def serve_event(call: Call, finished: float) -> ServeEvent:
         decision["deadline_ms"] = round(call.deadline_s * 1000.0, 3)
     decision.update(call.trouble)
     headers = [("content-type", "application/grpc"), ("grpc-status", str(call.code))]
+    if call.details_sent:
+        decision["details"] = list(call.details_sent)
     if call.details:
         decision["message"] = call.details
         headers.append(("grpc-message", call.details))
@@ -189,3 +203,8 @@ def serve_event(call: Call, finished: float) -> ServeEvent:
         body = call.answer if call.answer is not None else b""
     event.response = Response.build(200, headers, body)
     return event
+
+
+def _plain(call: Call) -> bool:
+    """A unary call that sent its stub's static answer, with nothing else to note."""
+    return not (call.streaming or call.request_streaming or call.trouble or call.details)

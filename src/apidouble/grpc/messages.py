@@ -52,6 +52,14 @@ class MessageType:
             raise MessageProblem(_first_line(str(exc))) from None
         return message.SerializeToString(), self.to_json(message)
 
+    def parse(self, text: str) -> tuple[bytes, dict[str, Any]]:
+        """``encode`` for a message given as JSON text (a rendered template)."""
+        try:
+            message = json_format.Parse(text, self._cls(), descriptor_pool=self.pool)
+        except json_format.ParseError as exc:
+            raise MessageProblem(_first_line(str(exc))) from None
+        return message.SerializeToString(), self.to_json(message)
+
     def received(self, data: bytes) -> tuple[dict[str, Any], bytes]:
         """A received message as JSON and as the JSON bytes the journal keeps (shared by
         every call that sends the same bytes: neither is changed by anyone);

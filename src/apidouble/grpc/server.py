@@ -32,6 +32,7 @@ from apidouble.errors import ConfigError
 from apidouble.grpc.calls import (
     CANCELLED,
     DEADLINE_EXCEEDED,
+    INTERNAL,
     INVALID_ARGUMENT,
     NOT_FOUND,
     OK,
@@ -48,6 +49,7 @@ from apidouble.grpc.calls import (
 from apidouble.grpc.messages import MessageProblem
 from apidouble.grpc.stubs import (
     FAILED,
+    UNSEEN,
     CompiledGrpcStub,
     Fault,
     GrpcConfig,
@@ -59,11 +61,16 @@ from apidouble.grpc.stubs import (
 )
 from apidouble.model import Request, ServeEvent
 from apidouble.state.clock import SYSTEM_CLOCK, Clock
+from apidouble.templating import TemplateRenderError
 
 log = logging.getLogger("apidouble.grpc")
 
+_DEADLINE_SLACK_S = 0.05
+"""A cancel this close to the deadline is the deadline's: grpc's core cancels the call
+on its own clock, which can be a little ahead of the one ``time_remaining`` reads."""
+
 Behaviour = Callable[[Any, Any], Coroutine[Any, Any, Any]]
-Metadata = tuple[tuple[str, str], ...]
+Metadata = tuple[tuple[str, str | bytes], ...]
 
 
 class CallJournal(Protocol):
@@ -289,7 +296,7 @@ class _Calls:
         await context.abort(call.code, call.details, trailing)
 
     async def unary(self, route: MethodRoute, data: bytes, context: Any) -> bytes | None:
-        call, stub = await self._open(route, data, context)
+        call, stub = self._open(route, data, context)
         try:
             return await self._reply(call, stub, context)
         except asyncio.CancelledError:
@@ -332,18 +339,41 @@ class _Calls:
             await self._strike(call, fault, context)
         if stub.code != OK:
             call.end(stub.code, stub.details)
-            await self.fail(call, context, stub.trailing_metadata)
+            call.details_sent = stub.shown_details
+            await self.fail(call, context, stub.error_trailers)
             return None
+        answer = stub.messages[0]
+        if answer.reply is not None:
+            payload, shown = await self._render(call, stub, answer, call.request, context)
+            call.sent.append(shown)
+            call.answer = encode_json(shown)
+        else:
+            payload = answer.payload
+            call.sent.append(answer.json)
+            call.answer = answer.body
         if stub.trailing_metadata:
             context.set_trailing_metadata(stub.trailing_metadata)
-        answer = stub.messages[0]
-        call.sent.append(answer.json)
-        call.answer = answer.body
         call.end(OK)
-        return answer.payload
+        return payload
+
+    async def _render(
+        self, call: Call, stub: CompiledGrpcStub, message: Message, request: Request, context: Any
+    ) -> tuple[bytes, dict[str, Any]]:
+        """A templated message for ``request``; one that fails to render, or renders to
+        something its type does not have, ends the call ``INTERNAL`` naming the stub."""
+        assert message.reply is not None
+        try:
+            return message.reply.render(request)
+        except (TemplateRenderError, MessageProblem) as exc:
+            kind = "template" if isinstance(exc, TemplateRenderError) else "rendered message"
+            output = message.reply.output.name
+            call.end(INTERNAL, f"stub {stub.label!r}: {kind} does not make a {output}: {exc}")
+            log.warning("gRPC %s: %s", call.path, call.details)
+            await self.fail(call, context)
+            raise  # pragma: no cover - abort raises
 
     async def stream(self, route: MethodRoute, data: bytes, context: Any) -> None:
-        call, stub = await self._open(route, data, context)
+        call, stub = self._open(route, data, context)
         call.streaming = True
         try:
             if stub is None:
@@ -352,8 +382,8 @@ class _Calls:
             fault = await self._admit(call, stub, context)
             await self._prelude(stub, call, context)
             for message in stub.messages:
-                await self._send(call, context, message, fault)
-            await self._end(call, stub, fault, context, stub.code, stub.details)
+                await self._send(call, stub, context, message, fault, call.request)
+            await self._end(call, stub, fault, context, stub.code, stub.details, True)
         except asyncio.CancelledError:
             _cancelled(call, context)
             raise
@@ -378,10 +408,11 @@ class _Calls:
             fault = await self._admit(call, stub, context)
             await self._prelude(stub, call, context)
             for message in stub.messages:
-                await self._send(call, context, message, fault)
+                await self._send(call, stub, context, message, fault, opened)
             async for data in requests:
                 message = await self._decode(route, call, data, context)
-                rule = _rule(stub, message_request(opened, message))
+                received = message_request(opened, message)
+                rule = _rule(stub, received)
                 now = asyncio.get_running_loop().time()
                 call.note("in", message, now, rule=None if rule is None else rule.index)
                 if rule is None:
@@ -389,11 +420,11 @@ class _Calls:
                 if rule.delay_s:
                     await _wait(call, rule.delay_s)
                 for reply in rule.messages:
-                    await self._send(call, context, reply, fault)
+                    await self._send(call, stub, context, reply, fault, received)
                 if rule.close is not None:
-                    await self._end(call, stub, fault, context, *rule.close)
+                    await self._end(call, stub, fault, context, *rule.close, False)
                     return
-            await self._end(call, stub, fault, context, stub.code, stub.details)
+            await self._end(call, stub, fault, context, stub.code, stub.details, True)
         except asyncio.CancelledError:
             _cancelled(call, context)
             raise
@@ -454,16 +485,27 @@ class _Calls:
         if delay:
             await _wait(call, delay)
 
-    async def _send(self, call: Call, context: Any, message: Message, fault: Fault | None) -> None:
-        """One message of a stream, after its delay; the fault strikes instead once
-        ``fault.after`` messages are out."""
+    async def _send(
+        self,
+        call: Call,
+        stub: CompiledGrpcStub,
+        context: Any,
+        message: Message,
+        fault: Fault | None,
+        request: Request,
+    ) -> None:
+        """One message of a stream, after its delay (a templated one rendered for
+        ``request``); the fault strikes instead once ``fault.after`` messages are out."""
         if fault is not None and not call.struck and len(call.sent) >= fault.after:
             await self._strike(call, fault, context)
         if message.delay_s:
             await _wait(call, message.delay_s)
-        await context.write(message.payload)
-        call.sent.append(message.json)
-        call.note("out", message.json, asyncio.get_running_loop().time())
+        payload, shown = message.payload, message.json
+        if message.reply is not None:
+            payload, shown = await self._render(call, stub, message, request, context)
+        await context.write(payload)
+        call.sent.append(shown)
+        call.note("out", shown, asyncio.get_running_loop().time())
 
     async def _end(
         self,
@@ -473,13 +515,17 @@ class _Calls:
         context: Any,
         code: int,
         details: str | None,
+        own: bool,
     ) -> None:
-        """End a stream with ``code``: a fault that has not struck yet strikes now."""
+        """End a stream with ``code``: a fault that has not struck yet strikes now. The
+        stub's ``own`` status goes with its rich details (a rule's close without)."""
         if fault is not None and not call.struck:
             await self._strike(call, fault, context)
         call.end(code, details)
         if code != OK:
-            await self.fail(call, context, stub.trailing_metadata)
+            if own:
+                call.details_sent = stub.shown_details
+            await self.fail(call, context, stub.error_trailers if own else stub.trailing_metadata)
             return
         context.set_trailing_metadata(stub.trailing_metadata)
 
@@ -495,10 +541,11 @@ class _Calls:
         call.end(fault.code, fault.details)
         await self.fail(call, context)
 
-    async def _open(
+    def _open(
         self, route: MethodRoute, data: bytes, context: Any
     ) -> tuple[Call, CompiledGrpcStub | None]:
-        """Decode and match; with no stub, the call's code and details say why."""
+        """Decode and match (the stub the same bytes chose before, when the stubs read
+        only the message); with no stub, the call's code and details say why."""
         try:
             message, body = route.input.received(data)
         except MessageProblem as exc:
@@ -506,7 +553,11 @@ class _Calls:
             call.end(INVALID_ARGUMENT, str(exc))
             return call, None
         call = self.begin(route.info.path, context, message, body)
-        call.stub = stub = choose(route, call.request)
+        stub = route.remembered(data)
+        if stub is UNSEEN:
+            stub = choose(route, call.request)
+            route.remember(data, stub)
+        call.stub = stub
         if stub is None:
             call.end(NOT_FOUND, near_miss(route, call.request))
         return call, stub
@@ -545,7 +596,7 @@ async def _wait(call: Call, seconds: float) -> None:
 def _cancelled(call: Call, context: Any) -> None:
     """A call the client gave up on: out of time, or cancelled."""
     remaining = context.time_remaining()
-    if remaining is not None and remaining <= 0:
+    if remaining is not None and remaining <= _DEADLINE_SLACK_S:
         call.end(DEADLINE_EXCEEDED, "deadline exceeded")
     else:
         call.end(CANCELLED, "cancelled by the client")

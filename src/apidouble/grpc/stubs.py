@@ -10,6 +10,11 @@ with ``match.each``, message by message); a bidi call is chosen on its metadata,
 message it sends is matched against the stub's ``on_message`` rules, as a WebSocket's.
 The trouble settings (flaky keys, ``rate_limit``) are validated here into the endpoints'
 ``Behaviours``; the server binds them to their state (``behaviours.trouble``).
+
+An answer written without templates is encoded here, once, with the journal's record of
+it (``CompiledGrpcStub.answered``); one with template marks (``{{ request.json.id }}``)
+is compiled to a ``Reply``, rendered per call with the request message as
+``request.json`` and the metadata as ``request.headers``, then fitted to its type.
 """
 
 from __future__ import annotations
@@ -39,19 +44,54 @@ from apidouble.config.positions import line_of
 from apidouble.errors import ConfigProblem
 from apidouble.grpc.messages import MessageProblem, MessageType, check_fields
 from apidouble.grpc.protos import MethodInfo, ProtoProblem, Protos, load_protos
+from apidouble.grpc.richstatus import STATUS_TRAILER, encode_status
 from apidouble.matching.pattern import CompiledPattern, compile_pattern
-from apidouble.model import BodySpec, RequestPattern, ResponseSpec, Source, Stub, ValueSpec
+from apidouble.model import (
+    BodySpec,
+    Request,
+    RequestPattern,
+    ResponseSpec,
+    Source,
+    Stub,
+    ValueSpec,
+)
+from apidouble.outcome import Response
+from apidouble.templating import RENDER_ERRORS, JsonBody, TemplateEnvironment, render_error
+from apidouble.templating.environment import ContextMaker
 
 Lines = dict[str, int]
+Trailers = tuple[tuple[str, str | bytes], ...]
+OK = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message written with templates: rendered for each call, then fitted to its type."""
+
+    body: JsonBody
+    context: ContextMaker
+    output: MessageType
+
+    def render(self, request: Request) -> tuple[bytes, dict[str, Any]]:
+        """The wire bytes and canonical JSON for ``request``; ``TemplateRenderError`` when a
+        template fails, ``MessageProblem`` when what it made does not fit the type."""
+        try:
+            text = self.body.render(self.context(request, {}))
+        except RENDER_ERRORS as exc:
+            raise render_error(exc) from exc
+        return self.output.parse(text)
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One message to send: its bytes, its JSON (for the journal), the wait before it."""
+    """One message to send: its bytes, its JSON (for the journal), the wait before it;
+    with a ``reply``, bytes and JSON are made per call instead (``payload`` is empty and
+    ``json`` is the message as written)."""
 
     payload: bytes
     json: dict[str, Any]
     delay_s: float = 0.0
+    reply: Reply | None = None
 
     body: bytes = field(init=False)
     """The JSON bytes the journal keeps, made once."""
@@ -114,20 +154,51 @@ class CompiledGrpcStub:
     latency: LatencyModel | None = None
     behaviours: Behaviours = NO_BEHAVIOURS
     """The flaky keys and rate limit, bound to their state by the server."""
+    status_details: bytes | None = None
+    """The ``google.rpc.Status`` of an error status with ``details``, encoded."""
+    shown_details: tuple[dict[str, Any], ...] = ()
+    """Those details as written (for the journal)."""
+    by_body: bool = False
+    """Its conditions read the request message only (``match.json``, or none): whether it
+    matches follows from the request's bytes, so a route can remember it per bytes."""
+
+    answered: tuple[dict[str, Any], Response] | None = field(init=False)
+    """A static answer that ends OK: the journal's decision and response for it, made
+    once (a call with trouble, a deadline or a rendered answer builds its own)."""
+    troubled: bool = field(init=False)
+    """A fault, flaky keys or a rate limit: the trouble engine has a say."""
+    waits: bool = field(init=False)
+    """Initial metadata, a delay or a latency come before the answer."""
+    error_trailers: Trailers = field(init=False)
+    """What its error status is sent with: the trailing metadata, and the rich details."""
+
+    def __post_init__(self) -> None:
+        trailers: Trailers = self.trailing_metadata
+        if self.status_details is not None:
+            trailers = (*trailers, (STATUS_TRAILER, self.status_details))
+        object.__setattr__(self, "error_trailers", trailers)
+        troubled = self.fault is not None or not self.behaviours.inert
+        object.__setattr__(self, "troubled", troubled)
+        waits = bool(self.metadata) or self.delay_s > 0 or self.latency is not None
+        object.__setattr__(self, "waits", waits)
+        answered = None
+        if self.code == OK and len(self.messages) == 1 and self.messages[0].reply is None:
+            headers = [("content-type", "application/grpc"), ("grpc-status", "0")]
+            headers.extend(self.trailing_metadata)
+            decision = {"grpc": {"status": "OK", "code": OK, "messages": 1}}
+            answered = decision, Response.build(200, headers, self.messages[0].body)
+        object.__setattr__(self, "answered", answered)
 
     @property
     def label(self) -> str:
         return self.stub.label
 
-    @property
-    def troubled(self) -> bool:
-        """A fault, flaky keys or a rate limit: the trouble engine has a say."""
-        return self.fault is not None or not self.behaviours.inert
 
-    @property
-    def waits(self) -> bool:
-        """Initial metadata, a delay or a latency come before the answer."""
-        return bool(self.metadata) or self.delay_s > 0 or self.latency is not None
+_CHOSEN_MAX = 256
+"""Request bytes a route remembers the chosen stub of (cleared when full)."""
+_CHOSEN_BYTES = 1024
+"""Only requests this small are remembered."""
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +208,29 @@ class MethodRoute:
     info: MethodInfo
     input: MessageType
     stubs: tuple[CompiledGrpcStub, ...]
+
+    chosen: dict[bytes, CompiledGrpcStub | None] = field(init=False, default_factory=dict)
+    """By request bytes, the stub that answered them (None: none did), when every stub
+    matches on the message alone; a route with stubs added is a new route, remembering
+    nothing."""
+    by_body: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_body", all(stub.by_body for stub in self.stubs))
+
+    def remembered(self, data: bytes) -> Any:
+        """The stub chosen for these request bytes before (None: no stub), or ``UNSEEN``."""
+        return self.chosen.get(data, _UNSEEN) if self.by_body else _UNSEEN
+
+    def remember(self, data: bytes, stub: CompiledGrpcStub | None) -> None:
+        if self.by_body and len(data) <= _CHOSEN_BYTES:
+            if len(self.chosen) >= _CHOSEN_MAX:
+                self.chosen.clear()
+            self.chosen[data] = stub
+
+
+UNSEEN = _UNSEEN
+"""``MethodRoute.remembered`` of bytes not seen yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +244,8 @@ class GrpcConfig:
     """By ``/package.Service/Method``, every method of the served services."""
     reflection: bool = True
     health: bool = True
+    env: TemplateEnvironment = field(default_factory=TemplateEnvironment)
+    """What templated answers render in (stubs added at run time too)."""
 
     @property
     def stubs(self) -> tuple[CompiledGrpcStub, ...]:
@@ -171,12 +267,18 @@ class _Problems:
 
 
 def compile_section(
-    section: GrpcSection, file: Path, lines: Lines | None = None, pointer: str = "/grpc"
+    section: GrpcSection,
+    file: Path,
+    lines: Lines | None = None,
+    pointer: str = "/grpc",
+    env: TemplateEnvironment | None = None,
 ) -> tuple[GrpcConfig | None, list[ConfigProblem]]:
     """Compile the protos and every stub; the config, or None and every problem found.
 
     ``file`` is the config file (paths are relative to its folder), ``lines`` its JSON
-    pointer -> line map, ``pointer`` where the section sits in it."""
+    pointer -> line map, ``pointer`` where the section sits in it; ``env`` what templated
+    answers render in (default: one of their own, unseeded)."""
+    env = env if env is not None else TemplateEnvironment()
     problems = _Problems(str(file), lines or {}, pointer)
     try:
         protos = load_protos(section.protos, file.parent, section.import_paths)
@@ -192,6 +294,7 @@ def compile_section(
         protos,
         file,
         problems,
+        env,
     )
     compiled: dict[str, list[CompiledGrpcStub]] = {k: [] for k in served}
     for index, given in enumerate(section.stubs):
@@ -204,7 +307,9 @@ def compile_section(
         info.path: MethodRoute(info, scope.inputs[key], tuple(compiled[key]))
         for key, info in served.items()
     }
-    config = GrpcConfig(section.port, protos, services, routes, section.reflection, section.health)
+    config = GrpcConfig(
+        section.port, protos, services, routes, section.reflection, section.health, env
+    )
     return config, []
 
 
@@ -230,6 +335,7 @@ class _Scope:
     protos: Protos
     file: Path
     problems: _Problems
+    env: TemplateEnvironment
     taken: set[str] = field(default_factory=set)
 
 
@@ -249,10 +355,18 @@ def _stub(given: GrpcStub, index: int, scope: _Scope) -> CompiledGrpcStub | None
     before = len(problems.found)
     pattern = _pattern(given, info, at, label, problems)
     output = MessageType(info.output, scope.protos.pool)
-    messages = _messages(given, output, info.server_streaming, at, label, problems)
+    writer = _Writer(output, scope.env, label, problems)
+    messages = _messages(given, writer, info.server_streaming, at)
     each = _each(given.match, info, at, label, problems)
-    rules = _rules(given, info, output, at, label, problems)
+    rules = _rules(given, info, writer, at)
     latency, behaviours = _trouble(given, at, label, problems)
+    status_details = None
+    if given.details is not None:
+        code = STATUS_NAMES.index(given.status)
+        try:
+            status_details = encode_status(scope.protos.pool, code, given.message, given.details)
+        except MessageProblem as exc:
+            problems.add(str(exc), f"{at}/details", label)
     stub_id = _stub_id(given, scope.file, scope.taken)
     if stub_id is None:
         key = "id" if given.id is not None else "name"
@@ -281,6 +395,9 @@ def _stub(given: GrpcStub, index: int, scope: _Scope) -> CompiledGrpcStub | None
         _fault(given),
         latency,
         behaviours,
+        status_details,
+        tuple(given.details or ()),
+        given.match is None or not (given.match.metadata or given.match.body),
     )
 
 
@@ -351,14 +468,8 @@ def _message_pattern(
         return None
 
 
-def _rules(
-    given: GrpcStub,
-    info: MethodInfo,
-    output: MessageType,
-    at: str,
-    label: str,
-    problems: _Problems,
-) -> tuple[Rule, ...]:
+def _rules(given: GrpcStub, info: MethodInfo, writer: _Writer, at: str) -> tuple[Rule, ...]:
+    label, problems = writer.label, writer.problems
     rules = []
     for index, rule in enumerate(given.on_message or ()):
         where = f"{at}/on_message/{index}"
@@ -371,12 +482,9 @@ def _rules(
         messages = []
         for number, value in enumerate(replies):
             pointer = f"{where}/reply" + (f"/{number}" if isinstance(rule.reply, list) else "")
-            try:
-                payload, canonical = output.encode(value)
-            except MessageProblem as exc:
-                problems.add(f"{output.name}: {exc}", pointer, label)
-                continue
-            messages.append(Message(payload, canonical))
+            message = writer.message(value, 0.0, pointer)
+            if message is not None:
+                messages.append(message)
         close = rule.close
         ending = (STATUS_NAMES.index(close.status), close.message) if close else None
         rules.append(Rule(pattern, tuple(messages), rule.delay_ms / 1000, ending, index))
@@ -449,13 +557,38 @@ def _shown(messages: tuple[Message, ...], streaming: bool) -> Any:
     return messages[0].json if messages else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """Turns the messages a stub writes into ``Message``s of its output type: encoded
+    now, or compiled to a ``Reply`` when they hold template marks."""
+
+    output: MessageType
+    env: TemplateEnvironment
+    label: str
+    problems: _Problems
+
+    def message(self, value: dict[str, Any], delay_ms: float, pointer: str) -> Message | None:
+        """The message, or None with the problem noted."""
+        output = self.output
+        try:
+            body = JsonBody(self.env, value)
+        except ValueError as exc:
+            self.problems.add(f"template: {exc}", pointer, self.label)
+            return None
+        try:
+            if body.static:
+                payload, canonical = output.encode(value)
+                return Message(payload, canonical, delay_ms / 1000)
+            check_fields(value, output.descriptor)  # the keys, at least, are known now
+        except MessageProblem as exc:
+            self.problems.add(f"{output.name}: {exc}", pointer, self.label)
+            return None
+        reply = Reply(body, self.env.context_maker(body.names), output)
+        return Message(b"", value, delay_ms / 1000, reply)
+
+
 def _messages(
-    given: GrpcStub,
-    output: MessageType,
-    streaming: bool,
-    at: str,
-    label: str,
-    problems: _Problems,
+    given: GrpcStub, writer: _Writer, streaming: bool, at: str
 ) -> tuple[Message, ...] | None:
     """The reply as bytes: ``response`` (an empty message when a unary stub that ends OK
     leaves it out), or every message of ``stream`` (``response``: a stream of one)."""
@@ -471,12 +604,10 @@ def _messages(
         written = []
     messages = []
     for value, delay_ms, pointer in written:
-        try:
-            payload, canonical = output.encode(value)
-        except MessageProblem as exc:
-            problems.add(f"{output.name}: {exc}", pointer, label)
+        message = writer.message(value, delay_ms, pointer)
+        if message is None:
             return None
-        messages.append(Message(payload, canonical, delay_ms / 1000))
+        messages.append(message)
     return tuple(messages)
 
 
@@ -524,7 +655,7 @@ def compile_added(
     served = {route.info.key: route.info for route in config.routes.values()}
     inputs = {route.info.key: route.input for route in config.routes.values()}
     ids = set(taken)
-    scope = _Scope(served, inputs, config.protos, file, problems, ids)
+    scope = _Scope(served, inputs, config.protos, file, problems, config.env, ids)
     compiled = [stub for index, item in given if (stub := _stub(item, index, scope)) is not None]
     if problems.found:
         return [], problems.found
