@@ -8,7 +8,9 @@ with MockServer("examples/apidouble.yaml") as mock:
 ``verify`` fails with an ``AssertionError`` listing the near misses (the kept requests
 closest to what was expected, and what differed); ``wait_for`` waits for a request an
 asynchronous client sends later. The calls of a ``grpc:`` section are read the same way
-(``grpc_calls``, ``verify_grpc``), and ``add_grpc_stubs`` changes what it answers.
+(``grpc_calls``, ``verify_grpc``), and ``add_grpc_stubs`` changes what it answers; so
+are the calls of the ``llm:`` presets (``llm_calls``, ``verify_llm``: the conversation,
+the rule that answered, the tools the answer called).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .config.grpc import GrpcMatch, match_pattern
 from .config.load import load_data
 from .errors import ApidoubleError
 from .journal import Journal
+from .llm.calls import CallFilter, describe
 from .options import Options
 from .runtime import Runtime
 from .verify import Expectation, Times, failure, verify
@@ -378,6 +381,70 @@ class MockServer:
         return self.requests.verify(
             times=times, at_least=at_least, at_most=at_most, pattern=pattern
         )
+
+    def llm_calls(
+        self,
+        *,
+        provider: str | None = None,
+        route: str | None = None,
+        model: str | None = None,
+        rule: str | None = None,
+        tool: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        last_user_contains: str | None = None,
+        stream: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """The journal's calls to the ``llm:`` presets, newest first: those of
+        ``provider`` and ``route``, for ``model``, answered by ``rule`` (a rule's ``id``, or
+        ``rule-N``), whose answer called ``tool`` with ``arguments`` holding the ones given,
+        that got the ``error`` kind, whose last user message contains
+        ``last_user_contains``, streamed or not, where given. Each entry's
+        ``decision.llm`` has the parsed ``conversation``, the ``rule``, the ``usage``, the
+        ``stop`` reason and the ``tool_calls`` answered (id, name, arguments)."""
+        wanted = CallFilter(provider, route, model, rule, tool, arguments, error,
+                            last_user_contains, stream)  # fmt: skip
+        return wanted.pick(self.requests.all())
+
+    def verify_llm(
+        self,
+        *,
+        times: int | None = None,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        provider: str | None = None,
+        route: str | None = None,
+        model: str | None = None,
+        rule: str | None = None,
+        tool: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        last_user_contains: str | None = None,
+        stream: bool | None = None,
+    ) -> int:
+        """Assert how many LLM calls match (the conditions of ``llm_calls``): exactly
+        ``times``, or ``at_least``/``at_most``; at least one when no count is given::
+
+            mock.verify_llm(tool="get_weather", arguments={"city": "Paris"}, times=1)
+
+        Returns the count. Raises ``AssertionError`` saying what was expected and counted,
+        with the LLM calls the journal kept (newest first) and what each was answered."""
+        expected = Times.of(times, at_least, at_most)
+        wanted = CallFilter(provider, route, model, rule, tool, arguments, error,
+                            last_user_contains, stream)  # fmt: skip
+        every = CallFilter().pick(self.requests.all())
+        counted = len(wanted.pick(every))
+        if expected.holds(counted):
+            return counted
+        shown = ", ".join(f"{k}={v!r}" for k, v in wanted.conditions.items()) or "any"
+        noun = "call" if expected.last == 1 else "calls"
+        lines = [f"expected {expected.describe()} LLM {noun} with {shown}, counted {counted}"]
+        if every:
+            lines.append("LLM calls kept (newest first):")
+            lines.extend(f"  - {describe(entry)}" for entry in every[:20])
+        else:
+            lines.append("no LLM calls were made")
+        raise AssertionError("\n".join(lines))
 
     def add_grpc_stubs(self, stubs: Sequence[Mapping[str, Any]]) -> list[str]:
         """Serve more gRPC stubs (the config's ``grpc.stubs`` form), tried before the

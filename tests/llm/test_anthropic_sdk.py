@@ -191,6 +191,7 @@ async def test_rate_limit_is_the_sdks_error_with_retry_after(served: Preset) -> 
     error = caught.value
     assert error.status_code == 429
     assert error.response.headers["retry-after"] == "3"
+    assert error.response.headers["anthropic-ratelimit-requests-remaining"] == "0"
     body: Any = error.body
     assert body["type"] == "error"
     assert body["error"]["type"] == "rate_limit_error"
@@ -238,6 +239,28 @@ async def test_a_prompt_too_long_is_the_400() -> None:
             {"model": MODEL, "max_tokens": 5, "messages": [{"role": "user"}]},
             "messages.0.content: Field required",
         ),
+        (
+            {"model": MODEL, "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]},
+            'messages: Unexpected role "system". The Messages API accepts a top-level `system`'
+            ' parameter, not "system" as an input message role.',
+        ),
+        (
+            {"model": MODEL, "max_tokens": 5, "messages": [{"role": "bot", "content": "x"}]},
+            "messages.0.role: Input should be 'user' or 'assistant'",
+        ),
+        (
+            {"model": MODEL, "max_tokens": 0, "messages": [{"role": "user", "content": "x"}]},
+            "max_tokens: Input should be greater than or equal to 1",
+        ),
+        (
+            {
+                "model": MODEL,
+                "max_tokens": 5,
+                "temperature": 1.5,
+                "messages": [{"role": "user", "content": "x"}],
+            },
+            "temperature: range: 0..1",
+        ),  # fmt: skip
     ],
 )
 async def test_a_request_missing_a_field_gets_anthropics_400(

@@ -20,7 +20,10 @@ JSON = st.recursive(
 )
 FIELDS = st.sampled_from(
     ["model", "messages", "max_tokens", "role", "content", "tools", "tool_calls", "type",
-     "text", "system", "stream", "stream_options", "input", "dimensions", "function", "name"]
+     "text", "system", "stream", "stream_options", "input", "dimensions", "function", "name",
+     "instructions", "contents", "parts", "systemInstruction", "functionCall",
+     "functionResponse", "generationConfig", "functionDeclarations", "prompt", "options",
+     "temperature", "max_output_tokens", "call_id", "output"]
 )  # fmt: skip
 SHAPED = st.recursive(
     JSON,
@@ -29,7 +32,18 @@ SHAPED = st.recursive(
 )
 ENDPOINTS = [
     compile_llm({"provider": provider, "route": route, "context_window": 50})
-    for provider, route in (("openai", "chat"), ("openai", "embeddings"), ("anthropic", "messages"))
+    for provider, route in (
+        ("openai", "chat"),
+        ("openai", "responses"),
+        ("openai", "embeddings"),
+        ("anthropic", "messages"),
+        ("anthropic", "count_tokens"),
+        ("gemini", "generate"),
+        ("gemini", "stream"),
+        ("gemini", "count_tokens"),
+        ("ollama", "chat"),
+        ("ollama", "generate"),
+    )
 ]
 
 
@@ -38,5 +52,5 @@ ENDPOINTS = [
 def test_any_body_gets_an_answer_or_a_400(body: Any) -> None:
     raw = json.dumps(body).encode()
     for endpoint in ENDPOINTS:
-        served = endpoint.serve(Request("POST", "/", body=raw), {})
-        assert served.response.status in (200, 400)
+        served = endpoint.serve(Request("POST", "/", body=raw), {"model": "m"})
+        assert served.response.status in (200, 400), endpoint.route

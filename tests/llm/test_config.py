@@ -16,6 +16,7 @@ def test_an_openai_entry_mounts_its_routes_under_the_prefix() -> None:
     shown = [(e["id"], e["method"], e["path"], e["llm"]["route"]) for e in entry.endpoints()]
     assert shown == [
         ("gpt-chat", ["POST"], "/ai/v1/chat/completions", "chat"),
+        ("gpt-responses", ["POST"], "/ai/v1/responses", "responses"),
         ("gpt-embeddings", ["POST"], "/ai/v1/embeddings", "embeddings"),
         ("gpt-models", ["GET"], "/ai/v1/models", "models"),
         ("gpt-model", ["GET"], "/ai/v1/models/{model}", "model"),
@@ -36,10 +37,23 @@ def test_an_anthropic_entry_mounts_messages_and_models() -> None:
     assert all("id" not in e for e in entry.endpoints())
 
 
+def test_gemini_and_ollama_entries_mount_their_paths() -> None:
+    gemini = LlmEntry.model_validate({"provider": "gemini", "id": "g"})
+    assert [(e["id"], e["method"], e["path"]) for e in gemini.endpoints()] == [
+        ("g-generate", ["POST"], "/v1beta/models/{model}:generateContent"),
+        ("g-stream", ["POST"], "/v1beta/models/{model}:streamGenerateContent"),
+        ("g-count_tokens", ["POST"], "/v1beta/models/{model}:countTokens"),
+        ("g-models", ["GET"], "/v1beta/models"),
+        ("g-model", ["GET"], "/v1beta/models/{model}"),
+    ]
+    ollama = LlmEntry.model_validate({"provider": "ollama"})
+    assert [e["path"] for e in ollama.endpoints()] == ["/api/chat", "/api/generate", "/api/tags"]
+
+
 @pytest.mark.parametrize(
     "config",
     [
-        {"provider": "gemini"},
+        {"provider": "cohere"},
         {"provider": "openai", "path_prefix": "nope"},
         {"provider": "openai", "rules": [{"match": {"tool_result": "maybe"}}]},
         {"provider": "openai", "default": {"error": {"type": "teapot"}}},
@@ -78,5 +92,7 @@ def test_the_endpoints_settings_validate_again_as_written() -> None:
 
 
 def test_a_route_the_provider_lacks_is_a_load_error() -> None:
-    with pytest.raises(ValueError, match="openai serves chat, embeddings, models, model"):
+    with pytest.raises(
+        ValueError, match="openai serves chat, responses, embeddings, models, model"
+    ):
         compile_llm({"provider": "openai", "route": "messages"})

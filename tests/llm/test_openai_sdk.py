@@ -200,6 +200,8 @@ async def test_rate_limit_is_the_sdks_error_with_the_retry_delay(served: Preset)
     assert error.type == "requests"
     assert error.response.headers["retry-after"] == "1"
     assert error.response.headers["retry-after-ms"] == "300"
+    assert error.response.headers["x-ratelimit-remaining-requests"] == "0"
+    assert error.response.headers["x-ratelimit-reset-requests"] == "0.3s"
     assert "Please try again in 0.3s" in error.message
 
 
@@ -239,8 +241,16 @@ async def test_a_prompt_beyond_the_context_window_is_the_400(served: Preset) -> 
         ({"model": "gpt-4o-mini"}, "messages", "missing_required_parameter"),
         ({"model": "gpt-4o-mini", "messages": "hi"}, "messages", "invalid_type"),
         ({"model": "gpt-4o-mini", "messages": []}, "messages", "empty_array"),
+        ({"model": "gpt-4o-mini", "messages": [{"role": "bot", "content": "x"}]},
+         "messages[0].role", "invalid_value"),
+        ({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}],
+          "temperature": 3}, "temperature", "decimal_above_max_value"),
+        ({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}],
+          "top_p": -1}, "top_p", "decimal_below_min_value"),
+        ({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}],
+          "stream": "yes"}, "stream", "invalid_type"),
     ],
-)
+)  # fmt: skip
 async def test_a_request_missing_a_field_gets_openais_400(
     served: Preset, body: dict[str, Any], param: str, code: str
 ) -> None:

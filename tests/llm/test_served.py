@@ -90,3 +90,14 @@ def test_a_file_of_presets_alone_serves_them(tmp_path: Path) -> None:
                 model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
             )
     assert answer.choices[0].message.content == "alone"
+
+
+def test_the_responses_route_is_served_with_the_entrys_rules(mock: MockServer) -> None:
+    with openai.OpenAI(base_url=mock.url + "/v1", api_key="sk-any", max_retries=0) as client:
+        answer = client.responses.create(model="gpt-4.1", input="the weather?")
+        with client.responses.stream(model="gpt-4.1", input="hi") as stream:
+            final = stream.get_final_response()
+    assert answer.output_text == "It is sunny."
+    assert final.output_text == "Hello there."
+    entries = mock.requests.find(path="/v1/responses")
+    assert [e["stub_id"] for e in entries] == ["oa-responses", "oa-responses"]

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 
 from tests.llm.server import preset
@@ -82,3 +83,31 @@ async def test_a_rule_has_its_own_timing() -> None:
             )
             took = time.monotonic() - started
     assert took < 0.1
+
+
+async def test_responses_stream_keeps_ttft_and_rate() -> None:
+    config: dict[str, Any] = {"provider": "openai", "default": {"text": TEXT}, "timing": TIMING}
+    async with preset(config) as served:
+        async with openai.AsyncOpenAI(base_url=served.url + "/v1", api_key="k") as sdk:
+            # the SDK builds its event types on the first stream's first event: not timed
+            warm = await sdk.responses.create(model="gpt-4.1", input="go", stream=True)
+            assert [event async for event in warm]
+            stream = await sdk.responses.create(model="gpt-4.1", input="go", stream=True)
+            timed = [(time.monotonic(), event) async for event in stream]
+    opened = timed[0][0]  # response.created leaves with the head
+    arrivals = [at for at, event in timed if event.type == "response.output_text.delta"]
+    assert len(arrivals) == 40
+    assert within(arrivals[0] - opened, 0.150)
+    assert within(arrivals[-1] - arrivals[0], RATE_SPAN)
+
+
+async def test_ollama_ndjson_lines_keep_the_rate() -> None:
+    config: dict[str, Any] = {"provider": "ollama", "default": {"text": TEXT}, "timing": TIMING}
+    body = {"model": "llama3.2", "messages": [{"role": "user", "content": "go"}]}
+    async with preset(config) as served, httpx.AsyncClient() as http:
+        async with http.stream("POST", served.url + "/api/chat", json=body) as answer:
+            arrivals = [
+                time.monotonic() async for line in answer.aiter_lines() if '"done":false' in line
+            ]
+    assert len(arrivals) == 40
+    assert within(arrivals[-1] - arrivals[0], RATE_SPAN)

@@ -2,8 +2,10 @@
 
 ``llm: [{provider: openai, rules: [...], default: {...}}]`` at the top of a file mounts the
 provider's standard paths (under ``path_prefix``): for OpenAI ``/v1/chat/completions``,
-``/v1/embeddings`` and ``/v1/models``; for Anthropic ``/v1/messages``,
-``/v1/messages/count_tokens`` and ``/v1/models``.
+``/v1/responses``, ``/v1/embeddings`` and ``/v1/models``; for Anthropic ``/v1/messages``,
+``/v1/messages/count_tokens`` and ``/v1/models``; for Gemini ``generateContent``,
+``streamGenerateContent``, ``countTokens`` and the models under ``/v1beta/models``; for
+Ollama ``/api/chat``, ``/api/generate`` and ``/api/tags``.
 Each rule matches the conversation (the last user message, model, system prompt, tools
 offered, a tool result) and gives one provider-neutral answer: text, tool calls, a
 refusal or a provider error, encoded in the provider's own wire format
@@ -19,11 +21,12 @@ from pydantic import AfterValidator, Field
 from apidouble.config.fields import STUB_ID_PATTERN, ConfigModel, path_text
 from apidouble.config.matchers import ValueMatcherField
 
-Provider = Literal["openai", "anthropic"]
+Provider = Literal["openai", "anthropic", "gemini", "ollama"]
 
 ROUTES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "openai": (
         ("chat", "POST", "/v1/chat/completions"),
+        ("responses", "POST", "/v1/responses"),
         ("embeddings", "POST", "/v1/embeddings"),
         ("models", "GET", "/v1/models"),
         ("model", "GET", "/v1/models/{model}"),
@@ -33,6 +36,18 @@ ROUTES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("count_tokens", "POST", "/v1/messages/count_tokens"),
         ("models", "GET", "/v1/models"),
         ("model", "GET", "/v1/models/{model}"),
+    ),
+    "gemini": (
+        ("generate", "POST", "/v1beta/models/{model}:generateContent"),
+        ("stream", "POST", "/v1beta/models/{model}:streamGenerateContent"),
+        ("count_tokens", "POST", "/v1beta/models/{model}:countTokens"),
+        ("models", "GET", "/v1beta/models"),
+        ("model", "GET", "/v1beta/models/{model}"),
+    ),
+    "ollama": (
+        ("chat", "POST", "/api/chat"),
+        ("generate", "POST", "/api/generate"),
+        ("models", "GET", "/api/tags"),
     ),
 }
 """Per provider: (route, method, path) of every endpoint an entry mounts."""
@@ -70,12 +85,15 @@ class LlmError(ConfigModel):
     """A provider error instead of an answer, in the provider's exact body."""
 
     type: ErrorKind = Field(
-        description="rate_limit (429), overloaded (529 Anthropic, 503 OpenAI), context_length"
-        " (400), unauthorized (401), bad_request (400), server_error (500)."
+        description="rate_limit (429), overloaded (529 Anthropic, 503 the others),"
+        " context_length (400), unauthorized (401; Gemini 400), bad_request (400),"
+        " server_error (500)."
     )
     message: str | None = Field(None, description="The message (default: the provider's).")
     retry_after_s: float | None = Field(
-        None, ge=0, description="Sent as retry-after (rate_limit default: 1)."
+        None,
+        ge=0,
+        description="Sent as retry-after (Gemini: a RetryInfo detail); rate_limit default: 1.",
     )
     status: int | None = Field(None, ge=400, le=599, description="Another HTTP status.")
     after_tokens: int | None = Field(
@@ -152,7 +170,7 @@ class LlmModel(ConfigModel):
 class Llm(ConfigModel):
     """A provider preset: its answers, models, keys and timing."""
 
-    provider: Provider = Field(description="Whose API: openai or anthropic.")
+    provider: Provider = Field(description="Whose API: openai, anthropic, gemini or ollama.")
     rules: list[LlmRule] = Field(default_factory=list, description="Answers, first match wins.")
     default: LlmAnswer | None = Field(
         None, description="The answer when no rule matches (default: a fixed sentence)."
@@ -162,8 +180,8 @@ class Llm(ConfigModel):
     )
     models: list[LlmModel] = Field(
         default_factory=list,
-        description="The models listed at /v1/models (default: one per provider); others are"
-        " still answered.",
+        description="The models listed (/v1/models, /v1beta/models, /api/tags; default: a few"
+        " per provider); others are still answered.",
     )
     context_window: int | None = Field(
         None, gt=0, description="Prompt tokens beyond this get the context-length error."
@@ -180,9 +198,17 @@ class Llm(ConfigModel):
 class LlmRoute(Llm):
     """What one endpoint of an entry serves: the entry's settings and its route."""
 
-    route: Literal["chat", "embeddings", "models", "model", "messages", "count_tokens"] = Field(
-        description="Which of the provider's paths this endpoint answers."
-    )
+    route: Literal[
+        "chat",
+        "responses",
+        "embeddings",
+        "models",
+        "model",
+        "messages",
+        "count_tokens",
+        "generate",
+        "stream",
+    ] = Field(description="Which of the provider's paths this endpoint answers.")
 
 
 class LlmEntry(Llm):

@@ -1,4 +1,5 @@
-"""LLM provider presets: OpenAI's and Anthropic's APIs mocked from rules on the conversation.
+"""LLM provider presets: OpenAI's (chat completions and Responses), Anthropic's, Gemini's
+and Ollama's APIs mocked from rules on the conversation.
 
 One provider-neutral ``Answer`` (text, tool calls, a refusal or a provider error) is
 encoded in each provider's exact wire format, whole or streamed with seeded timing. An

@@ -190,6 +190,11 @@ def error_response(
         wait = 1.0
     if wait is not None:
         extra.append(("retry-after", str(math.ceil(wait))))
+    if error.kind == "rate_limit":  # the limit the message names: 50 requests a minute
+        extra += [
+            ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-requests-remaining", "0"),
+        ]
     if error.kind in ("rate_limit", "overloaded", "server_error"):
         extra.append(("x-should-retry", "true"))
     body = error_body(error, model, facts, request_id)

@@ -33,6 +33,8 @@ class Conversation:
     messages: int
     max_tokens: int | None = None
     """The most output tokens the request allows."""
+    framing: str = ""
+    """How the dialect frames a stream when it has more than one way (Gemini: ``sse``)."""
 
     def as_fact(self) -> dict[str, Any]:
         """The conversation as the journal shows it."""
@@ -79,6 +81,36 @@ _OPENAI_UNPARSABLE = (
 )
 
 
+_OPENAI_ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+
+_OPENAI_RANGES = (("temperature", 0, 2), ("top_p", 0, 1))
+"""Sampling options and the range the API accepts for each."""
+
+
+def openai_options(data: dict[str, Any]) -> ProviderError | None:
+    """OpenAI's checks of ``stream`` and the sampling options, with its wording."""
+    stream = data.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        return _bad(f"Invalid type for 'stream': expected a boolean, but got {_kind(stream)}"
+                    " instead.", "stream", "invalid_type")  # fmt: skip
+    for name, low, high in _OPENAI_RANGES:
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return _bad(f"Invalid type for '{name}': expected a decimal, but got"
+                        f" {_kind(value)} instead.", name, "invalid_type")  # fmt: skip
+        if value > high:
+            return _bad(f"Invalid '{name}': decimal above maximum value. Expected a value <="
+                        f" {high}, but got {value:g} instead.", name,
+                        "decimal_above_max_value")  # fmt: skip
+        if value < low:
+            return _bad(f"Invalid '{name}': decimal below minimum value. Expected a value >="
+                        f" {low}, but got {value:g} instead.", name,
+                        "decimal_below_min_value")  # fmt: skip
+    return None
+
+
 def _openai_missing(name: str) -> ProviderError:
     return _bad(f"Missing required parameter: '{name}'.", name, "missing_required_parameter")
 
@@ -95,6 +127,9 @@ def read_openai(body: bytes) -> Conversation | ProviderError:
     if not isinstance(model, str):
         return _bad(f"Invalid type for 'model': expected a string, but got {_kind(model)} instead.",
                     "model", "invalid_type")  # fmt: skip
+    wrong = openai_options(data)
+    if wrong is not None:
+        return wrong
     if not isinstance(messages, list):
         return _bad(
             f"Invalid type for 'messages': expected an array, but got {_kind(messages)} instead.",
@@ -115,6 +150,13 @@ def read_openai(body: bytes) -> Conversation | ProviderError:
         if not isinstance(message, dict) or "role" not in message:
             return _openai_missing(f"messages[{index}].role")
         role, text = message["role"], _text(message.get("content"))
+        if role not in _OPENAI_ROLES:
+            return _bad(
+                f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user',"
+                " 'function', 'tool', and 'developer'.",
+                f"messages[{index}].role",
+                "invalid_value",
+            )
         if role in ("system", "developer"):
             system.append(text)
         elif role == "user" and text:
@@ -182,6 +224,11 @@ def _read_anthropic(body: bytes, required: tuple[str, ...]) -> Conversation | Pr
     limit = data.get("max_tokens", 0)
     if not isinstance(limit, int) or isinstance(limit, bool):
         return _bad("max_tokens: Input should be a valid integer", "max_tokens")
+    if "max_tokens" in required and limit < 1:
+        return _bad("max_tokens: Input should be greater than or equal to 1", "max_tokens")
+    temperature = data.get("temperature")
+    if isinstance(temperature, int | float) and not 0 <= temperature <= 1:
+        return _bad("temperature: range: 0..1", "temperature")
     if not isinstance(messages, list):
         return _bad("messages: Input should be a valid list", "messages")
     if not messages:
@@ -194,6 +241,15 @@ def _read_anthropic(body: bytes, required: tuple[str, ...]) -> Conversation | Pr
             return _anthropic_missing(f"messages.{index}.role")
         if "content" not in message:
             return _anthropic_missing(f"messages.{index}.content")
+        if message["role"] == "system":
+            return _bad(
+                'messages: Unexpected role "system". The Messages API accepts a top-level'
+                ' `system` parameter, not "system" as an input message role.',
+                "messages",
+            )
+        if message["role"] not in ("user", "assistant"):
+            return _bad(f"messages.{index}.role: Input should be 'user' or 'assistant'",
+                        f"messages.{index}.role")  # fmt: skip
         content = message["content"]
         text = _text(content)
         blocks = content if isinstance(content, list) else []

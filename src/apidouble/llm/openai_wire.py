@@ -220,4 +220,10 @@ def error_response(
             ("retry-after", str(math.ceil(wait))),
             ("retry-after-ms", str(round(wait * 1000))),
         ]
+    if error.kind == "rate_limit":  # the limit the message names: 3 requests a minute
+        extra += [
+            ("x-ratelimit-limit-requests", "3"),
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", f"{wait:g}s"),
+        ]
     return Response.build(error.status or status, [JSON, *extra], encode_json(body))

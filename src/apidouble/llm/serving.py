@@ -10,6 +10,7 @@ conversation, the rule that answered and the usage, for the journal.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from apidouble.config.llm import ROUTES, LlmRoute
 from apidouble.llm import tokens
 from apidouble.llm.answer import Answer, ProviderError, Timing
-from apidouble.llm.conversation import Conversation, read_anthropic_count
+from apidouble.llm.conversation import Conversation
 from apidouble.llm.embeddings import embeddings_response
 from apidouble.llm.providers import PROVIDERS, Provider
 from apidouble.llm.rules import Rules, timing_of
@@ -75,7 +76,8 @@ class LlmEndpoint:
     def serve(self, request: Request, params: dict[str, str]) -> Served:
         """The answer to one request (never raises for what a client sent)."""
         provider = self.provider
-        headers = [(provider.request_id_header, provider.request_id(self._rng))]
+        named = provider.request_id_header
+        headers = [(named, provider.request_id(self._rng))] if named else []
         facts: dict[str, Any] = {"provider": provider.name, "route": self.route}
         wanted = self.settings.api_key
         if wanted is not None:
@@ -94,25 +96,35 @@ class LlmEndpoint:
                 return Served(self._error(answered, "", headers, {}), facts=facts)
             return Served(answered, facts=facts)
         if self.route == "count_tokens":
-            return Served(self._count(request.body, headers, facts), facts=facts)
-        return self._converse(request.body, headers, facts)
+            return Served(self._count(request, params, headers, facts), facts=facts)
+        return self._converse(request, params, headers, facts)
 
     def _count(
-        self, body: bytes, headers: list[tuple[str, str]], facts: dict[str, Any]
+        self,
+        request: Request,
+        params: dict[str, str],
+        headers: list[tuple[str, str]],
+        facts: dict[str, Any],
     ) -> Response:
-        """Anthropic's ``count_tokens``: the prompt's input tokens, as a message would count."""
-        read = read_anthropic_count(body)
+        """``count_tokens``: the prompt's input tokens, as a message's usage would count."""
+        assert self.provider.count is not None  # the route is served only where it exists
+        reader, body_of = self.provider.count
+        read = reader(request, params)
         if isinstance(read, ProviderError):
             facts["error"] = read.kind
             return self._error(read, "", headers, {})
         facts["conversation"] = read.as_fact()
-        counted = {"input_tokens": max(1, tokens.count(read.prompt_text))}
+        counted = body_of(max(1, tokens.count(read.prompt_text)))
         return Response.build(200, [JSON, *headers], encode_json(counted))
 
     def _converse(
-        self, body: bytes, headers: list[tuple[str, str]], facts: dict[str, Any]
+        self,
+        request: Request,
+        params: dict[str, str],
+        headers: list[tuple[str, str]],
+        facts: dict[str, Any],
     ) -> Served:
-        read = self.provider.dialects[self.route].read(body)
+        read = self.provider.dialects[self.route].read(request, params)
         if isinstance(read, ProviderError):
             facts["error"] = read.kind
             return Served(self._error(read, "", headers, {}), facts=facts)
@@ -153,12 +165,17 @@ class LlmEndpoint:
         created = int(self._clock())
         facts["usage"] = {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens}
         facts["stop"] = turn.stop
+        if turn.calls:
+            facts["tool_calls"] = [
+                {"id": c.id, "name": c.name, "arguments": json.loads(c.arguments)}
+                for c in turn.calls
+            ]
         if not conversation.stream:
             delay = whole_delay(turn.output_tokens, timing, rng)
             return Served(dialect.whole(turn, ident, created, headers), facts=facts, delay_s=delay)
         frames = dialect.frames(turn, ident, created)
         waits = schedule(frames, timing, rng)
-        head = Response.build_streamed(200, [*dialect.stream_headers, *headers])
+        head = Response.build_streamed(200, [*dialect.stream_headers(turn), *headers])
         return Served(head, paced(frames, waits), facts)
 
     def _broken(
@@ -179,14 +196,17 @@ class LlmEndpoint:
         turn = make_turn(answer, conversation, rng, dialect.call_id, conversation.max_tokens)
         frames = dialect.frames(turn, dialect.answer_id(rng), int(self._clock()))
         kept, left = [], error.after_tokens
-        for frame in frames:
+        for frame in frames[:-1]:  # never the stream's proper end
             if frame.tokens and left <= 0:
                 break
             kept.append(frame)
             left -= frame.tokens
-        event = provider.stream_error(error, turn.model, numbers, headers[0][1])
+        if dialect.stream_error is not None:
+            event = dialect.stream_error(error, turn.model, numbers, turn, len(kept))
+        else:
+            event = provider.stream_error(error, turn.model, numbers, _request_id(headers))
         kept.append(Frame(event))
-        head = Response.build_streamed(200, [*dialect.stream_headers, *headers])
+        head = Response.build_streamed(200, [*dialect.stream_headers(turn), *headers])
         return Served(head, paced(kept, schedule(kept, timing, rng)), facts)
 
     def _models(self, name: str | None, headers: list[tuple[str, str]]) -> Response:
@@ -205,13 +225,26 @@ class LlmEndpoint:
         headers: list[tuple[str, str]],
         facts: dict[str, Any],
     ) -> Response:
-        request_id = headers[0][1]
-        return self.provider.error(error, model, headers, facts, request_id)
+        return self.provider.error(error, model, headers, facts, _request_id(headers))
+
+
+def _request_id(headers: list[tuple[str, str]]) -> str:
+    """The request id drawn for the request ("" when the provider sends none)."""
+    return headers[0][1] if headers else ""
 
 
 def _no_key(provider: Provider) -> ProviderError:
     if provider.name == "anthropic":
         return ProviderError("unauthorized", "x-api-key header is required")
+    if provider.name == "gemini":
+        return ProviderError(
+            "unauthorized",
+            "Method doesn't allow unregistered callers (callers without established identity)."
+            " Please use API Key or other form of API consumer identity to call this API.",
+            status=403,
+        )
+    if provider.name == "ollama":
+        return ProviderError("unauthorized")
     return ProviderError(
         "unauthorized",
         "You didn't provide an API key. You need to provide your API key in an Authorization"

@@ -53,6 +53,8 @@ class Turn:
     input_tokens: int
     output_tokens: int
     include_usage: bool
+    framing: str = ""
+    """The conversation's ``framing``: how a stream is written."""
 
     @property
     def content(self) -> str:
@@ -94,4 +96,5 @@ def make_turn(
         else max(1, tokens.count(conversation.prompt_text)),
         output_tokens=answer.output_tokens if answer.output_tokens is not None else output,
         include_usage=conversation.include_usage,
+        framing=conversation.framing,
     )
