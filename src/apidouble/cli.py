@@ -526,9 +526,10 @@ def _mcp(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     paths: list[Path] = [*args.paths, *args.root_dirs]
-    if not paths and DEFAULT_CONFIG.exists() and not args.proxy_to:
+    upstream = args.proxy_to or args.proxy_pass_through  # a proxy needs no stubs
+    if not paths and DEFAULT_CONFIG.exists() and not upstream:
         paths = [DEFAULT_CONFIG]
-    if not paths and not args.proxy_to:
+    if not paths and not upstream:
         print(
             "apidouble run: give a config file or folder (no ./apidouble.yaml here)",
             file=sys.stderr,

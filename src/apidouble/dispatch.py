@@ -1,8 +1,12 @@
 """The dispatcher: control paths to the admin plane, ``/oauth2/{name}`` to the mock issuers
-the config serves, everything else to the engine.
+the config serves, ``CONNECT`` to the tunnels (``--proxy-mode``), everything else to the
+engine.
 
 This is the ``Handler`` the transport serves. The engine knows nothing of control
 routes; one string test here keeps them apart, so a stub request pays one prefix check.
+Without ``--proxy-mode`` a ``CONNECT`` is a request like any other: a stub may answer it
+(a proxy's 407, say), else it gets the near-miss 404 and shows in the journal.
+``OverTls`` is the dispatcher as TLS listeners serve it: their requests say ``https``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import inspect
 import logging
 import math
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .admin.routes import AdminRoutes
 from .auth.plane import PATHS as ISSUER_PATHS
@@ -21,17 +25,23 @@ from .outcome import Outcome, Respond
 from .responses import json_response
 from .state.store import StateUnavailable
 
+if TYPE_CHECKING:
+    from .outcome import Handler
+    from .proxy.tunnel import Tunnels
+
 log = logging.getLogger("apidouble")
 
 
 class Dispatcher:
     """Routes ``/__*`` to the admin routes when they own the path, the rest to the engine."""
 
-    __slots__ = ("engine", "routes", "served", "express", "_engine_handle")
+    __slots__ = ("engine", "routes", "served", "express", "tunnels", "_engine_handle")
 
     def __init__(self, engine: Engine, routes: AdminRoutes) -> None:
         self.engine = engine
         self.routes = routes
+        self.tunnels: Tunnels | None = None
+        """``--proxy-mode``: what answers ``CONNECT`` (None: the engine does)."""
         self._engine_handle = engine.handle
         self.served = engine.served
         """Journals engine outcomes; control answers carry no event and are skipped."""
@@ -50,7 +60,34 @@ class Dispatcher:
                 response = issuers.handle(request)
                 if response is not None:
                     return Respond(response)
+        elif self.tunnels is not None and request.method == "CONNECT":
+            return self.tunnels.connect(request)
         return self._engine_handle(request)
+
+
+class TlsRequest(Request):
+    """A request that came over TLS (the HTTPS port, a CONNECT tunnel): the same request,
+    whose ``scheme`` conditions see ``https``."""
+
+    __slots__ = ()
+    scheme = "https"
+
+
+class OverTls:
+    """A handler as a TLS listener serves it: each request is marked ``TlsRequest`` (its
+    class changes, nothing is copied) before the handler decides."""
+
+    __slots__ = ("engine", "served", "_handle")
+
+    def __init__(self, inner: Handler) -> None:
+        self.engine: Any = getattr(inner, "engine", inner)
+        self.served = inner.served
+        self._handle = inner.handle
+
+    def handle(self, request: Request) -> Outcome | Awaitable[Outcome]:
+        if type(request) is Request:
+            request.__class__ = TlsRequest
+        return self._handle(request)
 
 
 class BridgedDispatcher(Dispatcher):

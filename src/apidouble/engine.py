@@ -64,6 +64,9 @@ class Engine:
         """Per-exchange counts for the metrics, across every installed config."""
         self.fallback: tuple[str, dict[str, Any]] | None = None
         """``--proxy-to``: (upstream, options) for requests no stub matches."""
+        self.pass_through: Callable[[Request], tuple[str, dict[str, Any]] | None] | None = None
+        """``--proxy-pass-through``: the (upstream, options) of an unmatched request that
+        named another host (``proxy.pass_through``); it goes before ``fallback``."""
         self.websockets = Hub(config.clock)
         """Every open WebSocket session, across installed configs (a reload keeps them)."""
         self.websocket_log = MessageLog()
@@ -139,9 +142,20 @@ class Engine:
                 return None
             event = ServeEvent(request, config.clock.time(), stub)
             return _forward(only.proxy, request, _delay(only, compiled, config.env.random), event)
-        if self.fallback is None or config.resources is not None or config.specs is not None:
+        fallback = self.fallback_for(request)
+        if fallback is None or config.resources is not None or config.specs is not None:
             return None
-        return _forward(self.fallback, request, 0.0, ServeEvent(request, config.clock.time()))
+        return _forward(fallback, request, 0.0, ServeEvent(request, config.clock.time()))
+
+    def fallback_for(self, request: Request) -> tuple[str, dict[str, Any]] | None:
+        """Where an unmatched request goes: the host it named (``pass_through``), else
+        ``--proxy-to``; None: it is answered here."""
+        choose = self.pass_through
+        if choose is not None:
+            chosen = choose(request)
+            if chosen is not None:
+                return chosen
+        return self.fallback
 
     def answer(
         self, config: CompiledConfig, request: Request, event: ServeEvent
@@ -543,7 +557,7 @@ class Engine:
             event.notes = (*event.notes, "json-server resource")
             return self._beside_stubs(config, request, event, decision, extra, answered)
         specs = config.specs
-        fallback = self.fallback
+        fallback = self.fallback if self.pass_through is None else self.fallback_for(request)
         if specs is not None and fallback is not None and specs.validating:
             screened = specs.screen(request)  # a validation proxy: the spec's own go upstream
             if isinstance(screened, Response):

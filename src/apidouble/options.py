@@ -109,6 +109,17 @@ class Options:
     proxy_to: str | None = _opt(
         None, "forward the requests no stub matches to this API (its base URL)", kind=str
     )
+    proxy_mode: bool = _opt(
+        False,
+        "be a forward proxy: clients set HTTP_PROXY/HTTPS_PROXY to this port; CONNECT"
+        " tunnels get TLS with a certificate per host from the local CA (or --tls-cert),"
+        " and stubs answer what comes through them (match: {host: ...})",
+    )
+    proxy_pass_through: bool = _opt(
+        False,
+        "with --proxy-mode: send proxied requests no stub matches on to the host they"
+        " name (recorded with --record-to)",
+    )
     record_to: str | None = _opt(
         None,
         "record every proxied exchange (--proxy-to, proxy: stubs) as stubs in this YAML file",

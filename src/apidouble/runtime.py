@@ -51,9 +51,10 @@ from .auth.plane import AuthPlane
 from .compiled import CompiledConfig
 from .compose import Composer, Formats
 from .config.load import Config
-from .dispatch import BridgedDispatcher, Dispatcher
+from .dispatch import BridgedDispatcher, Dispatcher, OverTls
 from .engine import Engine
 from .errors import ConfigError
+from .grpc.saved import SavedGrpcStubs, restore
 from .journal import JournalLimits
 from .journal_redis import journal_for
 from .metrics import Counters
@@ -72,6 +73,8 @@ from .watch import Reloader, addon_specs, with_addons
 if TYPE_CHECKING:
     from .admin.layer_feed import LayerFeed
     from .grpc.server import GrpcServer
+    from .proxy.pass_through import PassThrough
+    from .proxy.tunnel import Tunnels
     from .tls.contexts import ServerContexts
     from .tls.listen import HttpsServer
 
@@ -107,8 +110,10 @@ class Runtime:
         does not change them)."""
         self.tls: ServerContexts | None = None
         """The HTTPS certificates (``--https-port``), made ready at load time."""
-        if options.https_port is not None:
-            from .tls.setup import handshake, server_contexts  # only for HTTPS
+        if options.proxy_pass_through and not options.proxy_mode:
+            raise ValueError("--proxy-pass-through passes proxied requests on: add --proxy-mode")
+        if options.https_port is not None or options.proxy_mode:
+            from .tls.setup import handshake, server_contexts  # only for HTTPS and tunnels
 
             demands = handshake(options.tls_client_ca, options.tls_client_auth, options.http2)
             self.tls = server_contexts(
@@ -230,8 +235,14 @@ class Runtime:
         self.routes.add(("GET", "HEAD"), WEBSOCKETS_PATH, WebSocketsRoute(hub))
         self.routes.add(("POST",), SEND_PATH, SendRoute(hub))
         self.routes.add(("POST",), PUBLISH_PATH, PublishRoute(hub))
+        self._saved_grpc = (
+            SavedGrpcStubs(self.persist.root / "grpc") if self.persist is not None else None
+        )
+        """Where gRPC stubs added at run time are kept (beside the HTTP ones)."""
         self.routes.add(
-            GRPC_STUBS_METHODS, GRPC_STUBS_PATH, GrpcStubsRoute(lambda: self.grpc_server)
+            GRPC_STUBS_METHODS,
+            GRPC_STUBS_PATH,
+            GrpcStubsRoute(lambda: self.grpc_server, self._saved_grpc),
         )
         messages = MessagesRoute(self.engine.websocket_log)
         self.routes.add(("GET", "HEAD", "DELETE"), MESSAGES_PATH, messages)
@@ -248,6 +259,21 @@ class Runtime:
             self.dispatcher: Dispatcher = BridgedDispatcher(self.engine, self.routes, self.store)
         else:
             self.dispatcher = Dispatcher(self.engine, self.routes)
+        self.tunnels: Tunnels | None = None
+        """``--proxy-mode``: the CONNECT tunnels, served by the dispatcher over TLS."""
+        self.pass_through: PassThrough | None = None
+        if options.proxy_mode and self.tls is not None:
+            from .proxy.pass_through import PassThrough
+            from .proxy.tunnel import Tunnels
+
+            secure = OverTls(self.dispatcher)
+            self.tunnels = Tunnels(
+                secure, self.tls, server_limits(options), self.forwarder, options.http2
+            )
+            self.dispatcher.tunnels = self.tunnels
+            if options.proxy_pass_through:
+                self.pass_through = PassThrough(self.tunnels.targets, options.host)
+                self.engine.pass_through = self.pass_through
 
     def _install(self, config: CompiledConfig) -> None:
         self.engine.install(config)
@@ -291,7 +317,7 @@ class Runtime:
 
             try:
                 self.https_server = await start_https_server(
-                    self.dispatcher,
+                    OverTls(self.dispatcher),
                     self.tls,
                     opts.host,
                     opts.https_port,
@@ -302,6 +328,8 @@ class Runtime:
             except BaseException:
                 await self._close_listening()  # both ports or neither
                 raise
+        if self.pass_through is not None:
+            self.pass_through.ports = [s.port for s in self._listening()]
         grpc = self.composer.base.grpc
         if grpc is not None:
             from .grpc import start_grpc  # grpcio: only for configs with grpc:
@@ -316,6 +344,8 @@ class Runtime:
                     clock=self.clock,
                     rng=rng,
                 )
+                if self._saved_grpc is not None:  # the stubs added at run time, again
+                    restore(self.grpc_server, self._saved_grpc)
             except BaseException:
                 await self._close_listening()  # every port or none
                 raise
@@ -364,6 +394,8 @@ class Runtime:
         await self._close_websockets()
         if self.grpc_server is not None:
             await self.grpc_server.stop(1.0)
+        if self.tunnels is not None:  # first: tunneled requests in flight may finish
+            await self.tunnels.close()
         await self._close_listening()
         await self.callbacks.aclose()
         await self.forwarder.aclose()

@@ -170,3 +170,20 @@ def test_added_stubs_are_saved_and_a_restart_serves_them_in_their_places(
         )
         assert httpx.delete(mock.url + GRPC_STUBS_PATH).json() == {"removed": 0}
     assert saved.stubs() == []
+
+
+def test_the_server_saves_added_stubs_beside_the_http_ones_and_serves_them_again(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, [FALLBACK])
+    added = {"id": "kept", "method": GET_ITEM, "match": {"json": {"id": 5}},
+             "response": {"name": "kept"}}  # fmt: skip
+    with MockServer(config) as mock:
+        assert httpx.post(mock.url + GRPC_STUBS_PATH, json=added).status_code == 201
+    with MockServer(config) as mock:
+        listed = httpx.get(mock.url + GRPC_STUBS_PATH).json()["stubs"]
+        assert [s["id"] for s in listed if s.get("added")] == ["kept"]
+        assert httpx.delete(mock.url + GRPC_STUBS_PATH).status_code == 200
+    with MockServer(config) as mock:
+        listed = httpx.get(mock.url + GRPC_STUBS_PATH).json()["stubs"]
+        assert not [s for s in listed if s.get("added")]

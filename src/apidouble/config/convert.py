@@ -83,6 +83,9 @@ def request_pattern(ep: Endpoint) -> RequestPattern:
         query=(_values(match.query) if match else ()) + extra.query,
         headers=(_values(match.headers) if match else ()) + extra.headers,
         cookies=(_values(match.cookies) if match else ()) + extra.cookies,
+        host=_value_spec(match.host)
+        if match is not None and match.host is not None
+        else extra.host,
         body=tuple(_body(b) for b in match.body) + extra.body if match else (),
         claims=_values(match.auth.claims) if match and match.auth else (),
         templates=tuple(t.spec() for t in match.template) if match else (),

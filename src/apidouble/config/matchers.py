@@ -326,6 +326,12 @@ class Match(ConfigModel):
     cookies: dict[str, ValueMatcherField] = Field(
         default_factory=dict, description="Cookies by name."
     )
+    host: ValueMatcherField | None = Field(
+        None,
+        description="The host the request names (its Host header, without the port): a"
+        " value or a matcher; with --proxy-mode, the host a client reached through the"
+        " mock (api.example.com).",
+    )
     body: BodyMatchers = Field(
         default_factory=list, description="A body matcher, or a list that must all hold."
     )

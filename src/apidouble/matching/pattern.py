@@ -221,14 +221,23 @@ def _url(spec: ValueSpec, is_the_path: bool) -> Condition:
     return condition
 
 
+def _request_scheme(request: Request) -> str:
+    """``https`` for a request that came over TLS (the HTTPS port or a CONNECT tunnel
+    mark it: ``dispatch.TlsRequest``), else ``http``."""
+    scheme: str = getattr(request, "scheme", "http")
+    return scheme
+
+
 def _authority(request: Request) -> tuple[str, str]:
-    """(host, port) the request names in its ``Host`` header (port "80" when absent)."""
+    """(host, port) the request names in its ``Host`` header (port 80, or 443 over TLS,
+    when it names none)."""
     given = request.header("host") or ""
     if given.startswith("["):  # an IPv6 literal
-        host, _, rest = given.partition("]")
-        return host + "]", rest.removeprefix(":") or "80"
-    host, _, port = given.partition(":")
-    return host, port or "80"
+        host, _, port = given.partition("]")
+        host, port = host + "]", port.removeprefix(":")
+    else:
+        host, _, port = given.partition(":")
+    return host, port or ("443" if _request_scheme(request) == "https" else "80")
 
 
 def _host(spec: ValueSpec) -> Condition:
@@ -242,7 +251,7 @@ def _port(port: int) -> Condition:
 
 def _scheme(scheme: str) -> Condition:
     spec = ValueSpec("equals", scheme, case_insensitive=True)
-    return _values(compile_value(spec, "scheme"), lambda r: ("http",))  # TLS is to come
+    return _values(compile_value(spec, "scheme"), lambda r: (_request_scheme(r),))
 
 
 def _param(name: str, spec: ValueSpec, path: CompiledPath | None) -> Condition:
