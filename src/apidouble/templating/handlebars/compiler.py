@@ -22,7 +22,7 @@ from .parser import parse
 from .registry import STATUS, HelperFn
 from .request import RequestModel, Root
 from .translate import translate
-from .values import items, lookup, text, truthy
+from .values import items, js_printed, lookup, text, truthy
 
 __all__ = ["compile_handlebars", "handlebars_cache", "is_handlebars"]
 
@@ -109,6 +109,7 @@ def handlebars_compiler() -> Sandbox:
     sandbox = Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
     sandbox.filters.update(
         hb_out=text,
+        hb_out_js=js_printed,
         hb_path=_root_path,
         hb_chain=_path,
         hb_items=items,

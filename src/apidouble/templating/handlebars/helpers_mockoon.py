@@ -20,7 +20,7 @@ from .helpers_mockoon_state import GLOBAL_HELPERS
 from .helpers_mockoon_system import SYSTEM_HELPERS
 from .helpers_mockoon_text import TEXT_HELPERS
 from .helpers_mockoon_values import VALUE_HELPERS
-from .registry import HelperSet
+from .registry import HelperSet, prints_as_javascript
 
 __all__ = ["MOCKOON_HELPERS", "check_faker_names"]
 
@@ -38,3 +38,4 @@ MOCKOON_HELPERS: HelperSet = {
     **SYSTEM_HELPERS,
     **COUNT_HELPERS,
 }
+prints_as_javascript(MOCKOON_HELPERS)

@@ -20,6 +20,7 @@ from .values import text
 __all__ = [
     "BODY",
     "ITERATION_END",
+    "JS_PRINTED",
     "STATUS",
     "THIS",
     "Helper",
@@ -28,6 +29,7 @@ __all__ = [
     "arg",
     "number",
     "opt_bool",
+    "prints_as_javascript",
 ]
 
 HelperFn = Callable[[tuple[Any, ...], dict[str, Any], Root], Any]
@@ -87,3 +89,13 @@ def opt_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return bool(value)
+
+
+JS_PRINTED: set[int] = set()
+"""The helper sets (by id) whose templates print values as JavaScript does (Mockoon's):
+``values.js_printed`` instead of WireMock's ``values.text``."""
+
+
+def prints_as_javascript(helpers: HelperSet) -> None:
+    """Templates compiled with ``helpers`` print a value as Handlebars.js does."""
+    JS_PRINTED.add(id(helpers))

@@ -20,7 +20,7 @@ from typing import Any
 
 from .helpers import BUILT_IN_BLOCKS
 from .parser import Block, Call, HandlebarsSyntaxError, Literal, Mustache, Node, Path, Text
-from .registry import BODY, ITERATION_END, THIS, Helper, HelperSet
+from .registry import BODY, ITERATION_END, JS_PRINTED, THIS, Helper, HelperSet
 
 __all__ = ["Translation", "translate"]
 
@@ -84,6 +84,8 @@ def _loops(scopes: list[_Scope]) -> list[int]:
 class _Translator:
     def __init__(self, helpers: HelperSet) -> None:
         self.helpers = helpers
+        self.out = "|hb_out_js }}" if id(helpers) in JS_PRINTED else "|hb_out }}"
+        """How a printed value ends: the dialect's way of turning it into text."""
         self.result = Translation("")
         self.counter = 0
         self.helper_vars: dict[str, str] = {}
@@ -192,7 +194,7 @@ class _Translator:
                 return "{{ " + self.constant(value) + " }}"
             return value
         if isinstance(node, Mustache):
-            return "{{ " + self.expr(node.expr, scopes) + "|hb_out }}"
+            return "{{ " + self.expr(node.expr, scopes) + self.out
         return self.block(node, scopes)
 
     def block(self, block: Block, scopes: list[_Scope]) -> str:
@@ -210,7 +212,7 @@ class _Translator:
             return self.with_(first, block, scopes, inverse)
         spec = self.helpers.get(name) if simple and name not in BUILT_IN_BLOCKS else None
         if spec is not None and spec.block == "value":  # WireMock prints it, body unused
-            return "{{ " + self.call(call, scopes) + "|hb_out }}"
+            return "{{ " + self.call(call, scopes) + self.out
         if spec is not None and spec.block == "loop":
             return self.repeat(call, block, scopes)
         if not (name in ("if", "unless") or spec is not None):
@@ -220,9 +222,7 @@ class _Translator:
         if spec is not None and spec.block == "capture":
             number = self.fresh()
             captured = f"{{% set hb_t{number} %}}{body}{{% endset %}}"
-            return (
-                setter + captured + "{{ " + self.call(call, scopes, f"hb_t{number}") + "|hb_out }}"
-            )
+            return setter + captured + "{{ " + self.call(call, scopes, f"hb_t{number}") + self.out
         if name in ("if", "unless"):
             test = f"{first}|hb_truthy" if name == "if" else f"not {first}|hb_truthy"
         else:
@@ -293,7 +293,7 @@ class _Translator:
             f"{{% set hb_n{number} = ({var}|hb_call(({params}), {{{given}}}, hb_s0)) %}}"
             f"{{% set hb_t{number} %}}{{% for {names} in hb_n{number} %}}{bind}{body}"
             f"{{{{ {end} }}}}{{% endfor %}}{{% endset %}}"
-            f"{{{{ ({var}|hb_call((), {{{joined}}}, hb_s0))|hb_out }}}}"
+            f"{{{{ ({var}|hb_call((), {{{joined}}}, hb_s0)){self.out}"
         )
 
     @staticmethod

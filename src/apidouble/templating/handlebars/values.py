@@ -22,6 +22,7 @@ __all__ = [
     "Opaque",
     "java_equals",
     "java_order",
+    "js_printed",
     "lookup",
     "pretty_json",
     "text",
@@ -93,6 +94,27 @@ def _java_double(value: float) -> str:
     shown = "".join(map(str, digits))
     mantissa = f"{shown[0]}.{shown[1:] or '0'}"
     return f"{'-' if sign else ''}{mantissa}E{len(shown) - 1 + exponent}"
+
+
+def js_printed(value: Any) -> str:
+    """``value`` as Handlebars.js prints it (``String(value)``) where that differs from
+    ``text``: an array is its items' texts joined with commas (``null`` as nothing,
+    nested arrays flattened, an object as ``[object Object]``), as ``Array.toString``."""
+    if isinstance(value, list) and not isinstance(value, JsonList):
+        return ",".join(_js_item(item) for item in value)
+    return text(value)
+
+
+def _js_item(item: Any) -> str:
+    if item is None:
+        return ""
+    if isinstance(item, list):
+        return js_printed(item)
+    if isinstance(item, dict):
+        return "[object Object]"
+    if isinstance(item, float) and item.is_integer():
+        return str(int(item))
+    return text(item)
 
 
 def text(value: Any) -> str:
