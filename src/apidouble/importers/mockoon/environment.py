@@ -119,7 +119,11 @@ def convert_environment(
             endpoint["method"] = endpoint["method"][0]
     tls = env_data.get("tlsOptions")
     if isinstance(tls, dict) and tls.get("enabled"):
-        problems.add("TLS: served over plain HTTP (not yet)", "/tlsOptions/enabled")
+        problems.add(
+            "TLS: the environment's certificate is not used; serve HTTPS with --https-port"
+            " (certificates from the local CA, or --tls-cert and --tls-key)",
+            "/tlsOptions/enabled",
+        )
     document["endpoints"] = endpoints
     if raw_buckets:  # for the data helpers: this very file, read as a data: set
         relative = _relative(path, env.base)
