@@ -13,8 +13,10 @@ upstream and say why: 504 when it timed out, 502 otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("apidouble")
 
+MAX_CLIENTS = 64
+"""Upstream origins with a pooled client at once (pass-through can name any host): the
+least recently used is dropped past it, and closed once its requests had time to end."""
 WHOLE_BODY_LIMIT = 1024 * 1024
 """Answers up to this size (and sized) are read whole; larger ones are streamed."""
 DEFAULT_TIMEOUT_S = 30.0
@@ -39,7 +44,9 @@ class HttpForwarder:
     """The ``Forwarder`` the runtime gives the transport."""
 
     def __init__(self) -> None:
-        self._clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
+        self._clients: OrderedDict[tuple[str, bool], httpx.AsyncClient] = OrderedDict()
+        self._closing: dict[asyncio.Task[None], httpx.AsyncClient] = {}
+        """Clients dropped from the pool, each closed by its task after a grace."""
         self.keep_bodies = 0
         """Streamed answers up to this many bytes are also kept whole on the journal's
         event (a recorder needs them); 0 keeps none, so streaming stays flat."""
@@ -49,13 +56,20 @@ class HttpForwarder:
 
         key = (origin, verify)
         client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = httpx.AsyncClient(
-                verify=verify,
-                trust_env=False,  # the upstream is explicit: never an environment proxy
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            )
+        if client is not None:
+            self._clients.move_to_end(key)
+            return client
+        client = self._clients[key] = httpx.AsyncClient(
+            verify=verify,
+            trust_env=False,  # the upstream is explicit: never an environment proxy
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+        if len(self._clients) > MAX_CLIENTS:
+            _, dropped = self._clients.popitem(last=False)
+            task = asyncio.get_running_loop().create_task(_close_later(dropped))
+            self._closing[task] = dropped
+            task.add_done_callback(self._closing.pop)
         return client
 
     async def forward(self, outcome: Forward) -> Respond:
@@ -102,7 +116,12 @@ class HttpForwarder:
         return await _relayed(outcome, answer, url, self.keep_bodies)
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
+        dropped = list(self._closing.items())
+        for task, _ in dropped:
+            task.cancel()  # close them now, not after the grace
+        await asyncio.gather(*(task for task, _ in dropped), return_exceptions=True)
+        clients = [client for _, client in dropped] + list(self._clients.values())
+        self._clients = OrderedDict()
         for client in clients:
             await client.aclose()
 
@@ -201,3 +220,11 @@ def _failed(outcome: Forward, status: int, reason: str, url: str, exc: Exception
     log.warning("proxy %s %s: %s (%s)", outcome.request.method, url, reason, detail)
     body = {"error": reason, "upstream": outcome.upstream, "url": url, "detail": detail}
     return _answered(outcome, Response.build(status, _JSON, json.dumps(body).encode()))
+
+
+async def _close_later(client: httpx.AsyncClient) -> None:
+    """Close a client dropped from the pool once its in-flight requests had their time."""
+    try:
+        await asyncio.sleep(2 * DEFAULT_TIMEOUT_S)
+    finally:
+        await client.aclose()
