@@ -32,7 +32,7 @@ TEMPLATES = {
     '|{{jmesPath (jsonParse \'{"p":[{"n":"a","age":30},{"n":"b","age":9}]}\')'
     " 'p[?age > `20`].n | [0]'}}|{{jmesPath (jsonParse '{\"a\":1}') 'missing' 'dflt'}}"
     "|{{jmesPath 'text' 'a'}}|{{jmesPath (jsonParse '{\"a\":1}') '[['}}"
-    "|{{jmesPath (jsonParse '{\"a\":{\"b\":[1,2]},\"z\":0}') 'a.b[1]'}}",
+    '|{{jmesPath (jsonParse \'{"a":{"b":[1,2]},"z":0}\') \'a.b[1]\'}}',
 }
 ASKS = [
     ("/env", {}),
