@@ -1,6 +1,7 @@
 """Values printed as they are in a Mockoon template come out as Handlebars.js prints them
-(``String(value)``): an array is its items joined with commas. Checked against
-mockoon-cli 9.9 when it is installed."""
+(``String(value)``): an array is its items joined with commas; and a ``}}`` inside a
+string literal does not end the tag. Checked against mockoon-cli 9.9 when it is
+installed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ TEMPLATES = {
     "object-path": "{{objectPath (jsonParse '{\"a\":[\"x\"]}') 'a'}}",
     "nested": "{{jsonPath (jsonParse '{\"a\":[[1,2],[3],{\"k\":1}]}') '$.a'}}",
     "jmes": '{{jmesPath (jsonParse \'{"p":[{"n":"a"},{"n":"b"}]}\') \'p[].n\'}}',
+    "braces-in-a-string": "{{jsonPath (jsonParse '{\"a\":{\"b\":[1,2]}}') '$.a.b'}}",
 }
-WANT = ["a,b", "1,2.5,", "x", "1,2,3,[object Object]", "a,b"]
+WANT = ["a,b", "1,2.5,", "x", "1,2,3,[object Object]", "a,b", "1,2"]
 
 
 def printing_env() -> dict[str, object]:

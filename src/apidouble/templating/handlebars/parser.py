@@ -119,8 +119,33 @@ class _Tag:
     end: int
 
 
+_QUOTE = re.compile(r"['\"]")
+_STRING_END = {"'": re.compile(r"(?<!\\)'"), '"': re.compile(r'(?<!\\)"')}
+"""Where a string literal opened by that quote ends (a quote not escaped by a backslash)."""
+
+
 def _line_of(source: str, index: int) -> int:
     return source.count("\n", 0, index) + 1
+
+
+def _close_of(source: str, inner: int) -> int:
+    """Where the ``}}`` closing a tag that starts at ``inner`` is: the first one outside
+    a string literal (``'{"a":{"b":1}}'`` holds one, as Handlebars.js and Handlebars.java
+    lex it), or -1. A quote left open counts as text, as a plain search did."""
+    plain = source.find("}}", inner)
+    quote = _QUOTE.search(source, inner)
+    if quote is None or plain < 0 or plain < quote.start():
+        return plain
+    pos = inner
+    while True:
+        quote = _QUOTE.search(source, pos)
+        close = source.find("}}", pos)
+        if quote is None or close < 0 or close < quote.start():
+            return close
+        end = _STRING_END[quote.group()].search(source, quote.end())
+        if end is None:  # never closed: not a string after all
+            return plain
+        pos = end.end()
 
 
 def _scan(source: str) -> list[str | _Tag]:
@@ -154,7 +179,7 @@ def _scan(source: str) -> list[str | _Tag]:
             out.append(_Tag("!", "", strip_before, comment.group(2) == "~", line, start, end))
             pos = end
             continue
-        close = source.find("}}", inner)
+        close = _close_of(source, inner)
         if close < 0:  # Handlebars.java prints an unclosed '{{' as text
             out[-1] = str(out[-1]) + source[start:]
             return out
