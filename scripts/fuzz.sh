@@ -3,6 +3,7 @@
 # (make test runs the same targets with a fixed seed and a small budget).
 #   make fuzz                      20,000 examples per target
 #   make fuzz ARGS="-k http1"      one target
+#   make fuzz ARGS="-k http2"      the HTTP/2 frame targets (h2c and TLS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
 from h2.events import ConnectionTerminated, DataReceived, RemoteSettingsChanged
+from h2.settings import SettingCodes, Settings
 
 from apidouble import MockServer
 
@@ -256,3 +259,60 @@ def test_no_http2_offers_http11_alone(ca_dir: Path) -> None:
     with MockServer(endpoints=ENDPOINTS, https=True, ca_dir=str(ca_dir), http2=False) as mock:
         with httpx.Client(http2=True, verify=trusting(mock.ca_path)) as client:
             assert client.get(mock.https_url + "/ping").http_version == "HTTP/1.1"
+
+
+def test_shutdown_lets_a_stream_finish_then_sends_goaway(ca_dir: Path) -> None:
+    mock = MockServer(endpoints=ENDPOINTS, https=True, ca_dir=str(ca_dir)).start()
+    wire = Wire(tls_socket(mock.https_port, mock.ca_path))
+    try:
+        slow = wire.get("/slow")
+        time.sleep(0.15)  # read by the server before it stops
+        started = time.monotonic()
+        stopper = threading.Thread(target=mock.stop)
+        stopper.start()
+        assert wire.read(lambda: slow in wire.ended and wire.goaway is not None)
+        assert json.loads(wire.bodies[slow]) == {"slow": True}
+        assert wire.goaway is not None and wire.goaway.error_code == ErrorCodes.NO_ERROR
+        assert wire.goaway.last_stream_id == slow
+        wire.close()  # as a client does on GOAWAY: TLS waits for its close to end
+        stopper.join(10)
+        assert not stopper.is_alive()
+        assert time.monotonic() - started < 5  # not the 10 s grace
+    finally:
+        wire.close()
+        mock.stop()
+
+
+def test_http2_connections_count_as_open(h2: MockServer) -> None:
+    def open_now() -> float:
+        text = httpx.get(h2.url + "/__admin/metrics").text
+        line = next(x for x in text.splitlines() if x.startswith("apidouble_connections_open "))
+        return float(line.split()[1])
+
+    before = open_now()
+    wire = Wire(tls_socket(h2.https_port, h2.ca_path))
+    try:
+        ping = wire.get("/ping")
+        assert wire.read(lambda: ping in wire.ended)
+        assert open_now() == before + 1
+    finally:
+        wire.close()
+
+
+def test_a_stream_past_the_limit_is_refused_and_hpack_stays_in_step(wire: Wire) -> None:
+    """The 101st stream gets REFUSED_STREAM, not the connection a GOAWAY; its header
+    block was still decoded: a later block that indexes a field it added is read right."""
+    assert wire.read(lambda: any(isinstance(e, RemoteSettingsChanged) for e in wire.events))
+    wire.conn.remote_settings = Settings(  # our client, made to open past the limit
+        client=False, initial_values={SettingCodes.MAX_CONCURRENT_STREAMS: 1000}
+    )
+    held = [wire.get("/slow") for _ in range(100)]
+    refused = wire.get("/ping", **{"x-once": "indexed"})  # added to the HPACK table
+    assert wire.read(lambda: refused in wire.resets)
+    assert wire.resets == {refused: ErrorCodes.REFUSED_STREAM}
+    assert wire.read(lambda: all(s in wire.ended for s in held))
+    again = wire.get("/ping", **{"x-once": "indexed"})  # now sent as a table index
+    assert wire.read(lambda: again in wire.ended)
+    assert wire.goaway is None
+    assert wire.heads[again][":status"] == "200"
+    assert json.loads(wire.bodies[again]) == {"ok": True}

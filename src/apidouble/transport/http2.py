@@ -15,6 +15,13 @@ and then cancels it, and the faults that send bytes which break the framing
 ``PROTOCOL_ERROR``. A frame that breaks the protocol gets ``GOAWAY`` with the error code
 RFC 9113 gives it (``PROTOCOL_ERROR``, ``FRAME_SIZE_ERROR``, ``COMPRESSION_ERROR``...),
 then the connection closes; the server serves on.
+
+Shutdown is graceful: ``shutdown`` lets the streams taken so far be answered, refuses
+those opened after it (``RST_STREAM`` ``REFUSED_STREAM``: never served, safe to retry on
+another connection, RFC 9113 §8.7), then sends ``GOAWAY`` ``NO_ERROR`` naming the last
+stream taken and closes; ``ServeState.drain`` aborts what is left after its grace. The
+GOAWAY comes last, not first, because clients built on the ``h2`` library (httpx) fail
+every open stream when one arrives (h2 closes its state machine on GOAWAY).
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ class H2Protocol(asyncio.Protocol):
         "_idle",
         "_lost",
         "_ending",
+        "_last_taken",
         "on_lost",
     )
 
@@ -93,6 +101,8 @@ class H2Protocol(asyncio.Protocol):
         self._waiting: dict[int, Stream] = {}
         """Streams with body bytes held back by a flow-control window or the socket."""
         self._idle: asyncio.TimerHandle | None = None
+        self._last_taken: int | None = None
+        """Once shutting down: the last stream served (the final GOAWAY names it)."""
         self.on_lost: Callable[[], None] | None = None
         """Called once the connection is gone (the TLS listener drops its peer entry)."""
 
@@ -103,6 +113,8 @@ class H2Protocol(asyncio.Protocol):
         self._conn.initiate_connection()
         self._flush()
         self._arm_idle(self._state.limits.header_timeout_s)
+        if self._state.closing:  # accepted (or its handshake ended) during shutdown
+            self.shutdown()
 
     def upgraded(self, transport: asyncio.BaseTransport, settings: bytes, request: Request) -> None:
         """Start after ``101 Switching Protocols`` (``Upgrade: h2c``): ``settings`` is the
@@ -120,7 +132,7 @@ class H2Protocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
             self._client = (str(peer[0]), int(peer[1]))
-        self._state.upgraded.add(transport)  # shutdown closes it
+        self._state.multiplexed.add(self)  # counted, and shut down gracefully
 
     def data_received(self, data: bytes) -> None:
         if self._lost:
@@ -159,6 +171,7 @@ class H2Protocol(asyncio.Protocol):
             self._drop(stream)
         self._streams.clear()
         self._waiting.clear()
+        self._state.release(self)
         if self.on_lost is not None:
             self.on_lost()
 
@@ -195,12 +208,16 @@ class H2Protocol(asyncio.Protocol):
             if stream is not None:
                 self._drop(stream)
                 self._idle_check()
-        elif isinstance(event, ConnectionTerminated):
+        elif isinstance(event, ConnectionTerminated):  # the client's GOAWAY
+            self._conn.close_connection(ErrorCodes.NO_ERROR)  # ours too (RFC 9113 §6.8)
             self._end()
         elif isinstance(event, TrailersReceived):
             pass  # dropped, as HTTP/1.1 drops chunked trailers
 
     def _opened(self, stream_id: int, fields: Fields, body_follows: bool) -> None:
+        if self._last_taken is not None and stream_id > self._last_taken:
+            self._refuse(stream_id)  # opened once shutdown began: never served
+            return
         stream = Stream(stream_id)
         self._streams[stream_id] = stream
         if self._idle is not None:
@@ -506,7 +523,11 @@ class H2Protocol(asyncio.Protocol):
             transport.close()
 
     def _idle_check(self) -> None:
-        if not self._streams and not self._lost and not self._ending:
+        if self._streams or self._lost or self._ending:
+            return
+        if self._last_taken is not None:  # shutting down: the last stream is answered
+            self._close_gracefully()
+        else:
             self._arm_idle(self._state.limits.idle_timeout_s)
 
     def _arm_idle(self, wait_s: float) -> None:
@@ -520,6 +541,32 @@ class H2Protocol(asyncio.Protocol):
         if self._streams or self._lost:
             return
         self._conn.close_connection(ErrorCodes.NO_ERROR)
+        self._end()
+
+    # --- shutdown ----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """The server stops: no new stream; ``GOAWAY`` ``NO_ERROR`` and the close once
+        the streams taken so far are answered (at once when there are none)."""
+        if self._lost or self._ending or self._last_taken is not None:
+            return
+        self._last_taken = self._conn.highest_inbound_stream_id
+        if not self._streams:
+            self._close_gracefully()
+
+    def abort(self) -> None:
+        """The shutdown's grace is over: drop the connection, answered or not."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _refuse(self, stream_id: int) -> None:
+        try:
+            self._conn.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+        except ProtocolError:  # the client closed it already
+            pass
+
+    def _close_gracefully(self) -> None:
+        self._conn.close_connection(ErrorCodes.NO_ERROR, last_stream_id=self._last_taken)
         self._end()
 
 

@@ -3,9 +3,11 @@ codes it gets wrong.
 
 ``server_connection`` advertises our limits in the first SETTINGS frame and makes h2
 enforce them: the streams a client may open at once, the size of a header list and of
-the HPACK table. h2 answers a field block it cannot decode with ``PROTOCOL_ERROR``
-where RFC 9113 §4.3 asks for ``COMPRESSION_ERROR``: ``compression_goaway`` fixes the
-GOAWAY it queued.
+the HPACK table. A stream past the concurrent-stream limit is refused alone, with
+``RST_STREAM`` ``REFUSED_STREAM`` (RFC 9113 §5.1.2: the client may retry it), where h2
+would end the whole connection with ``PROTOCOL_ERROR``. h2 answers a field block it
+cannot decode with ``PROTOCOL_ERROR`` where RFC 9113 §4.3 asks for
+``COMPRESSION_ERROR``: ``compression_goaway`` fixes the GOAWAY it queued.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Final
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
+from h2.events import Event
 from h2.exceptions import DenialOfServiceError, ProtocolError
 from h2.settings import SettingCodes, Settings
 from hpack import HPACKError
-from hyperframe.frame import GoAwayFrame
+from hyperframe.frame import Frame, GoAwayFrame, HeadersFrame
 
 MAX_STREAMS: Final = 100
 """Concurrent streams a client may open (``SETTINGS_MAX_CONCURRENT_STREAMS``)."""
@@ -26,9 +29,38 @@ HPACK_TABLE: Final = 4096
 """The HPACK dynamic table kept for a client's headers (``SETTINGS_HEADER_TABLE_SIZE``)."""
 
 
-def server_connection(max_header_bytes: int) -> H2Connection:
+class ServerConnection(H2Connection):
+    """h2's state machine, refusing a stream past ``MAX_CONCURRENT_STREAMS`` by itself.
+
+    The refused stream's header block is still decoded (HPACK state is the
+    connection's: skipping a block would garble every later one) and its stream opened
+    and reset at once, so h2 treats its late frames as those of any reset stream; its
+    events are dropped: the request is never served."""
+
+    _admitting = False
+
+    @property
+    def open_inbound_streams(self) -> int:
+        """h2's count, or none while a stream to refuse is let through its check."""
+        return 0 if self._admitting else super().open_inbound_streams
+
+    def _receive_headers_frame(self, frame: HeadersFrame) -> tuple[list[Frame], list[Event]]:
+        stream_id = frame.stream_id
+        limit = self.local_settings.max_concurrent_streams
+        if stream_id in self.streams or self.open_inbound_streams < limit:
+            return super()._receive_headers_frame(frame)
+        self._admitting = True
+        try:
+            frames, _ = super()._receive_headers_frame(frame)
+        finally:
+            self._admitting = False
+        self.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+        return frames, []
+
+
+def server_connection(max_header_bytes: int) -> ServerConnection:
     """A server-side state machine with our limits (headers as bytes, as HTTP/1.1's)."""
-    conn = H2Connection(H2Configuration(client_side=False, header_encoding=None))
+    conn = ServerConnection(H2Configuration(client_side=False, header_encoding=None))
     conn.local_settings = Settings(
         client=False,
         initial_values={

@@ -1,4 +1,5 @@
-"""Listening, timeouts and graceful shutdown for the HTTP/1.1 transport.
+"""Listening, timeouts and graceful shutdown for the HTTP/1.1 transport (and the HTTP/2
+connections it hands over).
 
 One ``ServeState`` per listening server holds what all its connections share. A single
 sweeper timer per server enforces every connection's timeouts, so serving a request
@@ -44,9 +45,20 @@ class ServerLimits:
 DEFAULT_LIMITS = ServerLimits()
 
 
+class Multiplexed(Protocol):
+    """A connection of many streams (HTTP/2) that ends gracefully on its own."""
+
+    def shutdown(self) -> None:
+        """Take no more streams; close once those taken are answered."""
+
+    def abort(self) -> None:
+        """Close now, answered or not."""
+
+
 class ServeState:
     """What every connection of one server shares: handler, forwarder, limits, live
-    connections (HTTP ones, and upgraded ones by their transport), tasks."""
+    connections (HTTP/1.1 ones, HTTP/2 ones, and other upgraded ones by their
+    transport), tasks."""
 
     __slots__ = (
         "handler",
@@ -56,6 +68,7 @@ class ServeState:
         "loop",
         "connections",
         "upgraded",
+        "multiplexed",
         "tasks",
         "closing",
         "http2",
@@ -80,6 +93,9 @@ class ServeState:
         self.loop = loop
         self.connections: set[Connection] = set()
         self.upgraded: set[asyncio.BaseTransport] = set()
+        """Transports another protocol took over (WebSocket): shutdown closes them."""
+        self.multiplexed: set[Multiplexed] = set()
+        """HTTP/2 connections, until they are lost: shutdown lets their streams finish."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.closing = False
         self.http2 = True
@@ -123,8 +139,18 @@ class ServeState:
 
     def forget(self, conn: Connection) -> None:
         self.connections.discard(conn)
-        if not self.connections and self._empty is not None and not self._empty.done():
-            self._empty.set_result(None)
+        self._note_empty()
+
+    def release(self, conn: Multiplexed) -> None:
+        """An HTTP/2 connection is gone."""
+        self.multiplexed.discard(conn)
+        self._note_empty()
+
+    def _note_empty(self) -> None:
+        empty = self._empty
+        if not self.connections and not self.multiplexed and empty is not None:
+            if not empty.done():
+                empty.set_result(None)
 
     def hand_over(self, conn: Connection, transport: asyncio.BaseTransport) -> None:
         """``conn`` gave its transport to another protocol: keep only the transport, so
@@ -144,21 +170,28 @@ class ServeState:
         self._sweeper = self.loop.call_later(self._tick, self._sweep)
 
     async def drain(self, grace_s: float) -> None:
-        """Close idle and upgraded connections now, wait for in-flight ones, abort the rest
-        after grace."""
+        """Close idle and upgraded connections now, wait for in-flight ones (HTTP/2 ones
+        answer the streams they took, then GOAWAY), abort the rest after grace."""
         self.closing = True
+        multiplexed = self.multiplexed
         for transport in tuple(self.upgraded):
-            transport.close()
+            protocol: object = transport.get_protocol()
+            if protocol not in multiplexed:  # an h2c one (by Upgrade) is drained below
+                transport.close()
         self.upgraded.clear()
         for conn in tuple(self.connections):
             conn.shutdown()
-        if self.connections:
+        for stream_conn in tuple(multiplexed):
+            stream_conn.shutdown()
+        if self.connections or multiplexed:
             self._empty = self.loop.create_future()
             try:
                 await asyncio.wait_for(asyncio.shield(self._empty), grace_s)
             except TimeoutError:
                 for conn in tuple(self.connections):
                     conn.abort()
+                for stream_conn in tuple(multiplexed):
+                    stream_conn.abort()
         if self._sweeper is not None:
             self._sweeper.cancel()
         for task in tuple(self.tasks):
@@ -205,8 +238,8 @@ class HttpServer:
 
     @property
     def connections(self) -> int:
-        """HTTP connections open now."""
-        return len(self._state.connections)
+        """HTTP connections open now, HTTP/1.1 and HTTP/2 (not WebSockets)."""
+        return len(self._state.connections) + len(self._state.multiplexed)
 
     async def close(self) -> None:
         """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
