@@ -7,5 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# a memory cap, so a runaway input fails its run instead of the machine (one importer run
+# once reached 24 GB); APIDOUBLE_FUZZ_MEMORY_KB=unlimited lifts it
+ulimit -v "${APIDOUBLE_FUZZ_MEMORY_KB:-8000000}"
 APIDOUBLE_FUZZ_EXAMPLES="${APIDOUBLE_FUZZ_EXAMPLES:-20000}" \
   .venv/bin/python -m pytest -q -p no:cacheprovider --timeout 0 tests/fuzz "$@"

@@ -204,3 +204,38 @@ def test_the_admin_token_guards_metrics(serve: Serve) -> None:
     mock = serve(STATIC, admin_token="s3cret")
     assert httpx.get(mock.url + "/__admin/metrics").status_code == 401
     assert value(scrape(mock, authorization="Bearer s3cret"), "apidouble_stubs") == 1
+
+
+LIMITED = r"""
+endpoints:
+  - name: redos
+    path: /redos
+    match: {query: {q: {regex: '(a|aa)+$(?#metrics)'}}}
+    response: matched
+  - name: slow
+    path: /slow
+    response: "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+  - name: big
+    path: /big
+    response: "{{ request.path | center(999999999) }}"
+"""
+
+
+def test_resource_limits_count_their_refusals(serve: Serve) -> None:
+    """A regex given up on and templates refused by their time or size limit show up as
+    counters (per process: the counts start where earlier tests left them)."""
+    mock = serve(LIMITED)
+    pattern = {"pattern": "(a|aa)+$(?#metrics)"}
+    before = scrape(mock)
+    with httpx.Client(base_url=mock.url) as http:
+        assert http.get("/redos", params={"q": "a" * 40 + "!"}).status_code == 404
+        assert http.get("/redos", params={"q": "aaaa"}).text == "matched"
+        assert http.get("/slow").status_code == 500
+        assert http.get("/big").status_code == 500
+        assert http.get("/big").status_code == 500
+    after = scrape(mock)
+    timeouts = "apidouble_regex_timeouts_total"
+    assert value(after, timeouts, **pattern) == value(before, timeouts, **pattern) + 1
+    limits = "apidouble_template_limits_total"
+    for limit, more in [("render_time", 1), ("render_size", 2)]:
+        assert value(after, limits, limit=limit) == value(before, limits, limit=limit) + more

@@ -23,7 +23,9 @@ from prometheus_client.metrics_core import (
 from .engine import Engine
 from .metrics import BUCKETS, Key
 from .model import Request
+from .openapi.regexbound import timeouts as timeouts_of_regexes
 from .outcome import Outcome, Respond, Response
+from .templating.limits import limits_hit
 
 METRICS_PATH = "/__admin/metrics"
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -102,6 +104,7 @@ class ServerCollector:
         yield GaugeMetricFamily(
             "apidouble_stubs", "Stubs served now.", value=len(self.engine.config.stubs)
         )
+        yield from _limits()
         tasks = _tasks()
         if tasks is not None:
             yield GaugeMetricFamily(
@@ -126,6 +129,38 @@ class ServerCollector:
             "Entries the journal dropped to stay within its limits.",
             value=journal.evicted_total,
         )
+
+
+PATTERN_LABEL_CHARS = 100
+"""A pattern is its own label, cut to this (patterns given up on are config, so few)."""
+
+
+def _limits() -> Iterator[Metric]:
+    """The resource limits' refusals. They are counted per process, not per server (a
+    pattern or a template may be shared by servers in one process), so two servers in
+    one process show the same numbers here."""
+    timeouts = CounterMetricFamily(
+        "apidouble_regex_timeouts",
+        "Times a matcher, spec or template regex gave up on a value past its time bound"
+        " (the value counted as not matching), by pattern; per process.",
+        labels=["pattern"],
+    )
+    by_label: dict[str, int] = {}
+    for pattern, count in timeouts_of_regexes().items():
+        label = pattern[:PATTERN_LABEL_CHARS]
+        by_label[label] = by_label.get(label, 0) + count
+    for label, count in sorted(by_label.items()):
+        timeouts.add_metric([label], count)
+    yield timeouts
+    limits = CounterMetricFamily(
+        "apidouble_template_limits",
+        "Template renders refused by a limit (render_time, render_size), answered with a"
+        " 500 template error; per process.",
+        labels=["limit"],
+    )
+    for limit, count in sorted(limits_hit().items()):
+        limits.add_metric([limit], count)
+    yield limits
 
 
 def _requests(totals: dict[Key, int]) -> Metric:

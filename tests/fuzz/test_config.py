@@ -12,9 +12,11 @@ import json
 import tempfile
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import event, given
 
+from apidouble import MockServer
 from apidouble.errors import ConfigError
 from apidouble.watch import build
 
@@ -158,29 +160,59 @@ def test_path_with_a_nul(document: object) -> None:
             build([path])
 
 
-GAP = "open finding (docs/reliability.md): "
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=GAP + "ValueError 'embedded null byte', config/auth.py and addons/loading.py",
-)
 @pytest.mark.parametrize(
-    "document",
+    ("document", "pointer"),
     [
-        pytest.param({"endpoints": [], "auth": {"issuers": {"i": {"keys": ["k\x00"]}}}}, id="keys"),
         pytest.param(
-            {"endpoints": [{"path": "/x", "auth": {"jwt": {"jwks": "k\x00"}}}]}, id="jwks"
+            {"endpoints": [], "auth": {"issuers": {"i": {"keys": ["k\x00"]}}}},
+            "/auth/issuers/i/keys/0",
+            id="keys",
         ),
-        pytest.param({"endpoints": [], "addons": ["a\x00.py:Hook"]}, id="addons"),
+        pytest.param(
+            {"endpoints": [{"path": "/x", "auth": {"jwt": {"jwks": "k\x00"}}}]},
+            "/endpoints/0/auth/jwt/jwks",
+            id="jwks",
+        ),
+        pytest.param(
+            {
+                "endpoints": [
+                    {
+                        "path": "/x",
+                        "auth": {
+                            "any_of": [{"basic": {"users": {"u": "p"}}}, {"jwt": {"jwks": "k\x00"}}]
+                        },
+                    }
+                ]
+            },
+            "/endpoints/0/auth/any_of/1/jwt/jwks",
+            id="jwks-in-any_of",
+        ),  # fmt: skip
+        pytest.param(
+            {"endpoints": [], "auth": {"require": {"jwt": {"jwks": "k\x00"}}}},
+            "/auth/require/jwt/jwks",
+            id="jwks-required-by-default",
+        ),
+        pytest.param({"endpoints": [], "addons": ["a\x00.py:Hook"]}, "/addons/0", id="addons"),
     ],
 )
-def test_path_with_a_nul_in_auth_and_addons(document: object) -> None:
-    """Found with the fixes above: these names are resolved outside the confinement
-    helpers (``config/auth.py`` ``read_issuers`` and ``_resolved``, and
-    ``addons/loading.py``), so a NUL escapes as a ValueError."""
-    raises_config_error(native(document))
+@pytest.mark.parametrize("name", ["nul", "long"])
+def test_path_with_a_nul_in_auth_and_addons(document: object, pointer: str, name: str) -> None:
+    """Finding 18, found with the fixes above: these names were resolved outside the
+    confinement helpers (``config/auth.py`` ``read_issuers`` and ``_resolved``, and
+    ``addons/loading.py``), so a NUL escaped as a ValueError (and an over-long name as
+    an OSError). Each is a problem at its key now, quoting the start of the name."""
+    text = native(document)
+    if name == "long":
+        text = text.replace("k\\u0000", "k" * 10_000).replace("a\\u0000", "a" * 10_000)
+    raises_config_error(text)
+    expected = "holds a NUL character" if name == "nul" else "File name too long"
+    with tempfile.TemporaryDirectory() as folder:
+        path = load(Path(folder), Document(text, ".json", "regression"))
+        with pytest.raises(ConfigError, match=expected) as caught:
+            build([path])
+    problems = caught.value.problems
+    assert [p.pointer for p in problems] == [pointer], problems
+    assert all(p.line and len(p.message) < 400 for p in problems), problems
 
 
 BOMB_BOUND_S = 1.0
@@ -235,6 +267,47 @@ def test_a_small_alias_tree_loads() -> None:
         path.write_text(alias_bomb(3), encoding="utf-8")
         outcome = run_bounded(BOMB_CHILD, str(path), timeout_s=BOMB_BOUND_S + START_MARGIN_S)
     assert outcome.get("refused") is False and outcome["seconds"] < BOMB_BOUND_S, outcome
+
+
+def data_bomb(levels: int) -> str:
+    """A ``data:`` file in the shape of ``alias_bomb``: ``10 ** levels`` strings."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_in_a_data_file_is_refused(tmp_path: Path) -> None:
+    """A YAML ``data:`` file gets the configs' alias bound: quickly refused, at the data
+    key and with the line in the file (it used to be expanded in full by ``safe_load``).
+    In a child process, so the test can stop it."""
+    (tmp_path / "bomb.yaml").write_text(data_bomb(8), encoding="utf-8")
+    config = tmp_path / "apidouble.json"
+    config.write_text(native({"endpoints": [], "data": {"d": "bomb.yaml"}}), encoding="utf-8")
+    outcome = run_bounded(BOMB_CHILD, str(config), timeout_s=BOMB_BOUND_S + START_MARGIN_S)
+    assert not outcome.get("killed"), "still loading when stopped"
+    assert outcome.get("refused") is True and outcome["seconds"] < BOMB_BOUND_S, outcome
+    with pytest.raises(ConfigError, match="line 6: its aliases expand to more than") as caught:
+        build([config])
+    assert [p.pointer for p in caught.value.problems] == ["/data/d"]
+    (tmp_path / "bomb.yaml").write_text("a: &a [*a]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="an alias refers to a value that holds it"):
+        build([config])
+
+
+def test_a_data_file_with_a_few_aliases_loads(tmp_path: Path) -> None:
+    """Aliases in data files stay allowed, and expand as ``safe_load`` expands them."""
+    (tmp_path / "d.yaml").write_text(
+        "base: &b {name: x, tags: [1, 2]}\nusers: [*b, *b]\n", encoding="utf-8"
+    )
+    document = {"endpoints": [{"path": "/u", "response": "{{ data.d.users | tojson }}"}],
+                "data": {"d": "d.yaml"}}  # fmt: skip
+    config = tmp_path / "apidouble.json"
+    config.write_text(native(document), encoding="utf-8")
+    build([config])
+    with MockServer(config) as server:
+        answer = httpx.get(server.url + "/u")
+    assert answer.json() == [{"name": "x", "tags": [1, 2]}] * 2
 
 
 def test_names_that_are_symlink_loops(tmp_path: Path) -> None:

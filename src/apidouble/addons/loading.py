@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ..errors import ConfigProblem
+from ..templating.files import resolved, shown_name
 
 GROUP = "apidouble.addons"
 """The entry-point group addons are installed under."""
@@ -59,7 +60,8 @@ class AddonSpec:
 
     def problem(self, message: str) -> ConfigProblem:
         shown = self.use if isinstance(self.use, str) else type(self.use).__name__
-        return ConfigProblem(self.file, f"addon {shown!r}: {message}", self.line, self.pointer)
+        quoted = shown_name(shown)  # a hostile name may be long
+        return ConfigProblem(self.file, f"addon {quoted}: {message}", self.line, self.pointer)
 
 
 @dataclass(slots=True, eq=False)
@@ -100,7 +102,10 @@ class AddonLoader:
         use = spec.use.strip()
         target, _, attr = use.partition(":") if not _drive_letter(use) else (use, "", "")
         if target.endswith(".py"):
-            path = (spec.base / target).resolve()
+            try:
+                path = resolved(spec.base, target, "file")
+            except ValueError as exc:  # a name no file system can hold
+                raise _Failed(spec.problem(str(exc))) from None
             stamp = _stamp(path, spec)
             key = (_identity(spec), stamp)
             kept = self._made.get(key)

@@ -17,6 +17,7 @@ from pydantic import Field
 from apidouble.auth.requirement import AnyOf, JwtRequirement, Requirement, parse_requirement
 from apidouble.auth.settings import IssuerSettings, parse_issuers
 from apidouble.config.fields import ConfigModel
+from apidouble.templating.files import resolved
 
 _STEP = re.compile(r"\.|\[(\d+)\]")
 
@@ -67,9 +68,15 @@ def read_issuers(
     except ValueError as exc:
         problems.append(key_path_pointer(str(exc), "/auth/issuers"))
     for name, settings in issuers.items():
-        if settings.keys:
-            keys = tuple(str((folder / key).resolve()) for key in settings.keys)
-            issuers[name] = replace(settings, keys=keys)
+        keys: list[str] = []
+        for index, key in enumerate(settings.keys or ()):
+            try:
+                keys.append(str(resolved(folder, key, "key file")))
+            except ValueError as exc:  # a name no file system can hold
+                step = name.replace("~", "~0").replace("/", "~1")
+                problems.append((f"/auth/issuers/{step}/keys/{index}", str(exc)))
+        if keys:
+            issuers[name] = replace(settings, keys=tuple(keys))
     require: Requirement | None = None
     if section.require is not None:
         found, problem = read_requirement(section.require, folder, "auth.require")
@@ -95,16 +102,26 @@ def read_requirement(
         return None, key_path_pointer(str(exc), "/" + where.replace(".", "/"))
     if found is None:
         return False, None
-    return _resolved(found, folder), None
+    try:
+        return _resolved(found, folder, where), None
+    except ValueError as exc:
+        return None, key_path_pointer(str(exc), "/" + where.replace(".", "/"))
 
 
-def _resolved(requirement: Requirement, folder: Path) -> Requirement:
-    """JWKS file paths made absolute (URLs stay as they are), throughout ``any_of``."""
+def _resolved(requirement: Requirement, folder: Path, where: str) -> Requirement:
+    """JWKS file paths made absolute (URLs stay as they are), throughout ``any_of``;
+    ValueError at the key path of a name no file system can hold."""
     if isinstance(requirement, AnyOf):
-        return replace(
-            requirement, options=tuple(_resolved(o, folder) for o in requirement.options)
+        options = tuple(
+            _resolved(option, folder, f"{where}.any_of[{index}]")
+            for index, option in enumerate(requirement.options)
         )
+        return replace(requirement, options=options)
     if isinstance(requirement, JwtRequirement) and requirement.jwks is not None:
         if "://" not in requirement.jwks:
-            return replace(requirement, jwks=str((folder / requirement.jwks).resolve()))
+            try:
+                jwks = resolved(folder, requirement.jwks, "JWKS file")
+            except ValueError as exc:
+                raise ValueError(f"{where}.jwt.jwks: {exc}") from None
+            return replace(requirement, jwks=str(jwks))
     return requirement

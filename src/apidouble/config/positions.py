@@ -22,7 +22,9 @@ __all__ = [
     "JsonLines",
     "Lines",
     "Parsed",
+    "MAX_ALIAS_VALUES",
     "SyntaxProblem",
+    "check_aliases",
     "child",
     "line_of",
     "parse",
@@ -162,7 +164,7 @@ def _parse_yaml(text: str) -> Parsed:
     try:
         node = loader.get_single_node()
         if node is not None and "&" in text:  # no anchor, no alias: nothing to expand
-            _check_aliases(node)
+            check_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -178,10 +180,12 @@ def _parse_yaml(text: str) -> Parsed:
     return Parsed(data, lines)
 
 
-def _check_aliases(root: yaml.Node) -> None:
+def check_aliases(root: yaml.Node) -> None:
     """Raise ``SyntaxProblem`` (at the line of the value that crosses the bound) when the
     aliases expand to more than ``MAX_ALIAS_VALUES`` values, or an alias is its own
-    ancestor. Linear in the text: each node's expanded size is computed once."""
+    ancestor. Linear in the text: each node's expanded size is computed once. Run on a
+    composed node before constructing it: configs here, ``data:`` files in
+    ``templating/data.py``."""
     sizes: dict[int, int] = {}
     distinct = 0
 

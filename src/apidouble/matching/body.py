@@ -209,8 +209,10 @@ def _jsonpath(spec: BodySpec) -> BodyMatcher:
         raise ValueError("body jsonpath: an expression is required")
     import jsonpath  # here, not at the top: only configs that use it pay for its import
 
+    from apidouble.matching.jsonpaths import compile_jsonpath  # =~ under the regex bound
+
     try:
-        path = jsonpath.compile(expression)
+        path = compile_jsonpath(expression)
     except (jsonpath.JSONPathError, re.error) as error:  # re: a filter's =~ /pattern/
         message = str(error).splitlines()[0]
         raise ValueError(f"body jsonpath: invalid expression {expression!r}: {message}") from None

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from apidouble.matching.body import BodyMatcher, register_body_operator
+from apidouble.matching.jsonpaths import compile_jsonpath
 from apidouble.matching.result import shown
 from apidouble.matching.values import ValueMatcher, compile_value
 from apidouble.model import INVALID_JSON, BodySpec, Request
@@ -98,7 +99,7 @@ class _Path:
 
         self._errors = (jsonpath.JSONPathError, TypeError)
         try:
-            self.path = jsonpath.compile(text)
+            self.path = compile_jsonpath(text)  # its filters' =~ run bounded in time
         except (jsonpath.JSONPathError, re.error) as error:  # re: a filter's =~ /pattern/
             message = str(error).splitlines()[0]
             raise ValueError(

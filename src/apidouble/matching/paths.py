@@ -18,6 +18,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from apidouble.matching.result import Check, MatchResult
+from apidouble.openapi.regexbound import bounded_pattern
 
 Params = dict[str, str]
 
@@ -156,14 +157,16 @@ def compile_path(template: str) -> CompiledPath:
 
 
 def compile_path_regex(pattern: str) -> CompiledPath:
-    """Compile a ``path_regex`` (full match); named groups become params."""
+    """Compile a ``path_regex`` (full match); named groups become params. A pattern that
+    can backtrack badly runs bounded in time, as the other matchers' regexes do (a path
+    it gives up on does not match)."""
     try:
-        compiled = re.compile(pattern)
+        fullmatch = bounded_pattern(pattern).fullmatch_found
     except re.error as error:
         raise ValueError(f"invalid path_regex {pattern!r}: {error}") from None
 
     def match(path: str) -> Params | None:
-        found = compiled.fullmatch(path)
+        found = fullmatch(path)
         if found is None:
             return None
         return {k: decode(v) for k, v in found.groupdict().items() if v is not None}

@@ -19,6 +19,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
+from typing import TypeAlias
 
 import regex
 
@@ -26,6 +27,7 @@ __all__ = [
     "MATCH_TIMEOUT",
     "PATTERN_TIMEOUT",
     "BoundedPattern",
+    "Found",
     "bounded_pattern",
     "bounded_search",
     "risky",
@@ -39,6 +41,9 @@ MATCH_TIMEOUT = 0.05
 """Seconds a config matcher's risky ``regex`` may take on one value (a header, a query
 parameter, the body) before the value counts as not matching. ``regex`` looks at its
 clock now and then, so a give-up takes two to three times this (0.1 to 0.15 s)."""
+
+Found: TypeAlias = "re.Match[str] | regex.Match[str]"
+"""A match, from ``re`` or (for a risky pattern) from ``regex``."""
 
 _log = logging.getLogger("apidouble")
 _timed_out: dict[str, int] = {}
@@ -146,7 +151,7 @@ class BoundedPattern:
     ``MATCH_TIMEOUT`` for a risky one (see ``risky``). Past the bound a value does not
     match."""
 
-    __slots__ = ("pattern", "fullmatch", "search")
+    __slots__ = ("pattern", "fullmatch", "search", "fullmatch_found", "search_found")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
@@ -159,30 +164,40 @@ class BoundedPattern:
                 bounded = None  # a pattern only ``re`` reads: it runs unbounded
         self.fullmatch: Callable[[str], bool]
         self.search: Callable[[str], bool]
+        self.fullmatch_found: Callable[[str], Found | None]
+        """The full match itself (None for a miss): a ``path_regex``'s named groups."""
+        self.search_found: Callable[[str], Found | None]
+        """The first match itself (None for a miss): what a template extracts."""
         if bounded is None:
             self.search = lambda text: plain.search(text) is not None
+            self.search_found = lambda text: plain.search(text)
         else:
-            self.search = self._bounded(bounded.search)
+            search = self._bounded(bounded.search)
+            self.search_found = search
+            self.search = lambda text: search(text) is not None
         if bounded is None or not risky(pattern):
             self.fullmatch = lambda text: plain.fullmatch(text) is not None
+            self.fullmatch_found = lambda text: plain.fullmatch(text)
         else:
-            self.fullmatch = self._bounded(bounded.fullmatch)
+            fullmatch = self._bounded(bounded.fullmatch)
+            self.fullmatch_found = fullmatch
+            self.fullmatch = lambda text: fullmatch(text) is not None
 
-    def _bounded(self, run: Callable[..., object]) -> Callable[[str], bool]:
+    def _bounded(self, run: Callable[..., Found | None]) -> Callable[[str], Found | None]:
         pattern = self.pattern
         gave_up_on: list[str | None] = [None]
         """The last value it gave up on: the router and the near-miss report ask again
         about the same request text, and must not wait for the bound each time."""
 
-        def hit(text: str) -> bool:
+        def hit(text: str) -> Found | None:
             if text == gave_up_on[0]:
-                return False
+                return None
             try:
-                return run(text, timeout=MATCH_TIMEOUT) is not None
+                return run(text, timeout=MATCH_TIMEOUT)
             except TimeoutError:
                 gave_up_on[0] = text
                 _gave_up(pattern, MATCH_TIMEOUT)
-                return False
+                return None
 
         return hit
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from ..config.positions import check_aliases
+from ..errors import SyntaxProblem
 from .files import confined_file
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
@@ -39,7 +41,11 @@ def parse_data(text: str, suffix: str) -> Any:
             raise ValueError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
     if suffix in (".yaml", ".yml"):
         try:
-            return yaml.safe_load(text)
+            return _load_yaml(text)
+        except SyntaxProblem as exc:  # an alias bomb, or an alias inside its own value
+            where = f" at line {exc.line}" if exc.line is not None else ""
+            what = exc.message.removeprefix("YAML error: ")
+            raise ValueError(f"invalid YAML{where}: {what}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -55,6 +61,22 @@ def parse_data(text: str, suffix: str) -> Any:
     if any(None in row for row in rows):
         raise ValueError("a CSV row has more values than the header line has names")
     return rows
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load``, with the alias bound configs have (``check_aliases``): a data
+    file is read at load time and served as it expands, so a 700-byte "billion laughs"
+    would hold the load for minutes and the memory for good."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "&" in text:  # no anchor, no alias: nothing to expand
+            check_aliases(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def read_data_file(folder: Path, name: str) -> tuple[Path, Any]:

@@ -54,7 +54,9 @@ def http_endpoints(route: Route, problems: Problems) -> list[dict[str, Any]]:
     except ValueError as exc:
         problems.add(f"invalid route path (Mockoon does not serve it): {exc}", route.pointer, data)
         return []
-    responses = [r for r in data.get("responses") or [] if isinstance(r, dict)]
+    given = data.get("responses")
+    listed = given if isinstance(given, list) else []
+    responses = [r for r in listed if isinstance(r, dict)]
     if not responses:
         problems.add("a route with no response", f"{route.pointer}/responses", data)
         return []

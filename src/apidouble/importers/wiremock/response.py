@@ -65,7 +65,7 @@ def response_spec(raw: Any, files: Path | None, templating: bool) -> Converted:
     headers = _headers(raw.get("headers"))
     trouble: dict[str, Any] = {}
     if (fault := raw.get("fault")) is not None:
-        if fault not in FAULTS:
+        if not isinstance(fault, str) or fault not in FAULTS:
             raise at(f"fault must be one of {', '.join(FAULTS)}, got {fault!r}", "fault")
         trouble["fault"] = FAULTS[fault]
     if (dribble := raw.get("chunkedDribbleDelay")) is not None:

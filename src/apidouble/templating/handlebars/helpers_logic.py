@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import random
-import re
 import socket
 import string
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ...openapi.regexbound import bounded_pattern
 from .registry import BODY, Helper, arg, number, opt_bool
 from .request import Root
 from .values import java_equals, lookup, text, truthy
@@ -89,7 +89,8 @@ def _contains(p: P, h: H, r: Root) -> Any:
 
 def _matches(p: P, h: H, r: Root) -> Any:
     value = arg(p, 0)
-    return value is not None and re.fullmatch(text(arg(p, 1)), text(value)) is not None
+    # Bounded: a pattern that backtracks badly on request data must not hang the server.
+    return value is not None and bounded_pattern(text(arg(p, 1))).fullmatch(text(value))
 
 
 def _is_odd(p: P, h: H, r: Root) -> Any:

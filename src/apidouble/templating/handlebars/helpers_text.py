@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from ...openapi.regexbound import bounded_pattern
+from ..limits import check_size
 from .registry import BODY, Helper, arg, number, opt_bool
 from .request import Root
 from .values import text
@@ -66,17 +68,20 @@ def _center(p: P, h: H, r: Root) -> Any:
     missing = size - len(value)
     if missing <= 0:
         return value
+    check_size(size)
     left = missing // 2
     return pad * left + value + pad * (missing - left)
 
 
 def _ljust(p: P, h: H, r: Root) -> Any:
     value, size, pad = _pad(p, h)
+    check_size(size)  # before padding: refused without making the text
     return value.ljust(size, pad)
 
 
 def _rjust(p: P, h: H, r: Root) -> Any:
     value, size, pad = _pad(p, h)
+    check_size(size)
     return value.rjust(size, pad)
 
 
@@ -154,7 +159,7 @@ def _url_encode(p: P, h: H, r: Root) -> Any:
 def _regex_extract(p: P, h: H, r: Root) -> Any:
     value, pattern = text(arg(p, 0)), text(arg(p, 1))
     name = arg(p, 2)
-    match = re.search(pattern, value)
+    match = bounded_pattern(pattern).search_found(value)  # given up on: no match
     if match is None:
         if "default" in h:
             return h["default"]
