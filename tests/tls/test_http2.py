@@ -120,7 +120,7 @@ req.end();
 def test_nodes_http2_client(h2: MockServer) -> None:
     url = h2.https_url.replace("127.0.0.1", "localhost")
     result = subprocess.run(
-        ["node", "-e", NODE_CLIENT, url, str(h2.ca_path)],
+        ["node", "--dns-result-order=ipv4first", "-e", NODE_CLIENT, url, str(h2.ca_path)],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
