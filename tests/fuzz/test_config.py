@@ -326,3 +326,17 @@ def test_names_that_are_symlink_loops(tmp_path: Path) -> None:
     pointers = sorted(p.pointer for p in caught.value.problems)
     assert pointers == ["/data/d", "/document_root", "/endpoints/0/response_file"]
     assert all("loop" in p.message and p.line for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("opened", ["(", "[", "{'a': "], ids=["parens", "lists", "dicts"])
+def test_a_template_nested_past_the_recursion_limit(tmp_path: Path, opened: str) -> None:
+    """Found by a 10-minute run: Jinja parses nested brackets recursively, and its
+    RecursionError escaped the loader; it is the endpoint's template error now."""
+    closed = {"(": ")", "[": "]", "{'a': ": "}"}[opened]
+    template = "{{ " + opened * 3000 + "1" + closed * 3000 + " }}"
+    config = tmp_path / "apidouble.yaml"
+    config.write_text(json.dumps({"endpoints": [{"path": "/deep", "response": template}]}))
+    with pytest.raises(ConfigError) as raised:
+        build([config])
+    problem = raised.value.problems[0]
+    assert "nested too deeply" in problem.message and problem.pointer.startswith("/endpoints/0")

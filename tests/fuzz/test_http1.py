@@ -48,11 +48,18 @@ def assert_healthy(port: int) -> None:
     assert [(a.status, a.body) for a in answers] == [(200, b"canary")], data
 
 
+REFRAMING = frozenset({"byte-flip"})
+"""Mutations that may rename a framing header (``Transfer-Encoding`` to
+``*ransfer-Encoding``): the body is then rightly read as the next message, so the bytes
+hold more messages than the grammar built, and more answers are correct."""
+
+
 def check_exchange(port: int, requests: list[RawRequest]) -> None:
     data, _ = exchange(port, b"".join(r.data for r in requests), EXCHANGE_TIMEOUT_S)
     answers = split_responses(data)
     assert all(a.status < 500 for a in answers), answers
-    assert len([a for a in answers if a.status >= 200]) <= len(requests), answers
+    if not any(r.mutation in REFRAMING for r in requests):  # else the count is unknown
+        assert len([a for a in answers if a.status >= 200]) <= len(requests), answers
     assert_healthy(port)
 
 
@@ -120,3 +127,17 @@ def test_body_nested_past_the_recursion_limit(server: MockServer, method: str) -
     body = b"[" * 100_000
     head = f"{method} /j HTTP/1.1\r\nHost: a\r\nContent-Length: {len(body)}\r\n\r\n"
     check_exchange(server.port, [RawRequest(head.encode() + body, "deep-json")])
+
+
+def test_a_renamed_framing_header_leaves_the_body_as_the_next_message(
+    server: MockServer,
+) -> None:
+    """Found by a 10-minute run (the old count property's false alarm): with
+    ``*ransfer-Encoding`` the GET has no body, so ``0\r\n\r\n`` is the next message, a
+    malformed one: 200 for the GET, then a 400 that closes the connection."""
+    raw = b"GET / HTTP/1.1\r\n*ransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    data, _ = exchange(server.port, raw, EXCHANGE_TIMEOUT_S)
+    answers = split_responses(data)
+    assert [a.status for a in answers] == [200, 400], answers
+    assert answers[1].headers.get("connection") == "close"
+    assert_healthy(server.port)

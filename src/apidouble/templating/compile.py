@@ -131,13 +131,16 @@ def _cached(source: str, typed: bool) -> Template:
     """Python's compiler warns about some code Jinja generates (``0[1:]`` draws "'int'
     object is not subscriptable"): that is always a mistake in the template, so it is the
     template error, the same whatever warning filters the host process runs with (where
-    warnings are errors the warning would escape as a bare ``SyntaxError``)."""
+    warnings are errors the warning would escape as a bare ``SyntaxError``). Brackets
+    nested past Python's recursion limit are a template error too, not a crash."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", SyntaxWarning)
         try:
             return _compiled(source, typed)
         except SyntaxError as exc:
             raise ValueError(f"template error: {exc.msg}") from None
+        except RecursionError:  # Jinja parses and compiles nested expressions recursively
+            raise ValueError("template error: expressions nested too deeply") from None
 
 
 def _compiled(source: str, typed: bool) -> Template:
