@@ -15,10 +15,11 @@ cancelled, out of time), with every streamed message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -295,15 +296,22 @@ class _Calls:
         self.record(call)
         await context.abort(call.code, call.details, trailing)
 
-    async def unary(self, route: MethodRoute, data: bytes, context: Any) -> bytes | None:
-        call, stub = self._open(route, data, context)
+    @contextlib.contextmanager
+    def _journaled(self, call: Call, context: Any) -> Iterator[None]:
+        """Around a call's serving: a cancel (the client left, or its deadline passed) is
+        noted on the call, and the call is journaled however it ended."""
         try:
-            return await self._reply(call, stub, context)
+            yield
         except asyncio.CancelledError:
             _cancelled(call, context)
             raise
         finally:
             self.record(call)
+
+    async def unary(self, route: MethodRoute, data: bytes, context: Any) -> bytes | None:
+        call, stub = self._open(route, data, context)
+        with self._journaled(call, context):
+            return await self._reply(call, stub, context)
 
     async def collect(
         self, route: MethodRoute, requests: AsyncIterator[bytes], context: Any
@@ -311,7 +319,7 @@ class _Calls:
         """A client stream: every message read, then one stub chosen on them all."""
         call = self.begin(route.info.path, context, None)
         call.request_streaming = True
-        try:
+        with self._journaled(call, context):
             async for data in requests:
                 message = await self._decode(route, call, data, context)
                 call.note("in", message, asyncio.get_running_loop().time())
@@ -321,11 +329,6 @@ class _Calls:
             if stub is None:
                 call.end(NOT_FOUND, near_miss(route, whole, parts))
             return await self._reply(call, stub, context)
-        except asyncio.CancelledError:
-            _cancelled(call, context)
-            raise
-        finally:
-            self.record(call)
 
     async def _reply(self, call: Call, stub: CompiledGrpcStub | None, context: Any) -> bytes | None:
         """One message back (unary and client-streaming methods), or the stub's status."""
@@ -375,7 +378,7 @@ class _Calls:
     async def stream(self, route: MethodRoute, data: bytes, context: Any) -> None:
         call, stub = self._open(route, data, context)
         call.streaming = True
-        try:
+        with self._journaled(call, context):
             if stub is None:
                 await self.fail(call, context)
                 return
@@ -384,11 +387,6 @@ class _Calls:
             for message in stub.messages:
                 await self._send(call, stub, context, message, fault, call.request)
             await self._end(call, stub, fault, context, stub.code, stub.details, True)
-        except asyncio.CancelledError:
-            _cancelled(call, context)
-            raise
-        finally:
-            self.record(call)
 
     async def converse(
         self, route: MethodRoute, requests: AsyncIterator[bytes], context: Any
@@ -399,7 +397,7 @@ class _Calls:
         call = self.begin(route.info.path, context, None)
         call.streaming = call.request_streaming = True
         opened = call.request
-        try:
+        with self._journaled(call, context):
             call.stub = stub = choose(route, opened)
             if stub is None:
                 call.end(NOT_FOUND, near_miss(route, opened))
@@ -425,11 +423,6 @@ class _Calls:
                     await self._end(call, stub, fault, context, *rule.close, False)
                     return
             await self._end(call, stub, fault, context, stub.code, stub.details, True)
-        except asyncio.CancelledError:
-            _cancelled(call, context)
-            raise
-        finally:
-            self.record(call)
 
     async def _decode(self, route: MethodRoute, call: Call, data: bytes, context: Any) -> Any:
         """One message of a client stream; a message that does not parse ends the call."""

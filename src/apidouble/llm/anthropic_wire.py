@@ -13,13 +13,12 @@ block's start; then ``message_delta`` (stop reason and output tokens) and
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from apidouble.llm.answer import ProviderError
 from apidouble.llm.timing import Frame
 from apidouble.llm.turn import Turn
-from apidouble.llm.wire import JSON, encode_json, sse
+from apidouble.llm.wire import JSON, encode_json, retry_after, sse
 from apidouble.outcome import Response
 
 __all__ = ["error_response", "message_frames", "message_response", "models_body", "stream_error"]
@@ -185,11 +184,9 @@ def error_response(
     """``{"type": "error", "error": {type, message}, "request_id"}`` with its status."""
     status = error.status or _DEFAULTS[error.kind][0]
     extra = list(headers)
-    wait = error.retry_after_s
-    if wait is None and error.kind == "rate_limit":
-        wait = 1.0
+    wait = retry_after(error)
     if wait is not None:
-        extra.append(("retry-after", str(math.ceil(wait))))
+        extra.append(("retry-after", wait))
     if error.kind == "rate_limit":  # the limit the message names: 50 requests a minute
         extra += [
             ("anthropic-ratelimit-requests-limit", "50"),

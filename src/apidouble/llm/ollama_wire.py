@@ -12,14 +12,13 @@ token, as the answer's timing is the mock's, not a model's. Errors are ``{"error
 from __future__ import annotations
 
 import json
-import math
 import time
 from typing import Any
 
 from apidouble.llm.answer import ProviderError
 from apidouble.llm.timing import Frame
 from apidouble.llm.turn import Turn
-from apidouble.llm.wire import JSON, encode_json
+from apidouble.llm.wire import JSON, encode_json, retry_after
 from apidouble.outcome import Response
 
 __all__ = ["NDJSON", "chat_frames", "chat_whole", "error_response", "generate_frames",
@@ -153,11 +152,9 @@ def error_response(
     """``{"error": "..."}`` with its status (a rate limit's with ``retry-after``)."""
     status = error.status or _DEFAULTS[error.kind][0]
     extra = list(headers)
-    wait = error.retry_after_s
-    if wait is None and error.kind == "rate_limit":
-        wait = 1.0
+    wait = retry_after(error)
     if wait is not None:
-        extra.append(("retry-after", str(math.ceil(wait))))
+        extra.append(("retry-after", wait))
     body = {"error": _message(error, model, facts)}
     return Response.build(status, [JSON, *extra], encode_json(body))
 
