@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
 
@@ -89,6 +90,36 @@ async def test_close_aborts_what_outlives_the_grace() -> None:
     await handler.wait_served(1)  # the delayed one learns its client is gone
     writer.close()
     other_writer.close()
+
+
+async def test_a_connection_accepted_as_close_begins_is_closed_too() -> None:
+    """asyncio's selector loop makes an accepted connection's transport one turn after
+    ``accept()``: a listener closed in that turn left the transport half made and open
+    (found by a shutdown test that probed the port while the server stopped)."""
+    server = await start_server(TestHandler())
+    if not isinstance(asyncio.get_running_loop(), asyncio.SelectorEventLoop):
+        await server.close()
+        pytest.skip("the race is the selector loop's")
+    clients = [socket.create_connection((server.host, server.port)) for _ in range(4)]
+    await asyncio.sleep(0)  # the loop sees the listening socket readable...
+    await asyncio.sleep(0)  # ...accepts, and queues the transports' making after this
+    unraisable: list[str] = []
+    previous, sys.unraisablehook = sys.unraisablehook, lambda u: unraisable.append(repr(u))
+    try:
+        await server.close()
+        for _ in range(5):  # the closing transports' connection_lost calls
+            await asyncio.sleep(0)
+        gc.collect()
+        closed_by_server = []
+        for client in clients:  # each one was closed by the server, not by the collector
+            client.settimeout(2)
+            closed_by_server.append(client.recv(1) == b"")
+    finally:
+        sys.unraisablehook = previous
+        for client in clients:
+            client.close()
+    assert unraisable == []
+    assert closed_by_server == [True] * len(clients)
 
 
 async def _many_delayed(count: int, delay_s: float) -> tuple[float, float]:

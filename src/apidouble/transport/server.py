@@ -245,9 +245,26 @@ class HttpServer:
         """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
         if self._state.closing:
             return
+        self._state.closing = True  # what is accepted from now on is closed at once
+        await _let_accepts_settle(self._server, self._state.loop)
         self._server.close()
         await self._state.drain(self._state.limits.shutdown_grace_s)
         await self._server.wait_closed()
+
+
+async def _let_accepts_settle(server: Listening, loop: asyncio.AbstractEventLoop) -> None:
+    """asyncio's selector loop makes an accepted connection's transport one turn after
+    ``accept()``; a ``Server`` closed in that turn leaves the transport half made and open
+    (``Server._attach`` asserts, and the error is swallowed). Stop watching the listening
+    sockets, then let those turns pass, so every accepted connection gets its protocol
+    (which closes it, the server being closing). uvloop and the TLS accept loop make the
+    transport at once: nothing to wait for."""
+    if not isinstance(server, asyncio.Server) or not isinstance(loop, asyncio.SelectorEventLoop):
+        return
+    for sock in server.sockets:
+        loop.remove_reader(sock.fileno())
+    for _ in range(2):  # the accept tasks' first step, then their transports' callbacks
+        await asyncio.sleep(0)
 
 
 async def start_server(
