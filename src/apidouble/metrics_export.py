@@ -9,7 +9,7 @@ one): two servers in one process report apart.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -37,9 +37,16 @@ _LE = (*(f"{bound:g}" for bound in BUCKETS), "+Inf")
 class ServerCollector:
     """One server's metric families, from its engine's counters and journal."""
 
-    def __init__(self, engine: Engine, connections: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connections: Callable[[], int],
+        refused: Callable[[], Mapping[str, int]] = dict,
+    ) -> None:
         self.engine = engine
         self.connections = connections
+        self.refused = refused
+        """The transport's refusals by reason (``transport.replies.REFUSALS``)."""
         """Evictions counted before the journal's last clear (its own count restarts)."""
 
     def collect(self) -> Iterator[Metric]:
@@ -101,6 +108,16 @@ class ServerCollector:
         yield GaugeMetricFamily(
             "apidouble_connections_open", "HTTP connections open now.", value=self.connections()
         )
+        refusals = CounterMetricFamily(
+            "apidouble_refused",
+            "Requests and connections the transport refused before any stub saw them, by"
+            " reason: malformed (400), timeout (408), body_size (413), head_size (431),"
+            " connections (503, the listener at --max-connections).",
+            labels=("reason",),
+        )
+        for reason, count in sorted(self.refused().items()):
+            refusals.add_metric((reason,), count)
+        yield refusals
         yield GaugeMetricFamily(
             "apidouble_stubs", "Stubs served now.", value=len(self.engine.config.stubs)
         )

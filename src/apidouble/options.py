@@ -93,6 +93,11 @@ class Options:
     shutdown_grace_s: float = _opt(
         _L.shutdown_grace_s, "seconds in-flight requests get to finish on shutdown"
     )
+    max_connections: int = _opt(
+        _L.max_connections,
+        "connections each listener holds at once (HTTP/1.1, HTTP/2 and WebSockets); one"
+        " more gets 503 and is closed",
+    )
     journal_budget_bytes: int = _opt(DEFAULT_BUDGET_BYTES, "memory the request journal may use")
     journal_body_cap_bytes: int = _opt(
         DEFAULT_BODY_CAP_BYTES, "bytes of each body the journal keeps"
@@ -177,6 +182,7 @@ def server_limits(options: Options) -> ServerLimits:
         header_timeout_s=options.header_timeout_s,
         idle_timeout_s=options.idle_timeout_s,
         shutdown_grace_s=options.shutdown_grace_s,
+        max_connections=options.max_connections,
     )
 
 

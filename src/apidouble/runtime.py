@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
@@ -226,7 +227,9 @@ class Runtime:
         """Set by ``POST /__admin/shutdown`` where ``serve_until_signal`` serves (the CLI, a
         worker), which then stops as on SIGTERM; an embedded server is stopped by its owner."""
         self.routes = AdminRoutes(self.admin, options.admin_token)
-        self.metrics = MetricsRoute(ServerCollector(self.engine, self._open_connections))
+        self.metrics = MetricsRoute(
+            ServerCollector(self.engine, self._open_connections, self._refused)
+        )
         self.routes.add(("GET", "HEAD"), METRICS_PATH, self.metrics)
         self.routes.add(("GET",), CA_PATH, CaRoute(self.tls.ca if self.tls is not None else None))
         callbacks = CallbacksRoute(self.callbacks.log)
@@ -291,6 +294,13 @@ class Runtime:
 
     def _open_connections(self) -> int:
         return sum(server.connections for server in self._listening())
+
+    def _refused(self) -> Counter[str]:
+        """What the listeners' transports refused, by reason, summed."""
+        total: Counter[str] = Counter()
+        for server in self._listening():
+            total.update(server.refused)
+        return total
 
     async def start(self) -> HttpServer:
         """Listen, and watch the files when asked."""

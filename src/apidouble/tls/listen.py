@@ -88,6 +88,10 @@ class TlsHttpProtocol(HttpProtocol):
                 self._peer = (str(peer[0]), int(peer[1]))
                 self._peers.add(self._peer, self._tls)
             if tls.selected_alpn_protocol() == "h2":
+                if self._state.full():  # no HTTP/1.1 503 on an h2 connection: the close
+                    self._state.refused["connections"] += 1
+                    transport.close()
+                    return
                 self._serve_http2(transport)
                 return
         HttpProtocol.connection_made(self, transport)

@@ -21,7 +21,15 @@ from ..model import Request
 from ..outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
 from ..realtime.websocket import Offering
 from .forwarding import relay
-from .replies import CHUNKED, CONTINUE, END_CLOSE, END_KEEP, END_KEEP_10, INTERNAL_ERROR
+from .replies import (
+    CHUNKED,
+    CONTINUE,
+    END_CLOSE,
+    END_KEEP,
+    END_KEEP_10,
+    INTERNAL_ERROR,
+    REFUSALS,
+)
 from .sabotage import carry_out_fault, send_paced
 from .streaming import close_stream, send_stream
 from .upload import Upload
@@ -441,6 +449,7 @@ class Connection(asyncio.Protocol):
 
     def _reject(self, response: Response) -> None:
         """Answer a request we refuse, after any responses still owed, then close."""
+        self._state.refused[REFUSALS.get(response.status, str(response.status))] += 1
         self._no_more = True
         self._continue_pending = False
         if self._busy:

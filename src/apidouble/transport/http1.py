@@ -32,9 +32,11 @@ from .replies import (
     BAD_REQUEST,
     BODY_TOO_LARGE,
     CONTINUE,
+    END_CLOSE,
     HEAD_TOO_LARGE,
     INTERNAL_ERROR,
     REQUEST_TIMEOUT,
+    TOO_MANY_CONNECTIONS,
 )
 from .upload import Upload
 
@@ -135,10 +137,21 @@ class HttpProtocol(Connection):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
             self._client = (str(peer[0]), int(peer[1]))
+        if self._state.full():
+            self._refuse_connection(transport)
+            return
         self._state.connections.add(self)
         if self._state.closing:
             self._no_more = self._closing = True
             transport.close()
+
+    def _refuse_connection(self, transport: asyncio.Transport) -> None:
+        """The listener is full: a 503 before anything is read, and the close."""
+        self._no_more = self._closing = True
+        self._state.refused["connections"] += 1
+        reply = TOO_MANY_CONNECTIONS
+        transport.write(b"".join((reply.head, END_CLOSE, reply.body)))
+        transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = self._closing = self._no_more = True

@@ -51,7 +51,7 @@ from ..outcome import Fail, Forward, Outcome, Respond, Response, Upgrade
 from .forwarding import relay
 from .http2_streams import Fields, Stream, bodyless, response_fields
 from .http2_wire import compression_goaway, is_compression_error, server_connection
-from .replies import BAD_REQUEST, BODY_TOO_LARGE, INTERNAL_ERROR, REQUEST_TIMEOUT
+from .replies import BAD_REQUEST, BODY_TOO_LARGE, INTERNAL_ERROR, REFUSALS, REQUEST_TIMEOUT
 from .streaming import close_stream
 
 if TYPE_CHECKING:
@@ -370,6 +370,7 @@ class H2Protocol(asyncio.Protocol):
 
     def _answer(self, stream: Stream, response: Response) -> None:
         """A refusal of the transport's own (400, 413): no handler, no journal entry."""
+        self._state.refused[REFUSALS.get(response.status, str(response.status))] += 1
         stream.reported = True
         self._respond(stream, Respond(response))
 

@@ -10,6 +10,7 @@ never arms or cancels a timer; a timeout therefore fires between ``limit`` and
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -40,6 +41,9 @@ class ServerLimits:
     header_timeout_s: float = 10.0
     idle_timeout_s: float = 60.0
     shutdown_grace_s: float = 10.0
+    max_connections: int = 20_000
+    """Connections one listener holds at once (HTTP/1.1, HTTP/2 and WebSockets together);
+    one more is answered 503 and closed, before anything of it is read."""
 
 
 DEFAULT_LIMITS = ServerLimits()
@@ -72,6 +76,7 @@ class ServeState:
         "tasks",
         "closing",
         "http2",
+        "refused",
         "_empty",
         "_tick",
         "_sweeper",
@@ -98,6 +103,9 @@ class ServeState:
         """HTTP/2 connections, until they are lost: shutdown lets their streams finish."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.closing = False
+        self.refused: Counter[str] = Counter()
+        """Requests and connections the transport refused itself, by reason
+        (``replies.REFUSALS``), for ``apidouble_refused_total``."""
         self.http2 = True
         """Cleartext connections may switch to HTTP/2 (h2c: prior knowledge or
         ``Upgrade: h2c``); ``--no-http2`` turns it off."""
@@ -136,6 +144,11 @@ class ServeState:
         self._outbox = []
         for conn in outbox:
             conn.release()
+
+    def full(self) -> bool:
+        """Whether the listener holds ``max_connections`` already."""
+        held = len(self.connections) + len(self.multiplexed) + len(self.upgraded)
+        return held >= self.limits.max_connections
 
     def forget(self, conn: Connection) -> None:
         self.connections.discard(conn)
@@ -240,6 +253,11 @@ class HttpServer:
     def connections(self) -> int:
         """HTTP connections open now, HTTP/1.1 and HTTP/2 (not WebSockets)."""
         return len(self._state.connections) + len(self._state.multiplexed)
+
+    @property
+    def refused(self) -> Counter[str]:
+        """What the transport refused so far, by reason (``replies.REFUSALS``)."""
+        return self._state.refused
 
     async def close(self) -> None:
         """Stop accepting; let in-flight requests finish within ``shutdown_grace_s``."""
