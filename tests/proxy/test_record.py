@@ -253,3 +253,36 @@ def test_record_format_wiremock_refuses_a_yaml_output(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "a WireMock root is a folder" in done.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_body_files_leave_memory_once_handed_to_a_write(
+    tmp_path: Path, upstream: MockServer
+) -> None:
+    """A long recording holds its large bodies on disk, not in the recorder."""
+    recording = tmp_path / "rec.yaml"
+    with upstream, MockServer(proxy_to=upstream.url, record_to=str(recording)) as mock:
+        assert len(httpx.get(mock.url + "/big").content) == 40_000
+        assert httpx.get(mock.url + "/logo.bin").content == BINARY
+        recorder = mock._runtime.recorder
+        assert recorder is not None
+        wait_for(lambda: recording.exists() and len(list(tmp_path.glob("rec_bodies/*"))) == 2)
+        assert recorder._bodies == {}
+    with MockServer(recording) as replay:
+        assert httpx.get(replay.url + "/big").text == "x" * 40_000
+        assert httpx.get(replay.url + "/logo.bin").content == BINARY
+
+
+def test_an_older_snapshot_skipped_still_writes_its_body_files(tmp_path: Path) -> None:
+    """Snapshots take the bodies they name: one overtaken by a newer write must still
+    write them, or the newer recording would point at files that never come."""
+    from apidouble.proxy.recorder import Recorder
+
+    recorder = Recorder(tmp_path / "rec.yaml")
+    recorder._bodies = {"rec_bodies/a.bin": b"A"}
+    older = recorder._snapshot()
+    recorder._bodies = {"rec_bodies/b.bin": b"B"}
+    newer = recorder._snapshot()
+    recorder._write(*newer)
+    recorder._write(*older)
+    assert (tmp_path / "rec_bodies" / "a.bin").read_bytes() == b"A"
+    assert (tmp_path / "rec_bodies" / "b.bin").read_bytes() == b"B"

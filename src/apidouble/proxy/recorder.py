@@ -86,7 +86,8 @@ class Recorder:
         self._endpoints: dict[str, dict[str, Any]] = {}
         self._answers: dict[str, set[str]] = {}
         self._bodies: dict[str, bytes] = {}
-        """Body files by name (relative to the recording), written once each."""
+        """Body files by name (relative to the recording) not yet handed to a write: each
+        snapshot takes them, so a long recording holds its bodies on disk, not here."""
         self._pending: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writing = threading.Lock()
@@ -253,6 +254,7 @@ class Recorder:
             found = {self.target / name: body for name, body in bodies.items()}
             return self._version, self.wiremock.document, text, found
         found = {self.target.parent / name: body for name, body in self._bodies.items()}
+        self._bodies = {}
         return self._version, self.target, to_yaml(self.document()), found
 
     def write(self) -> None:
@@ -261,11 +263,11 @@ class Recorder:
 
     def _write(self, version: int, target: Path, text: str, bodies: dict[Path, bytes]) -> None:
         with self._writing:  # one writer at a time, and never an older recording last
-            if version <= self._written:
-                return
-            for path, body in bodies.items():
+            for path, body in bodies.items():  # its snapshot alone holds them: always
                 if not path.exists():
                     write_atomically(path, body)
+            if version <= self._written:
+                return
             write_atomically(target, text.encode())
             self._written = version
 
