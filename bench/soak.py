@@ -2,8 +2,8 @@
 stubs with the journal on, hot reloads under load, held and slowloris connections beside
 a measured neighbour, and Redis killed and restarted under two workers.
 
-    .venv/bin/python bench/soak.py [mix|reload|slowloris|redis|all] [--requests N]
-        [--json FILE]
+    .venv/bin/python bench/soak.py [mix|reload|slowloris|websockets|redis|all]
+        [--requests N] [--ws-connections N] [--ws-seconds S] [--json FILE]
 
 Every load goes to 127.0.0.1 and every run is bounded in requests and time. Each run
 prints its figures and whether its property held; the exit status is non-zero when one
@@ -20,6 +20,10 @@ did not. Not part of ``make test``: it takes minutes and wants a quiet machine.
 - ``slowloris``: 10,000 idle keep-alive connections and 1,000 clients sending a head one
   byte a second beside a measured neighbour: holds when the neighbour keeps 80 % of its
   quiet rate and the slow heads are cut off at the header timeout.
+- ``websockets``: 1,000 WebSocket connections held for 120 s with a push a second to
+  each, beside a measured neighbour: holds when every connection held and still echoes
+  at the end, each got a push a second, the neighbour kept 80 % of its quiet rate, and
+  RSS stayed within 10 % (and 16 MB) of its value after the first 20 s.
 - ``redis``: two workers on ``--state redis://``; a runtime stub made through the admin
   API, then 60 s of load while redis-server is killed and restarted every 20 s: holds
   when the static answers never failed, and the runtime stub (acknowledged before the
@@ -398,6 +402,107 @@ class QuietRate:
         return (self.before + self.after) / 2
 
 
+WS_CONFIG = (
+    MIX_CONFIG
+    + """\
+websockets:
+  - path: /ticks
+    on_message: [{echo: true}]
+    every: {ms: 1000, send: {tick: "{{ timestamp }}"}}
+"""
+)
+
+
+async def _ticked(port: int, hold_s: float, opened: asyncio.Event, counts: list[int]) -> bool:
+    """One WebSocket client: counts the pushes it gets for ``hold_s``, then checks that
+    the connection still echoes. True when it held to the end."""
+    from websockets.asyncio.client import connect
+
+    slot = len(counts)
+    counts.append(0)
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/ticks", open_timeout=30) as ws:
+            await opened.wait()
+            deadline = asyncio.get_running_loop().time() + hold_s
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                try:
+                    message = await asyncio.wait_for(ws.recv(), left)
+                except TimeoutError:
+                    break
+                if "tick" in str(message):
+                    counts[slot] += 1
+            await ws.send("still here")
+            while True:  # a push may come first
+                if await asyncio.wait_for(ws.recv(), 10) == "still here":
+                    return True
+    except Exception:  # refused, reset, closed early, timed out: it did not hold
+        return False
+
+
+def websocket_pushes(connections: int = 1_000, seconds: float = 120.0) -> Figures:
+    """``connections`` WebSockets held for ``seconds`` with a push a second to each, beside
+    a measured neighbour; RSS sampled every 10 s."""
+    raise_nofile(connections + 4096)
+    folder = Path(tempfile.mkdtemp(prefix="apidouble-soak-"))
+    (folder / "apidouble.yaml").write_text(WS_CONFIG)
+    figures = Figures("websockets", held=False)
+    with serving(folder, "--no-watch") as (base, pid):
+        port = int(base.rsplit(":", 1)[1])
+        before = load.wrk(base + "/static", 5)
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        counts: list[int] = []
+        opened = asyncio.Event()
+        clients = [
+            asyncio.run_coroutine_threadsafe(_ticked(port, seconds, opened, counts), loop)
+            for _ in range(connections)
+        ]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # every handshake done (or failed)
+            listed = httpx.get(base + "/__admin/websockets", timeout=10).json()["websockets"]
+            if len(listed) >= connections or all(future.done() for future in clients):
+                break
+            time.sleep(0.5)
+        rss_opened = rss_mb(pid)
+        started = time.monotonic()
+        loop.call_soon_threadsafe(opened.set)
+        samples: list[Sample] = []
+        busy = None
+        while time.monotonic() - started < seconds:
+            time.sleep(min(10.0, max(0.0, seconds - (time.monotonic() - started))))
+            samples.append(sample(base, pid, started, sum(counts)))
+            if busy is None and time.monotonic() - started > seconds / 2:
+                busy = load.wrk(base + "/static", 5)
+        held = sum(1 for future in clients if future.result(seconds + 60))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        after = load.wrk(base + "/static", 5)
+    quiet = QuietRate(before.rps, after.rps)
+    ratio = busy.rps / quiet.rps if busy is not None and quiet.rps else 0.0
+    expected = int(seconds) - 3  # the first and last pushes may fall outside the window
+    warm = samples[1].rss_mb if len(samples) > 1 else rss_opened
+    end = samples[-1].rss_mb if samples else 0.0
+    figures.samples = samples
+    figures.details = {
+        "connections": connections,
+        "seconds": seconds,
+        "held_to_the_end": held,
+        "pushes_received": sum(counts),
+        "fewest_pushes_on_one": min(counts) if counts else 0,
+        "pushes_expected_each_at_least": expected,
+        "quiet_rps_before_after": [round(before.rps), round(after.rps)],
+        "rps_beside_them": round(busy.rps) if busy is not None else 0,
+        "ratio": round(ratio, 3),
+        "rss_mb_opened_warm_end": [round(rss_opened, 1), round(warm, 1), round(end, 1)],
+    }
+    flat = end <= warm * 1.1 + 16
+    figures.held = (
+        held == connections and min(counts, default=0) >= expected and ratio >= 0.8 and flat
+    )
+    return figures
+
+
 def _redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
     server = shutil.which("redis-server")
     if server is None:
@@ -515,6 +620,7 @@ RUNS: dict[str, Callable[[argparse.Namespace], Figures]] = {
     "mix": lambda args: mix(args.requests),
     "reload": lambda args: reload_under_load(),
     "slowloris": lambda args: slowloris(),
+    "websockets": lambda args: websocket_pushes(args.ws_connections, args.ws_seconds),
     "redis": lambda args: redis_outages(),
 }
 
@@ -523,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", nargs="?", default="all", choices=[*RUNS, "all"])
     parser.add_argument("--requests", type=int, default=10_000_000)
+    parser.add_argument("--ws-connections", type=int, default=1_000)
+    parser.add_argument("--ws-seconds", type=float, default=120.0)
     parser.add_argument("--json", type=Path, help="append the figures here, one JSON per run")
     parser.add_argument(
         "--plot", type=Path, help="write the mix run's RSS curve here (SVG); with --from, no run"

@@ -2,7 +2,7 @@
 # The soak and fault runs of docs/reliability.md (bench/soak.py): install wrk and
 # redis-server if missing, then run them all, keeping the figures in soak.jsonl and the
 # mix run's RSS curve in docs/soak-rss.svg. Arguments go to bench/soak.py, e.g.
-# `make soak ARGS="mix --requests 1000000"`. About 12 minutes; never part of `make test`.
+# `make soak ARGS="mix --requests 1000000"`. About 15 minutes; never part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
