@@ -50,14 +50,16 @@ def test_every_shown_answer_is_checked_by_a_test(block: Block) -> None:
 
 
 def test_every_flag_the_docs_name_exists() -> None:
+    # the CLI's commands, and the soak runner the docs hand flags to (`make soak ARGS=...`)
+    commands = [
+        ["-m", "apidouble", name] for name in ("run", "record", "import", "export", "validate")
+    ]
+    commands.append([str(REPO / "bench" / "soak.py")])
     help_text = "".join(
         subprocess.run(
-            [sys.executable, "-m", "apidouble", command, "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, *command, "--help"], capture_output=True, text=True, check=True
         ).stdout
-        for command in ("run", "record", "import", "export", "validate")
+        for command in commands
     )
     flags = {
         flag
