@@ -432,8 +432,7 @@ class Engine:
         event: ServeEvent,
     ) -> Upgrade | Respond:
         """Hand an upgrade request to the conversation; a plain request for it gets 426."""
-        wanted = request.header("upgrade")
-        if wanted is None or wanted.lower() != "websocket":
+        if not _asks_for_websocket(request):
             return self._sent(Respond(_UPGRADE_REQUIRED, 0.0, event))
         event.status = 101
         handler = WebSocketUpgrade(
@@ -741,6 +740,17 @@ def _explain(request: Request, found: RouteMatch) -> tuple[Response, str]:
     report["allow"] = sorted(allowed)
     response = json_response(405, report).with_headers([("Allow", ", ".join(sorted(allowed)))])
     return response, near_miss_text(request, near)
+
+
+def _asks_for_websocket(request: Request) -> bool:
+    """An upgrade as the transport takes one (RFC 6455 §4.2.1, RFC 9110 §7.8): HTTP/1.1
+    with ``Upgrade: websocket`` and ``upgrade`` among the ``Connection`` options. Anything
+    less is a plain request (426), never handed a connection the transport kept."""
+    wanted = request.header("upgrade")
+    if wanted is None or wanted.strip().lower() != "websocket" or request.http_version != "1.1":
+        return False
+    options = request.header("connection") or ""
+    return "upgrade" in (option.strip().lower() for option in options.split(","))
 
 
 _UPGRADE_REQUIRED = Response.build(

@@ -16,6 +16,8 @@ Decided here:
   connection: RFC 6455 §7.1.7 fails it from the bad frame on, not before;
 - a close between the fragments of a message ends the connection cleanly, echoing its
   code (§5.4: control frames may come mid-message); websockets alone fails it with 1002;
+- ``max_message_bytes`` caps a message's data frames only (``_Protocol``): a ping
+  between the fragments of a message near the cap is answered, not refused with 1009;
 - a text message must be valid UTF-8, checked frame by frame, so a bad fragment fails
   the connection at once (1007), as RFC 6455 §8.1 asks;
 - every timer is a ``loop.call_later`` handle held in ``_timers``; closing cancels them
@@ -43,6 +45,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from websockets.datastructures import Headers
+from websockets.exceptions import PayloadTooBig
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import BINARY, CLOSE, CONT, TEXT, Frame
 from websockets.http11 import Request as HandshakeRequest
@@ -81,16 +84,44 @@ class _Protocol(ServerProtocol):
     """websockets' server protocol, handing each frame to ``on_frame`` as it is parsed.
 
     ``on_frame`` runs inside websockets' parser: a ``UnicodeDecodeError`` it raises
-    fails the connection with 1007, and the frames after it are never parsed."""
+    fails the connection with 1007, and the frames after it are never parsed.
+
+    The message size cap is counted here, over data frames only. websockets bounds
+    every frame's declared length by what is left of the open message, control frames
+    too, so a ping between the fragments of a message near the cap failed the
+    connection with 1009 (RFC 6455 §5.4 lets control frames come mid-message, and a
+    ping is not part of the message). Its own count is kept at 0 while a message is
+    open, so it bounds each frame by the whole cap: a frame past the cap is still
+    refused from its head, and a continuation past what is left of its message once it
+    is read (so at most the cap is buffered beside the message)."""
 
     on_frame: Callable[[Frame], None] | None = None
 
+    def __init__(self, *, max_size: int | None, **options: Any) -> None:
+        super().__init__(max_size=max_size, **options)
+        self.message_cap = max_size
+        self.message_bytes = 0
+        """Bytes of the open message so far (0: none is open)."""
+        self._count = "current_size" if hasattr(self, "current_size") else "cur_size"
+        """websockets' count of the open message (None: none): 15+, and 14's name."""
+
     def recv_frame(self, frame: Frame) -> None:
-        if frame.opcode is CLOSE:  # the unfinished message is abandoned, not an error
-            for name in ("current_size", "cur_size"):  # websockets 15+, 14
-                if getattr(self, name, None) is not None:
-                    setattr(self, name, None)
+        opcode, count = frame.opcode, self._count
+        if opcode is CLOSE:  # the unfinished message is abandoned, not an error
+            setattr(self, count, None)
+            self.message_bytes = 0
+        elif opcode is CONT and self.message_cap is not None and getattr(self, count) is not None:
+            room = self.message_cap - self.message_bytes
+            if len(frame.data) > room:
+                setattr(self, count, self.message_bytes)  # what its error message adds
+                raise PayloadTooBig(len(frame.data), room)
         super().recv_frame(frame)
+        if opcode is TEXT or opcode is BINARY or opcode is CONT:
+            if getattr(self, count) is None:  # whole, or its last fragment
+                self.message_bytes = 0
+            else:
+                self.message_bytes += len(frame.data)
+                setattr(self, count, 0)
         if self.on_frame is not None:
             self.on_frame(frame)
 
