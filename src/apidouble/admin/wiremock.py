@@ -47,7 +47,14 @@ class MappingViews:
         found = self.by_stub.get(stub_id) if stub_id is not None else None
         if not found:
             return None
-        return next((m for m in found if m["request"].get("method") == method), found[0])
+        return next((m for m in found if _method_of(m) == method), found[0])
+
+
+def _method_of(mapping: Mapping[str, Any]) -> Any:
+    """The mapping's request method; none for one given as WireMock allows it, with no
+    ``request`` at all (which matches any request)."""
+    request = mapping.get("request")
+    return request.get("method") if isinstance(request, Mapping) else None
 
 
 def _mappings(stub: Stub, priority: int | None) -> list[dict[str, Any]]:
