@@ -536,9 +536,10 @@ def _redirect_problem(uri: str, client: ClientSettings) -> str:
 
 def _loopback_match(uri: str, registered: tuple[str, ...]) -> bool:
     """RFC 8252 §7.3: a native app's loopback redirect (``http://127.0.0.1:PORT/cb``, or
-    ``[::1]``) matches its registration whatever the port, which the app picks at run time."""
+    ``[::1]``) matches its registration whatever the port, which the app picks at run time.
+    Never with a fragment (RFC 6749 §3.1.2): the code would land in it."""
     given = urlsplit(uri)
-    if given.scheme != "http" or given.hostname not in _LOOPBACK_IPS:
+    if "#" in uri or given.scheme != "http" or given.hostname not in _LOOPBACK_IPS:
         return False
     for known in registered:
         parts = urlsplit(known)

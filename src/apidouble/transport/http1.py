@@ -587,7 +587,10 @@ class HttpProtocol(Connection):
     # --- errors and timeouts ------------------------------------------------------------
 
     def _halt(self, response: Response) -> NoReturn:
-        """Refuse from inside a parser callback: answer, then stop the parser."""
+        """Refuse from inside a parser callback: answer, then stop the parser. The method
+        is parsed by then; a HEAD gets the refusal's head alone (RFC 9110 §9.3.2)."""
+        if self._parser.get_method() == b"HEAD":
+            response = Response(response.status, response.head, b"")
         self._reject(response)
         raise _Halt
 
