@@ -23,12 +23,18 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldDefinitionNode,
+    GraphQLArgument,
     GraphQLError,
+    GraphQLInputField,
     GraphQLSchema,
     Node,
     Source,
     build_ast_schema,
     build_client_schema,
+    is_input_object_type,
+    is_input_type,
+    is_interface_type,
+    is_object_type,
     parse,
     validate_schema,
 )
@@ -101,6 +107,7 @@ def _from_introspection(path: Path) -> GraphQLSchema:
 
 
 def _lenient_build(document: DocumentNode) -> LoadedSchema:
+    file = _first_file(document)  # the document may lose every definition on the way
     problems: list[SchemaProblem] = []
     sdl_valid = False  # dropping only directives cannot make valid SDL invalid
     for _ in range(MAX_ROUNDS):
@@ -110,8 +117,8 @@ def _lenient_build(document: DocumentNode) -> LoadedSchema:
             try:
                 schema = build_ast_schema(document, assume_valid_sdl=True)
             except (TypeError, GraphQLError) as exc:
-                raise ValueError(f"{_first_file(document)}: cannot build schema: {exc}") from None
-            errors = list(validate_schema(schema))
+                raise ValueError(f"{file}: cannot build schema: {exc}") from None
+            errors = _defaults_of_output_types(schema) or list(validate_schema(schema))
             if not errors:
                 return LoadedSchema(schema, problems)
         fixed = _Repair(document)
@@ -124,7 +131,34 @@ def _lenient_build(document: DocumentNode) -> LoadedSchema:
         sdl_valid = schema is not None and fixed.only_directives
         document = fixed.document
     messages = "; ".join(str(p) for p in problems[-3:]) or "no definition could be kept"
-    raise ValueError(f"{_first_file(document)}: cannot build a servable schema: {messages}")
+    raise ValueError(f"{file}: cannot build a servable schema: {messages}")
+
+
+def _defaults_of_output_types(schema: GraphQLSchema) -> list[GraphQLError]:
+    """Arguments and input fields of an output type (an object, interface or union) that
+    have a default value. graphql-core's ``validate_schema`` raises ``TypeError`` checking
+    such a default instead of reporting the type, so they are reported here first, with
+    its message, for the repair to drop."""
+    found: list[GraphQLError] = []
+
+    def check(where: str, value: GraphQLArgument | GraphQLInputField) -> None:
+        node = value.ast_node
+        if node is not None and node.default_value is not None and not is_input_type(value.type):
+            message = f"The type of {where} must be Input Type but got: {value.type}."
+            found.append(GraphQLError(message, node.type))
+
+    for directive in schema.directives:
+        for name, arg in directive.args.items():
+            check(f"@{directive.name}({name}:)", arg)
+    for named in schema.type_map.values():
+        if is_input_object_type(named):
+            for name, field in named.fields.items():
+                check(f"{named.name}.{name}", field)
+        elif is_object_type(named) or is_interface_type(named):
+            for name, output in named.fields.items():
+                for arg_name, arg in output.args.items():
+                    check(f"{named.name}.{name}({arg_name}:)", arg)
+    return found
 
 
 def _first_file(document: DocumentNode) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def _read_entry(path: Path, extra: list[Path]) -> list[tuple[str, list[Any]]]:
 def _compile(file: Path, root: Path, roots: list[Path]) -> list[Any]:
     """One ``.proto`` compiled in memory: its ``FileDescriptorProto`` and its imports'."""
     name = file.relative_to(root).as_posix()
+    _check_nesting(file, roots)
     include = [str(r).encode() for r in (*roots, _WELL_KNOWN)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # protoc's warnings (an unused import) are not errors
@@ -128,15 +130,78 @@ def _compile(file: Path, root: Path, roots: list[Path]) -> list[Any]:
     return [_serialized(code, module.decode()) for module, code in generated]
 
 
+MAX_NESTING = 200
+"""Brackets (``{`` ``[`` ``<`` ``(``) a ``.proto`` may nest. protoc parses an option's
+aggregate value (``option (x) = {a {a {...}}}``) recursively with no depth bound, and
+some thousands of levels overflow the C stack, which kills the whole process; protoc's
+own bound on nested messages is 32, so real files stay far below this."""
+
+_TOKENS = re.compile(
+    r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[{\[<(]|[}\]>)]",
+    re.DOTALL,
+)
+_OPENERS, _CLOSERS = frozenset("{[<("), frozenset("}]>)")
+_IMPORT = re.compile(rb'\bimport\s+(?:public\s+|weak\s+)?"([^"\\\n]*)"')
+_UNSAFE_IMPORT = re.compile(r"^/|\\|//|(^|/)\.\.?(/|$)|\x00")
+"""Names protoc refuses (or would find under no root): they are not read ahead."""
+
+
+def _check_nesting(file: Path, roots: list[Path]) -> None:
+    """``ProtoProblem`` when ``file`` or a file it imports (found in ``roots``, as protoc
+    looks) nests brackets deeper than ``MAX_NESTING``: checked before protoc reads them."""
+    pending, seen = [file], set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # protoc says what is wrong with it
+        _check_depth(data.decode("utf-8", errors="replace"), path)
+        for match in _IMPORT.finditer(data):
+            name = match.group(1).decode("utf-8", errors="replace")
+            if _UNSAFE_IMPORT.search(name):
+                continue
+            found = next((r / name for r in roots if _is_file(r / name)), None)
+            if found is not None:
+                pending.append(found)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _check_depth(text: str, path: Path) -> None:
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in _OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, token.start()) + 1
+                column = token.start() - text.rfind("\n", 0, token.start())
+                raise ProtoProblem(
+                    f"{path}:{line}:{column}: brackets nested more than {MAX_NESTING} deep"
+                )
+        elif mark in _CLOSERS:
+            depth = max(depth - 1, 0)
+
+
 def _protoc_text(exc: Any, root: Path) -> str:
-    """protoc's errors as ``file:line:column: message`` (1-based), one per line."""
+    """protoc's errors as ``file:line:column: message`` (1-based), one per line. protoc
+    quotes the source's bytes as they are, so bytes that are not UTF-8 are shown escaped."""
     lines = []
     for error in exc.errors():
-        where = str(root / error.filename.decode())
+        where = str(root / error.filename.decode(errors="backslashreplace"))
         if error.line >= 0:
             where += f":{error.line + 1}:{error.column + 1}"
-        lines.append(f"{where}: {error.message.decode()}")
-    return "; ".join(lines) or str(exc)
+        lines.append(f"{where}: {error.message.decode(errors='backslashreplace')}")
+    return "; ".join(lines) or f"protoc failed on {root}"
 
 
 def _serialized(code: bytes, module: str) -> Any:
