@@ -50,17 +50,27 @@ def test_every_shown_answer_is_checked_by_a_test(block: Block) -> None:
 
 
 def test_every_flag_the_docs_name_exists() -> None:
-    # the CLI's commands, and the soak runner the docs hand flags to (`make soak ARGS=...`)
+    # the CLI's commands, and the runners the docs hand flags to (`make soak ARGS=...`)
     commands = [
         ["-m", "apidouble", name] for name in ("run", "record", "import", "export", "validate")
     ]
     commands.append([str(REPO / "bench" / "soak.py")])
+    commands.append(["-m", "tests.fuzz.coverage_guided"])  # make fuzz ARGS=--atheris
     help_text = "".join(
         subprocess.run(
-            [sys.executable, *command, "--help"], capture_output=True, text=True, check=True
+            [sys.executable, *command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
         ).stdout
         for command in commands
     )
+    # the make targets' scripts say what ARGS they take in their opening comments
+    help_text += "".join(
+        line for script in sorted((REPO / "scripts").glob("*.sh"))
+        for line in script.read_text().splitlines(keepends=True) if line.startswith("#")
+    )  # fmt: skip
     flags = {
         flag
         for doc in DOCS
