@@ -81,3 +81,24 @@ def test_an_http2_refusal_is_counted_too() -> None:
             answer = client.post(mock.url + "/ping", content=b"x" * 500)
         assert (answer.http_version, answer.status_code) == ("HTTP/2", 413)
         assert refused(mock) == {"body_size": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("method", "sent", "status"),
+    [
+        ("HEAD", "content-length: 999999999999\r\n", 413),
+        ("HEAD", "x-big: " + "a" * 70_000 + "\r\n", 431),
+        ("HEAD", "content-length: 1\r\ntransfer-encoding: chunked\r\n", 400),
+        ("GET", "content-length: 999999999999\r\n", 413),
+    ],
+)
+def test_a_refused_head_has_no_body(method: str, sent: str, status: int) -> None:
+    """RFC 9110 §9.3.2: no content in an answer to HEAD, a refusal's included, once its
+    method was read; the same refusal to GET keeps its body."""
+    with MockServer(endpoints=ENDPOINTS) as mock:
+        with socket.create_connection(("127.0.0.1", mock.port), timeout=5) as conn:
+            conn.sendall(f"{method} /ping HTTP/1.1\r\nhost: x\r\n{sent}\r\n".encode())
+            head, _, body = read_all(conn).partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), head
+    assert b"connection: close" in head.lower()
+    assert (body == b"") == (method == "HEAD"), body

@@ -209,13 +209,13 @@ class HttpProtocol(Connection):
             if self._fresh and data[:4] == b"PRI " and self._state.http2:
                 self._to_http2(data)  # llhttp stops at the h2c preface: free to look here
             elif not self._no_more:
-                self._reject(BAD_REQUEST)
+                self._refuse(BAD_REQUEST)
             return
         if self._pstate == _HEAD and self._head_raw > self._max_head:
             if self._chunk_done:  # else exact: only CRLFs can precede this head
                 self._head_raw = self._counted_head()
             if self._head_raw > self._max_head:
-                self._reject(HEAD_TOO_LARGE)
+                self._refuse(HEAD_TOO_LARGE)
 
     def _serve_whole(self, whole: HeadOnly, data: bytes, url: bytes) -> bool:
         """Serve the bodyless request ``whole`` took from ``data`` (the head as received);
@@ -587,12 +587,16 @@ class HttpProtocol(Connection):
     # --- errors and timeouts ------------------------------------------------------------
 
     def _halt(self, response: Response) -> NoReturn:
-        """Refuse from inside a parser callback: answer, then stop the parser. The method
-        is parsed by then; a HEAD gets the refusal's head alone (RFC 9110 §9.3.2)."""
-        if self._parser.get_method() == b"HEAD":
+        """Refuse from inside a parser callback: answer, then stop the parser."""
+        self._refuse(response)
+        raise _Halt
+
+    def _refuse(self, response: Response) -> None:
+        """``_reject``, as the request's method allows: once llhttp has read this request's
+        method (its URL has begun), a HEAD gets the refusal's head alone (RFC 9110 §9.3.2)."""
+        if self._url and self._parser.get_method() == b"HEAD":
             response = Response(response.status, response.head, b"")
         self._reject(response)
-        raise _Halt
 
     def check_timeouts(self, now: float) -> None:
         """Called by the sweeper; a zero deadline means "start the clock now"."""
@@ -624,7 +628,7 @@ class HttpProtocol(Connection):
             self.release()
             self.transport.close()
         else:
-            self._reject(REQUEST_TIMEOUT)
+            self._refuse(REQUEST_TIMEOUT)
 
     def _check_upload(self, now: float, upload: Upload) -> None:
         """A streamed body that makes no progress for ``header_timeout_s`` is a stall (408),
