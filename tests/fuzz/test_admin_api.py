@@ -318,3 +318,20 @@ def test_near_misses_with_a_mapping_without_a_request(tmp_path: Path, mapping: A
         answer = httpx.post(mock.url + "/__admin/near-misses/request", json={}, headers=AUTH)
         assert answer.status_code == 200, answer.text
         assert isinstance(answer.json()["nearMisses"], list)
+
+
+def test_a_header_sent_more_than_once_is_listed_as_the_document_says(tmp_path: Path) -> None:
+    """Found by a 10-minute stateful run: a mapping whose response header has a list of
+    values (WireMock's form for a header sent more than once) is listed with that list,
+    which the shipped document (WireMock's own) allowed only as a string."""
+    mapping = {"request": {"urlPath": "/twice"}, "response": {"headers": {"X-Two": ["a", "b"]}}}
+    with served_root(tmp_path) as mock:
+        made = httpx.post(mock.url + "/__admin/mappings", json=mapping, headers=AUTH)
+        assert made.status_code == 201, made.text
+        listed = httpx.get(mock.url + "/__admin/mappings", headers=AUTH)
+        operation = admin_schema(mock.url)["/__admin/mappings"]["GET"]
+        operation.validate_response(listed)  # raises when the listing breaks the document
+        served = httpx.get(mock.url + "/twice")
+    ours = [m for m in listed.json()["mappings"] if m["request"].get("urlPath") == "/twice"]
+    assert ours[0]["response"]["headers"] == {"X-Two": ["a", "b"]}
+    assert served.headers.get_list("x-two") == ["a", "b"]
