@@ -165,11 +165,11 @@ def test_request_view_is_complete_when_used_whole() -> None:
     out = render("{{ request }}")
     assert set(out) == {
         *("method", "url", "path", "params", "query", "query_all"),
-        *("headers", "cookies", "body", "json"),
+        *("headers", "cookies", "body", "json", "scheme"),
     }
-    assert out["headers"]["x-trace"] == "t-1"
-    assert render("{{ request | length }}") == 10
-    assert render("{{ request.keys() | list | length }}") == 10
+    assert out["headers"]["x-trace"] == "t-1" and out["scheme"] == "http"
+    assert render("{{ request | length }}") == 11
+    assert render("{{ request.keys() | list | length }}") == 11
 
 
 def test_without_a_request_the_request_name_is_empty() -> None:

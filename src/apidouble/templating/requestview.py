@@ -43,12 +43,13 @@ REQUEST_PARTS: dict[str, Callable[[Request, dict[str, str]], Any]] = {
     "cookies": lambda r, p: r.cookies,
     "body": lambda r, p: r.text,
     "json": _json,
+    "scheme": lambda r, p: getattr(r, "scheme", "http"),  # https: a dispatch.TlsRequest
 }
 
 
 class RequestView(dict[str, Any]):
     """``request`` in templates: ``method, url, path, params, query, query_all, headers,
-    cookies, body, json``; each is computed when first read."""
+    cookies, body, json, scheme``; each is computed when first read."""
 
     __slots__ = ("_request", "_params")
 
