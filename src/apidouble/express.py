@@ -30,6 +30,7 @@ no such thing: each route holds its ``metrics.Cell`` and adds one to it per exch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -334,8 +335,14 @@ class Lanes:
 
 
 def _lane_path(method: str, path: str) -> bool:
-    """HEAD has its own rules and control paths may belong to the admin plane."""
-    return method != "HEAD" and not path.startswith("/__") and _plain_target(path)
+    """HEAD has its own rules and control paths may belong to the admin plane. A method
+    that is not an HTTP token (a stub may name any text) never arrives as one: no key."""
+    plain = method != "HEAD" and not path.startswith("/__") and _plain_target(path)
+    return plain and _TOKEN.fullmatch(method) is not None
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""RFC 9110 §5.6.2: what a method may be."""
 
 
 def _plain_target(path: str) -> bool:
