@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from websockets.sync.client import connect
 
 from apidouble.testing import MockServer
@@ -49,6 +50,7 @@ from .websocket_grammar import (
     conversations,
     frame_bytes,
     handshakes,
+    mixed_handshakes,
     serve_model,
 )
 from .wire import FIELD, STATUS_LINE
@@ -254,10 +256,11 @@ def test_any_frames(server: MockServer, conversation: Conversation) -> None:
 
 
 @budget(40)
-@given(handshake=handshakes())
+@given(handshake=st.one_of(handshakes(), mixed_handshakes()))
 def test_any_handshake(server: MockServer, handshake: Handshake) -> None:
-    """A mutated upgrade request is refused below 500, or switched and then served as
-    the model says (a body's bytes are frames to the server)."""
+    """A mutated upgrade request (one named mutation, or a few at once with drawn
+    values) is refused below 500, or switched and then served as the model says (a
+    body's bytes are frames to the server)."""
     check_handshake(server, handshake)
 
 
@@ -274,7 +277,8 @@ def check_handshake(mock: MockServer, handshake: Handshake) -> None:
             assert 400 <= status < 500 and not rest.startswith(b"\x81"), (status, rest[:100])
         else:
             assert not handshake.refused, f"{handshake.mutation} was switched"
-            assert headers.get("sec-websocket-accept") == accept_key(KEY), headers
+            expected = accept_key(handshake.key or KEY)
+            assert headers.get("sec-websocket-accept") == expected, headers
             heard = Heard()
             heard.frames.feed(rest)
             try:

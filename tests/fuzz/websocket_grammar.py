@@ -505,6 +505,8 @@ class Handshake:
     body: bytes = b""
     """Bytes after the head (a body the request declares): frames to the server if it
     switches protocols."""
+    key: str = ""
+    """The ``Sec-WebSocket-Key`` sent, when one was ("": ``KEY``)."""
 
 
 HANDSHAKE_MUTATIONS = {
@@ -553,3 +555,69 @@ def handshakes(draw: st.DrawFn, path: str = "/ws/echo") -> Handshake:
                   for name, value in fields]  # fmt: skip
     head = f"{method} {path} {version}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in fields)
     return Handshake((head + "\r\n").encode() + body, how, HANDSHAKE_MUTATIONS[how], body)
+
+
+_MIXED_VALUES = {
+    "Sec-WebSocket-Key": st.one_of(
+        st.binary(min_size=16, max_size=16).map(lambda b: base64.b64encode(b).decode()),
+        st.binary(min_size=0, max_size=40).map(lambda b: base64.b64encode(b).decode()),
+        st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= !", max_size=40),
+    ),
+    "Sec-WebSocket-Version": st.sampled_from(["13", "8", "14", "", "13, 8", " 13", "013"]),
+    "Upgrade": st.sampled_from(["websocket", "WebSocket", "h2c", "websocket, h2c", "", "ws"]),
+    "Connection": st.sampled_from(
+        ["Upgrade", "upgrade", "keep-alive, Upgrade", "close", "Upgrade, close", "", "Upgraded"]
+    ),
+}
+
+
+@st.composite
+def mixed_handshakes(draw: st.DrawFn, path: str = "/ws/echo") -> Handshake:
+    """Upgrade requests with any few of the named mutations at once, and drawn values in
+    the handshake's fields; ``refused`` comes from ``must_refuse`` on the request as sent,
+    so mutations that undo each other are judged by what is left."""
+    method = draw(st.sampled_from(["GET", "GET", "GET", "POST", "get", "HEAD"]))
+    version = draw(st.sampled_from(["HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]))
+    fields = [("Host", "fuzz"), ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+              ("Sec-WebSocket-Key", KEY), ("Sec-WebSocket-Version", "13")]  # fmt: skip
+    for name in draw(st.lists(st.sampled_from(sorted(_MIXED_VALUES)), max_size=3, unique=True)):
+        how = draw(st.sampled_from(["drop", "set", "twice"]))
+        value = draw(_MIXED_VALUES[name])
+        if how == "drop":
+            fields = [f for f in fields if f[0] != name]
+        elif how == "set":
+            fields = [(n, value if n == name else v) for n, v in fields]
+        else:
+            fields.append((name, value))
+    if draw(st.booleans()):
+        fields = [(n.lower(), v) for n, v in fields]
+    fields = draw(st.permutations(fields))
+    body = draw(st.sampled_from([b"", b"", b"hello", frame_bytes(ClientFrame(TEXT, b"in it"))]))
+    if body:
+        fields.append(("Content-Length", str(len(body))))
+    head = f"{method} {path} {version}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in fields)
+    refused = must_refuse(method, version, fields)
+    key = next((v.strip() for n, v in fields if n.lower() == "sec-websocket-key"), "")
+    return Handshake((head + "\r\n").encode() + body, "mixed", refused, body, key)
+
+
+def must_refuse(method: str, version: str, fields: list[tuple[str, str]]) -> bool:
+    """RFC 6455 §4.2.1 on the request as sent: a GET over HTTP/1.1 with ``Upgrade:
+    websocket`` alone, ``upgrade`` among the ``Connection`` options, one key that is 16
+    bytes in base64 and one ``Sec-WebSocket-Version: 13``; anything less is no upgrade."""
+
+    def values(name: str) -> list[str]:
+        return [v.strip() for n, v in fields if n.lower() == name.lower()]
+
+    upgrade = [t.strip().lower() for v in values("Upgrade") for t in v.split(",") if t.strip()]
+    options = [t.strip().lower() for v in values("Connection") for t in v.split(",")]
+    keys, versions = values("Sec-WebSocket-Key"), values("Sec-WebSocket-Version")
+    try:
+        key_ok = len(keys) == 1 and len(base64.b64decode(keys[0], validate=True)) == 16
+    except ValueError:
+        key_ok = False
+    accepted = (
+        method == "GET" and version == "HTTP/1.1" and upgrade == ["websocket"]
+        and "upgrade" in options and key_ok and versions == ["13"]
+    )  # fmt: skip
+    return not accepted
