@@ -234,3 +234,35 @@ def test_wiremock_method_that_is_not_a_token(method: str) -> None:
     engine = load_or_refuse({"request": {"method": method, "urlPath": "/a"}, "response": {}})
     assert engine is not None
     assert engine.handle(Request("GET", "/a", "", (), b"")).response.status == 404
+
+
+def _environment(route: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"uuid": "u", "lastMigration": 32, "endpointPrefix": "", "port": 3000,
+            "routes": [{"uuid": "r", "method": "get", "endpoint": "a", **route}], **extra}  # fmt: skip
+
+
+BUCKET = {"id": "b1", "uuid": "b", "name": "users", "value": "[]"}
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        pytest.param(_environment({"type": "crud", "responses": True}, data=[BUCKET]), id="crud"),
+        pytest.param(_environment({"type": "ws", "responses": 7}), id="websocket"),
+        pytest.param(
+            _environment({"responseMode": "SEQUENTIAL", "responses": [{"rules": True}]}),
+            id="rules",
+        ),
+        pytest.param(
+            _environment({"responses": [{"default": True, "callbacks": 7}]}), id="callbacks"
+        ),
+        pytest.param({**_environment({"responses": []}), "callbacks": True}, id="env-callbacks"),
+        pytest.param({**_environment({"responses": []}), "folders": 7}, id="folders"),
+    ],
+)
+def test_mockoon_lists_that_are_not_lists(environment: dict[str, Any]) -> None:
+    """Found by a 10-minute run: a CRUD route whose ``responses`` is ``true`` raised
+    ``TypeError: 'bool' object is not iterable`` from ``crud.py`` (19's neighbour in the
+    HTTP routes). Every list the importer reads (routes, folders, responses, rules,
+    callbacks) is now read through ``responses.objects``, so the same holds for each."""
+    load_or_refuse(environment)

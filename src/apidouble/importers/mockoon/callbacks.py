@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from apidouble.importers.mockoon.responses import headers_of
+from apidouble.importers.mockoon.responses import headers_of, listed
 
 _BODILESS = ("GET", "HEAD")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#")
@@ -27,7 +27,7 @@ def callbacks_of(
     by_uuid = {str(c.get("uuid")): c for c in known if isinstance(c, dict)}
     found: list[dict[str, Any]] = []
     left: list[tuple[int, str]] = []
-    for index, call in enumerate(response.get("callbacks") or []):
+    for index, call in enumerate(listed(response.get("callbacks"))):
         spec = by_uuid.get(str(call.get("uuid"))) if isinstance(call, dict) else None
         if spec is None:
             continue  # Mockoon skips a callback it cannot find

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from apidouble.importers.mockoon.responses import NO_BODY
+from apidouble.importers.mockoon.responses import NO_BODY, objects
 from apidouble.importers.mockoon.templates import TEMPLATING, TemplateProblem, check_templates
 
 RULE_MODES = (None, "", "FALLBACK")
@@ -35,10 +35,9 @@ def numbered(data: Mapping[str, Any]) -> bool:
     if data.get("responseMode") not in RULE_MODES:
         return False
     return any(
-        isinstance(rule, dict) and rule.get("target") == "request_number"
-        for response in data.get("responses") or []
-        if isinstance(response, dict)
-        for rule in response.get("rules") or []
+        rule.get("target") == "request_number"
+        for response in objects(data.get("responses"))
+        for rule in objects(response.get("rules"))
     )
 
 

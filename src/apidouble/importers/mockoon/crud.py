@@ -18,6 +18,7 @@ from typing import Any
 
 from apidouble.importers.mockoon.paths import prepared
 from apidouble.importers.mockoon.problems import Problems
+from apidouble.importers.mockoon.responses import objects
 
 _NAME = re.compile(r"/([A-Za-z0-9_-]+)/?")
 GENERATED_SEED = 0
@@ -32,7 +33,7 @@ def crud_resource(
     problems: Problems,
 ) -> tuple[str, dict[str, Any]] | None:
     """The resource's name and native entry; None (with a problem) when none fits."""
-    responses = [r for r in route.get("responses") or [] if isinstance(r, dict)]
+    responses = objects(route.get("responses"))
     default = next((r for r in responses if r.get("default")), responses[0] if responses else {})
     shown = prepared(prefix, str(route.get("endpoint") or ""))
     found = _NAME.fullmatch(shown)

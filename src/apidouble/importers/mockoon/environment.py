@@ -32,7 +32,7 @@ from apidouble.importers.mockoon.crud import crud_resource
 from apidouble.importers.mockoon.migrate import migrated
 from apidouble.importers.mockoon.notfound import not_found
 from apidouble.importers.mockoon.problems import Problems
-from apidouble.importers.mockoon.responses import Environment, headers_of, merged, set_type
+from apidouble.importers.mockoon.responses import Environment, headers_of, merged, objects, set_type
 from apidouble.importers.mockoon.routes import Route, http_endpoints
 from apidouble.importers.mockoon.templates import (
     BUCKETS_DATASET,
@@ -90,7 +90,7 @@ def convert_environment(
     )
     prefix = str(env_data.get("endpointPrefix") or "")
     plain = _plain_buckets(env_data.get("data"))
-    calls = [c for c in env_data.get("callbacks") or [] if isinstance(c, dict)]
+    calls = objects(env_data.get("callbacks"))
     endpoints: list[dict[str, Any]] = []
     resources: dict[str, Any] = {}
     positions = {id(route): index for index, route in enumerate(env_data["routes"])}
@@ -152,11 +152,11 @@ def ordered_routes(env: Mapping[str, Any], disabled: set[str]) -> list[dict[str,
     or with one an earlier route has, is such an orphan (the CLI gives it a new uuid).
     """
     routes: dict[str, dict[str, Any]] = {}
-    for index, route in enumerate(r for r in env.get("routes") or [] if isinstance(r, dict)):
+    for index, route in enumerate(objects(env.get("routes"))):
         uuid = str(route.get("uuid") or "")
         routes[uuid if uuid and uuid not in routes else f"#orphan-{index}"] = route
     folders: dict[str, dict[str, Any]] = {}
-    for index, folder in enumerate(f for f in env.get("folders") or [] if isinstance(f, dict)):
+    for index, folder in enumerate(objects(env.get("folders"))):
         uuid = str(folder.get("uuid") or "")
         folders[uuid if uuid and uuid not in folders else f"#orphan-{index}"] = folder
     unused_routes, unused_folders = dict.fromkeys(routes), dict.fromkeys(folders)

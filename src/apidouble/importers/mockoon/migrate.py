@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from apidouble.importers.mockoon.problems import Problems
+from apidouble.importers.mockoon.responses import objects
 
 OLDEST = 29
 NEWEST = 33
@@ -36,7 +37,7 @@ def migrated(data: dict[str, Any], problems: Problems) -> tuple[dict[str, Any], 
             "/lastMigration",
         )
     env = copy.copy(data)
-    routes = [route for route in env.get("routes") or [] if isinstance(route, dict)]
+    routes = objects(env.get("routes"))
     disabled = {str(r.get("uuid")) for r in routes if r.get("enabled") is False}
     if given < 30:
         env.setdefault("callbacks", [])

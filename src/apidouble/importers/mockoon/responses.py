@@ -70,6 +70,17 @@ class Environment:
     """Data bucket values (templates) by id."""
 
 
+def listed(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one: an environment may hold any JSON
+    where a list of routes, responses, rules or callbacks goes."""
+    return value if isinstance(value, list) else []
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects ``listed`` in ``value``."""
+    return [item for item in listed(value) if isinstance(item, dict)]
+
+
 def headers_of(raw: Any) -> list[tuple[str, str]]:
     """A Mockoon header list, without the entries Mockoon skips."""
     found = []

@@ -23,7 +23,13 @@ from apidouble.importers.mockoon.counting import counting, numbered, route_key
 from apidouble.importers.mockoon.match import endpoint_match
 from apidouble.importers.mockoon.paths import RoutePath, prepared, route_path
 from apidouble.importers.mockoon.problems import Problems
-from apidouble.importers.mockoon.responses import Environment, ResponseProblem, response_keys
+from apidouble.importers.mockoon.responses import (
+    Environment,
+    ResponseProblem,
+    listed,
+    objects,
+    response_keys,
+)
 from apidouble.importers.mockoon.rules import Rules, Unsupported, alternatives, left_out
 from apidouble.importers.mockoon.templates import TemplateProblem
 
@@ -54,9 +60,7 @@ def http_endpoints(route: Route, problems: Problems) -> list[dict[str, Any]]:
     except ValueError as exc:
         problems.add(f"invalid route path (Mockoon does not serve it): {exc}", route.pointer, data)
         return []
-    given = data.get("responses")
-    listed = given if isinstance(given, list) else []
-    responses = [r for r in listed if isinstance(r, dict)]
+    responses = objects(data.get("responses"))
     if not responses:
         problems.add("a route with no response", f"{route.pointer}/responses", data)
         return []
@@ -111,7 +115,7 @@ def _ruled(
         problems.add(f"{exc}; the response is left out", f"{where}/rules", route.data)
         return []
     dropped = left_out(response, ctx) if response.get("rulesOperator") != "AND" else []
-    alone = len(dropped) == len(response.get("rules") or [])
+    alone = len(dropped) == len(listed(response.get("rules")))
     for rule, reason in dropped:
         then = "the response is left out" if alone else "the response answers by its other rules"
         problems.add(f"{reason}; {then}", f"{where}/rules/{rule}", route.data)

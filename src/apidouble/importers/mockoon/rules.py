@@ -31,6 +31,7 @@ from apidouble.importers.mockoon.jsregex import (
     searching,
 )
 from apidouble.importers.mockoon.paths import RoutePath
+from apidouble.importers.mockoon.responses import listed, objects
 
 UNDEFINED: Any = object()
 """JavaScript's ``undefined``: a value the request does not have (JSON ``null`` is None)."""
@@ -66,7 +67,7 @@ def alternatives(response: Mapping[str, Any], ctx: Rules) -> list[list[Condition
     """The response's rules as OR-ed lists of AND-ed conditions: [] never holds, [[]]
     always does. ``Unsupported`` when a rule of an AND cannot be converted; under OR
     such rules are left out (see ``left_out``)."""
-    rules = [rule for rule in response.get("rules") or [] if isinstance(rule, dict)]
+    rules = objects(response.get("rules"))
     found: list[bool | Condition] = []
     if response.get("rulesOperator") == "AND":
         for rule in rules:
@@ -90,7 +91,7 @@ def alternatives(response: Mapping[str, Any], ctx: Rules) -> list[list[Condition
 def left_out(response: Mapping[str, Any], ctx: Rules) -> list[tuple[int, str]]:
     """The rules of an OR that ``alternatives`` leaves out, by index, with the reason."""
     found = []
-    for index, rule in enumerate(response.get("rules") or []):
+    for index, rule in enumerate(listed(response.get("rules"))):
         try:
             condition(rule, ctx)
         except Unsupported as exc:

@@ -22,6 +22,7 @@ from typing import Any
 
 from apidouble.importers.mockoon.paths import route_path
 from apidouble.importers.mockoon.problems import Problems
+from apidouble.importers.mockoon.responses import objects
 from apidouble.importers.mockoon.routes import Route, names
 from apidouble.importers.mockoon.rules import Rules, Unsupported, alternatives
 
@@ -47,7 +48,7 @@ def _on_message(route: Route, path: Any) -> dict[str, Any]:
     mode = data.get("responseMode")
     if mode in ("RANDOM", "SEQUENTIAL"):
         raise Unsupported(f"responseMode {mode}: not yet")
-    responses = [r for r in data.get("responses") or [] if isinstance(r, dict)]
+    responses = objects(data.get("responses"))
     if not responses:
         raise Unsupported("a route with no response")
     ctx = Rules(path, route.buckets)
@@ -81,7 +82,7 @@ def _streaming(route: Route) -> dict[str, Any]:
     ms = interval if isinstance(interval, int | float) and not isinstance(interval, bool) else 0
     ms = max(SMALLEST_INTERVAL_MS, ms)
     mode = data.get("responseMode")
-    responses = [r for r in data.get("responses") or [] if isinstance(r, dict)]
+    responses = objects(data.get("responses"))
     if not responses:
         raise Unsupported("a route with no response")
     if mode == "RANDOM":
