@@ -331,3 +331,11 @@ def test_an_option_value_nested_a_few_levels_loads(tmp_path: Path) -> None:
     config = tmp_path / "apidouble.json"
     config.write_text(grpc_config("protos/main.proto"), encoding="utf-8")
     build([config])
+
+
+def test_two_files_defining_one_symbol_name_the_file() -> None:
+    """Found by a 10-minute run: ``main.proto`` and ``other.proto`` of one folder both
+    defining ``p.Item`` were refused as "other.proto: ... duplicate symbol 'p.Item'",
+    the import name alone, where every other problem gives the file's path."""
+    main = b'syntax = "proto3";\npackage p;\nmessage Item { int32 n = 1; }\n'
+    assert check_proto(main, "protos", OTHER_PROTO.encode()) == "refused"

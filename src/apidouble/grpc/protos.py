@@ -69,19 +69,24 @@ class Protos:
 def load_protos(entries: Iterable[str], base: Path, import_paths: Iterable[str] = ()) -> Protos:
     """Compile every listed file (folders: every ``.proto`` in them); raise ``ProtoProblem``."""
     found: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    """Each file's path as found on disk, for problems (protoc knows the import name)."""
     listed: list[str] = []
     extra = [_resolved(base, p) for p in import_paths]
     for index, entry in enumerate(entries):
         try:
-            for name, files in _read_entry(_resolved(base, entry), extra):
+            path = _resolved(base, entry)
+            roots = [path if path.is_dir() else path.parent, *extra]
+            for name, files in _read_entry(path, extra):
                 listed.append(name)
                 for proto in files:
-                    found.setdefault(proto.name, proto)
+                    if found.setdefault(proto.name, proto) is proto:
+                        origins[proto.name] = _origin(proto.name, roots)
         except ProtoProblem as exc:
             raise ProtoProblem(str(exc), index) from None
     pool = descriptor_pool.DescriptorPool()
     for name in found:
-        _add(pool, name, found, ())
+        _add(pool, name, found, origins, ())
     services: list[str] = []
     for name in dict.fromkeys(listed):
         services.extend(s.full_name for s in pool.FindFileByName(name).services_by_name.values())
@@ -230,7 +235,15 @@ def _descriptor_set(path: Path) -> list[Any]:
     return list(protos)
 
 
-def _add(pool: Any, name: str, found: dict[str, Any], chain: tuple[str, ...]) -> None:
+def _origin(name: str, roots: list[Path]) -> str:
+    """Where protoc found the import ``name``: the first root that has it (the name
+    alone for a well-known proto, or one no root has)."""
+    return next((str(r / name) for r in roots if _is_file(r / name)), name)
+
+
+def _add(
+    pool: Any, name: str, found: dict[str, Any], origins: dict[str, str], chain: tuple[str, ...]
+) -> None:
     """Add a file after its dependencies (each once)."""
     try:
         pool.FindFileByName(name)
@@ -243,11 +256,11 @@ def _add(pool: Any, name: str, found: dict[str, Any], chain: tuple[str, ...]) ->
     if name in chain:
         raise ProtoProblem(f"import cycle: {' -> '.join((*chain, name))}")  # pragma: no cover
     for dependency in proto.dependency:
-        _add(pool, dependency, found, (*chain, name))
+        _add(pool, dependency, found, origins, (*chain, name))
     try:
         pool.Add(proto)
     except TypeError as exc:  # a conflicting definition of the same symbol
-        raise ProtoProblem(f"{name}: {exc}") from None
+        raise ProtoProblem(f"{origins.get(name, name)}: {exc}") from None
 
 
 def _methods(pool: Any, service: str) -> list[MethodInfo]:
