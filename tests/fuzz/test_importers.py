@@ -237,8 +237,15 @@ def test_wiremock_method_that_is_not_a_token(method: str) -> None:
 
 
 def _environment(route: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"uuid": "u", "lastMigration": 32, "endpointPrefix": "", "port": 3000,
-            "routes": [{"uuid": "r", "method": "get", "endpoint": "a", **route}], **extra}  # fmt: skip
+    routes = [{"uuid": "r", "method": "get", "endpoint": "a", **route}]
+    return {
+        "uuid": "u",
+        "lastMigration": 32,
+        "endpointPrefix": "",
+        "port": 3000,
+        "routes": routes,
+        **extra,
+    }
 
 
 BUCKET = {"id": "b1", "uuid": "b", "name": "users", "value": "[]"}
