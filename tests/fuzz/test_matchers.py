@@ -427,3 +427,22 @@ def test_a_schema_pattern_searching_a_long_string_is_bounded() -> None:
     """``re.search('[ab]*x', 'a' * 10**5)`` is quadratic: about 12 s. Bounded: at once."""
     endpoint = {"path": "/m", "match": {"body": {"schema": {"pattern": "[ab]*x"}}}}
     match_in_child(endpoint, body='"' + "a" * 100_000 + '"')
+
+
+@pytest.mark.parametrize(
+    ("match", "body", "status"),
+    [
+        pytest.param({"body": {"jsonpath": "$[0]"}}, b'"["', 404, id="bracket"),
+        pytest.param({"body": {"jsonpath": "$[0]"}}, b'"[1]"', 404, id="list-text"),
+        pytest.param({"body": {"jsonpath": "$", "equals": "[1]"}}, b'"[1]"', 200, id="root"),
+        pytest.param({WM: {"bodyPatterns": [{"matchesJsonPath": "$[0]"}]}}, b'"[1]"', 404, id=WM),
+        pytest.param(
+            {WM: {"bodyPatterns": [{"matchesJsonPath": "$.a"}]}}, b'"{"', 404, id="wm-brace"
+        ),
+    ],
+)
+def test_a_body_that_is_a_json_string(match: dict[str, Any], body: bytes, status: int) -> None:
+    """Found by a 10-minute run: python-jsonpath takes a ``str`` for JSON text, so the
+    body ``"["`` (a JSON string) was parsed again and ``JSONDecodeError`` escaped the
+    matcher, a 500; ``"[1]"`` was read as the list ``[1]``. A string has no members."""
+    assert answers(match, body) == status

@@ -209,7 +209,7 @@ def _jsonpath(spec: BodySpec) -> BodyMatcher:
         raise ValueError("body jsonpath: an expression is required")
     import jsonpath  # here, not at the top: only configs that use it pay for its import
 
-    from apidouble.matching.jsonpaths import compile_jsonpath  # =~ under the regex bound
+    from apidouble.matching.jsonpaths import compile_jsonpath, find_in_document  # =~ bounded
 
     try:
         path = compile_jsonpath(expression)
@@ -224,7 +224,7 @@ def _jsonpath(spec: BodySpec) -> BodyMatcher:
         if body is INVALID_JSON:
             return None
         try:
-            found = path.findall(body)
+            found = find_in_document(path, body)
         except jsonpath.JSONPathError:
             return []
         return [node if isinstance(node, str) else json_text(node) for node in found]

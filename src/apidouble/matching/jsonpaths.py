@@ -13,14 +13,14 @@ python-jsonpath itself keeps its own behaviour.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apidouble.openapi.regexbound import bounded_pattern
 
 if TYPE_CHECKING:
     from jsonpath import CompoundJSONPath, JSONPath, JSONPathEnvironment
 
-__all__ = ["compile_jsonpath"]
+__all__ = ["compile_jsonpath", "find_in_document"]
 
 _ENVIRONMENT: list[JSONPathEnvironment] = []
 
@@ -31,6 +31,17 @@ def compile_jsonpath(expression: str) -> JSONPath | CompoundJSONPath:
     if not _ENVIRONMENT:
         _ENVIRONMENT.append(_bounded_environment())
     return _ENVIRONMENT[0].compile(expression)
+
+
+def find_in_document(path: JSONPath | CompoundJSONPath, document: Any) -> list[Any]:
+    """``path.findall(document)`` for a parsed JSON document. python-jsonpath takes a
+    ``str`` for JSON text and parses it again, so a body that is a JSON string (``"[1]"``)
+    was read as a list, and one such as ``"["`` raised. A string has no members, as a
+    number has none: the path selects it exactly when it selects the root of ``0``."""
+    if isinstance(document, str):
+        return [document] if path.findall(0) == [0] else []
+    found: list[Any] = path.findall(document)
+    return found
 
 
 def _bounded_environment() -> JSONPathEnvironment:

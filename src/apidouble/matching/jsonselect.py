@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from apidouble.matching.body import BodyMatcher, register_body_operator
-from apidouble.matching.jsonpaths import compile_jsonpath
+from apidouble.matching.jsonpaths import compile_jsonpath, find_in_document
 from apidouble.matching.result import shown
 from apidouble.matching.values import ValueMatcher, compile_value
 from apidouble.model import INVALID_JSON, BodySpec, Request
@@ -114,7 +114,7 @@ class _Path:
         if self.root_filter and isinstance(document, dict):
             document = [document]
         try:
-            found = self.path.findall(document)
+            found = find_in_document(self.path, document)
         except self._errors:
             return _NOTHING
         if self.definite:
