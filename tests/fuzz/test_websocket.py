@@ -439,3 +439,14 @@ def test_an_upgrade_header_without_an_upgrade_is_not_a_500(
         f"Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     ).encode()
     check_handshake(server, Handshake(data, "no-connection", True))
+
+
+def test_a_fragment_that_takes_the_probe_waits_for_the_rest(server: MockServer) -> None:
+    """Found by a 10-minute run, a false alarm of the model: a fragment whose declared
+    length reaches exactly to the end takes the probe ping as its payload, so no pong
+    comes; the server rightly waits for the message's next fragment, until the client
+    half-closes. The model now says "waiting" when the probe is not answered."""
+    swallowing = one(ClientFrame(BINARY, b"", fin=False, declared=16))  # the probe's 16 bytes
+    assert len(swallowing.data) == 6 + 16  # a head of 2 bytes and the mask key, then it
+    assert serve_model(swallowing.data).end == "waiting"
+    check_conversation(server, swallowing)

@@ -400,8 +400,8 @@ def serve_model(data: bytes, max_message: int = MAX_MESSAGE_BYTES) -> Expected:
         return Expected(tuple(answers), end, frozenset(codes))
 
     while True:
-        if pos == len(data):
-            return done("open")
+        if pos == len(data):  # the probe, last, was read as a ping; else a frame took it
+            return done("open" if (PONG, PROBE) in answers else "waiting")
         if len(data) - pos < 2:
             return done("waiting")
         b0, b1 = data[pos], data[pos + 1]
