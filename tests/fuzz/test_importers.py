@@ -273,3 +273,15 @@ def test_mockoon_lists_that_are_not_lists(environment: dict[str, Any]) -> None:
     HTTP routes). Every list the importer reads (routes, folders, responses, rules,
     callbacks) is now read through ``responses.objects``, so the same holds for each."""
     load_or_refuse(environment)
+
+
+@pytest.mark.parametrize("bucket", [["b1"], {"id": "b1"}], ids=["list", "object"])
+def test_mockoon_bucket_id_that_is_not_text(bucket: object) -> None:
+    """Found by a 10-minute run: a ``DATABUCKET`` response whose ``databucketID`` is a
+    list raised ``TypeError: unhashable type`` looking it up; now it names no bucket,
+    and Mockoon's inline body is served, as for an unknown id."""
+    response = {"uuid": "x", "statusCode": 200, "body": "inline", "bodyType": "DATABUCKET",
+                "databucketID": bucket, "default": True}  # fmt: skip
+    engine = load_or_refuse(_environment({"responses": [response]}, data=[BUCKET]))
+    assert engine is not None
+    assert engine.handle(Request("GET", "/a", "", (), b"")).response.body == b"inline"

@@ -150,7 +150,7 @@ def _body(
     """The body text and whether it is a template."""
     body = response.get("body")
     text = "" if body is None else str(body)
-    bucket_id = response.get("databucketID")
+    bucket_id = str(response.get("databucketID") or "")  # any JSON may stand there
     if kind != "DATABUCKET" or not bucket_id or bucket_id not in env.buckets:
         return text, templated  # Mockoon serves the inline body when the bucket is gone
     value = env.buckets[bucket_id]
