@@ -285,3 +285,24 @@ def test_mockoon_bucket_id_that_is_not_text(bucket: object) -> None:
     engine = load_or_refuse(_environment({"responses": [response]}, data=[BUCKET]))
     assert engine is not None
     assert engine.handle(Request("GET", "/a", "", (), b"")).response.body == b"inline"
+
+
+@pytest.mark.parametrize("bucket", [["b1"], {"id": "b1"}, 7], ids=["list", "object", "number"])
+def test_mockoon_bucket_id_that_is_not_text_elsewhere(bucket: object) -> None:
+    """Found by the third 10-minute run, after the fix above: a WebSocket route's
+    response with such an id raised the same ``TypeError``; a CRUD route's and a
+    callback's read the id their own ways. All of them read it through one helper."""
+    response = {"uuid": "x", "body": "inline", "bodyType": "DATABUCKET",
+                "databucketID": bucket, "default": True}  # fmt: skip
+    callback = {"uuid": "c", "name": "c", "uri": "http://127.0.0.1:9/", "method": "post",
+                "bodyType": "DATABUCKET", "databucketID": bucket}  # fmt: skip
+    for environment in (
+        _environment({"type": "ws", "responses": [response]}, data=[BUCKET]),
+        _environment({"type": "crud", "responses": [response]}, data=[BUCKET]),
+        _environment(
+            {"responses": [{**response, "callbacks": [{"uuid": "c", "latency": 0}]}]},
+            data=[BUCKET],
+            callbacks=[callback],
+        ),
+    ):
+        load_or_refuse(environment)

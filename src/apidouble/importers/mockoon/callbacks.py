@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from apidouble.importers.mockoon.responses import headers_of, listed
+from apidouble.importers.mockoon.responses import bucket_named, headers_of, listed
 
 _BODILESS = ("GET", "HEAD")
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#")
@@ -64,8 +64,8 @@ def _body(spec: Mapping[str, Any], buckets: Mapping[str, str]) -> str:
     kind = spec.get("bodyType") or "INLINE"
     if kind == "FILE" and spec.get("filePath"):
         raise ValueError("file bodies: not yet")
-    if kind == "DATABUCKET" and spec.get("databucketID") in buckets:
-        value = buckets[str(spec["databucketID"])]
+    value = bucket_named(buckets, spec) if kind == "DATABUCKET" else None
+    if value is not None:
         try:
             parsed = json.loads(value)
         except ValueError:

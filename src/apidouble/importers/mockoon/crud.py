@@ -18,7 +18,7 @@ from typing import Any
 
 from apidouble.importers.mockoon.paths import prepared
 from apidouble.importers.mockoon.problems import Problems
-from apidouble.importers.mockoon.responses import objects
+from apidouble.importers.mockoon.responses import bucket_named, objects
 
 _NAME = re.compile(r"/([A-Za-z0-9_-]+)/?")
 GENERATED_SEED = 0
@@ -37,7 +37,7 @@ def crud_resource(
     default = next((r for r in responses if r.get("default")), responses[0] if responses else {})
     shown = prepared(prefix, str(route.get("endpoint") or ""))
     found = _NAME.fullmatch(shown)
-    bucket = buckets.get(str(default.get("databucketID") or ""))
+    bucket = bucket_named(buckets, default)
     reason = None
     if found is None:
         reason = f"its path {shown!r} is not one literal segment"

@@ -76,6 +76,13 @@ def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def bucket_named(buckets: Mapping[str, str], response: Mapping[str, Any]) -> str | None:
+    """The data bucket a response's ``databucketID`` names; None when it names none
+    (any JSON may stand there: only text is an id)."""
+    given = response.get("databucketID")
+    return buckets.get(given) if isinstance(given, str) and given else None
+
+
 def objects(value: Any) -> list[dict[str, Any]]:
     """The objects ``listed`` in ``value``."""
     return [item for item in listed(value) if isinstance(item, dict)]
@@ -150,10 +157,9 @@ def _body(
     """The body text and whether it is a template."""
     body = response.get("body")
     text = "" if body is None else str(body)
-    bucket_id = str(response.get("databucketID") or "")  # any JSON may stand there
-    if kind != "DATABUCKET" or not bucket_id or bucket_id not in env.buckets:
+    value = bucket_named(env.buckets, response) if kind == "DATABUCKET" else None
+    if value is None:
         return text, templated  # Mockoon serves the inline body when the bucket is gone
-    value = env.buckets[bucket_id]
     if "{{" in value:
         return value, True  # rendered per request here (Mockoon: once, at start)
     try:

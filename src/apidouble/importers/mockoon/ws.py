@@ -22,7 +22,7 @@ from typing import Any
 
 from apidouble.importers.mockoon.paths import route_path
 from apidouble.importers.mockoon.problems import Problems
-from apidouble.importers.mockoon.responses import objects
+from apidouble.importers.mockoon.responses import bucket_named, objects
 from apidouble.importers.mockoon.routes import Route, names
 from apidouble.importers.mockoon.rules import Rules, Unsupported, alternatives
 
@@ -103,8 +103,9 @@ def _answer(response: dict[str, Any], route: Route) -> dict[str, Any]:
     """One ``on_message`` rule's answer: the response's text, after its latency."""
     kind = response.get("bodyType") or "INLINE"
     text = "" if response.get("body") is None else str(response["body"])
-    if kind == "DATABUCKET" and response.get("databucketID") in route.env.buckets:
-        text = route.env.buckets[str(response["databucketID"])]
+    bucket = bucket_named(route.env.buckets, response) if kind == "DATABUCKET" else None
+    if bucket is not None:
+        text = bucket
         try:
             parsed = json.loads(text)
             if not isinstance(parsed, str):
