@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
@@ -115,6 +115,10 @@ class Request:
         "_json",
         "auth",
     )
+
+    scheme: ClassVar[str] = "http"
+    """``https`` for a request that came over TLS (the HTTPS port, a CONNECT tunnel): its
+    class is then ``dispatch.TlsRequest``, so no request carries the flag itself."""
 
     auth: Any
     """What the matched stub's ``auth`` admitted (an ``auth.guard.Admission``), set by the

@@ -221,13 +221,6 @@ def _url(spec: ValueSpec, is_the_path: bool) -> Condition:
     return condition
 
 
-def _request_scheme(request: Request) -> str:
-    """``https`` for a request that came over TLS (the HTTPS port or a CONNECT tunnel
-    mark it: ``dispatch.TlsRequest``), else ``http``."""
-    scheme: str = getattr(request, "scheme", "http")
-    return scheme
-
-
 def _authority(request: Request) -> tuple[str, str]:
     """(host, port) the request names in its ``Host`` header (port 80, or 443 over TLS,
     when it names none)."""
@@ -237,7 +230,7 @@ def _authority(request: Request) -> tuple[str, str]:
         host, port = host + "]", port.removeprefix(":")
     else:
         host, _, port = given.partition(":")
-    return host, port or ("443" if _request_scheme(request) == "https" else "80")
+    return host, port or ("443" if request.scheme == "https" else "80")
 
 
 def _host(spec: ValueSpec) -> Condition:
@@ -251,7 +244,7 @@ def _port(port: int) -> Condition:
 
 def _scheme(scheme: str) -> Condition:
     spec = ValueSpec("equals", scheme, case_insensitive=True)
-    return _values(compile_value(spec, "scheme"), lambda r: (_request_scheme(r),))
+    return _values(compile_value(spec, "scheme"), lambda r: (r.scheme,))
 
 
 def _param(name: str, spec: ValueSpec, path: CompiledPath | None) -> Condition:

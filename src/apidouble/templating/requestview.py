@@ -43,7 +43,7 @@ REQUEST_PARTS: dict[str, Callable[[Request, dict[str, str]], Any]] = {
     "cookies": lambda r, p: r.cookies,
     "body": lambda r, p: r.text,
     "json": _json,
-    "scheme": lambda r, p: getattr(r, "scheme", "http"),  # https: a dispatch.TlsRequest
+    "scheme": lambda r, p: r.scheme,
 }
 
 

@@ -64,7 +64,7 @@ def _body(spec: Mapping[str, Any], buckets: Mapping[str, str]) -> str:
     kind = spec.get("bodyType") or "INLINE"
     if kind == "FILE" and spec.get("filePath"):
         raise ValueError("file bodies: not yet")
-    value = bucket_named(buckets, spec) if kind == "DATABUCKET" else None
+    value = bucket_named(buckets, spec)
     if value is not None:
         try:
             parsed = json.loads(value)

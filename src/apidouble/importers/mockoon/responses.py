@@ -77,10 +77,12 @@ def listed(value: Any) -> list[Any]:
 
 
 def bucket_named(buckets: Mapping[str, str], response: Mapping[str, Any]) -> str | None:
-    """The data bucket a response's ``databucketID`` names; None when it names none
-    (any JSON may stand there: only text is an id)."""
+    """The data bucket a ``DATABUCKET`` body's ``databucketID`` names; None for another
+    body, or an id that names none (any JSON may stand there: only text is an id)."""
     given = response.get("databucketID")
-    return buckets.get(given) if isinstance(given, str) and given else None
+    if response.get("bodyType") != "DATABUCKET" or not isinstance(given, str):
+        return None
+    return buckets.get(given)
 
 
 def objects(value: Any) -> list[dict[str, Any]]:
@@ -157,7 +159,7 @@ def _body(
     """The body text and whether it is a template."""
     body = response.get("body")
     text = "" if body is None else str(body)
-    value = bucket_named(env.buckets, response) if kind == "DATABUCKET" else None
+    value = bucket_named(env.buckets, response)
     if value is None:
         return text, templated  # Mockoon serves the inline body when the bucket is gone
     if "{{" in value:

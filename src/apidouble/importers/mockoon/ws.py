@@ -103,7 +103,7 @@ def _answer(response: dict[str, Any], route: Route) -> dict[str, Any]:
     """One ``on_message`` rule's answer: the response's text, after its latency."""
     kind = response.get("bodyType") or "INLINE"
     text = "" if response.get("body") is None else str(response["body"])
-    bucket = bucket_named(route.env.buckets, response) if kind == "DATABUCKET" else None
+    bucket = bucket_named(route.env.buckets, response)
     if bucket is not None:
         text = bucket
         try:

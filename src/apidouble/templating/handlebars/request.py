@@ -68,19 +68,13 @@ class HeadersValue(Lookup):
         return "{" + ", ".join(f"{k}={v[0]}" for k, v in self._map.items()) + "}"
 
 
-def _scheme(request: Request) -> str:
-    """``https`` for a request that came over TLS (``dispatch.TlsRequest``), else ``http``."""
-    scheme: str = getattr(request, "scheme", "http")
-    return scheme
-
-
 def _host_port(request: Request) -> tuple[str, int]:
     """From the ``Host`` header; with no port there, the scheme's (80, or 443 over TLS)."""
     host = request.header("host") or "localhost"
     name, sep, port = host.rpartition(":")
     if sep and port.isdigit():
         return name, int(port)
-    return host, 443 if _scheme(request) == "https" else 80
+    return host, 443 if request.scheme == "https" else 80
 
 
 def _query(request: Request) -> JavaMap:
@@ -92,7 +86,7 @@ def _cookies(request: Request) -> JavaMap:
 
 
 def _base_url(request: Request) -> str:
-    scheme = _scheme(request)
+    scheme = request.scheme
     host, port = _host_port(request)
     default = 443 if scheme == "https" else 80
     return f"{scheme}://{host}" if port == default else f"{scheme}://{host}:{port}"
@@ -108,7 +102,7 @@ _PARTS: dict[str, Callable[[Request, dict[str, str]], Any]] = {
     "cookies": lambda r, p: _cookies(r),
     "body": lambda r, p: r.text,
     "bodyAsBase64": lambda r, p: base64.b64encode(r.body).decode("ascii"),
-    "scheme": lambda r, p: _scheme(r),
+    "scheme": lambda r, p: r.scheme,
     "host": lambda r, p: _host_port(r)[0],
     "port": lambda r, p: _host_port(r)[1],
     "baseUrl": lambda r, p: _base_url(r),
